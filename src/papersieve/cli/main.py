@@ -1,0 +1,79 @@
+"""Entry point. Commands are imported only when called, so `papersieve --help` starts fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from papersieve import __version__
+from papersieve.errors import PapersieveError
+
+# name -> (module, attribute, one-line help). The help is here so that --help imports nothing.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("papersieve.cli.profile_cmds", "init", "Write an editable profile folder."),
+    "db": ("papersieve.cli.profile_cmds", "db", "Show where the store is and what it holds."),
+    "fetch": ("papersieve.cli.fetch_cmds", "fetch", "Fetch and store a day's arXiv listings."),
+    "backfill": ("papersieve.cli.fetch_cmds", "backfill",
+                 "Fetch past days through the arXiv API or OAI-PMH (approximate)."),
+    "judge": ("papersieve.cli.judge_cmds", "judge", "Judge a stored day's candidates."),
+    "run": ("papersieve.cli.run_cmds", "run", "Do the whole day: fetch, judge, render, deliver."),
+    "demo": ("papersieve.cli.run_cmds", "demo",
+             "Run the whole pipeline on a bundled real arXiv day, offline, with no key."),
+    "like": ("papersieve.cli.feedback_cmds", "like", "Mark papers as liked."),
+    "dislike": ("papersieve.cli.feedback_cmds", "dislike", "Mark papers as disliked."),
+    "import-likes": ("papersieve.cli.feedback_cmds", "import_likes",
+                     "Import liked papers from a BibTeX file or Zotero export."),
+    "feedback": ("papersieve.cli.feedback_cmds", "feedback", "List your feedback."),
+    "eval": ("papersieve.cli.eval_cmds", "eval_", "Replay labelled days and measure the judges."),
+    "serve": ("papersieve.cli.serve_cmds", "serve", "Serve the local web app."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        command = getattr(module, spec[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="papersieve")
+def cli() -> None:
+    """papersieve reads the day's new arXiv papers and keeps the ones that matter to you.
+
+    State lives in $PAPERSIEVE_HOME (default ~/.papersieve). Start with `papersieve demo`.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI; a PapersieveError becomes `error: <one line>` and exit code 2."""
+    try:
+        return cli.main(args=argv, prog_name="papersieve", standalone_mode=False)
+    except PapersieveError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)

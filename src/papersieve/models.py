@@ -1,0 +1,198 @@
+"""Plain values of the core: papers, listings, judgements, usage. Validation lives at the edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class AnnounceType(StrEnum):
+    """How a paper appears in a category's daily listing (RSS `arxiv:announce_type`)."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+
+
+class Outcome(StrEnum):
+    """The one outcome every candidate of a run ends with."""
+
+    JUDGED = "judged"
+    PINNED_AUTHOR = "pinned_author"
+    FILTERED_TITLE = "filtered_by_title"
+    FILTERED_HINDEX = "filtered_by_hindex"
+    FILTERED_KEYWORD = "filtered_by_keyword"
+    SKIPPED_LOCAL = "skipped_by_local_ranker"
+    SEEN_BEFORE = "seen_before"
+    FAILED = "failed_after_retries"
+    COST_CAP = "not_judged_cost_cap"
+
+
+class ListingStatus(StrEnum):
+    """What fetching one category's daily listing gave."""
+
+    OK = "ok"
+    NO_ANNOUNCEMENT = "no_announcement"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper, identified by its version-less id."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...] = ()
+    version: int | None = None
+    comment: str | None = None
+
+    @property
+    def primary_category(self) -> str | None:
+        """The primary category: arXiv lists it first."""
+        return self.categories[0] if self.categories else None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what a judge reads (title, authors, abstract): the cache key's paper part."""
+        payload = json.dumps([self.title, list(self.authors), self.abstract], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def abs_url(self) -> str:
+        """The abstract page."""
+        return f"https://arxiv.org/abs/{self.id}"
+
+    @property
+    def pdf_url(self) -> str:
+        """The PDF."""
+        return f"https://arxiv.org/pdf/{self.id}"
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    """One item of one category's daily listing."""
+
+    paper: Paper
+    category: str
+    announce_type: AnnounceType
+    position: int
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One category's listing for one announcement day, as a source gave it."""
+
+    category: str
+    date: dt.date | None
+    entries: tuple[ListingEntry, ...]
+    source: str
+    status: ListingStatus = ListingStatus.OK
+    approximate: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and dollars of one or more LLM calls; `cost` is None when the price is unknown."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    prompt_cost: float | None = 0.0
+    completion_cost: float | None = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def cost(self) -> float | None:
+        """Total dollars, or None when any part is unknown."""
+        if self.prompt_cost is None or self.completion_cost is None:
+            return None
+        return self.prompt_cost + self.completion_cost
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+            _add_cost(self.prompt_cost, other.prompt_cost),
+            _add_cost(self.completion_cost, other.completion_cost),
+        )
+
+
+def _add_cost(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a + b
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A judge's verdict on one paper, or the recorded reason it has none (`outcome`)."""
+
+    paper_id: str
+    outcome: Outcome
+    judge: str
+    model: str = ""
+    prompt_hash: str = ""
+    relevance: float | None = None
+    novelty: float | None = None
+    comment: str = ""
+    detail: str = ""
+
+    @property
+    def has_scores(self) -> bool:
+        """True when the judge gave a relevance score."""
+        return self.relevance is not None
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A selected paper with the judgement that selected it."""
+
+    paper: Paper
+    judgement: Judgement
+    pinned: bool = False
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """The digest's counts (DESIGN.md, "Counts")."""
+
+    total: int
+    scanned: int
+    unique: int
+    relevant: int = 0
+
+
+@dataclass(frozen=True)
+class PromptText:
+    """The system and user prompt as sent, with the papers replaced by a placeholder."""
+
+    system: str
+    user: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything a renderer needs for one profile and one day."""
+
+    date: dt.date
+    model: str
+    counts: DayCounts
+    usage: Usage
+    picks: tuple[Pick, ...]
+    prompt: PromptText
+    judgements: tuple[Judgement, ...] = ()
+    papers: dict[str, Paper] = field(default_factory=dict)
+    judge: str = "llm"
+    prompt_hash: str = ""
+    profile: str = "default"
+    run_id: int | None = None

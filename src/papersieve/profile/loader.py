@@ -1,0 +1,210 @@
+"""Load, validate and create profile folders.
+
+Precedence: command-line overrides > environment > profile.toml > built-in defaults.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from papersieve.authors import normalise_name
+from papersieve.endpoints import Endpoints
+from papersieve.errors import ConfigError
+from papersieve.home import default_profile_dir, outputs_dir
+from papersieve.profile.settings import ProfileSettings
+
+PROMPT_FILES = (
+    "system.txt",
+    "topics.txt",
+    "criteria.txt",
+    "instructions_title.txt",
+    "instructions_abstract.txt",
+)
+PROFILE_FILE = "profile.toml"
+AUTHORS_FILE = "authors.txt"
+
+# Environment variables that override one profile key each.
+ENV_OVERRIDES = {
+    "PAPERSIEVE_JUDGE": "judge.kind",
+    "PAPERSIEVE_MODEL": "judge.model",
+    "PAPERSIEVE_CATEGORIES": "categories",
+    "PAPERSIEVE_OUT": "outputs.dir",
+}
+
+
+@dataclass(frozen=True)
+class PromptFiles:
+    """The prompt texts of a profile, each without its trailing newline."""
+
+    system: str
+    topics: str
+    criteria: str
+    instructions_title: str
+    instructions_abstract: str
+
+    def digest(self) -> str:
+        """A short hash of all prompt texts (recorded with every judgement)."""
+        joined = "\x00".join(
+            [self.system, self.topics, self.criteria, self.instructions_title,
+             self.instructions_abstract]
+        )
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PinnedAuthor:
+    """One line of authors.txt."""
+
+    name: str
+    s2_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Normalised name used for matching."""
+        return normalise_name(self.name)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A loaded, validated profile."""
+
+    settings: ProfileSettings
+    prompts: PromptFiles
+    pinned_authors: tuple[PinnedAuthor, ...]
+    folder: Path | None
+    endpoints: Endpoints
+
+    @property
+    def name(self) -> str:
+        """The profile's name."""
+        return self.settings.name
+
+    @property
+    def output_dir(self) -> Path:
+        """Where this profile's outputs go."""
+        configured = self.settings.outputs.dir
+        if configured:
+            path = Path(configured).expanduser()
+            if not path.is_absolute() and self.folder is not None:
+                path = self.folder / path
+            return path
+        return outputs_dir(self.name)
+
+
+def builtin_profile_dir() -> Path:
+    """The packaged default profile (read-only)."""
+    return Path(str(resources.files("papersieve").joinpath("defaults/profile")))
+
+
+def load_profile(folder: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Profile:
+    """Load a profile folder; None means `$PAPERSIEVE_HOME/profile` if it exists, else the default."""
+    path = _choose_folder(folder)
+    raw = _read_toml(path / PROFILE_FILE) if (path / PROFILE_FILE).exists() else {}
+    if folder is not None and not (path / PROFILE_FILE).exists():
+        raise ConfigError("no profile.toml in this folder (create one with `papersieve init`)",
+                          path=str(path))
+    for env_name, dotted in ENV_OVERRIDES.items():
+        value = os.environ.get(env_name)
+        if value:
+            _set_dotted(raw, dotted, value.split(",") if dotted == "categories" else value)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(raw, dotted, value)
+    settings = _validate(raw, path / PROFILE_FILE)
+    prompts = _read_prompts(path)
+    authors = _read_authors(path / AUTHORS_FILE)
+    endpoints = Endpoints.resolve(settings.endpoints.model_dump())
+    is_builtin = path == builtin_profile_dir()
+    return Profile(settings, prompts, authors, None if is_builtin else path, endpoints)
+
+
+def init_profile(folder: Path | str | None = None, *, force: bool = False) -> Path:
+    """Write an editable copy of the default profile; refuse to overwrite unless `force`."""
+    target = Path(folder).expanduser() if folder is not None else default_profile_dir()
+    if (target / PROFILE_FILE).exists() and not force:
+        raise ConfigError("a profile already exists here (use --force to overwrite)",
+                          path=str(target / PROFILE_FILE))
+    target.mkdir(parents=True, exist_ok=True)
+    for source in builtin_profile_dir().iterdir():
+        if source.is_file():
+            shutil.copyfile(source, target / source.name)
+    return target
+
+
+def _choose_folder(folder: Path | str | None) -> Path:
+    if folder is not None:
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            raise ConfigError("profile folder does not exist", path=str(path))
+        return path
+    home_profile = default_profile_dir()
+    if (home_profile / PROFILE_FILE).exists():
+        return home_profile
+    return builtin_profile_dir()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"not valid TOML ({err})", path=str(path)) from err
+    except OSError as err:
+        raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
+
+
+def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node = raw
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+
+
+def _validate(raw: dict[str, Any], path: Path) -> ProfileSettings:
+    try:
+        return ProfileSettings.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = ".".join(str(p) for p in first["loc"] if not isinstance(p, int)) or None
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        raise ConfigError(message, path=str(path), key=key) from err
+
+
+def _read_prompts(folder: Path) -> PromptFiles:
+    texts: dict[str, str] = {}
+    for name in PROMPT_FILES:
+        file = folder / name
+        if not file.is_file():
+            raise ConfigError("missing prompt file", path=str(file))
+        text = file.read_text("utf-8").rstrip("\n")
+        if not text.strip():
+            raise ConfigError("prompt file is empty", path=str(file))
+        texts[name.removesuffix(".txt")] = text
+    return PromptFiles(**texts)
+
+
+def _read_authors(path: Path) -> tuple[PinnedAuthor, ...]:
+    if not path.is_file():
+        return ()
+    authors = []
+    for line in path.read_text("utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, s2_id = line.partition(",")
+        authors.append(PinnedAuthor(name.strip(), s2_id.strip() or None))
+    return tuple(authors)

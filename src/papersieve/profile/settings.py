@@ -1,0 +1,139 @@
+"""The schema of profile.toml. Validation happens here, at the edge; the core sees plain values."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JudgeSettings(_Strict):
+    """`[judge]`: which judge, which model, how to call it."""
+
+    kind: Literal["llm", "local", "hybrid"] = "llm"
+    model: str = "gpt-4o"
+    base_url: str = ""
+    title_stage: bool = True
+    title_batch: int = Field(default=8, ge=1, le=200)
+    abstract_batch: int = Field(default=4, ge=1, le=100)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    calls_per_minute: int = Field(default=60, ge=1, le=10_000)
+    concurrency: int = Field(default=4, ge=1, le=64)
+    cost_cap: float = Field(default=1.0, ge=0)
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    seed: int | None = 0
+    target_recall: float = Field(default=0.95, gt=0, le=1)
+    local_method: Literal["tfidf", "embeddings"] = "tfidf"
+
+
+class CutoffSettings(_Strict):
+    """`[cutoffs]`: a paper is picked when relevance >= and novelty >= these."""
+
+    relevance: float = Field(default=8, ge=0, le=10)
+    novelty: float = Field(default=7, ge=0, le=10)
+
+
+class FilterSettings(_Strict):
+    """`[filters]`: keyword rules and the optional h-index floor."""
+
+    include_keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    h_index_floor: int = Field(default=0, ge=0)
+
+
+class OutputSettings(_Strict):
+    """`[outputs]`: where and in which formats the digest is written."""
+
+    dir: str = ""
+    formats: tuple[Literal["markdown", "json", "html", "atom"], ...] = (
+        "markdown",
+        "json",
+        "html",
+        "atom",
+    )
+    site_url: str = ""
+
+
+class SlackSettings(_Strict):
+    """`[deliver.slack]`: the tokens come from the environment only."""
+
+    enabled: bool = False
+    channel: str = ""
+
+
+class EmailSettings(_Strict):
+    """`[deliver.email]`: SMTP_USER / SMTP_PASSWORD come from the environment only."""
+
+    enabled: bool = False
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    sender: str = ""
+    to: tuple[str, ...] = ()
+
+
+class DeliverSettings(_Strict):
+    """`[deliver]`."""
+
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
+
+
+class EndpointSettings(_Strict):
+    """`[endpoints]`: overrides of the service addresses (environment variables win)."""
+
+    arxiv_rss: str = ""
+    arxiv_atom: str = ""
+    arxiv_api: str = ""
+    oai_pmh: str = ""
+    semantic_scholar: str = ""
+
+
+class ProfileSettings(_Strict):
+    """The whole profile.toml."""
+
+    name: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    categories: tuple[str, ...] = ("cs.LG", "cs.AI")
+    announce_types: tuple[AnnounceName, ...] = ("new", "cross")
+    primary_only: bool = False
+    show_seen: bool = False
+    judge: JudgeSettings = Field(default_factory=JudgeSettings)
+    cutoffs: CutoffSettings = Field(default_factory=CutoffSettings)
+    filters: FilterSettings = Field(default_factory=FilterSettings)
+    outputs: OutputSettings = Field(default_factory=OutputSettings)
+    deliver: DeliverSettings = Field(default_factory=DeliverSettings)
+    endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one category is needed")
+        unknown = [c for c in value if c not in known_categories()]
+        if unknown:
+            raise ValueError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)")
+        return value
+
+    @field_validator("announce_types")
+    @classmethod
+    def _some_announce_type(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one announce type is needed")
+        return value
+
+
+@lru_cache(maxsize=1)
+def known_categories() -> frozenset[str]:
+    """arXiv's category taxonomy, shipped as a data file."""
+    text = resources.files("papersieve").joinpath("data/categories.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )

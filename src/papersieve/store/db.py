@@ -1,0 +1,95 @@
+"""Opening the store: WAL mode, foreign keys, migrations, transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from papersieve.errors import StoreError
+from papersieve.home import database_path
+from papersieve.store.migrations import MIGRATIONS
+
+
+def utcnow() -> str:
+    """Timestamps in the store: UTC, ISO 8601, seconds."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class Store:
+    """One connection to the SQLite file. Writes go through `transaction()`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception: nothing half-written."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+
+    def schema_version(self) -> int:
+        """The number of the last migration applied."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(path: Path | str | None = None) -> Store:
+    """Open (and create or migrate) the store at `path`, default `$PAPERSIEVE_HOME/papersieve.db`."""
+    target = Path(path) if path is not None else database_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        store = Store(conn, target)
+        migrate(store)
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot open the store at {target}: {err}") from err
+    except OSError as err:
+        raise StoreError(f"cannot open the store at {target}: {err.strerror}") from err
+    return store
+
+
+def migrate(store: Store) -> None:
+    """Apply every migration newer than the file's `user_version`, each in its own transaction."""
+    current = store.schema_version()
+    if current > len(MIGRATIONS):
+        raise StoreError(
+            f"the store at {store.path} has schema {current}, newer than this papersieve knows"
+        )
+    for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        # executescript() would commit a transaction opened by Python, so the script carries its
+        # own BEGIN/COMMIT and a failure rolls the whole migration back.
+        try:
+            store.conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if store.conn.in_transaction:
+                store.conn.rollback()
+            raise

@@ -1,0 +1,85 @@
+"""Judgements: every verdict and every recorded reason for no verdict, and the judgement cache."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+
+from papersieve.models import Judgement, Outcome, Paper
+from papersieve.store.db import Store, utcnow
+
+
+def save_judgements(
+    store: Store,
+    judgements: Iterable[Judgement],
+    papers: Mapping[str, Paper],
+    run_id: int | None = None,
+    stage: str = "",
+) -> list[int]:
+    """Record judgements in one transaction; returns their row ids in order."""
+    now = utcnow()
+    ids = []
+    with store.transaction() as conn:
+        for j in judgements:
+            paper = papers.get(j.paper_id)
+            cursor = conn.execute(
+                "INSERT INTO judgements (paper_id, run_id, judge, stage, model, prompt_hash,"
+                " content_hash, outcome, relevance, novelty, comment, detail, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (j.paper_id, run_id, j.judge, stage, j.model, j.prompt_hash,
+                 paper.content_hash if paper else "", j.outcome.value, j.relevance, j.novelty,
+                 j.comment, j.detail, now),
+            )
+            ids.append(int(cursor.lastrowid or 0))
+    return ids
+
+
+def judgement_from_row(row: sqlite3.Row) -> Judgement:
+    """Rebuild a `Judgement` from a `judgements` row."""
+    return Judgement(
+        paper_id=row["paper_id"],
+        outcome=Outcome(row["outcome"]),
+        judge=row["judge"],
+        model=row["model"],
+        prompt_hash=row["prompt_hash"],
+        relevance=row["relevance"],
+        novelty=row["novelty"],
+        comment=row["comment"],
+        detail=row["detail"],
+    )
+
+
+def cached_judgements(
+    store: Store,
+    judge: str,
+    stage: str,
+    model: str,
+    prompt_hash: str,
+    papers: Sequence[Paper],
+    outcomes: Iterable[Outcome] = (Outcome.JUDGED,),
+) -> dict[str, Judgement]:
+    """Earlier judgements with the same judge, stage, model, prompt hash and paper text.
+
+    Only outcomes in `outcomes` are reused: a failure is retried on the next run, a verdict is not.
+    """
+    wanted = {o.value for o in outcomes}
+    found: dict[str, Judgement] = {}
+    for paper in papers:
+        row = store.conn.execute(
+            "SELECT * FROM judgements WHERE judge = ? AND stage = ? AND model = ?"
+            " AND prompt_hash = ? AND paper_id = ? AND content_hash = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (judge, stage, model, prompt_hash, paper.id, paper.content_hash),
+        ).fetchone()
+        if row is not None and row["outcome"] in wanted:
+            found[paper.id] = judgement_from_row(row)
+    return found
+
+
+def judgements_for_paper(store: Store, paper_id: str) -> list[sqlite3.Row]:
+    """Every judgement a paper received, oldest first, with its run's date."""
+    return store.conn.execute(
+        "SELECT j.*, r.date AS run_date FROM judgements j LEFT JOIN runs r ON r.id = j.run_id"
+        " WHERE j.paper_id = ? ORDER BY j.id",
+        (paper_id,),
+    ).fetchall()

@@ -1,0 +1,189 @@
+"""Numbered schema migrations. Never edit a released one: add the next number."""
+
+from __future__ import annotations
+
+V1 = """
+CREATE TABLE papers (
+    pk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,              -- version-less arXiv id
+    title TEXT NOT NULL,
+    abstract TEXT NOT NULL,
+    authors TEXT NOT NULL,                -- JSON list, names exactly as the source gave them
+    categories TEXT NOT NULL,             -- JSON list, primary first
+    primary_category TEXT,
+    comment TEXT,
+    latest_version INTEGER,
+    content_hash TEXT NOT NULL,
+    first_listed TEXT,                    -- first listing date it appeared on
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE paper_versions (
+    paper_id TEXT NOT NULL REFERENCES papers(id),
+    version INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (paper_id, version)
+);
+CREATE VIRTUAL TABLE papers_fts USING fts5(
+    title, abstract, authors, content='papers', content_rowid='pk', tokenize='porter unicode61'
+);
+CREATE TRIGGER papers_ai AFTER INSERT ON papers BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, new.title, new.abstract, new.authors);
+END;
+CREATE TRIGGER papers_ad AFTER DELETE ON papers BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, old.title, old.abstract, old.authors);
+END;
+CREATE TRIGGER papers_au AFTER UPDATE ON papers BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, old.title, old.abstract, old.authors);
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, new.title, new.abstract, new.authors);
+END;
+
+CREATE TABLE listings (
+    id INTEGER PRIMARY KEY,
+    date TEXT,                            -- announcement date (feed pubDate, US Eastern)
+    requested_date TEXT,                  -- the date that was asked for
+    category TEXT NOT NULL,
+    source TEXT NOT NULL,                 -- rss, atom, api, oai-pmh, jsonl, file
+    status TEXT NOT NULL,                 -- ok, no_announcement, stale
+    approximate INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    total_entries INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    UNIQUE (requested_date, category, source)
+);
+CREATE TABLE listing_entries (
+    listing_id INTEGER NOT NULL REFERENCES listings(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    paper_id TEXT NOT NULL REFERENCES papers(id),
+    version INTEGER,
+    announce_type TEXT NOT NULL,
+    PRIMARY KEY (listing_id, position)
+);
+CREATE INDEX listing_entries_paper ON listing_entries(paper_id);
+
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    date TEXT NOT NULL,
+    judge TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    prompt_hash TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,                 -- running, done, failed, no_announcement, stale
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    total INTEGER, scanned INTEGER, unique_count INTEGER, relevant INTEGER,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL,                            -- NULL when a model's price is unknown
+    timings TEXT NOT NULL DEFAULT '{}',   -- JSON: stage -> seconds
+    message TEXT NOT NULL DEFAULT '',
+    pid INTEGER
+);
+CREATE INDEX runs_profile_date ON runs(profile, date);
+
+CREATE TABLE judgements (
+    id INTEGER PRIMARY KEY,
+    paper_id TEXT NOT NULL REFERENCES papers(id),
+    run_id INTEGER REFERENCES runs(id),
+    judge TEXT NOT NULL,                  -- llm, local, hybrid, author, rules
+    stage TEXT NOT NULL DEFAULT '',       -- title, abstract, local, ...
+    model TEXT NOT NULL DEFAULT '',
+    prompt_hash TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL,
+    relevance REAL,
+    novelty REAL,
+    comment TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX judgements_cache ON judgements(judge, stage, model, prompt_hash, paper_id, content_hash);
+CREATE INDEX judgements_run ON judgements(run_id);
+CREATE INDEX judgements_paper ON judgements(paper_id);
+
+-- The one outcome of each candidate of a run (points at the judgement that decided it).
+CREATE TABLE run_candidates (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    paper_id TEXT NOT NULL REFERENCES papers(id),
+    outcome TEXT NOT NULL,
+    judgement_id INTEGER REFERENCES judgements(id),
+    picked INTEGER NOT NULL DEFAULT 0,
+    rank INTEGER,
+    PRIMARY KEY (run_id, paper_id)
+);
+
+CREATE TABLE llm_calls (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    request_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    stage TEXT NOT NULL DEFAULT '',
+    paper_ids TEXT NOT NULL DEFAULT '[]', -- JSON list of the ids in the batch
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL,
+    latency_ms INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,                 -- ok, error
+    finish_reason TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    raw_reply TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX llm_calls_run ON llm_calls(run_id);
+CREATE INDEX llm_calls_request ON llm_calls(request_hash);
+
+CREATE TABLE feedback (
+    id INTEGER PRIMARY KEY,
+    paper_id TEXT NOT NULL,
+    label INTEGER NOT NULL,               -- +1 liked, -1 disliked, 0 withdrawn
+    source TEXT NOT NULL,                 -- cli, web, bibtex
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX feedback_paper ON feedback(paper_id);
+
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    channel TEXT NOT NULL,                -- files, slack, email
+    status TEXT NOT NULL,                 -- ok, failed, skipped
+    detail TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE author_hindex (
+    key TEXT PRIMARY KEY,                 -- Semantic Scholar author id or normalised name
+    name TEXT NOT NULL,
+    h_index INTEGER,
+    fetched_at TEXT NOT NULL
+);
+
+CREATE TABLE local_models (
+    id INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    method TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    trained_on INTEGER NOT NULL,          -- labelled papers used
+    meta TEXT NOT NULL DEFAULT '{}',
+    blob BLOB,
+    created_at TEXT NOT NULL,
+    UNIQUE (profile, method, version)
+);
+
+CREATE TABLE embeddings (
+    paper_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (paper_id, model)
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1]
+"""Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

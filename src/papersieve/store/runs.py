@@ -1,0 +1,102 @@
+"""Runs: one profile x one announcement day, with counts, tokens, cost, timings and outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+
+from papersieve.models import DayCounts, Outcome, Usage
+from papersieve.store.db import Store, utcnow
+
+
+def start_run(
+    store: Store, profile: str, date: dt.date, judge: str, model: str = "", prompt_hash: str = ""
+) -> int:
+    """Open a run in status `running`; returns its id."""
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO runs (profile, date, judge, model, prompt_hash, status, started_at, pid)"
+            " VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+            (profile, date.isoformat(), judge, model, prompt_hash, utcnow(), os.getpid()),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def finish_run(
+    store: Store,
+    run_id: int,
+    status: str,
+    counts: DayCounts | None = None,
+    usage: Usage | None = None,
+    timings: Mapping[str, float] | None = None,
+    message: str = "",
+) -> None:
+    """Close a run with its final status, counts, tokens, cost and timings."""
+    usage = usage or Usage()
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, total = ?, scanned = ?,"
+            " unique_count = ?, relevant = ?, prompt_tokens = ?, completion_tokens = ?,"
+            " cached_tokens = ?, cost = ?, timings = ?, message = ? WHERE id = ?",
+            (
+                status, utcnow(),
+                counts.total if counts else None, counts.scanned if counts else None,
+                counts.unique if counts else None, counts.relevant if counts else None,
+                usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, usage.cost,
+                json.dumps(dict(timings or {})), message, run_id,
+            ),
+        )
+
+
+def record_outcomes(
+    store: Store,
+    run_id: int,
+    outcomes: Iterable[tuple[str, Outcome, int | None, bool, int | None]],
+) -> None:
+    """Set each candidate's one outcome: (paper id, outcome, judgement id, picked, rank)."""
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT OR REPLACE INTO run_candidates (run_id, paper_id, outcome, judgement_id,"
+            " picked, rank) VALUES (?, ?, ?, ?, ?, ?)",
+            [(run_id, pid, o.value, jid, int(picked), rank) for pid, o, jid, picked, rank in outcomes],
+        )
+
+
+def get_run(store: Store, run_id: int) -> sqlite3.Row | None:
+    """One run row."""
+    row: sqlite3.Row | None = store.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return row
+
+
+def latest_run(store: Store, profile: str | None = None, status: str = "done") -> sqlite3.Row | None:
+    """The newest run (by date, then id) with this status, optionally of one profile."""
+    sql = "SELECT * FROM runs WHERE status = ?"
+    params: list[object] = [status]
+    if profile:
+        sql += " AND profile = ?"
+        params.append(profile)
+    row: sqlite3.Row | None = store.conn.execute(
+        sql + " ORDER BY date DESC, id DESC LIMIT 1", params
+    ).fetchone()
+    return row
+
+
+def list_runs(store: Store, limit: int = 200) -> list[sqlite3.Row]:
+    """Newest runs first."""
+    return store.conn.execute(
+        "SELECT * FROM runs ORDER BY date DESC, id DESC LIMIT ?", (limit,)
+    ).fetchall()
+
+
+def papers_judged_before(store: Store, profile: str, date: dt.date) -> frozenset[str]:
+    """Ids that a finished run of this profile judged on an earlier day (cross-day dedup)."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT rc.paper_id FROM run_candidates rc JOIN runs r ON r.id = rc.run_id"
+        " WHERE r.profile = ? AND r.date < ? AND r.status = 'done'"
+        " AND rc.outcome != 'seen_before'",
+        (profile, date.isoformat()),
+    )
+    return frozenset(str(r[0]) for r in rows)

@@ -1,0 +1,31 @@
+"""Hermetic tests: every test gets its own PAPERSIEVE_HOME and no real secrets or endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+FEEDS = DATA / "realworld" / "feeds"
+
+_SCRUBBED = (
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "SLACK_WEBHOOK_URL",
+    "SLACK_BOT_TOKEN", "SMTP_USER", "SMTP_PASSWORD", "S2_API_KEY", "PAPERSIEVE_PROFILE",
+    "PAPERSIEVE_DB", "PAPERSIEVE_JUDGE", "PAPERSIEVE_MODEL", "PAPERSIEVE_CATEGORIES",
+    "PAPERSIEVE_OUT", "PAPERSIEVE_ARXIV_RSS_URL", "PAPERSIEVE_ARXIV_ATOM_URL",
+    "PAPERSIEVE_ARXIV_API_URL", "PAPERSIEVE_OAI_PMH_URL", "PAPERSIEVE_S2_URL", "XDG_DATA_HOME",
+)
+
+
+@pytest.fixture(autouse=True)
+def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh state folder per test; the user's real state and keys are never touched."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("PAPERSIEVE_HOME", str(home))
+    for name in _SCRUBBED:
+        monkeypatch.delenv(name, raising=False)
+    yield home
