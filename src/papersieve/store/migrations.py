@@ -185,5 +185,26 @@ CREATE TABLE embeddings (
 """
 
 
-MIGRATIONS: list[str] = [V1]
+V2 = """
+-- What a finished run needs to rebuild its digest (digests.load_digest), and the run lock.
+ALTER TABLE runs ADD COLUMN prompt_system TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN prompt_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN prompt_cost REAL;
+ALTER TABLE runs ADD COLUMN completion_cost REAL;
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';   -- JSON list of notes for the user
+ALTER TABLE runs ADD COLUMN out_dir TEXT NOT NULL DEFAULT '';
+
+-- At most one run of a profile and day at a time; a row whose pid is dead is stale.
+CREATE TABLE run_locks (
+    profile TEXT NOT NULL,
+    date TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    acquired_at TEXT NOT NULL,
+    PRIMARY KEY (profile, date)
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
