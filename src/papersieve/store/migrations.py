@@ -206,5 +206,11 @@ CREATE TABLE run_locks (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2]
+V3 = """
+-- A paper's outcomes across runs (web paper page, search filters) without a full table scan.
+CREATE INDEX run_candidates_paper ON run_candidates(paper_id, picked);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
