@@ -1,0 +1,1 @@
+"""Renderers: one judged day (a `Digest`) to Markdown, JSON, HTML and Atom."""

@@ -1,0 +1,43 @@
+"""Small formatting rules shared by every renderer (scores, dollars, absent values)."""
+
+from __future__ import annotations
+
+from papersieve.models import Digest, Judgement
+
+LOCAL_JUDGES = frozenset({"local"})
+
+
+def dollars(value: float | None) -> str:
+    """The seed's dollars: `$` + Python's `round(x, 2)` as printed ($0.07, $0.3, $0.0).
+
+    An unknown price is "unknown", never $0.
+    """
+    if value is None:
+        return "unknown"
+    return f"${round(value, 2)}"
+
+
+def score(value: float | None) -> str:
+    """A score as the seed prints it: whole numbers without a decimal point."""
+    if value is None:
+        return "n/a"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def novelty_text(judgement: Judgement) -> str:
+    """The novelty score, or why there is none (the local judge cannot score novelty)."""
+    if judgement.novelty is not None:
+        return score(judgement.novelty)
+    if judgement.judge in LOCAL_JUDGES:
+        return "n/a (local judge)"
+    return "n/a"
+
+
+def total_cost(digest: Digest) -> float | None:
+    """The run's dollars, or None when any price is unknown."""
+    return digest.usage.cost
+
+
+def title_line(digest: Digest) -> str:
+    """The seed's title, with the listing date."""
+    return f"Personalized Daily ArXiv Papers {digest.date.isoformat()}"
