@@ -196,3 +196,5 @@ class Digest:
     prompt_hash: str = ""
     profile: str = "default"
     run_id: int | None = None
+    notes: tuple[str, ...] = ()
+    """Things the user should be told about this run (fell back to the local judge, ...)."""
