@@ -1,0 +1,199 @@
+"""The fetch service: sources -> listings -> the store, with the day's explicit outcome.
+
+Every fetch ends in one of three recorded outcomes: the day's listings (OK), "no announcement"
+(a weekend or holiday feed with no items) or "stale" (a feed still serving an older day). A
+broken feed or a failed request raises before anything is written: the listings of one day are
+stored in one transaction or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from papersieve.errors import ConfigError, FeedError
+from papersieve.models import Listing, ListingStatus
+from papersieve.profile import Profile
+from papersieve.sources.arxiv_api import ArxivApiSource
+from papersieve.sources.feeds import EASTERN, parse_feed, parse_feed_file
+from papersieve.sources.http import HttpClient
+from papersieve.sources.jsonl import listings_for_day
+from papersieve.sources.oai_pmh import OaiPmhSource
+from papersieve.store.db import Store
+from papersieve.store.listings import save_listing
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DayFetch:
+    """What fetching one announcement day gave, as stored."""
+
+    date: dt.date
+    listings: tuple[Listing, ...]
+    status: ListingStatus
+    message: str
+
+    @property
+    def total(self) -> int:
+        """Entries of every listing ("Total arXiv papers")."""
+        return sum(len(listing.entries) for listing in self.listings)
+
+
+def _say(progress: Progress | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+def fetch_day(
+    store: Store,
+    profile: Profile,
+    date: dt.date | None = None,
+    *,
+    source: Literal["rss", "atom"] = "rss",
+    progress: Progress | None = None,
+    categories: Sequence[str] | None = None,
+    client: HttpClient | None = None,
+) -> DayFetch:
+    """Fetch every category's daily feed, store the listings, and return the day's outcome.
+
+    `date` None means the feeds' own channel date. Raises `FetchError` or `FeedError` (with
+    nothing stored) when a feed cannot be fetched or parsed.
+    """
+    cats = tuple(categories or profile.settings.categories)
+    own_client = client is None
+    http = client or HttpClient.from_env()
+    try:
+        listings = []
+        for category in cats:
+            url = (profile.endpoints.atom_url(category) if source == "atom"
+                   else profile.endpoints.rss_url(category))
+            _say(progress, f"fetching {category}: {url}")
+            listing = parse_feed(http.get_text(url), category=category, origin=url, source=source)
+            _say(progress, f"{category}: {len(listing.entries)} entries"
+                           f" ({listing.date or 'no date'})")
+            listings.append(listing)
+    finally:
+        if own_client:
+            http.close()
+    return store_day(store, listings, date)
+
+
+def load_feed_files(
+    store: Store, paths: Iterable[Path], date: dt.date | None = None,
+    *, progress: Progress | None = None,
+) -> DayFetch:
+    """Parse raw saved feed files (one per category) and store them like a fetched day."""
+    listings = []
+    for path in paths:
+        listing = parse_feed_file(path)
+        _say(progress, f"{listing.category}: {len(listing.entries)} entries from {path}")
+        listings.append(listing)
+    return store_day(store, listings, date)
+
+
+def load_offline_day(
+    store: Store, folder: Path, date: dt.date, categories: Sequence[str]
+) -> DayFetch:
+    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it."""
+    if not folder.is_dir():
+        raise ConfigError("offline folder does not exist", path=str(folder))
+    return store_day(store, listings_for_day(folder, date, categories), date)
+
+
+def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -> DayFetch:
+    """Decide the day's outcome, then store every listing in one transaction."""
+    requested = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
+    ahead = [x for x in listings if x.date is not None and x.date > requested and x.entries]
+    if ahead:
+        # The daily feeds only ever serve the current day; storing it under a past date would
+        # pass one day's papers off as another's.
+        raise FeedError(f"the {ahead[0].source} feed serves {ahead[0].date}, not {requested};"
+                        " past days need `papersieve backfill`", source=ahead[0].category)
+    decided, status, message = judge_freshness(listings, requested)
+    with store.transaction():
+        for listing in decided:
+            save_listing(store, listing, requested)
+    return DayFetch(requested, tuple(decided), status, message)
+
+
+def _newest_date(listings: Sequence[Listing]) -> dt.date | None:
+    dates = [listing.date for listing in listings if listing.date is not None]
+    return max(dates) if dates else None
+
+
+def judge_freshness(
+    listings: Sequence[Listing], requested: dt.date
+) -> tuple[list[Listing], ListingStatus, str]:
+    """Mark stale listings and tell OK, "no announcement" and "stale" days apart.
+
+    A listing is stale when its channel date is older than the requested date or than another
+    category's; a stale listing is stored without its entries (they belong to an older day).
+    """
+    if not listings or all(not listing.entries for listing in listings):
+        message = f"no announcement for {requested}"
+        return ([_mark(lst, ListingStatus.NO_ANNOUNCEMENT, message, keep=True) for lst in listings],
+                ListingStatus.NO_ANNOUNCEMENT, message)
+    newest = max(requested, _newest_date(listings) or requested)
+    decided, behind = [], []
+    for listing in listings:
+        if listing.entries and listing.date is not None and listing.date < newest:
+            note = (f"stale feed: {listing.category} still serves {listing.date}"
+                    f" ({len(listing.entries)} entries), expected {newest}")
+            behind.append(note)
+            decided.append(_mark(listing, ListingStatus.STALE, note, keep=False))
+        else:
+            decided.append(listing)
+    if behind:
+        return decided, ListingStatus.STALE, "; ".join(behind)
+    return decided, ListingStatus.OK, f"{sum(len(x.entries) for x in listings)} entries for {requested}"
+
+
+def _mark(listing: Listing, status: ListingStatus, note: str, *, keep: bool) -> Listing:
+    entries = listing.entries if keep else ()
+    return replace(listing, status=status, note=note, entries=entries)
+
+
+def backfill(
+    store: Store,
+    profile: Profile,
+    start: dt.date,
+    end: dt.date,
+    *,
+    via: Literal["api", "oai"] = "api",
+    progress: Progress | None = None,
+    client: HttpClient | None = None,
+) -> list[DayFetch]:
+    """Fetch and store approximate listings for every day from `start` to `end` (inclusive)."""
+    if end < start:
+        raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
+    cats = profile.settings.categories
+    own_client = client is None
+    http = client or HttpClient.from_env()
+    try:
+        if via == "oai":
+            _say(progress, f"OAI-PMH ListRecords {start} to {end}")
+            per_day = OaiPmhSource(http, profile.endpoints.oai_pmh).listings_for_range(
+                cats, start, end)
+        else:
+            api = ArxivApiSource(http, profile.endpoints.arxiv_api)
+            per_day = {}
+            for day in _days(start, end):
+                _say(progress, f"arXiv API: submitted on {day}")
+                per_day[day] = api.listings_for_day(cats, day)
+    finally:
+        if own_client:
+            http.close()
+    results = []
+    for day, listings in sorted(per_day.items()):
+        fetched = store_day(store, listings, day)
+        _say(progress, f"{day}: {fetched.message}")
+        results.append(fetched)
+    return results
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
