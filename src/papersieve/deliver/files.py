@@ -1,0 +1,85 @@
+"""Write a day's outputs and refresh the static site (archive, month pages, latest, Atom feed).
+
+The day's JSON is always written: the archive pages and the feed are rebuilt from the JSON
+files in the output folder, so the folder alone (e.g. on a git branch) is the whole site.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from papersieve.errors import DeliveryError
+from papersieve.models import Digest
+from papersieve.render.atom import render_atom
+from papersieve.render.html import render_day_html, render_index_html, render_month_html
+from papersieve.render.json_out import digest_dict, render_json
+from papersieve.render.markdown import render_markdown
+from papersieve.render.paths import (
+    FEED_NAME,
+    INDEX_NAME,
+    dated_path,
+    day_json_files,
+    latest_path,
+    month_dir,
+)
+
+FEED_DAYS = 14
+
+
+def write_outputs(
+    digest: Digest, out_dir: Path, formats: Sequence[str] = ("markdown", "json", "html", "atom"),
+    site_url: str = "",
+) -> list[Path]:
+    """Write the day's files (dated and, if it is the newest day, `latest.*`); returns the paths."""
+    try:
+        return _write_all(digest, out_dir, formats, site_url)
+    except OSError as err:
+        raise DeliveryError(f"cannot write the outputs to {out_dir}: {err.strerror}") from err
+
+
+def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: str) -> list[Path]:
+    day = digest_dict(digest)
+    texts: dict[str, str] = {"json": render_json(digest)}
+    if "markdown" in formats:
+        texts["md"] = render_markdown(digest)
+    if "html" in formats:
+        texts["html"] = render_day_html(day)
+    written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
+    days = [_load(path) for _, path in day_json_files(out_dir)]
+    if days and days[0]["date"] == day["date"]:
+        if "html" in texts:
+            texts["html"] = render_day_html(day, root="")
+        written += [write_text(latest_path(out_dir, ext), text) for ext, text in texts.items()]
+    if "html" in formats:
+        written += _write_site(out_dir, days, digest)
+    if "atom" in formats:
+        feed = render_atom(days[:FEED_DAYS], digest.profile, site_url)
+        written.append(write_text(out_dir / FEED_NAME, feed))
+    return written
+
+
+def _write_site(out_dir: Path, days: list[dict[str, Any]], digest: Digest) -> list[Path]:
+    month = f"{digest.date:%Y-%m}"
+    in_month = [d for d in days if d["date"].startswith(month)]
+    return [
+        write_text(out_dir / INDEX_NAME, render_index_html(days, digest.profile)),
+        write_text(month_dir(out_dir, digest.date) / INDEX_NAME, render_month_html(month, in_month)),
+    ]
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write atomically (temporary file + rename), so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+    return path

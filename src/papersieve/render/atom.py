@@ -1,0 +1,92 @@
+"""An Atom feed (RFC 4287) of the picks of the most recent days, for feed readers.
+
+Built with the standard library's ElementTree, which escapes `<`, `&` and `>` in text and
+attributes; characters that XML 1.0 forbids are removed first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from typing import Any
+
+from papersieve.render.paths import FEED_NAME, relative_day_link
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text that XML 1.0 can carry."""
+    return _FORBIDDEN.sub("", text)
+
+
+def render_atom(days: Sequence[dict[str, Any]], profile: str, site_url: str = "") -> str:
+    """The feed of the picks of `days` (JSON digest dicts, newest first)."""
+    ET.register_namespace("", ATOM_NS)
+    base = site_url.rstrip("/") + "/" if site_url else ""
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    _sub(feed, "title", f"papersieve picks ({profile})")
+    _sub(feed, "id", f"{base}{FEED_NAME}" if base else f"urn:papersieve:{profile}:feed")
+    newest = days[0]["date"] if days else "1970-01-01"
+    _sub(feed, "updated", f"{newest}T00:00:00Z")
+    _sub(feed, "author").append(_el("name", "papersieve"))
+    _sub(feed, "generator", "papersieve")
+    if base:
+        ET.SubElement(feed, f"{{{ATOM_NS}}}link", rel="self", href=base + FEED_NAME)
+        ET.SubElement(feed, f"{{{ATOM_NS}}}link", rel="alternate", href=base + "index.html")
+    for day in days:
+        for entry in _entries(day, profile, base):
+            feed.append(entry)
+    ET.indent(feed)
+    body = ET.tostring(feed, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def _entries(day: dict[str, Any], profile: str, base: str) -> list[ET.Element]:
+    by_id = {c["id"]: c for c in day["candidates"]}
+    date = dt.date.fromisoformat(day["date"])
+    entries = []
+    for rank, pid in enumerate(day["picks"], 1):
+        c = by_id.get(pid)
+        if c is None:
+            continue
+        entry = ET.Element(f"{{{ATOM_NS}}}entry")
+        _sub(entry, "title", c["title"])
+        _sub(entry, "id", f"urn:papersieve:{profile}:{day['date']}:{pid}")
+        _sub(entry, "updated", f"{day['date']}T00:00:00Z")
+        ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="alternate", href=c["url"])
+        if base:
+            ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related",
+                          href=f"{base}{relative_day_link(date)}#link{rank}")
+        for name in c["authors"]:
+            _sub(entry, "author").append(_el("name", name))
+        _sub(entry, "summary", _summary(c))
+        entries.append(entry)
+    return entries
+
+
+def _summary(c: dict[str, Any]) -> str:
+    scores = f"Relevance {_n(c['relevance'])}, novelty {_n(c['novelty'])}."
+    return " ".join(part for part in (scores, c["comment"], c["abstract"]) if part)
+
+
+def _n(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _el(tag: str, text: str) -> ET.Element:
+    element = ET.Element(f"{{{ATOM_NS}}}{tag}")
+    element.text = clean(text)
+    return element
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}")
+    if text is not None:
+        element.text = clean(text)
+    return element

@@ -1,0 +1,94 @@
+"""HTML pages: one per day and the archive (index by month, a page per month), from the JSON
+digest dicts. Jinja2 with autoescaping; CSS inline; no request leaves the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from papersieve.render.paths import FEED_NAME, relative_day_link
+from papersieve.render.text import dollars
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The template environment (autoescape on for every template)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("papersieve", "render/templates"),
+        autoescape=True, trim_blocks=False, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_day_html(day: dict[str, Any], root: str = "../") -> str:
+    """A day's page from its JSON dict; `root` is the path from the page to the site root."""
+    candidates = day["candidates"]
+    by_id = {c["id"]: c for c in candidates}
+    picks = [_pick_view(by_id[pid], day["judge"]) for pid in day["picks"] if pid in by_id]
+    usage = day["usage"]
+    return environment().get_template("day.html").render(
+        title=f"Personalized Daily ArXiv Papers {day['date']}",
+        root=root, feed_href=root + FEED_NAME, profile=day["profile"], judge=day["judge"],
+        model=day["model"], notes=day.get("notes", []), picks=picks,
+        candidates=len(candidates),
+        usage={**usage, "prompt_cost": dollars(usage["prompt_cost"]),
+               "completion_cost": dollars(usage["completion_cost"]),
+               "cost": dollars(None if usage["cost"] is None else round(usage["cost"], 2))},
+        counts={"total": day["counts"]["total"], "scanned": day["counts"]["scanned"],
+                "unique": day["counts"]["deduplicated"]},
+        outcomes=sorted(day["counts"]["outcomes"].items()),
+        rows=[_row(c) for c in candidates],
+    )
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def _pick_view(c: dict[str, Any], judge: str) -> dict[str, Any]:
+    novelty = _number(c["novelty"])
+    if c["novelty"] is None and c["judge"] == "local":
+        novelty = "n/a (local judge)"
+    return {"id": c["id"], "url": c["url"], "title": c["title"], "authors": ", ".join(c["authors"]),
+            "abstract": c["abstract"], "comment": c["comment"], "pinned": c["pinned"],
+            "relevance": _number(c["relevance"]), "novelty": novelty}
+
+
+def _row(c: dict[str, Any]) -> dict[str, Any]:
+    return {"url": c["url"], "title": c["title"] or c["id"], "outcome": c["outcome"],
+            "relevance": _number(c["relevance"]), "novelty": _number(c["novelty"])}
+
+
+def day_summary(day: dict[str, Any], root: str = "") -> dict[str, Any]:
+    """What the archive pages show of one day."""
+    date = dt.date.fromisoformat(day["date"])
+    by_id = {c["id"]: c for c in day["candidates"]}
+    return {"date": day["date"], "href": root + relative_day_link(date),
+            "relevant": len(day["picks"]), "candidates": len(day["candidates"]),
+            "judge": day["judge"], "model": day["model"],
+            "titles": [by_id[p]["title"] for p in day["picks"] if p in by_id]}
+
+
+def render_index_html(days: Sequence[dict[str, Any]], profile: str) -> str:
+    """The archive: months, newest first, each with its days."""
+    months: dict[str, list[dict[str, Any]]] = {}
+    for day in days:
+        months.setdefault(day["date"][:7], []).append(day_summary(day))
+    return environment().get_template("index.html").render(
+        title=f"papersieve digests ({profile})", root="", feed_href=FEED_NAME,
+        months=[{"name": m, "href": f"{m}/index.html", "days": d} for m, d in months.items()],
+    )
+
+
+def render_month_html(month: str, days: Sequence[dict[str, Any]]) -> str:
+    """A month's page: each day with its picks' titles."""
+    return environment().get_template("month.html").render(
+        title=f"Digests of {month}", root="../", feed_href="../" + FEED_NAME,
+        days=[day_summary(d, root="../") for d in days],
+    )

@@ -1,0 +1,88 @@
+"""The JSON digest: every candidate with its one outcome (not only the picks) and run metadata."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from papersieve.models import Digest, Judgement, Paper, Pick
+
+FORMAT = "papersieve-digest/1"
+
+
+def digest_dict(digest: Digest) -> dict[str, Any]:
+    """A plain dict of the day, stable key order; `render_json` dumps it."""
+    ranks = {pick.paper.id: (rank, pick) for rank, pick in enumerate(digest.picks, 1)}
+    judgements = list(digest.judgements) or [p.judgement for p in digest.picks]
+    return {
+        "format": FORMAT,
+        "date": digest.date.isoformat(),
+        "profile": digest.profile,
+        "run_id": digest.run_id,
+        "judge": digest.judge,
+        "model": digest.model,
+        "prompt_hash": digest.prompt_hash,
+        "counts": _counts(digest, judgements),
+        "usage": _usage(digest),
+        "notes": list(digest.notes),
+        "picks": [pick.paper.id for pick in digest.picks],
+        "candidates": [_candidate(j, digest.papers, ranks) for j in judgements],
+        "prompt": {"system": digest.prompt.system, "user": digest.prompt.user},
+    }
+
+
+def render_json(digest: Digest) -> str:
+    """The JSON text (UTF-8, indented, ends with a newline)."""
+    return json.dumps(digest_dict(digest), ensure_ascii=False, indent=2) + "\n"
+
+
+def _counts(digest: Digest, judgements: list[Judgement]) -> dict[str, Any]:
+    outcomes: dict[str, int] = {}
+    for j in judgements:
+        outcomes[j.outcome.value] = outcomes.get(j.outcome.value, 0) + 1
+    return {
+        "total": digest.counts.total,
+        "scanned": digest.counts.scanned,
+        "deduplicated": digest.counts.unique,
+        "candidates": len(judgements),
+        "relevant": len(digest.picks),
+        "outcomes": dict(sorted(outcomes.items())),
+    }
+
+
+def _usage(digest: Digest) -> dict[str, Any]:
+    usage = digest.usage
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "prompt_cost": usage.prompt_cost,
+        "completion_cost": usage.completion_cost,
+        "cost": usage.cost,
+    }
+
+
+def _candidate(
+    j: Judgement, papers: dict[str, Paper], ranks: dict[str, tuple[int, Pick]]
+) -> dict[str, Any]:
+    paper = papers.get(j.paper_id)
+    rank, pick = ranks.get(j.paper_id, (None, None))
+    return {
+        "id": j.paper_id,
+        "title": paper.title if paper else "",
+        "authors": list(paper.authors) if paper else [],
+        "abstract": paper.abstract if paper else "",
+        "categories": list(paper.categories) if paper else [],
+        "url": paper.abs_url if paper else f"https://arxiv.org/abs/{j.paper_id}",
+        "outcome": j.outcome.value,
+        "picked": pick is not None,
+        "rank": rank,
+        "pinned": bool(pick and pick.pinned),
+        "judge": j.judge,
+        "model": j.model,
+        "relevance": j.relevance,
+        "novelty": j.novelty,
+        "comment": j.comment,
+        "detail": j.detail,
+    }
