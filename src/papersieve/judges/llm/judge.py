@@ -1,0 +1,257 @@
+"""The LLM judge: an optional title stage, then the abstract stage, as the seed system had, with
+a cache, concurrency within a per-minute limit, retries of exactly the missing papers, a cost cap,
+and one judgement (or recorded reason) per paper."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from papersieve.errors import JudgeError
+from papersieve.judges.interface import Judge, JudgeResult, ProgressCallback
+from papersieve.judges.llm.batching import adaptive_batch_size, make_batches
+from papersieve.judges.llm.client import (
+    DEFAULT_TIMEOUT,
+    ChatClient,
+    ChatReply,
+    resolve_api_key,
+    resolve_base_url,
+)
+from papersieve.judges.llm.parsing import parse_abstract_reply, parse_title_reply
+from papersieve.judges.llm.pricing import price_for
+from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text
+from papersieve.judges.llm.ratelimit import RateLimiter
+from papersieve.judges.llm.runner import RunContext, StageResult, StageRunner
+from papersieve.models import Judgement, Outcome, Paper
+from papersieve.profile.loader import Profile
+from papersieve.store.db import Store
+from papersieve.store.judgements import cached_judgements, save_judgements
+from papersieve.store.papers import upsert_papers
+
+NAME = "llm"
+KEPT_BY_TITLE = "kept by the title stage"
+
+
+class LLMJudge(Judge):
+    """Scores papers with a chat model on any OpenAI-compatible server."""
+
+    name = NAME
+
+    def __init__(
+        self, profile: Profile, store: Store, *, api_key: str | None = None,
+        base_url: str | None = None, title_stage: bool | None = None,
+        timeout: float = DEFAULT_TIMEOUT, backoff: float = 1.0,
+    ) -> None:
+        self.profile = profile
+        self.store = store
+        self.settings = profile.settings.judge
+        self.title_stage = self.settings.title_stage if title_stage is None else title_stage
+        key = resolve_api_key(api_key)
+        if key is None:
+            raise JudgeError("no API key: set OPENAI_API_KEY (any value for a local server)",
+                             model=self.settings.model)
+        self._api_key = key
+        self.base_url = resolve_base_url(base_url, self.settings.base_url)
+        self.timeout = timeout
+        self.backoff = backoff
+
+    @property
+    def model(self) -> str:
+        """The chat model's name."""
+        return self.settings.model
+
+    @property
+    def prompt_hash(self) -> str:
+        """The abstract stage's prompt hash (the one recorded with scored judgements)."""
+        return prompt_hash(self.profile.prompts, self.model, "abstract")
+
+    def stage_hash(self, stage: Stage) -> str:
+        """The prompt hash of one stage."""
+        return prompt_hash(self.profile.prompts, self.model, stage)
+
+    def judge(
+        self, papers: Sequence[Paper], run_id: int | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> JudgeResult:
+        """One judgement per paper: cached, title-filtered, scored, failed or stopped by the cap."""
+        unique = list({p.id: p for p in papers}.values())
+        _ensure_stored(self.store, unique)
+        client = ChatClient(self._api_key, self.base_url, self.model,
+                            temperature=self.settings.temperature, seed=self.settings.seed,
+                            timeout=self.timeout)
+        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="llm") as pool:
+            ctx = RunContext(
+                client=client, limiter=RateLimiter(self.settings.calls_per_minute), executor=pool,
+                store=self.store, prompts=self.profile.prompts, model=self.model,
+                price=price_for(self.model), papers={p.id: p for p in unique},
+                concurrency=self.settings.concurrency, max_retries=self.settings.max_retries,
+                cost_cap=self.settings.cost_cap, run_id=run_id, backoff=self.backoff,
+                progress=progress,
+            )
+            try:
+                return self._judge(unique, ctx)
+            finally:
+                client.close()
+
+    def _judge(self, papers: list[Paper], ctx: RunContext) -> JudgeResult:
+        final: dict[str, Judgement] = dict(self._cached("abstract", papers))
+        ctx.done = len(final)
+        ctx.report("cache read")
+        todo = [p for p in papers if p.id not in final]
+        failed_before: dict[str, str] = {}
+        if self.title_stage and todo:
+            dropped, failed_before = self._title_stage(todo, ctx)
+            final.update(dropped)
+            todo = [p for p in todo if p.id not in dropped]
+        result = self._abstract_stage(todo, ctx)
+        final.update(result.settled)
+        final.update(self._unjudged(result, ctx))
+        ctx.done = len(final)
+        ctx.report("done")
+        if ctx.fatal is not None and ctx.successes == 0 and ctx.calls > 0:
+            raise JudgeError("the server refused every call", model=self.model, status=ctx.fatal.status)
+        notes = self._notes(papers, final, ctx, len(failed_before))
+        return JudgeResult(
+            judgements=tuple(final[p.id] for p in papers), usage=ctx.usage, calls=ctx.calls,
+            prompt=prompt_text(self.profile.prompts, "abstract"), notes=tuple(notes),
+        )
+
+    def _cached(self, stage: Stage, papers: Sequence[Paper]) -> dict[str, Judgement]:
+        outcomes = (Outcome.JUDGED, Outcome.FILTERED_TITLE) if stage == "title" else (Outcome.JUDGED,)
+        return cached_judgements(self.store, NAME, stage, self.model, self.stage_hash(stage), papers,
+                                 outcomes)
+
+    def _saver(self, stage: Stage, ctx: RunContext) -> StageSaver:
+        return StageSaver(self.store, ctx, stage)
+
+    def _title_stage(
+        self, papers: list[Paper], ctx: RunContext
+    ) -> tuple[dict[str, Judgement], dict[str, str]]:
+        """Papers dropped by their title (cached or asked); papers it failed on go on to abstracts."""
+        cached = self._cached("title", papers)
+        ask = [p.id for p in papers if p.id not in cached]
+        size = adaptive_batch_size(self.settings.title_batch, len(papers))
+        resolve = _title_resolver(self.model, self.stage_hash("title"))
+        result = StageRunner(ctx, "title", resolve, self._saver("title", ctx)).run(make_batches(ask, size))
+        settled = {**cached, **result.settled}
+        dropped = {i: j for i, j in settled.items() if j.outcome is Outcome.FILTERED_TITLE}
+        ctx.done += sum(1 for i in dropped if i in cached)
+        # Papers the title stage could not settle (failures, cost cap) still get an abstract look,
+        # where the cap or a failure is recorded as their outcome.
+        return dropped, result.failed
+
+    def _abstract_stage(self, papers: list[Paper], ctx: RunContext) -> StageResult:
+        size = adaptive_batch_size(self.settings.abstract_batch, len(papers))
+        resolve = _abstract_resolver(self.model, self.prompt_hash)
+        runner = StageRunner(ctx, "abstract", resolve, self._saver("abstract", ctx))
+        return runner.run(make_batches([p.id for p in papers], size))
+
+    def _unjudged(self, result: StageResult, ctx: RunContext) -> dict[str, Judgement]:
+        """FAILED and COST_CAP judgements, saved so the run's record is complete."""
+        out: dict[str, Judgement] = {}
+        for paper_id, detail in result.failed.items():
+            out[paper_id] = Judgement(paper_id, Outcome.FAILED, NAME, self.model, self.prompt_hash,
+                                      detail=detail)
+        cap = f"not judged: cost cap ${self.settings.cost_cap:g} reached"
+        for paper_id in result.capped:
+            out[paper_id] = Judgement(paper_id, Outcome.COST_CAP, NAME, self.model, self.prompt_hash,
+                                      detail=cap)
+        if out:
+            save_judgements(self.store, out.values(), ctx.papers, ctx.run_id, "abstract")
+        return out
+
+    def _notes(
+        self, papers: list[Paper], final: dict[str, Judgement], ctx: RunContext, title_failures: int
+    ) -> list[str]:
+        counts = {o: sum(1 for j in final.values() if j.outcome is o) for o in Outcome}
+        notes = []
+        if counts[Outcome.COST_CAP]:
+            notes.append(f"cost cap ${self.settings.cost_cap:g} reached: "
+                         f"{counts[Outcome.COST_CAP]} papers not judged")
+        if ctx.price is None:
+            notes.append(f"price of model {self.model} unknown: cost not counted"
+                         + (", cost cap not enforced" if self.settings.cost_cap > 0 else ""))
+        if counts[Outcome.FAILED]:
+            notes.append(f"{counts[Outcome.FAILED]} papers failed after retries")
+        if title_failures:
+            notes.append(f"title stage failed on {title_failures} papers; their abstracts were read")
+        if ctx.fatal is not None:
+            notes.append(f"stopped calling: {ctx.fatal.error}")
+        return notes
+
+
+class StageSaver:
+    """Saves a batch's judgements the moment its reply is read, and counts finished papers."""
+
+    def __init__(self, store: Store, ctx: RunContext, stage: Stage) -> None:
+        self.store = store
+        self.ctx = ctx
+        self.stage = stage
+
+    def __call__(self, judgements: Sequence[Judgement]) -> None:
+        save_judgements(self.store, judgements, self.ctx.papers, self.ctx.run_id, self.stage)
+        finished = judgements
+        if self.stage == "title":
+            finished = [j for j in judgements if j.outcome is Outcome.FILTERED_TITLE]
+        self.ctx.done += len(finished)
+
+
+def _title_resolver(model: str, phash: str) -> TitleResolver:
+    return TitleResolver(model, phash)
+
+
+def _abstract_resolver(model: str, phash: str) -> AbstractResolver:
+    return AbstractResolver(model, phash)
+
+
+class TitleResolver:
+    """A title reply settles its whole batch when it holds a list: listed ids dropped, others kept."""
+
+    def __init__(self, model: str, phash: str) -> None:
+        self.model = model
+        self.phash = phash
+
+    def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> tuple[dict[str, Judgement], list[str]]:
+        parsed = parse_title_reply(reply.text, ids)
+        if not parsed.complete or reply.finish_reason == "length":
+            return {}, parsed.problems or ["reply cut off"]
+        settled = {}
+        for paper_id in ids:
+            dropped = paper_id in parsed.drops
+            settled[paper_id] = Judgement(
+                paper_id, Outcome.FILTERED_TITLE if dropped else Outcome.JUDGED, NAME, self.model,
+                self.phash, detail="dropped by the title stage" if dropped else KEPT_BY_TITLE,
+            )
+        return settled, parsed.problems
+
+
+class AbstractResolver:
+    """An abstract reply settles the papers it scored."""
+
+    def __init__(self, model: str, phash: str) -> None:
+        self.model = model
+        self.phash = phash
+
+    def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> tuple[dict[str, Judgement], list[str]]:
+        parsed = parse_abstract_reply(reply.text, ids)
+        settled = {
+            s.paper_id: Judgement(s.paper_id, Outcome.JUDGED, NAME, self.model, self.phash,
+                                  relevance=s.relevance, novelty=s.novelty, comment=s.comment)
+            for s in parsed.items.values()
+        }
+        if not reply.text.strip():
+            parsed.problems.append("empty reply")
+        return settled, parsed.problems
+
+
+def _ensure_stored(store: Store, papers: Sequence[Paper]) -> None:
+    """Judgements reference papers: store the ones the store does not know yet."""
+    known = {
+        str(r[0]) for r in store.conn.execute(
+            f"SELECT id FROM papers WHERE id IN ({', '.join('?' for _ in papers)})",
+            [p.id for p in papers],
+        )
+    } if papers else set()
+    missing = [p for p in papers if p.id not in known]
+    if missing:
+        upsert_papers(store, missing)

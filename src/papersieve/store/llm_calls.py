@@ -1,0 +1,80 @@
+"""Every LLM call: what was asked (request hash, model, stage, papers), what it cost and what came
+back (tokens, cost, latency, status, finish reason, error, raw reply)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from papersieve.store.db import Store, utcnow
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call as recorded."""
+
+    request_hash: str
+    model: str
+    stage: str
+    paper_ids: tuple[str, ...]
+    status: str
+    """`ok` (a reply came back) or `error`."""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost: float | None = None
+    latency_ms: int = 0
+    finish_reason: str = ""
+    error: str = ""
+    raw_reply: str = ""
+    run_id: int | None = None
+
+
+def record_call(store: Store, call: CallRecord) -> int:
+    """Insert one call; returns its row id."""
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "INSERT INTO llm_calls (run_id, request_hash, model, stage, paper_ids, prompt_tokens,"
+            " completion_tokens, cached_tokens, cost, latency_ms, status, finish_reason, error,"
+            " raw_reply, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (call.run_id, call.request_hash, call.model, call.stage, json.dumps(list(call.paper_ids)),
+             call.prompt_tokens, call.completion_tokens, call.cached_tokens, call.cost,
+             call.latency_ms, call.status, call.finish_reason, call.error, call.raw_reply, utcnow()),
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def _from_row(row: sqlite3.Row) -> CallRecord:
+    return CallRecord(
+        request_hash=row["request_hash"], model=row["model"], stage=row["stage"],
+        paper_ids=tuple(json.loads(row["paper_ids"])), status=row["status"],
+        prompt_tokens=row["prompt_tokens"], completion_tokens=row["completion_tokens"],
+        cached_tokens=row["cached_tokens"], cost=row["cost"], latency_ms=row["latency_ms"],
+        finish_reason=row["finish_reason"], error=row["error"], raw_reply=row["raw_reply"],
+        run_id=row["run_id"],
+    )
+
+
+def calls_by_request_hash(store: Store, request_hash: str) -> list[CallRecord]:
+    """Every call with this request hash, oldest first."""
+    rows = store.conn.execute(
+        "SELECT * FROM llm_calls WHERE request_hash = ? ORDER BY id", (request_hash,)
+    ).fetchall()
+    return [_from_row(r) for r in rows]
+
+
+def calls_for_run(store: Store, run_id: int | None, stages: Sequence[str] = ()) -> list[CallRecord]:
+    """The calls of one run (None: calls made outside a run), oldest first, optionally by stage."""
+    sql = "SELECT * FROM llm_calls WHERE run_id IS ?"
+    params: list[object] = [run_id]
+    if stages:
+        sql += f" AND stage IN ({', '.join('?' for _ in stages)})"
+        params.extend(stages)
+    return [_from_row(r) for r in store.conn.execute(sql + " ORDER BY id", params)]
+
+
+def count_calls(store: Store) -> int:
+    """How many calls the store has recorded."""
+    return int(store.conn.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0])
