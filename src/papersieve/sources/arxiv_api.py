@@ -66,7 +66,8 @@ def unwrap_recording(data: bytes | str) -> bytes | str:
 
 def parse_api_page(data: bytes | str, origin: str = "arXiv API") -> ApiPage:
     """Parse one Atom page of the query API; an API error entry becomes a `FeedError`."""
-    parsed = feedparser.parse(unwrap_recording(data))
+    parsed = feedparser.parse(unwrap_recording(data), sanitize_html=False,
+                              resolve_relative_uris=False)
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"),
                                              feedparser.CharacterEncodingOverride):
         reason = str(parsed.get("bozo_exception")).splitlines()[0]

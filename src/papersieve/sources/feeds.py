@@ -76,7 +76,9 @@ def parse_feed_file(path: Path, *, category: str | None = None) -> Listing:
 
 
 def _parse_or_raise(data: bytes | str, origin: str) -> Any:
-    parsed = feedparser.parse(data)
+    # Abstracts are text that may contain "<" and "&" (math, "H&E"); feedparser's HTML
+    # sanitiser would eat or re-escape them, so it is turned off and the text kept as given.
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if parsed.get("bozo"):
         # feedparser recovers from broken XML and hands back whatever it read so far; a cut-off
         # download would then pass for a short day, so any XML error rejects the whole feed.
