@@ -1,0 +1,1 @@
+"""The local web app (`papersieve serve`): digests, archive, search, feedback."""

@@ -1,0 +1,56 @@
+"""The local web app: `create_app()` builds it, `papersieve serve` runs it with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from papersieve.home import database_path
+from papersieve.web.context import STATIC, Stores, make_templates
+from papersieve.web.routes import feedback, pages, papers
+from papersieve.web.security import SecurityMiddleware, token_from_env
+
+
+def create_app(
+    store_path: Path | str | None = None, *, token: str | None = None, secret: bytes | None = None
+) -> Starlette:
+    """The app over the store at `store_path` (default: the user's store).
+
+    `token` is the access token every request must carry; None reads `PAPERSIEVE_WEB_TOKEN` (unset
+    means no token: the app then answers only to loopback host names). `secret` signs the CSRF
+    cookie (default: random per process).
+    """
+    stores = Stores(Path(store_path) if store_path is not None else database_path())
+    stores.get()  # open (and migrate) now, so a broken store fails at start, not on a page
+    access_token = token if token is not None else token_from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        stores.close_all()
+
+    app = Starlette(
+        routes=[
+            Route("/", pages.today, name="today"),
+            Route("/day/{day}", pages.day, name="day"),
+            Route("/run/{run_id:int}", pages.run, name="run"),
+            Route("/archive", pages.archive, name="archive"),
+            Route("/runs", pages.runs, name="runs"),
+            Route("/search", papers.search, name="search"),
+            Route("/paper/{paper_id:path}", papers.paper, name="paper"),
+            Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
+            Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=[Middleware(SecurityMiddleware, token=access_token, secret=secret)],
+        exception_handlers={404: pages.not_found},
+        lifespan=lifespan,
+    )
+    app.state.stores = stores
+    app.state.templates = make_templates()
+    return app

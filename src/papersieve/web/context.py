@@ -1,0 +1,78 @@
+"""What every route needs: this thread's store, the templates, and a page renderer."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from papersieve.store import open_store
+from papersieve.store.db import Store
+from papersieve.web import filters
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+class Stores:
+    """One store connection per worker thread: SQLite connections are not shared across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[Store] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        """This thread's store, opened (and migrated) on first use."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = open_store(self.path)
+            self._local.store = store
+            with self._lock:
+                self._all.append(store)
+        return store
+
+    def close_all(self) -> None:
+        """Close every connection opened so far."""
+        with self._lock:
+            for store in self._all:
+                store.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def make_templates() -> Jinja2Templates:
+    """Jinja2 with autoescaping always on (every piece of paper text is escaped)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(filters.FILTERS)
+    return Jinja2Templates(env=env, context_processors=[_page_context])
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return {"csrf_token": request.state.csrf_token, "here": request.url.path + query}
+
+
+def store_of(request: Request) -> Store:
+    """The store for this request's thread."""
+    stores: Stores = request.app.state.stores
+    return stores.get()
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    """A server-rendered page."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

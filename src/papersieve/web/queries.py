@@ -1,0 +1,321 @@
+"""Read-only SQL behind the web pages. Each page costs a fixed, small number of indexed queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from itertools import groupby
+
+from papersieve.store.db import Store
+
+# The latest feedback label of a paper (feedback_paper index); NULL when it has none.
+LATEST_LABEL = "(SELECT f.label FROM feedback f WHERE f.paper_id = {col} ORDER BY f.id DESC LIMIT 1)"
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run with its counts, tokens and dollars."""
+
+    id: int
+    profile: str
+    date: str
+    judge: str
+    model: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    total: int | None
+    scanned: int | None
+    candidates: int
+    picks: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One paper as a page shows it, with its outcome in one run and the user's latest label."""
+
+    paper_id: str
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    categories: tuple[str, ...]
+    arxiv_comment: str | None
+    outcome: str | None = None
+    picked: bool = False
+    rank: int | None = None
+    relevance: float | None = None
+    novelty: float | None = None
+    comment: str = ""
+    judge: str = ""
+    label: int | None = None
+
+    @property
+    def abs_url(self) -> str:
+        """The arXiv abstract page."""
+        return f"https://arxiv.org/abs/{self.paper_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        """The arXiv PDF."""
+        return f"https://arxiv.org/pdf/{self.paper_id}"
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month of the archive: its runs, newest day first."""
+
+    month: str
+    runs: tuple[RunRow, ...]
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """What one run decided about one paper."""
+
+    run_id: int
+    date: str
+    profile: str
+    outcome: str
+    picked: bool
+    relevance: float | None
+    novelty: float | None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """The search form: full text plus filters; empty values mean "any"."""
+
+    text: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category: str = ""
+    judged: bool = False
+    picked: bool = False
+    liked: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: the paper, highlighted snippets, and its outcome on each day."""
+
+    item: Item
+    title_marked: str
+    snippet_marked: str
+    days: tuple[DayOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of results and the total number of matches."""
+
+    hits: tuple[SearchHit, ...]
+    total: int
+    filters: SearchFilters
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PaperDetail:
+    """Everything the paper page shows."""
+
+    item: Item
+    versions: tuple[tuple[int, str], ...]
+    listings: tuple[sqlite3.Row, ...]
+    days: tuple[DayOutcome, ...]
+    judgements: tuple[sqlite3.Row, ...]
+    feedback: tuple[sqlite3.Row, ...]
+    first_listed: str | None = None
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """One day of the cost and picks charts."""
+
+    date: str
+    dollars: float
+    picks: int
+    unknown_cost: bool = False
+
+
+_RUN_SQL = """
+SELECT r.*,
+  (SELECT COUNT(*) FROM run_candidates c WHERE c.run_id = r.id) AS n_candidates,
+  (SELECT COUNT(*) FROM run_candidates c WHERE c.run_id = r.id AND c.picked = 1) AS n_picks
+FROM runs r
+"""
+
+
+def _run(row: sqlite3.Row) -> RunRow:
+    return RunRow(
+        id=row["id"], profile=row["profile"], date=row["date"], judge=row["judge"],
+        model=row["model"], status=row["status"], started_at=row["started_at"],
+        finished_at=row["finished_at"], total=row["total"], scanned=row["scanned"],
+        candidates=row["n_candidates"], picks=row["n_picks"], prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"], cost=row["cost"], message=row["message"],
+    )
+
+
+def list_runs(store: Store, limit: int = 1000) -> list[RunRow]:
+    """Every run, newest first, with candidate and pick counts."""
+    rows = store.conn.execute(_RUN_SQL + " ORDER BY r.date DESC, r.id DESC LIMIT ?", (limit,))
+    return [_run(r) for r in rows]
+
+
+def get_run(store: Store, run_id: int) -> RunRow | None:
+    """One run, or None."""
+    row = store.conn.execute(_RUN_SQL + " WHERE r.id = ?", (run_id,)).fetchone()
+    return _run(row) if row is not None else None
+
+
+def latest_done_run(store: Store, date: dt.date | None = None, profile: str | None = None) -> RunRow | None:
+    """The newest finished run (of one day and profile when given), or None."""
+    sql, params = _RUN_SQL + " WHERE r.status = 'done'", []
+    if date is not None:
+        sql += " AND r.date = ?"
+        params.append(date.isoformat())
+    if profile:
+        sql += " AND r.profile = ?"
+        params.append(profile)
+    row = store.conn.execute(sql + " ORDER BY r.date DESC, r.id DESC LIMIT 1", params).fetchone()
+    return _run(row) if row is not None else None
+
+
+def item_from_row(row: sqlite3.Row) -> Item:
+    keys = row.keys()
+    return Item(
+        paper_id=row["id"], title=row["title"], authors=tuple(json.loads(row["authors"])),
+        abstract=row["abstract"], categories=tuple(json.loads(row["categories"])),
+        arxiv_comment=row["comment"],
+        outcome=row["outcome"] if "outcome" in keys else None,
+        picked=bool(row["picked"]) if "picked" in keys else False,
+        rank=row["rank"] if "rank" in keys else None,
+        relevance=row["relevance"] if "relevance" in keys else None,
+        novelty=row["novelty"] if "novelty" in keys else None,
+        comment=(row["j_comment"] or "") if "j_comment" in keys else "",
+        judge=(row["judge"] or "") if "judge" in keys else "",
+        label=row["label"],
+    )
+
+
+def digest_items(store: Store, run_id: int, picked_only: bool = True) -> list[Item]:
+    """A run's picks in digest order (or all its candidates), with scores and the user's label."""
+    sql = f"""
+    SELECT p.*, c.outcome, c.picked, c.rank, j.relevance, j.novelty, j.comment AS j_comment,
+           j.judge, {LATEST_LABEL.format(col="p.id")} AS label
+    FROM run_candidates c JOIN papers p ON p.id = c.paper_id
+    LEFT JOIN judgements j ON j.id = c.judgement_id
+    WHERE c.run_id = ? {"AND c.picked = 1" if picked_only else ""}
+    ORDER BY c.picked DESC, c.rank IS NULL, c.rank, COALESCE(j.relevance, -1) + COALESCE(j.novelty, -1) DESC,
+             p.id
+    """
+    return [item_from_row(r) for r in store.conn.execute(sql, (run_id,))]
+
+
+def archive(store: Store) -> list[Month]:
+    """Finished runs grouped by month, the latest run of each day and profile only."""
+    seen: set[tuple[str, str]] = set()
+    runs = []
+    for run in list_runs(store, limit=100_000):
+        if run.status == "running" or (run.date, run.profile) in seen:
+            continue
+        seen.add((run.date, run.profile))
+        runs.append(run)
+    return [Month(month, tuple(group)) for month, group in groupby(runs, key=lambda r: r.date[:7])]
+
+
+def labels(store: Store, paper_ids: list[str]) -> dict[str, int | None]:
+    """The latest feedback label of each paper (None when it has none)."""
+    marks = ",".join("?" * len(paper_ids))
+    rows = store.conn.execute(
+        f"SELECT p.id, {LATEST_LABEL.format(col='p.id')} FROM papers p WHERE p.id IN ({marks})",
+        paper_ids,
+    )
+    return {str(r[0]): r[1] for r in rows}
+
+
+def day_outcomes(store: Store, paper_ids: list[str]) -> dict[str, list[DayOutcome]]:
+    """Each paper's outcome in every run that had it as a candidate, newest day first."""
+    found: dict[str, list[DayOutcome]] = {pid: [] for pid in paper_ids}
+    if not paper_ids:
+        return found
+    marks = ",".join("?" * len(paper_ids))
+    rows = store.conn.execute(
+        "SELECT c.paper_id, c.run_id, r.date, r.profile, c.outcome, c.picked, j.relevance, j.novelty"
+        " FROM run_candidates c JOIN runs r ON r.id = c.run_id"
+        " LEFT JOIN judgements j ON j.id = c.judgement_id"
+        f" WHERE c.paper_id IN ({marks}) AND r.status != 'running' ORDER BY r.date DESC, r.id DESC",
+        paper_ids,
+    )
+    for r in rows:
+        found[r["paper_id"]].append(
+            DayOutcome(r["run_id"], r["date"], r["profile"], r["outcome"], bool(r["picked"]),
+                       r["relevance"], r["novelty"])
+        )
+    return found
+
+
+def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
+    """A paper with its versions, listings, outcomes, judgements and feedback history."""
+    row = store.conn.execute(
+        f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p WHERE p.id = ?",
+        (paper_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    conn = store.conn
+    versions = conn.execute(
+        "SELECT version, first_seen FROM paper_versions WHERE paper_id = ? ORDER BY version", (paper_id,)
+    ).fetchall()
+    listings = conn.execute(
+        "SELECT COALESCE(l.date, l.requested_date) AS date, l.category, l.source, l.approximate,"
+        " e.announce_type, e.version FROM listing_entries e JOIN listings l ON l.id = e.listing_id"
+        " WHERE e.paper_id = ? ORDER BY date DESC, l.category",
+        (paper_id,),
+    ).fetchall()
+    judgements = conn.execute(
+        "SELECT j.*, r.date AS run_date, r.profile FROM judgements j LEFT JOIN runs r ON r.id = j.run_id"
+        " WHERE j.paper_id = ? ORDER BY j.id DESC",
+        (paper_id,),
+    ).fetchall()
+    feedback = conn.execute(
+        "SELECT * FROM feedback WHERE paper_id = ? ORDER BY id DESC", (paper_id,)
+    ).fetchall()
+    return PaperDetail(
+        item=item_from_row(row),
+        versions=tuple((int(v["version"]), str(v["first_seen"])) for v in versions),
+        listings=tuple(listings),
+        days=tuple(day_outcomes(store, [paper_id])[paper_id]),
+        judgements=tuple(judgements),
+        feedback=tuple(feedback),
+        first_listed=row["first_listed"],
+    )
+
+
+def daily_series(store: Store, limit_days: int = 60) -> list[DayPoint]:
+    """Dollars spent (all runs) and papers picked (latest finished run per profile) per day."""
+    rows = store.conn.execute(
+        "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(cost IS NULL AND prompt_tokens > 0)"
+        " AS unknown FROM runs GROUP BY date ORDER BY date DESC LIMIT ?",
+        (limit_days,),
+    ).fetchall()
+    picks: dict[str, int] = {}
+    for month in archive(store):
+        for run in month.runs:
+            picks[run.date] = picks.get(run.date, 0) + run.picks
+    return [
+        DayPoint(r["date"], float(r["dollars"]), picks.get(r["date"], 0), bool(r["unknown"]))
+        for r in reversed(rows)
+    ]
+
+
+def categories(store: Store) -> list[str]:
+    """Every category with a stored listing (for the search form)."""
+    return [str(r[0]) for r in store.conn.execute("SELECT DISTINCT category FROM listings ORDER BY 1")]

@@ -1,0 +1,1 @@
+"""The app's route handlers, one module per area."""

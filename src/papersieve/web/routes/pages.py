@@ -1,0 +1,80 @@
+"""Today's digest, any past digest, the archive, and runs with their costs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from papersieve.web import charts, queries
+from papersieve.web.context import render, store_of
+
+
+def today(request: Request) -> Response:
+    """The latest finished run's digest."""
+    store = store_of(request)
+    run = queries.latest_done_run(store)
+    return _digest_page(request, run, title="Today")
+
+
+def day(request: Request) -> Response:
+    """The digest of one announcement day (`?profile=` picks one profile's run)."""
+    try:
+        date = dt.date.fromisoformat(request.path_params["day"])
+    except ValueError as err:
+        raise HTTPException(404, "no such day") from err
+    store = store_of(request)
+    run = queries.latest_done_run(store, date, request.query_params.get("profile") or None)
+    if run is None:
+        raise HTTPException(404, f"no finished run for {date.isoformat()}")
+    return _digest_page(request, run, title=date.isoformat())
+
+
+def run(request: Request) -> Response:
+    """One run's digest; `?all=1` lists every candidate with its outcome."""
+    store = store_of(request)
+    found = queries.get_run(store, request.path_params["run_id"])
+    if found is None:
+        raise HTTPException(404, "no such run")
+    everything = bool(request.query_params.get("all"))
+    return _digest_page(request, found, title=f"Run {found.id}", everything=everything)
+
+
+def _digest_page(
+    request: Request, run: queries.RunRow | None, *, title: str, everything: bool = False
+) -> Response:
+    items = queries.digest_items(store_of(request), run.id, picked_only=not everything) if run else []
+    return render(request, "digest.html", title=title, run=run, items=items, everything=everything)
+
+
+def archive(request: Request) -> Response:
+    """Months and days with per-day counts; each day links to its digest."""
+    return render(request, "archive.html", title="Archive", months=queries.archive(store_of(request)))
+
+
+def runs(request: Request) -> Response:
+    """Every run with status, counts, tokens and dollars, and charts of dollars and picks per day."""
+    store = store_of(request)
+    series = queries.daily_series(store)
+    dollars_chart = charts.bar_chart(
+        [(p.date, p.dollars) for p in series], label="Dollars per day", fmt=charts.dollars,
+        css_class="dollars",
+    )
+    picks_chart = charts.bar_chart(
+        [(p.date, float(p.picks)) for p in series], label="Picks per day", fmt=charts.count,
+        css_class="picks",
+    )
+    rows = queries.list_runs(store)
+    total = sum(r.cost or 0.0 for r in rows)
+    return render(
+        request, "runs.html", title="Runs and costs", runs=rows, dollars_chart=dollars_chart,
+        picks_chart=picks_chart, total_cost=total,
+    )
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A friendly 404 page."""
+    detail = exc.detail if isinstance(exc, HTTPException) else "not found"
+    return render(request, "error.html", status_code=404, title="Not found", detail=detail)
