@@ -24,15 +24,18 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_day_html(day: dict[str, Any], root: str = "../") -> str:
-    """A day's page from its JSON dict; `root` is the path from the page to the site root."""
+def render_day_html(day: dict[str, Any], root: str = "../", *, nav: bool = True) -> str:
+    """A day's page from its JSON dict; `root` is the path from the page to the site root.
+
+    `nav` False leaves out the site links (for an email, which has no site around it).
+    """
     candidates = day["candidates"]
     by_id = {c["id"]: c for c in candidates}
     picks = [_pick_view(by_id[pid], day["judge"]) for pid in day["picks"] if pid in by_id]
     usage = day["usage"]
     return environment().get_template("day.html").render(
         title=f"Personalized Daily ArXiv Papers {day['date']}",
-        root=root, feed_href=root + FEED_NAME, profile=day["profile"], judge=day["judge"],
+        root=root, nav=nav, feed_href=root + FEED_NAME, profile=day["profile"], judge=day["judge"],
         model=day["model"], notes=day.get("notes", []), picks=picks,
         candidates=len(candidates),
         usage={**usage, "prompt_cost": dollars(usage["prompt_cost"]),
@@ -81,7 +84,7 @@ def render_index_html(days: Sequence[dict[str, Any]], profile: str) -> str:
     for day in days:
         months.setdefault(day["date"][:7], []).append(day_summary(day))
     return environment().get_template("index.html").render(
-        title=f"papersieve digests ({profile})", root="", feed_href=FEED_NAME,
+        title=f"papersieve digests ({profile})", root="", nav=True, feed_href=FEED_NAME,
         months=[{"name": m, "href": f"{m}/index.html", "days": d} for m, d in months.items()],
     )
 
@@ -89,6 +92,6 @@ def render_index_html(days: Sequence[dict[str, Any]], profile: str) -> str:
 def render_month_html(month: str, days: Sequence[dict[str, Any]]) -> str:
     """A month's page: each day with its picks' titles."""
     return environment().get_template("month.html").render(
-        title=f"Digests of {month}", root="../", feed_href="../" + FEED_NAME,
+        title=f"Digests of {month}", root="../", nav=True, feed_href="../" + FEED_NAME,
         days=[day_summary(d, root="../") for d in days],
     )

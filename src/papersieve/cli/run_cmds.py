@@ -1,0 +1,102 @@
+"""`papersieve run` and `papersieve demo`: thin wrappers around pipeline.run_day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.status import Status
+
+from papersieve.cli.options import as_date, date_option, profile_option
+from papersieve.pipeline import RunReport, run_day
+from papersieve.profile import load_profile
+from papersieve.render.paths import dated_path
+from papersieve.render.text import dollars
+from papersieve.store import open_store
+
+
+@click.command()
+@profile_option
+@date_option
+@click.option("--no-title-stage", is_flag=True, help="Send every abstract to the LLM (skip the title pass).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder (default: the profile's outputs.dir, else $PAPERSIEVE_HOME/out/<profile>).")
+@click.option("--offline", "offline_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Read the day from arxiv-<date>-<category>.jsonl files instead of the feeds.")
+@click.option("--no-deliver", is_flag=True, help="Write the files but send no Slack message or email.")
+@click.pass_context
+def run(ctx: click.Context, profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
+        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
+    """Do the whole day: fetch, prefilter, judge, select, render, deliver.
+
+    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed.
+    """
+    profile = load_profile(profile_dir)
+    console = Console(stderr=True, highlight=False)
+    with open_store() as store, console.status("starting") as status:
+        report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
+                         out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
+                         deliver=not no_deliver)
+    print_summary(report, profile.name)
+    ctx.exit(report.exit_code)
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder (default: $PAPERSIEVE_HOME/out/demo).")
+def demo(out_dir: Path | None) -> None:
+    """Run the pipeline on a real bundled arXiv day (2025-07-03, cs.LG + cs.AI), offline, no key."""
+    from papersieve.demo import run_demo
+
+    console = Console(stderr=True, highlight=False)
+    with open_store() as store, console.status("starting") as status:
+        report = run_demo(store, out_dir, progress=_progress(console, status))
+    print_summary(report, "demo")
+
+
+def _progress(console: Console, status: Status) -> Callable[[str], None]:
+    """Judging progress updates the spinner line; every other step is printed once."""
+
+    def say(message: str) -> None:
+        if message.startswith("judging:"):
+            status.update(message)
+        else:
+            console.print(message, markup=False)
+
+    return say
+
+
+def print_summary(report: RunReport, profile: str) -> None:
+    """The closing summary: counts, picks, tokens, dollars and where the outputs are."""
+    if report.status != "done" or report.digest is None:
+        label = {"no_announcement": "No announcement", "stale": "Stale feed"}.get(report.status, "")
+        click.echo(f"{label or report.status}: {report.message}")
+        return
+    digest = report.digest
+    counts, usage = digest.counts, digest.usage
+    outcomes: dict[str, int] = {}
+    for j in digest.judgements:
+        outcomes[j.outcome.value] = outcomes.get(j.outcome.value, 0) + 1
+    lines = [
+        f"Day {digest.date} · profile {profile} · {digest.judge} judge ({digest.model})",
+        f"Papers: {counts.total} listed, {counts.scanned} scanned, {counts.unique} unique,"
+        f" {len(digest.judgements)} candidates",
+        "Outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())),
+        f"Picks: {len(digest.picks)}",
+        f"Tokens: {usage.total_tokens} ({usage.prompt_tokens} prompt + {usage.completion_tokens}"
+        f" completion), cost {dollars(usage.cost)}; this run spent {report.run_usage.total_tokens}"
+        f" tokens, {dollars(report.run_usage.cost)}",
+    ]
+    lines += [f"Note: {note}" for note in report.notes]
+    lines += [f"Delivery {d.channel}: {d.status} ({d.detail})" for d in report.deliveries]
+    out = {p.suffix: p for p in report.outputs}
+    md = out.get(".md") or next(iter(report.outputs), None)
+    if md is not None:
+        lines.append(f"Digest: {md}")
+        if ".html" in out:
+            lines.append(f"Web page: {dated_path(md.parent.parent, digest.date, 'html')}")
+        lines.append(f"All outputs: {md.parent.parent}")
+    click.echo("\n".join(lines))

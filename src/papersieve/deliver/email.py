@@ -1,0 +1,95 @@
+"""Email over SMTP: an HTML and a plain-text part, STARTTLS, SSL or no encryption.
+
+SMTP_USER and SMTP_PASSWORD come from the environment only. A transient failure (a 4xx reply,
+a dropped connection) is retried once; the error names host, port and the server's reply.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+
+from papersieve.errors import DeliveryError
+from papersieve.models import Digest
+from papersieve.profile.settings import EmailSettings
+from papersieve.render.html import render_day_html
+from papersieve.render.json_out import digest_dict
+from papersieve.render.markdown import render_markdown
+
+TIMEOUT = 30.0
+RETRY_DELAY = 2.0
+
+
+def build_message(digest: Digest, settings: EmailSettings, site_url: str = "") -> EmailMessage:
+    """The email: subject with the day and pick count, plain text (Markdown) and HTML parts."""
+    sender = settings.sender or os.environ.get("SMTP_USER") or ""
+    if not sender or not settings.to:
+        raise DeliveryError("email: set [deliver.email] sender (or SMTP_USER) and to")
+    message = EmailMessage()
+    message["Subject"] = f"papersieve: {len(digest.picks)} papers for {digest.date.isoformat()}"
+    message["From"] = sender
+    message["To"] = ", ".join(settings.to)
+    message.set_content(render_markdown(digest) + "\n")
+    root = site_url.rstrip("/") + "/" if site_url else ""
+    html = render_day_html(digest_dict(digest), root=root, nav=bool(root))
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def send_email(digest: Digest, settings: EmailSettings, site_url: str = "",
+               retry_delay: float = RETRY_DELAY) -> str:
+    """Send the digest; returns a one-line summary or raises DeliveryError."""
+    message = build_message(digest, settings, site_url)
+    try:
+        _send(message, settings)
+    except (smtplib.SMTPServerDisconnected, ConnectionResetError, smtplib.SMTPResponseException) as err:
+        if not _transient(err):
+            raise _error(settings, err) from err
+        time.sleep(retry_delay)
+        try:
+            _send(message, settings)
+        except (smtplib.SMTPException, OSError) as again:
+            raise _error(settings, again, retried=True) from again
+    except (smtplib.SMTPException, OSError) as err:
+        raise _error(settings, err) from err
+    return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
+
+
+def _send(message: EmailMessage, settings: EmailSettings) -> None:
+    context = ssl.create_default_context()
+    if settings.security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT,
+                                              context=context)
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+    with smtp:
+        smtp.ehlo()
+        if settings.security == "starttls":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        user, password = os.environ.get("SMTP_USER"), os.environ.get("SMTP_PASSWORD")
+        if user and password:
+            smtp.login(user, password)
+        smtp.send_message(message)
+
+
+def _transient(err: Exception) -> bool:
+    if isinstance(err, smtplib.SMTPResponseException):
+        return 400 <= err.smtp_code < 500
+    return True
+
+
+def _error(settings: EmailSettings, err: BaseException, retried: bool = False) -> DeliveryError:
+    if isinstance(err, smtplib.SMTPResponseException):
+        reply = err.smtp_error.decode("utf-8", "replace") if isinstance(err.smtp_error, bytes) \
+            else str(err.smtp_error)
+        detail = f"{err.smtp_code} {reply}"
+    elif isinstance(err, smtplib.SMTPNotSupportedError):
+        detail = f"{err} (server does not offer it)"
+    else:
+        detail = str(err) or type(err).__name__
+    after = " after one retry" if retried else ""
+    return DeliveryError(f"email via {settings.host}:{settings.port} failed{after}: {detail}")

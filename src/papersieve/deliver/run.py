@@ -1,0 +1,85 @@
+"""Run every delivery of a profile for one digest and record each result with the run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from papersieve.deliver import DeliveryResult
+from papersieve.deliver.files import write_outputs
+from papersieve.errors import DeliveryError
+from papersieve.models import Digest
+from papersieve.profile import Profile
+from papersieve.render.paths import relative_day_link
+from papersieve.store.db import Store, utcnow
+
+Stage = Callable[[str], AbstractContextManager[None]]
+
+
+def record_delivery(store: Store, run_id: int, result: DeliveryResult) -> None:
+    """One row in `deliveries`."""
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO deliveries (run_id, channel, status, detail, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (run_id, result.channel, result.status, result.detail, utcnow()),
+        )
+
+
+def deliver_all(
+    store: Store, run_id: int, digest: Digest, profile: Profile, out_dir: Path, stage: Stage,
+    say: Callable[[str], None], *, send: bool = True,
+) -> tuple[list[Path], list[DeliveryResult]]:
+    """Write the files (a failure there fails the run), then Slack and email if enabled.
+
+    A Slack or email failure is recorded and reported, and does not undo the day.
+    """
+    settings = profile.settings
+    with stage("render"):
+        try:
+            outputs = write_outputs(digest, out_dir, settings.outputs.formats, settings.outputs.site_url)
+        except DeliveryError as err:
+            record_delivery(store, run_id, DeliveryResult("files", "failed", str(err)))
+            raise
+    results = [DeliveryResult("files", "ok", f"{len(outputs)} files in {out_dir}")]
+    record_delivery(store, run_id, results[0])
+    page = _page_url(settings.outputs.site_url, digest)
+    if settings.deliver.slack.enabled:
+        with stage("slack"):
+            results.append(_attempt("slack", send, say, lambda: _slack(digest, profile, page)))
+    if settings.deliver.email.enabled:
+        with stage("email"):
+            results.append(_attempt("email", send, say, lambda: _email(digest, profile)))
+    for result in results[1:]:
+        record_delivery(store, run_id, result)
+    return outputs, results
+
+
+def _attempt(channel: str, send: bool, say: Callable[[str], None],
+             action: Callable[[], str]) -> DeliveryResult:
+    if not send:
+        return DeliveryResult(channel, "skipped", "deliveries turned off for this run")
+    try:
+        detail = action()
+    except DeliveryError as err:
+        say(f"{channel} failed: {err}")
+        return DeliveryResult(channel, "failed", str(err))
+    say(f"{channel}: {detail}")
+    return DeliveryResult(channel, "ok", detail)
+
+
+def _slack(digest: Digest, profile: Profile, page: str) -> str:
+    from papersieve.deliver.slack import send_slack
+
+    return send_slack(digest, profile.settings.deliver.slack.channel, page)
+
+
+def _email(digest: Digest, profile: Profile) -> str:
+    from papersieve.deliver.email import send_email
+
+    return send_email(digest, profile.settings.deliver.email, profile.settings.outputs.site_url)
+
+
+def _page_url(site_url: str, digest: Digest) -> str:
+    return f"{site_url.rstrip('/')}/{relative_day_link(digest.date)}" if site_url else ""

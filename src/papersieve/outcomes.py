@@ -1,0 +1,68 @@
+"""Give every candidate of a run exactly one outcome, and record it with its judgement row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from papersieve.candidates import Candidates
+from papersieve.models import Judgement, Outcome, Paper, Pick
+from papersieve.store.db import Store
+from papersieve.store.judgements import save_judgements
+from papersieve.store.runs import record_outcomes
+
+DEDUP_JUDGE = "dedup"
+RUN_STAGE = "run"
+
+
+def one_per_candidate(
+    candidates: Candidates, judged: Sequence[Judgement], decided: Sequence[Judgement],
+    judge_name: str,
+) -> list[Judgement]:
+    """One judgement per candidate, in listing order: seen before, decided by rules, or judged.
+
+    A paper the judge returned nothing for (a broken judge) is recorded as FAILED, not dropped.
+    """
+    by_id = {j.paper_id: j for j in judged}
+    by_id.update({j.paper_id: j for j in decided})
+    out = [Judgement(p.id, Outcome.SEEN_BEFORE, DEDUP_JUDGE, detail="judged on an earlier day")
+           for p in candidates.seen_before]
+    for paper in candidates.papers:
+        out.append(by_id.get(paper.id) or Judgement(
+            paper.id, Outcome.FAILED, judge_name, detail="the judge returned no judgement"))
+    return out
+
+
+def record(store: Store, run_id: int, judgements: Sequence[Judgement], picks: Sequence[Pick],
+           papers: Mapping[str, Paper]) -> None:
+    """Write each candidate's outcome row, pointing at the judgement row that decided it."""
+    ids = judgement_ids(store, run_id, judgements, papers)
+    ranks = {pick.paper.id: rank for rank, pick in enumerate(picks, 1)}
+    record_outcomes(store, run_id, [
+        (j.paper_id, j.outcome, ids.get(j.paper_id), j.paper_id in ranks, ranks.get(j.paper_id))
+        for j in judgements
+    ])
+
+
+def judgement_ids(store: Store, run_id: int, judgements: Sequence[Judgement],
+                  papers: Mapping[str, Paper]) -> dict[str, int]:
+    """The row of each final judgement: the judge's own row of this run, else a new row.
+
+    Judges save what they decide during the run; verdicts reused from the cache, pinned-author
+    verdicts and rule decisions are saved here (stage "run", which no cache reads).
+    """
+    found: dict[str, int] = {}
+    missing: list[Judgement] = []
+    for j in judgements:
+        row = store.conn.execute(
+            "SELECT id FROM judgements WHERE run_id = ? AND paper_id = ? AND judge = ?"
+            " AND outcome = ? AND relevance IS ? AND novelty IS ? AND comment = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (run_id, j.paper_id, j.judge, j.outcome.value, j.relevance, j.novelty, j.comment),
+        ).fetchone()
+        if row is None:
+            missing.append(j)
+        else:
+            found[j.paper_id] = int(row[0])
+    saved = save_judgements(store, missing, papers, run_id, RUN_STAGE)
+    found.update({j.paper_id: row_id for j, row_id in zip(missing, saved, strict=True)})
+    return found

@@ -1,0 +1,206 @@
+"""One run = one profile x one announcement day:
+fetch -> candidates -> prefilter -> judge -> select -> render -> deliver, all recorded.
+
+Every candidate ends with exactly one outcome row; each delivery's result and each stage's
+time are recorded with the run. A rerun of the same day reuses the judgement cache and prints
+the same digest. Only one run of a profile and day may be in progress at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from papersieve.candidates import Candidates, select_candidates
+from papersieve.deliver import DeliveryResult
+from papersieve.deliver.run import deliver_all
+from papersieve.digests import build_digest, earlier_usage, save_run_details
+from papersieve.ingest import DayFetch, fetch_day, load_offline_day
+from papersieve.judges.factory import make_judge
+from papersieve.judges.interface import Judge, JudgeResult, Progress
+from papersieve.models import Digest, ListingStatus, Paper, Usage
+from papersieve.outcomes import one_per_candidate, record
+from papersieve.prefilter.rules import apply_pins, prefilter
+from papersieve.profile import Profile
+from papersieve.selection import select
+from papersieve.sources.jsonl import file_date
+from papersieve.store.db import Store
+from papersieve.store.locks import acquire_lock, release_lock
+from papersieve.store.runs import finish_run, papers_judged_before, start_run
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """How a run ended: `done`, `no_announcement`, `stale` or `failed`, and what it made."""
+
+    status: str
+    date: dt.date | None
+    message: str
+    run_id: int | None = None
+    digest: Digest | None = None
+    outputs: tuple[Path, ...] = ()
+    deliveries: tuple[DeliveryResult, ...] = ()
+    notes: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    run_usage: Usage = Usage()
+    """Tokens and dollars this run spent (the digest shows the day's, cache reuse included)."""
+
+    @property
+    def exit_code(self) -> int:
+        """0 done or no announcement; 3 stale feed; 4 a delivery failed."""
+        if self.status == "stale":
+            return 3
+        if any(d.status == "failed" for d in self.deliveries):
+            return 4
+        return 0
+
+
+class _Clock:
+    """Seconds per stage."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 4)
+
+
+def run_day(
+    store: Store, profile: Profile, date: dt.date | None = None, *,
+    title_stage: bool | None = None, out_dir: Path | None = None, offline_dir: Path | None = None,
+    progress: Say | None = None, judge: Judge | None = None, deliver: bool = True,
+) -> RunReport:
+    """Do the whole day for one profile; see the module docstring."""
+    say = progress or (lambda _message: None)
+    clock = _Clock()
+    with clock.stage("fetch"):
+        fetched = _fetch(store, profile, date, offline_dir, say)
+    if fetched.status is not ListingStatus.OK:
+        return _no_day(store, profile, fetched)
+    acquire_lock(store, profile.name, fetched.date)
+    try:
+        return _locked_run(store, profile, fetched, clock, say, judge, title_stage,
+                           out_dir or profile.output_dir, deliver)
+    finally:
+        release_lock(store, profile.name, fetched.date)
+
+
+def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,
+           say: Say) -> DayFetch:
+    if offline_dir is None:
+        return fetch_day(store, profile, date, progress=say)
+    day = date or _newest_offline_day(offline_dir)
+    say(f"reading {day} from {offline_dir}")
+    return load_offline_day(store, offline_dir, day, profile.settings.categories)
+
+
+def _newest_offline_day(folder: Path) -> dt.date:
+    dates = [d for d in (file_date(p) for p in folder.glob("arxiv-*.jsonl")) if d is not None]
+    if not dates:
+        from papersieve.errors import ConfigError
+
+        raise ConfigError("no arxiv-<date>-<category>.jsonl file in this folder", path=str(folder))
+    return max(dates)
+
+
+def _no_day(store: Store, profile: Profile, fetched: DayFetch) -> RunReport:
+    """Record a day without a digest ("no announcement" or "stale") as a run of its own."""
+    status = "stale" if fetched.status is ListingStatus.STALE else "no_announcement"
+    run_id = start_run(store, profile.name, fetched.date, profile.settings.judge.kind)
+    finish_run(store, run_id, status, message=fetched.message)
+    return RunReport(status, fetched.date, fetched.message, run_id)
+
+
+def _locked_run(
+    store: Store, profile: Profile, fetched: DayFetch, clock: _Clock, say: Say,
+    judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: bool,
+) -> RunReport:
+    notes: list[str] = []
+    with clock.stage("candidates"):
+        candidates = _candidates(store, profile, fetched)
+    say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
+        f" {len(candidates.papers)} candidates ({len(candidates.seen_before)} seen before)")
+    if judge is None:
+        judge, notes = make_judge(profile, store, title_stage=title_stage)
+    for note in notes:
+        say(f"note: {note}")
+    run_id = start_run(store, profile.name, fetched.date, judge.name, judge.model, judge.prompt_hash)
+    try:
+        return _judged_run(store, profile, fetched.date, candidates, judge, run_id, clock, say,
+                           notes, out_dir, deliver)
+    except BaseException as err:
+        finish_run(store, run_id, "failed", timings=clock.timings, message=str(err) or repr(err))
+        raise
+
+
+def _candidates(store: Store, profile: Profile, fetched: DayFetch) -> Candidates:
+    settings = profile.settings
+    seen = papers_judged_before(store, profile.name, fetched.date)
+    return select_candidates(fetched.date, fetched.listings, settings.announce_types,
+                             settings.primary_only, seen, settings.show_seen)
+
+
+def _judged_run(
+    store: Store, profile: Profile, date: dt.date, candidates: Candidates, judge: Judge,
+    run_id: int, clock: _Clock, say: Say, notes: list[str], out_dir: Path, deliver: bool,
+) -> RunReport:
+    with clock.stage("prefilter"):
+        rules = prefilter(candidates.papers, profile)
+    with clock.stage("judge"):
+        result = _judge(judge, rules.to_judge, run_id, say)
+    notes += result.notes
+    papers = {p.id: p for p in (*candidates.papers, *candidates.seen_before)}
+    with clock.stage("select"):
+        judged = apply_pins(result.judgements, rules.pinned)
+        final = one_per_candidate(candidates, judged, rules.decided, judge.name)
+        picks = select(final, papers, profile.settings.cutoffs)
+        record(store, run_id, final, picks, papers)
+    usage = earlier_usage(store, profile.name, date, judge.name, judge.model, judge.prompt_hash,
+                          run_id) + result.usage
+    digest = build_digest(
+        date=date, profile=profile.name, judge=judge.name, model=judge.model,
+        prompt_hash=judge.prompt_hash, counts=candidates.counts, usage=usage, picks=picks,
+        judgements=final, papers=papers, prompt=result.prompt, run_id=run_id, notes=notes)
+    save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
+    outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
+                                      send=deliver)
+    notes += _retrain(store, profile, clock)
+    finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings,
+               message=f"{len(picks)} picks of {len(final)} candidates")
+    return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
+                     digest, tuple(outputs), tuple(deliveries), tuple(notes), clock.timings,
+                     result.usage)
+
+
+def _judge(judge: Judge, papers: tuple[Paper, ...], run_id: int, say: Say) -> JudgeResult:
+    def report(p: Progress) -> None:
+        say(f"judging: {p.papers_done}/{p.papers_total} papers, {p.calls} calls,"
+            f" {p.usage.total_tokens} tokens" + (f" ({p.message})" if p.message else ""))
+
+    say(f"judging {len(papers)} papers with the {judge.name} judge ({judge.model})")
+    return judge.judge(papers, run_id, report)
+
+
+def _retrain(store: Store, profile: Profile, clock: _Clock) -> list[str]:
+    """Refresh the local ranker with today's verdicts (when the local judge is installed)."""
+    try:
+        from papersieve.judges.local import retrain  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    with clock.stage("retrain"):
+        try:
+            retrain(store, profile)
+        except Exception as err:  # a failed retrain must not fail a finished day
+            return [f"the local ranker was not retrained: {err}"]
+    return []

@@ -1,0 +1,1 @@
+"""Prefilters: decide some candidates before (or beside) the judge."""
