@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
 
+from papersieve.home import home_dir
 from papersieve.profile import init_profile
+from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.store import open_store
 from papersieve.store.stats import store_counts
 
@@ -16,9 +19,20 @@ from papersieve.store.stats import store_counts
 @click.option("--force", is_flag=True, help="Overwrite an existing profile.")
 def init(folder: Path | None, force: bool) -> None:
     """Write an editable copy of the default profile to FOLDER ($PAPERSIEVE_HOME/profile)."""
-    target = init_profile(folder, force=force)
+    target = init_profile(folder, force=force).resolve()
     click.echo(f"Profile written to {target}")
     click.echo("Edit profile.toml and topics.txt, then run: papersieve run --profile " + str(target))
+    click.echo(f"GitHub Actions workflow: {target / WORKFLOW_PATH} (make this folder a repository"
+               " to run it daily and publish the site to Pages)")
+    click.echo("Or schedule it with cron (01:30 UTC, Monday to Friday, after arXiv's announcement):")
+    click.echo(cron_line(target))
+
+
+def cron_line(profile_dir: Path) -> str:
+    """The crontab line equivalent to the workflow's schedule (cron runs in UTC here)."""
+    log = home_dir() / "run.log"
+    return (f"CRON_TZ=UTC\n30 1 * * 1-5 papersieve run --profile {shlex.quote(str(profile_dir))}"
+            f" >> {shlex.quote(str(log))} 2>&1")
 
 
 @click.command()

@@ -137,6 +137,21 @@ def init_profile(folder: Path | str | None = None, *, force: bool = False) -> Pa
     for source in builtin_profile_dir().iterdir():
         if source.is_file():
             shutil.copyfile(source, target / source.name)
+    write_workflow(target, force=force)
+    return target
+
+
+WORKFLOW_PATH = Path(".github") / "workflows" / "papersieve.yml"
+
+
+def write_workflow(folder: Path, *, force: bool = False) -> Path:
+    """Write the GitHub Actions workflow into `folder/.github/workflows/` (kept if it exists)."""
+    target = folder / WORKFLOW_PATH
+    if target.exists() and not force:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = resources.files("papersieve").joinpath("defaults/workflow/papersieve.yml")
+    target.write_text(source.read_text("utf-8"), "utf-8")
     return target
 
 
