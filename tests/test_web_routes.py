@@ -1,0 +1,208 @@
+"""The web app's pages, through Starlette's test client, over a real store built from real days."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from papersieve.store import open_store
+from papersieve.web.app import create_app
+from tests.webdata import DAYS, HOSTILE_IDS, WebData, build_store
+
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> WebData:
+    return build_store(tmp_path_factory.mktemp("web") / "store.db")
+
+
+@pytest.fixture()
+def client(data: WebData) -> Iterator[TestClient]:
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as test_client:
+        yield test_client
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def article_ids(html: str) -> list[str]:
+    return re.findall(r'<article class="paper[^"]*" id="p-([^"]+)"', html)
+
+
+def test_today_shows_the_latest_digest_in_rank_order(client: TestClient, data: WebData) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    latest = DAYS[-1].isoformat()
+    assert f"Latest digest: {latest}" in page.text
+    assert article_ids(page.text) == data.picks[latest]
+    assert f'<b class="npicks">{len(data.picks[latest])}</b> picks' in page.text
+    first_real = data.picks[latest][2]
+    assert f'href="https://arxiv.org/abs/{first_real}"' in page.text
+    assert f'href="https://arxiv.org/pdf/{first_real}"' in page.text
+    assert "<details class=\"abstract\">" in page.text
+
+
+def test_missing_novelty_shows_na(client: TestClient) -> None:
+    page = client.get("/").text
+    card = page[page.index(f'id="p-{HOSTILE_IDS[0]}"'):]
+    card = card[: card.index("</article>")]
+    assert '<b class="relevance">10</b>' in card
+    assert '<b class="novelty">n/a</b>' in card
+
+
+def test_empty_store_says_how_to_get_a_digest(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path / "empty.db", token=""), base_url=BASE) as c:
+        page = c.get("/")
+        assert page.status_code == 200
+        assert "No digest yet" in page.text and "papersieve demo" in page.text
+        assert "No runs yet" in c.get("/archive").text
+
+
+def test_archive_lists_each_day_with_counts(client: TestClient, data: WebData) -> None:
+    page = client.get("/archive").text
+    assert "<h2>2025-05</h2>" in page
+    with open_store(data.path) as store:
+        for day, run_id in data.runs.items():
+            candidates = store.conn.execute(
+                "SELECT COUNT(*) FROM run_candidates WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+            row = re.search(rf'<a href="/run/{run_id}">{day}</a>.*?</tr>', page, re.S)
+            assert row, day
+            cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
+            assert cells[1:3] == [str(candidates), str(len(data.picks[day]))]
+
+
+def test_past_day_and_run_pages(client: TestClient, data: WebData) -> None:
+    first = DAYS[0].isoformat()
+    by_day = client.get(f"/day/{first}")
+    assert by_day.status_code == 200
+    assert article_ids(by_day.text) == data.picks[first]
+    everything = client.get(f"/run/{data.runs[first]}?all=1").text
+    assert "Every other candidate" in everything and "filtered by title" in everything
+    assert client.get("/day/2031-01-01").status_code == 404
+    assert client.get("/day/not-a-date").status_code == 404
+    assert client.get("/run/999").status_code == 404
+
+
+def test_search_covers_every_fetched_paper_and_shows_outcomes(client: TestClient, data: WebData) -> None:
+    with open_store(data.path) as store:
+        row = store.conn.execute(
+            "SELECT c.paper_id, p.title FROM run_candidates c JOIN papers p ON p.id = c.paper_id"
+            " WHERE c.outcome = 'filtered_by_title' ORDER BY c.paper_id LIMIT 1"
+        ).fetchone()
+    page = client.get("/search", params={"q": f'"{row["title"]}"'}).text
+    assert row["paper_id"] in article_ids(page)
+    assert "filtered by title" in page
+    picked = data.picks[DAYS[0].isoformat()][0]
+    words = " ".join(data.titles[picked].split()[:4])
+    hit_page = client.get("/search", params={"q": words}).text
+    assert picked in article_ids(hit_page)
+    assert '<b class="picked">picked</b>' in hit_page
+    assert "<mark>" in hit_page
+
+
+def test_search_filters(client: TestClient, data: WebData) -> None:
+    picked = client.get("/search", params={"picked": "1"}).text
+    all_picks = {p for picks in data.picks.values() for p in picks}
+    total = int(re.search(r'<b class="nresults">(\d+)</b>', picked).group(1))  # type: ignore[union-attr]
+    assert total == len(all_picks)
+    first_day = client.get(
+        "/search", params={"picked": "1", "from": DAYS[0].isoformat(), "to": DAYS[0].isoformat()}
+    ).text
+    assert set(article_ids(first_day)) == set(data.picks[DAYS[0].isoformat()])
+    none = client.get("/search", params={"q": "transformer", "category": "math.NT"}).text
+    assert '<b class="nresults">0</b>' in none
+    bad = client.get("/search", params={"from": "yesterday"}).text
+    assert "is not a date" in bad
+
+
+def test_search_survives_fts_syntax(client: TestClient) -> None:
+    for text in ['"unbalanced', "AND OR NOT", "a:b (c", "*", "NEAR(x y)", "^start"]:
+        assert client.get("/search", params={"q": text}).status_code == 200
+
+
+def test_paper_page_shows_versions_days_judgements_and_feedback(client: TestClient, data: WebData) -> None:
+    paper_id = data.picks[DAYS[0].isoformat()][0]
+    page = client.get(f"/paper/{paper_id}").text
+    assert data.titles[paper_id].split("&")[0][:30] in page.replace("&amp;", "&")
+    assert "cs.LG" in page or "cs.AI" in page
+    assert "gpt-4o" in page and "abstract" in page
+    assert DAYS[0].isoformat() in page
+    assert client.get("/paper/0000.00000").status_code == 404
+
+
+def test_like_records_feedback_and_updates_in_place(client: TestClient, data: WebData) -> None:
+    paper_id = data.picks[DAYS[-1].isoformat()][3]
+    token = csrf_of(client.get("/").text)
+    reply = client.post(
+        "/feedback", data={"paper_id": paper_id, "label": "like"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert reply.status_code == 200
+    assert reply.text.startswith('<form class="feedback"')
+    assert 'value="like" class="like" aria-pressed="true"' in reply.text
+    assert "Liked" in reply.text
+    with open_store(data.path) as store:
+        rows = store.conn.execute(
+            "SELECT label, source FROM feedback WHERE paper_id = ? ORDER BY id", (paper_id,)
+        ).fetchall()
+    assert [tuple(r) for r in rows][-1] == (1, "web")
+    assert 'aria-pressed="true"' in client.get(f"/paper/{paper_id}").text
+    liked = client.get("/search", params={"liked": "1"}).text
+    assert paper_id in article_ids(liked)
+
+
+def test_plain_form_dislike_redirects_back(client: TestClient, data: WebData) -> None:
+    paper_id = data.picks[DAYS[-1].isoformat()][4]
+    token = csrf_of(client.get("/").text)
+    reply = client.post(
+        "/feedback", data={"paper_id": paper_id, "label": "dislike", "csrf_token": token, "next": "/archive"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303 and reply.headers["location"] == "/archive"
+    evil = client.post(
+        "/feedback", data={"paper_id": paper_id, "label": "dislike", "csrf_token": token,
+                           "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert evil.headers["location"] == f"/paper/{paper_id}"
+    assert "Disliked" in client.get(f"/paper/{paper_id}").text
+
+
+def test_feedback_rejects_bad_input(client: TestClient) -> None:
+    token = csrf_of(client.get("/").text)
+    headers = {"X-CSRF-Token": token}
+    unknown = client.post("/feedback", data={"paper_id": "0000.0000", "label": "like"}, headers=headers)
+    assert unknown.status_code == 404
+    bad_label = client.post("/feedback", data={"paper_id": HOSTILE_IDS[0], "label": "love"}, headers=headers)
+    assert bad_label.status_code == 400
+    assert client.get("/feedback").status_code == 405
+
+
+def test_runs_page_has_table_and_svg_charts(client: TestClient, data: WebData) -> None:
+    page = client.get("/runs").text
+    assert page.count('<svg class="chart') == 2
+    assert 'aria-label="Dollars per day"' in page and 'aria-label="Picks per day"' in page
+    assert page.count('<rect class="bar"') == 2 * len(DAYS)
+    for run_id in data.runs.values():
+        assert f'<a href="/run/{run_id}">{run_id}</a>' in page
+    # The later day's run: 20,000 + 14 x 100 prompt tokens, $0.05 + 14 x $0.01 + $0.03.
+    assert '<td class="num">21,400</td><td class="num">3,000</td>' in page
+    assert '<td class="num">$0.22</td>' in page and '<td class="num">$0.20</td>' in page
+    assert "$0.42 spent in all" in page
+
+
+def test_static_helper_is_the_pinned_htmx(client: TestClient) -> None:
+    js = client.get("/static/htmx-2.0.4.min.js")
+    assert js.status_code == 200
+    assert js.text.startswith("/*! htmx.org 2.0.4")
+    assert "javascript" in js.headers["content-type"]
+    assert client.get("/static/papersieve.css").status_code == 200
