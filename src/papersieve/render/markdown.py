@@ -75,7 +75,8 @@ def _section(i: int, pick: Pick) -> str:
 def _comment(pick: Pick) -> str:
     comment = pick.judgement.comment
     if pick.pinned:
-        prefix = "Pinned author."
+        why = pick.judgement.detail.split(";")[0].strip()
+        prefix = (why[:1].upper() + why[1:] + ".") if why.startswith("pinned author") else "Pinned author."
         return f"{prefix} {comment}" if comment else prefix
     return comment
 

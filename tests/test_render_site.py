@@ -1,0 +1,65 @@
+"""The static site: dated paths, latest, archive by month, feed, and no external requests."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import feedparser
+
+from papersieve.deliver.files import write_outputs
+from papersieve.models import Digest
+from tests.digestfixtures import sample_digest
+
+
+def on(date: dt.date) -> Digest:
+    return dataclasses.replace(sample_digest(), date=date)
+
+
+def test_days_go_to_dated_paths_and_latest_follows_the_newest_day(tmp_path: Path) -> None:
+    write_outputs(on(dt.date(2025, 7, 3)), tmp_path)
+    write_outputs(on(dt.date(2025, 6, 30)), tmp_path)  # a backfilled older day
+    files = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert files == [
+        "2025-06/2025-06-30.html", "2025-06/2025-06-30.json", "2025-06/2025-06-30.md",
+        "2025-06/index.html",
+        "2025-07/2025-07-03.html", "2025-07/2025-07-03.json", "2025-07/2025-07-03.md",
+        "2025-07/index.html",
+        "feed.atom", "index.html", "latest.html", "latest.json", "latest.md",
+    ]
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert index.index("2025-07/2025-07-03.html") < index.index("2025-06/2025-06-30.html")
+    feed = feedparser.parse((tmp_path / "feed.atom").read_text("utf-8"))
+    assert len(feed.entries) == 4  # two picks on each day
+
+
+def test_latest_page_links_work_from_the_site_root(tmp_path: Path) -> None:
+    write_outputs(on(dt.date(2025, 7, 3)), tmp_path)
+    latest = (tmp_path / "latest.html").read_text("utf-8")
+    dated = (tmp_path / "2025-07" / "2025-07-03.html").read_text("utf-8")
+    assert 'href="index.html"' in latest and 'href="../index.html"' in dated
+    for page in tmp_path.rglob("*.html"):
+        for href in re.findall(r'href="([^"]+)"', page.read_text("utf-8")):
+            if not href.startswith(("http", "#")):
+                assert (page.parent / href.split("#")[0]).exists(), (page, href)
+
+
+def test_pages_make_no_external_request_and_fit_a_phone(tmp_path: Path) -> None:
+    write_outputs(on(dt.date(2025, 7, 3)), tmp_path)
+    for page in tmp_path.rglob("*.html"):
+        html = page.read_text("utf-8")
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+        assert not re.search(r"<(script|img|iframe|link[^>]+stylesheet)", html)
+        assert "@import" not in html and "url(" not in html
+        assert not re.search(r'\ssrc="', html)
+
+
+def test_formats_setting_limits_what_is_written(tmp_path: Path) -> None:
+    written = write_outputs(on(dt.date(2025, 7, 3)), tmp_path, formats=("markdown",))
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in written)
+    # The JSON is always kept: the archive and the feed are rebuilt from it.
+    assert names == ["2025-07/2025-07-03.json", "2025-07/2025-07-03.md", "latest.json", "latest.md"]
