@@ -50,6 +50,7 @@ class RunReport:
     timings: dict[str, float] = field(default_factory=dict)
     run_usage: Usage = Usage()
     """Tokens and dollars this run spent (the digest shows the day's, cache reuse included)."""
+    out_dir: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -180,7 +181,7 @@ def _judged_run(
                message=f"{len(picks)} picks of {len(final)} candidates")
     return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
                      digest, tuple(outputs), tuple(deliveries), tuple(notes), clock.timings,
-                     result.usage)
+                     result.usage, out_dir)
 
 
 def _judge(judge: Judge, papers: tuple[Paper, ...], run_id: int, say: Say) -> JudgeResult:
@@ -195,7 +196,7 @@ def _judge(judge: Judge, papers: tuple[Paper, ...], run_id: int, say: Say) -> Ju
 def _retrain(store: Store, profile: Profile, clock: _Clock) -> list[str]:
     """Refresh the local ranker with today's verdicts (when the local judge is installed)."""
     try:
-        from papersieve.judges.local import retrain  # type: ignore[attr-defined]
+        from papersieve.judges.local import retrain
     except ImportError:
         return []
     with clock.stage("retrain"):

@@ -92,11 +92,11 @@ def print_summary(report: RunReport, profile: str) -> None:
     ]
     lines += [f"Note: {note}" for note in report.notes]
     lines += [f"Delivery {d.channel}: {d.status} ({d.detail})" for d in report.deliveries]
-    out = {p.suffix: p for p in report.outputs}
-    md = out.get(".md") or next(iter(report.outputs), None)
-    if md is not None:
-        lines.append(f"Digest: {md}")
-        if ".html" in out:
-            lines.append(f"Web page: {dated_path(md.parent.parent, digest.date, 'html')}")
-        lines.append(f"All outputs: {md.parent.parent}")
+    if report.out_dir is not None:
+        written = set(report.outputs)
+        for label, ext in (("Digest", "md"), ("Web page", "html"), ("JSON", "json")):
+            path = dated_path(report.out_dir, digest.date, ext)
+            if path in written:
+                lines.append(f"{label}: {path}")
+        lines.append(f"All outputs (site with archive, latest.*, feed.atom): {report.out_dir}")
     click.echo("\n".join(lines))

@@ -27,7 +27,7 @@ def make_judge(
     llm = LLMJudge(profile, store, title_stage=title_stage)
     if kind == "llm":
         return llm, []
-    from papersieve.judges.hybrid import HybridJudge  # type: ignore[import-not-found]
+    from papersieve.judges.hybrid import HybridJudge
 
     hybrid: Judge = HybridJudge(profile, store, llm)
     return hybrid, []
@@ -35,7 +35,7 @@ def make_judge(
 
 def _local(profile: Profile, store: Store) -> Judge:
     try:
-        from papersieve.judges.local import LocalJudge  # type: ignore[attr-defined]
+        from papersieve.judges.local import LocalJudge
     except ImportError as err:
         raise ConfigError(f"the local judge is not available ({err})", key="judge.kind") from err
     judge: Judge = LocalJudge(profile, store)
