@@ -34,6 +34,7 @@ class RunRow:
     completion_tokens: int
     cost: float | None
     message: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,19 @@ def _run(row: sqlite3.Row) -> RunRow:
         finished_at=row["finished_at"], total=row["total"], scanned=row["scanned"],
         candidates=row["n_candidates"], picks=row["n_picks"], prompt_tokens=row["prompt_tokens"],
         completion_tokens=row["completion_tokens"], cost=row["cost"], message=row["message"],
+        notes=_notes(row),
     )
+
+
+def _notes(row: sqlite3.Row) -> tuple[str, ...]:
+    """The run's notes for the user (a JSON list since schema 2)."""
+    if not row["notes"]:
+        return ()
+    try:
+        value = json.loads(row["notes"])
+    except ValueError:
+        return ()
+    return tuple(str(n) for n in value) if isinstance(value, list) else ()
 
 
 def list_runs(store: Store, limit: int = 1000) -> list[RunRow]:
