@@ -1,0 +1,103 @@
+"""Slack messages as a loopback webhook receiver and a fake Web API receive them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from papersieve.deliver.slack import (
+    API_URL_ENV,
+    MAX_BLOCKS,
+    MAX_SECTION,
+    MAX_TEXT,
+    TOP_TITLES,
+    send_slack,
+    thread_messages,
+)
+from papersieve.errors import DeliveryError
+from papersieve.models import Digest, Pick
+from tests.digestfixtures import HOSTILE_TITLE, sample_digest
+from tests.seedfiles import seed_digest
+from tests.servers.slack_server import TOKEN, FakeSlack
+
+
+def many_picks(n: int) -> Digest:
+    """The seed day's picks repeated to n, with very long abstracts to force splitting."""
+    base = seed_digest("2025-07-03")
+    picks = []
+    for i in range(n):
+        pick = base.picks[i % len(base.picks)]
+        paper = dataclasses.replace(pick.paper, abstract=pick.paper.abstract * 4)
+        picks.append(Pick(paper, pick.judgement))
+    return dataclasses.replace(base, picks=tuple(picks))
+
+
+def test_webhook_gets_header_with_top_titles_then_the_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    digest = seed_digest("2025-07-03")
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        detail = send_slack(digest, page_url="https://me.github.io/p/2025-07/2025-07-03.html")
+    received = slack.received
+    assert detail == f"{len(received)} messages to the incoming webhook"
+    header = received[0].body["text"]
+    assert header.startswith("*Personalized Daily ArXiv Papers 2025-07-03*\n19 picks of 272 scanned")
+    for i, pick in enumerate(digest.picks[:TOP_TITLES], 1):
+        assert f"{i}. <{pick.paper.abs_url}|" in header
+    assert "…and 9 more in the thread" in header
+    assert "<https://me.github.io/p/2025-07/2025-07-03.html|The digest page>" in header
+    entries = "\n".join(b["text"]["text"] for r in received[1:] for b in r.body["blocks"])
+    for i, pick in enumerate(digest.picks, 1):
+        assert f"*{i}. <{pick.paper.abs_url}|" in entries
+    assert entries.count("Relevance ") == 19
+
+
+def test_bot_token_posts_the_entries_in_the_header_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv(API_URL_ENV, slack.api_url)
+        detail = send_slack(many_picks(60), channel="#papers")
+    first, *rest = slack.received
+    assert all(r.path == "/api/chat.postMessage" and r.body["channel"] == "#papers"
+               for r in slack.received)
+    assert all(r.authorization == f"Bearer {TOKEN}" for r in slack.received)
+    assert "thread_ts" not in first.body
+    assert {r.body["thread_ts"] for r in rest} == {"1751500001.000100"}
+    assert detail == f"{len(slack.received)} messages to #papers (thread 1751500001.000100)"
+    assert sum(len(r.body["blocks"]) for r in rest) == 60
+
+
+def test_messages_respect_slack_limits() -> None:
+    messages = thread_messages(many_picks(120))
+    assert len(messages) > 2
+    for message in messages:
+        assert 1 <= len(message.blocks) <= MAX_BLOCKS
+        assert len(message.text) <= MAX_TEXT
+        assert all(len(b["text"]["text"]) <= MAX_SECTION for b in message.blocks)
+    assert sum(len(m.blocks) for m in messages) == 120
+
+
+def test_hostile_title_cannot_inject_slack_markup(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        send_slack(sample_digest(hostile=True))
+    text = slack.received[1].body["blocks"][1]["text"]["text"]
+    assert "&lt;script&gt;" in text and "<script>" not in text
+    assert HOSTILE_TITLE not in text
+
+
+def test_errors_name_the_endpoint_and_the_reply(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong")
+        monkeypatch.setenv(API_URL_ENV, slack.api_url)
+        expected = r"chat.postMessage at http://127.0.0.1:\d+/api: HTTP 200: invalid_auth"
+        with pytest.raises(DeliveryError, match=expected):
+            send_slack(sample_digest(), channel="#papers")
+        monkeypatch.delenv("SLACK_BOT_TOKEN")
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        slack.fail_next.extend([500])
+        with pytest.raises(DeliveryError, match="slack webhook: HTTP 500"):
+            send_slack(sample_digest())
+    monkeypatch.delenv("SLACK_WEBHOOK_URL")
+    with pytest.raises(DeliveryError, match="set SLACK_WEBHOOK_URL"):
+        send_slack(sample_digest())
