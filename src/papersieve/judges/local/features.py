@@ -1,0 +1,116 @@
+"""What the local judge reads from a paper: cold-start components and hashed text n-grams.
+
+The n-gram features come from a stateless `HashingVectorizer`, so a paper's row never changes
+and is computed once per process (cached by content hash); IDF weights are fitted per model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from papersieve.judges.local import lexicon
+from papersieve.judges.local.coldstart import Match, score_text
+from papersieve.judges.local.text import words
+from papersieve.judges.local.topics import TopicTerms
+from papersieve.models import Paper
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+N_FEATURES = 2**18
+_APP = tuple(" " + w.replace("-", " ") + " " for w in lexicon.APPLICATION_WORDS)
+_THEORY = tuple(" " + w.replace("-", " ") + " " for w in lexicon.THEORY_WORDS)
+# Weights of the cold-start components: key phrases, application words (against), theory words,
+# category prior. Set from what the profile text says, not fitted to labels.
+COLD_WEIGHTS = (1.0, -1.0, 1.0, 2.0)
+
+
+@dataclass(frozen=True)
+class ColdFeatures:
+    """The cold-start components of one paper and the phrases behind them."""
+
+    phrases: float
+    application: float
+    theory: float
+    category: float
+    matches: tuple[Match, ...]
+    application_hits: tuple[str, ...]
+
+    def score(self, foundational: bool) -> float:
+        """The cold-start score: phrases alone, or all components for a foundational profile."""
+        if not foundational:
+            return self.phrases
+        parts = (self.phrases, self.application, self.theory, self.category)
+        return sum(w * v for w, v in zip(COLD_WEIGHTS, parts, strict=True))
+
+
+def _hits(text: str, lexicon_words: Sequence[str]) -> list[str]:
+    padded = " " + " ".join(words(text)) + " "
+    return [w.strip() for w in lexicon_words if w in padded]
+
+
+def _category_prior(paper: Paper) -> float:
+    primary = paper.primary_category or ""
+    prior = 0.0
+    if primary in lexicon.THEORY_CATEGORIES:
+        prior += 1.0
+    if primary.startswith(lexicon.APPLICATION_PREFIXES):
+        prior -= 1.0
+    if any(c in lexicon.THEORY_CATEGORIES for c in paper.categories[1:]):
+        prior += 0.5
+    return prior
+
+
+def cold_features(paper: Paper, topics: TopicTerms) -> ColdFeatures:
+    """Cold-start components of one paper (a title hit counts twice an abstract hit)."""
+    phrase = score_text(paper.title, paper.abstract, topics)
+    app_title, app_abs = _hits(paper.title, _APP), _hits(paper.abstract, _APP)
+    th_title, th_abs = _hits(paper.title, _THEORY), _hits(paper.abstract, _THEORY)
+    return ColdFeatures(
+        phrases=phrase.score,
+        application=2.0 * len(app_title) + len(app_abs),
+        theory=2.0 * len(th_title) + len(th_abs),
+        category=_category_prior(paper),
+        matches=phrase.matches,
+        application_hits=tuple(dict.fromkeys(app_title + app_abs)),
+    )
+
+
+def paper_text(paper: Paper) -> str:
+    """The text the n-gram model reads: the title twice (it matters more), abstract, categories."""
+    cats = " ".join("cat_" + c.replace(".", "_").replace("-", "_") for c in paper.categories[:1])
+    return f"{paper.title}. {paper.title}. {paper.abstract} {cats}"
+
+
+@lru_cache(maxsize=1)
+def _vectorizer() -> Any:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        n_features=N_FEATURES, ngram_range=(1, 2), stop_words="english", alternate_sign=False,
+        norm=None, token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+    )
+
+
+_ROWS: dict[str, Any] = {}
+
+
+def term_counts(papers: Sequence[Paper]) -> csr_matrix:
+    """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
+    from scipy.sparse import vstack
+
+    missing = [p for p in papers if p.content_hash not in _ROWS]
+    if missing:
+        matrix = _vectorizer().transform([paper_text(p) for p in missing]).tocsr()
+        if len(_ROWS) > 200_000:
+            _ROWS.clear()
+        for i, paper in enumerate(missing):
+            _ROWS[paper.content_hash] = matrix[i]
+    if not papers:
+        from scipy.sparse import csr_matrix as empty
+
+        return empty((0, N_FEATURES))
+    return vstack([_ROWS[p.content_hash] for p in papers]).tocsr()

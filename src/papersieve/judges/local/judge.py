@@ -1,0 +1,86 @@
+"""`LocalJudge`: no network, no key. Relevance 1-10 from the local ranker; no novelty score."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from papersieve.judges.interface import Judge, JudgeResult, Progress, ProgressCallback
+from papersieve.judges.local.explain import comment_for, liked_papers
+from papersieve.judges.local.persist import StoredModel, latest_version, load_model
+from papersieve.judges.local.ranker import Ranker
+from papersieve.judges.local.scoring import MIN_SELF_TRAIN, relevance_scale
+from papersieve.judges.local.training import DEFAULT_PICK_RATE
+from papersieve.models import Judgement, Outcome, Paper
+from papersieve.profile.loader import Profile
+from papersieve.store.db import Store
+
+
+class LocalJudge(Judge):
+    """Ranks papers against the profile and what was learned from labels in the store."""
+
+    name = "local"
+
+    def __init__(self, profile: Profile, store: Store) -> None:
+        self.profile = profile
+        self.store = store
+        self._stored: StoredModel | None = None
+        self._loaded_version = -1
+
+    def _current(self) -> StoredModel | None:
+        version = latest_version(self.store, self.profile.name)
+        if version != self._loaded_version:
+            self._stored = load_model(self.store, self.profile.name)
+            self._loaded_version = version
+        return self._stored
+
+    @property
+    def model(self) -> str:
+        """local-tfidf-v<version> (v0: the profile alone)."""
+        return f"local-tfidf-v{max(self._loaded_version, 0) if self._stored else 0}"
+
+    @property
+    def prompt_hash(self) -> str:
+        """The topics text decides the cold-start part."""
+        return hashlib.sha256(self.profile.prompts.topics.encode()).hexdigest()[:16]
+
+    def ranker(self) -> Ranker:
+        """The ranker of the newest stored model version."""
+        stored = self._current()
+        if stored is None:
+            return Ranker(self.profile, None, {})
+        return Ranker(self.profile, stored.model, stored.meta)
+
+    def pass_share(self) -> float:
+        """The share of candidates the LLM picked so far (what relevance >= cutoff should keep)."""
+        stored = self._current()
+        return float(stored.meta.get("pick_rate", DEFAULT_PICK_RATE)) if stored else DEFAULT_PICK_RATE
+
+    def score(self, papers: Sequence[Paper]) -> tuple[Ranker, np.ndarray, np.ndarray]:
+        """The ranker used, raw scores and relevance 1-10 for `papers`."""
+        ranker = self.ranker()
+        raw = ranker.scores(papers)
+        reference = raw if len(papers) >= MIN_SELF_TRAIN else np.asarray(
+            ranker.meta.get("reference") or raw, dtype=float)
+        return ranker, raw, relevance_scale(raw, reference, self.pass_share())
+
+    def judge(self, papers: Sequence[Paper], run_id: int | None = None,
+              progress: ProgressCallback | None = None) -> JudgeResult:
+        """One JUDGED judgement per paper, novelty None."""
+        papers = list(papers)
+        ranker, raw, relevance = self.score(papers)
+        liked = liked_papers(self.store)
+        comments = comment_for(ranker, papers, liked)
+        judgements = tuple(
+            Judgement(paper_id=p.id, outcome=Outcome.JUDGED, judge=self.name, model=self.model,
+                      prompt_hash=self.prompt_hash, relevance=float(relevance[i]), novelty=None,
+                      comment=comments[i], detail=f"local score {raw[i]:.3f}")
+            for i, p in enumerate(papers)
+        )
+        if progress is not None:
+            progress(Progress(len(papers), len(papers), message="local judge done"))
+        notes = () if ranker.model is not None else (
+            "local judge: no labelled history yet, scores come from the profile text alone",)
+        return JudgeResult(judgements=judgements, notes=notes)

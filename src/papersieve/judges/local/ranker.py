@@ -1,0 +1,61 @@
+"""The local ranker: the profile's cold-start score blended with the learned model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from papersieve.judges.local.features import ColdFeatures, cold_features
+from papersieve.judges.local.model import TextModel
+from papersieve.judges.local.scoring import combine
+from papersieve.judges.local.topics import TopicTerms, parse_topics
+from papersieve.judges.local.lexicon import wants_foundational
+from papersieve.models import Paper
+from papersieve.profile.loader import Profile
+
+_COLD: dict[tuple[str, str], ColdFeatures] = {}
+
+
+@lru_cache(maxsize=8)
+def _topics(text: str) -> TopicTerms:
+    return parse_topics(text)
+
+
+class Ranker:
+    """Scores papers for one profile with one (optional) learned model version."""
+
+    def __init__(self, profile: Profile, model: TextModel | None, meta: dict[str, Any]) -> None:
+        self.profile = profile
+        self.model = model
+        self.meta = meta
+        self.topics = _topics(profile.prompts.topics)
+        self.foundational = wants_foundational(profile.prompts.topics)
+
+    @property
+    def labelled_picks(self) -> int:
+        """Positive labels the model learned from."""
+        return int(self.meta.get("positives", 0)) if self.model is not None else 0
+
+    def cold(self, papers: Sequence[Paper]) -> list[ColdFeatures]:
+        """Cold-start features (cached per paper text and topics text)."""
+        key = self.profile.prompts.topics
+        out = []
+        for paper in papers:
+            cache_key = (paper.content_hash, key)
+            found = _COLD.get(cache_key)
+            if found is None:
+                if len(_COLD) > 100_000:
+                    _COLD.clear()
+                found = _COLD[cache_key] = cold_features(paper, self.topics)
+            out.append(found)
+        return out
+
+    def scores(self, papers: Sequence[Paper]) -> np.ndarray:
+        """One score per paper; higher is better."""
+        if not papers:
+            return np.zeros(0)
+        cold = np.array([c.score(self.foundational) for c in self.cold(papers)], dtype=float)
+        return combine(papers, cold, self.model, self.labelled_picks)

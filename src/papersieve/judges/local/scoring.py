@@ -1,0 +1,80 @@
+"""Combining the local judge's parts into one score per paper, and mapping it to 1-10.
+
+With no label the score is the cold-start score refined by self-training on the day's own
+candidates (its confident top and bottom serve as pseudo-labels, which spreads the profile's key
+phrases to the words that go with them). With labelled history the learned model's score is
+blended in, with a weight that grows with the number of labelled picks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from papersieve.judges.local.features import term_counts
+from papersieve.judges.local.model import TextModel, fit_idf, tfidf
+from papersieve.models import Paper
+
+MIN_SELF_TRAIN = 50
+"""Fewest papers in a batch for self-training (and for calibrating on the batch itself)."""
+SELF_TRAIN_TOP = 0.10
+SELF_TRAIN_MIX = 0.5
+HISTORY_HALF = 60.0
+"""Labelled picks at which the learned model and the profile prior weigh the same."""
+
+
+def standardise(values: np.ndarray) -> np.ndarray:
+    """Zero mean, unit spread (a constant vector becomes zeros)."""
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 0 else values - values.mean()
+
+
+def self_trained(papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
+    """Scores of a classifier trained on the batch's own top (pseudo-positive) and bottom half."""
+    from sklearn.linear_model import LogisticRegression
+
+    n = len(papers)
+    order = np.argsort(-prior, kind="stable")
+    top = max(1, int(SELF_TRAIN_TOP * n))
+    bottom = order[n - n // 2 :]
+    counts = term_counts(papers)
+    features = tfidf(counts, fit_idf(counts))
+    rows = np.r_[order[:top], bottom]
+    y = np.r_[np.ones(top), np.zeros(len(bottom))]
+    classifier = LogisticRegression(C=1.0, max_iter=300)
+    classifier.fit(features[rows], y)
+    return np.asarray(classifier.decision_function(features))
+
+
+def combine(papers: Sequence[Paper], cold: np.ndarray, model: TextModel | None,
+            labelled_picks: int) -> np.ndarray:
+    """One score per paper (higher is better); only the order and spread matter."""
+    prior = standardise(cold) if len(papers) >= 2 else cold
+    if len(papers) >= MIN_SELF_TRAIN:
+        prior = (1 - SELF_TRAIN_MIX) * prior + SELF_TRAIN_MIX * standardise(self_trained(papers, prior))
+    if model is None or labelled_picks == 0:
+        return prior
+    learned = model.decision(papers)
+    weight = labelled_picks / (labelled_picks + HISTORY_HALF)
+    return (1 - weight) * prior + weight * learned
+
+
+def relevance_scale(scores: np.ndarray, reference: np.ndarray, pass_share: float) -> np.ndarray:
+    """Map scores to integers 1-10 so that about `pass_share` of `reference` gets 8 or more.
+
+    The top `pass_share` of the reference maps to 8-10, the next two shares to 6-7, the rest
+    spreads over 1-5: the profile's relevance cutoff then keeps about the LLM's share of papers.
+    """
+    ref = np.sort(reference)
+    above = 1.0 - np.searchsorted(ref, scores, side="right") / max(len(ref), 1)
+    share = min(max(pass_share, 0.01), 0.3)
+    out = np.empty(len(scores))
+    for i, q in enumerate(above):
+        if q < share:
+            out[i] = 10 - min(2, int(3 * q / share))
+        elif q < 3 * share:
+            out[i] = 7 - min(1, int(2 * (q - share) / (2 * share)))
+        else:
+            out[i] = 5 - min(4, int(5 * (q - 3 * share) / max(1 - 3 * share, 1e-9)))
+    return out

@@ -1,0 +1,56 @@
+"""Text normalisation shared by the local judge: tokens, a light stemmer, phrase matching."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+# Longest suffix first; each pair is (suffix, replacement). A light stemmer is enough here:
+# it only has to make "quantized", "quantization" and "quantizing" meet.
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("izations", "ize"), ("ization", "ize"), ("isations", "ize"), ("isation", "ize"),
+    ("ational", "ate"), ("ations", "ate"), ("ation", "ate"), ("nesses", ""), ("ness", ""),
+    ("ities", ""), ("ity", ""), ("ings", ""), ("ing", ""), ("ised", "ize"), ("ized", "ize"),
+    ("ises", "ize"), ("izes", "ize"), ("ise", "ize"), ("ies", "y"), ("ied", "y"), ("ed", ""),
+    ("es", "e"), ("ally", "al"), ("ly", ""), ("s", ""),
+)
+_KEEP = frozenset({"moe", "lora", "kv", "llm", "llms", "gnn", "gnns", "vae", "vaes", "ssm", "ssms"})
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A crude suffix-stripping stem (plural, -ing, -ed, -ation, -ize, -ity)."""
+    if word in _KEEP:
+        return word.rstrip("s")
+    if len(word) <= 4 or word.isdigit():
+        return word
+    for suffix, repl in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + repl
+            break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens; hyphenated words also yield their parts."""
+    out: list[str] = []
+    for token in _WORD.findall(text.lower()):
+        if "-" in token:
+            out.extend(token.split("-"))
+        else:
+            out.append(token)
+    return out
+
+
+def stems(text: str) -> list[str]:
+    """The stems of `text`'s words, in order."""
+    return [stem(w) for w in words(text)]
+
+
+def stem_text(text: str) -> str:
+    """`text` as one space-separated string of stems, padded so phrases match on word bounds."""
+    return " " + " ".join(stems(text)) + " "

@@ -1,0 +1,108 @@
+"""Read a profile's topics text into weighted terms for the cold-start scorer.
+
+The default topics.txt (the seed system's) has numbered topics, each with a "Relevant:" and an
+"Irrelevant:" line, then a keyword block with "Relevant", "Irrelevant" and "Application" lists.
+Any other text still works: unstructured lines count as relevant descriptions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from papersieve.judges.local.text import stem_text
+
+_TOPIC = re.compile(r"^\s*\d+[.)]\s*(?P<name>.+?)\s*$")
+_LABELLED = re.compile(r"^\s*[-*]?\s*(?P<kind>relevant|irrelevant|application)s?\s*:\s*(?P<text>.*)$", re.I)
+_STOP = frozenset(
+    ["a", "an", "and", "or", "the", "of", "for", "to", "in", "on", "with", "by", "as", "at", "from", "into", "like", "etc", "e", "g", "eg", "i", "e", "ie", "other", "new", "existing", "certain", "task", "tasks", "without", "lacking", "their", "them", "themselves", "work", "research"]
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A stemmed phrase and what it says about a paper that contains it."""
+
+    phrase: str
+    """Stemmed words joined by spaces."""
+    kind: str
+    """relevant, irrelevant or application."""
+    topic: str
+    """The topic it came from ('' for the keyword block)."""
+    text: str
+    """The phrase as written in the profile (for comments)."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One numbered topic with its relevant and irrelevant descriptions."""
+
+    name: str
+    relevant: str
+    irrelevant: str
+
+
+@dataclass(frozen=True)
+class TopicTerms:
+    """Everything the cold-start scorer reads from the topics text."""
+
+    topics: tuple[Topic, ...]
+    terms: tuple[Term, ...]
+
+
+def parse_topics(text: str) -> TopicTerms:
+    """Topics with their descriptions, and the key phrases of every labelled line."""
+    topics: list[Topic] = []
+    terms: list[Term] = []
+    current: dict[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip().strip("*").strip()
+        heading = _TOPIC.match(line)
+        labelled = _LABELLED.match(line)
+        if heading and not labelled:
+            current = {"name": heading.group("name").strip("*: "), "relevant": "", "irrelevant": ""}
+            topics.append(Topic(current["name"], "", ""))
+            terms.extend(_phrases(current["name"], "relevant", current["name"]))
+            continue
+        if labelled:
+            kind = labelled.group("kind").lower()
+            topic = current["name"] if current is not None and "keyword" not in text_before(text, raw) else ""
+            terms.extend(_phrases(labelled.group("text"), kind, topic))
+            if current is not None and topic and kind in ("relevant", "irrelevant"):
+                current[kind] = (current[kind] + " " + labelled.group("text")).strip()
+                topics[-1] = Topic(current["name"], current["relevant"], current["irrelevant"])
+        elif line.lower().startswith("keyword"):
+            current = None
+    return TopicTerms(tuple(topics), tuple(_dedupe(terms)))
+
+
+def text_before(text: str, line: str) -> str:
+    """The lower-cased text before `line` (to tell the keyword block from topic lines)."""
+    index = text.find(line)
+    head = text[:index].lower() if index >= 0 else ""
+    return head[head.rfind("\n\n") :] if "keywords" not in head else "keyword"
+
+
+def _phrases(text: str, kind: str, topic: str) -> list[Term]:
+    """Split a description into short phrases: on commas, slashes, parentheses, 'or'/'and'."""
+    out: list[Term] = []
+    cleaned = re.sub(r"\b(e\.g\.|i\.e\.|etc\.?|like)\b", ",", text, flags=re.I)
+    for part in re.split(r"[,;()/:.]|\bor\b|\band\b", cleaned):
+        words = [w for w in part.strip().split() if w.lower().strip("-") not in _STOP]
+        if not words or len(words) > 4:
+            continue
+        phrase = stem_text(" ".join(words)).strip()
+        if len(phrase) >= 3:
+            out.append(Term(phrase, kind, topic, " ".join(words)))
+    return out
+
+
+def _dedupe(terms: list[Term]) -> list[Term]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for term in terms:
+        key = (term.phrase, term.kind)
+        if key not in seen:
+            seen.add(key)
+            unique.append(term)
+    return unique

@@ -1,0 +1,180 @@
+"""Retraining the local judge on everything labelled so far in the store.
+
+Labels: the user's feedback (likes, dislikes, imported likes) and the LLM's own past judgements
+(a pick is positive, every other judged paper negative, title-stage rejects too). Before fitting
+a new version, the previous version is scored on the labelled days it never saw, which records
+how well the ranker agreed with the LLM there (the hybrid judge sizes its share from this).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from papersieve.judges.local.persist import load_model, save_model
+from papersieve.judges.local.ranker import Ranker
+from papersieve.judges.local.model import train_text_model
+from papersieve.profile.loader import Profile
+from papersieve.store.db import Store
+from papersieve.store.feedback import feedback_labels
+from papersieve.store.papers import get_papers
+
+FEEDBACK_WEIGHT = 3.0
+HISTORY_DAYS = 30
+DEFAULT_PICK_RATE = 0.08
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Labelled papers: id -> (target, weight), the LLM's label days, and its pick rate."""
+
+    targets: dict[str, tuple[int, float]]
+    days: dict[str, set[str]]
+    picks: dict[str, set[str]]
+    llm_count: int
+    feedback_count: int
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What one retraining did."""
+
+    version: int
+    trained_on: int
+    positives: int
+    negatives: int
+    llm_labels: int
+    feedback_labels: int
+    days: int
+    seconds: float
+    changed: bool
+    note: str = ""
+
+
+def _is_pick(relevance: float | None, novelty: float | None, profile: Profile) -> bool:
+    cut = profile.settings.cutoffs
+    if relevance is None or relevance < cut.relevance:
+        return False
+    return novelty is None or novelty >= cut.novelty
+
+
+def collect_labels(store: Store, profile: Profile) -> Labelled:
+    """Every label in the store; feedback overrides the LLM on the same paper."""
+    rows = store.conn.execute(
+        "SELECT j.paper_id, j.stage, j.outcome, j.relevance, j.novelty, r.date FROM judgements j"
+        " LEFT JOIN runs r ON r.id = j.run_id WHERE j.judge = 'llm' AND ((j.stage = 'abstract'"
+        " AND j.outcome = 'judged') OR (j.stage = 'title' AND j.outcome = 'filtered_by_title'))"
+        " AND (r.profile IS NULL OR r.profile = ?) ORDER BY j.id",
+        (profile.name,),
+    ).fetchall()
+    targets: dict[str, tuple[int, float]] = {}
+    days: dict[str, set[str]] = defaultdict(set)
+    picks: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        picked = row["outcome"] == "judged" and _is_pick(row["relevance"], row["novelty"], profile)
+        targets[row["paper_id"]] = (int(picked), 1.0)
+        if row["date"]:
+            days[row["date"]].add(row["paper_id"])
+            if picked:
+                picks[row["date"]].add(row["paper_id"])
+    llm_count = len(targets)
+    feedback = feedback_labels(store)
+    for paper_id, label in feedback.items():
+        targets[paper_id] = (int(label > 0), FEEDBACK_WEIGHT)
+    return Labelled(targets, dict(days), dict(picks), llm_count, len(feedback))
+
+
+def _fingerprint(targets: dict[str, tuple[int, float]]) -> str:
+    text = "|".join(f"{k}:{v[0]}:{v[1]}" for k, v in sorted(targets.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def day_candidates(store: Store, profile: str, date: str) -> list[str]:
+    """Every candidate of the profile's runs on `date` (empty when no run recorded them)."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT rc.paper_id FROM run_candidates rc JOIN runs r ON r.id = rc.run_id"
+        " WHERE r.profile = ? AND r.date = ?",
+        (profile, date),
+    )
+    return [str(r[0]) for r in rows]
+
+
+def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labelled: Labelled) -> list[float]:
+    """Where the LLM's picks of `date` fell in the ranker's order of that day (0 = top)."""
+    ids = day_candidates(store, profile.name, date) or sorted(labelled.days[date])
+    papers = list(get_papers(store, ids).values())
+    picks = labelled.picks.get(date, set())
+    if len(papers) < 2 or not picks:
+        return []
+    scores = ranker.scores(papers)
+    order = np.argsort(-scores, kind="stable")
+    position = {papers[i].id: rank for rank, i in enumerate(order)}
+    return sorted(position[p] / len(papers) for p in picks if p in position)
+
+
+def _reference(store: Store, profile: Profile, ranker: Ranker, labelled: Labelled) -> list[float]:
+    """Score quantiles on the newest labelled day: the scale for batches too small to be their own."""
+    if not labelled.days:
+        return []
+    date = max(labelled.days)
+    ids = day_candidates(store, profile.name, date) or sorted(labelled.days[date])
+    papers = list(get_papers(store, ids).values())
+    if not papers:
+        return []
+    return [float(q) for q in np.quantile(ranker.scores(papers), np.linspace(0, 1, 101))]
+
+
+def retrain(store: Store, profile: Profile) -> TrainReport:
+    """Fit and store a new version on every label so far (a no-op when nothing changed)."""
+    started = time.perf_counter()
+    labelled = collect_labels(store, profile)
+    previous = load_model(store, profile.name)
+    meta = dict(previous.meta) if previous else {}
+    fingerprint = _fingerprint(labelled.targets)
+    if previous is not None and meta.get("fingerprint") == fingerprint:
+        return _report(previous.version, labelled, meta, started, changed=False)
+    history: dict[str, list[float]] = dict(meta.get("agreement", {}))
+    seen_days = set(meta.get("days", []))
+    prior = Ranker(profile, previous.model if previous else None, meta)
+    for date in sorted(set(labelled.days) - seen_days):
+        history[date] = _agreement(store, profile, prior, date, labelled)
+    papers = get_papers(store, labelled.targets)
+    usable = [papers[i] for i in labelled.targets if i in papers]
+    ys = [labelled.targets[p.id][0] for p in usable]
+    model = None
+    if 0 < sum(ys) < len(ys):
+        model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable])
+    llm_total = sum(len(v) for v in labelled.days.values())
+    meta = {
+        "fingerprint": fingerprint,
+        "positives": sum(ys),
+        "negatives": len(ys) - sum(ys),
+        "days": sorted(labelled.days),
+        "agreement": {d: history[d] for d in sorted(history)[-HISTORY_DAYS:]},
+        "pick_rate": (sum(len(v) for v in labelled.picks.values()) / llm_total) if llm_total
+        else DEFAULT_PICK_RATE,
+        "llm_labels": labelled.llm_count,
+        "feedback_labels": labelled.feedback_count,
+    }
+    meta["reference"] = _reference(store, profile, Ranker(profile, model, meta), labelled)
+    version = save_model(store, profile.name, model, len(usable), meta)
+    return _report(version, labelled, meta, started, changed=True)
+
+
+def _report(version: int, labelled: Labelled, meta: dict[str, object], started: float,
+            changed: bool) -> TrainReport:
+    positives = int(meta.get("positives", 0))  # type: ignore[call-overload]
+    negatives = int(meta.get("negatives", 0))  # type: ignore[call-overload]
+    return TrainReport(
+        version=version, trained_on=positives + negatives, positives=positives,
+        negatives=negatives, llm_labels=labelled.llm_count,
+        feedback_labels=labelled.feedback_count, days=len(labelled.days),
+        seconds=time.perf_counter() - started, changed=changed,
+        note="" if positives else "no positive label yet: the profile alone decides",
+    )
+
+
