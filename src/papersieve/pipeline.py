@@ -8,6 +8,7 @@ the same digest. Only one run of a profile and day may be in progress at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -51,11 +52,13 @@ class RunReport:
     run_usage: Usage = Usage()
     """Tokens and dollars this run spent (the digest shows the day's, cache reuse included)."""
     out_dir: Path | None = None
+    stale: bool = False
+    """Some category's feed still served an older day (see `message` and the notes)."""
 
     @property
     def exit_code(self) -> int:
         """0 done or no announcement; 3 stale feed; 4 a delivery failed."""
-        if self.status == "stale":
+        if self.status == "stale" or self.stale:
             return 3
         if any(d.status == "failed" for d in self.deliveries):
             return 4
@@ -87,14 +90,18 @@ def run_day(
     clock = _Clock()
     with clock.stage("fetch"):
         fetched = _fetch(store, profile, date, offline_dir, say)
-    if fetched.status is not ListingStatus.OK:
+    partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
+    if fetched.status is not ListingStatus.OK and not partly_stale:
         return _no_day(store, profile, fetched)
     acquire_lock(store, profile.name, fetched.date)
     try:
-        return _locked_run(store, profile, fetched, clock, say, judge, title_stage,
-                           out_dir or profile.output_dir, deliver)
+        report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
+                             out_dir or profile.output_dir, deliver)
     finally:
         release_lock(store, profile.name, fetched.date)
+    # A day with one stale category is still made from the fresh ones; exit code 3 tells a
+    # scheduler to run it again later, when the cache makes the rerun cheap.
+    return dataclasses.replace(report, stale=partly_stale)
 
 
 def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,
@@ -127,13 +134,14 @@ def _locked_run(
     store: Store, profile: Profile, fetched: DayFetch, clock: _Clock, say: Say,
     judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: bool,
 ) -> RunReport:
-    notes: list[str] = []
+    notes: list[str] = [fetched.message] if fetched.status is ListingStatus.STALE else []
     with clock.stage("candidates"):
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
         f" {len(candidates.papers)} candidates ({len(candidates.seen_before)} seen before)")
     if judge is None:
-        judge, notes = make_judge(profile, store, title_stage=title_stage)
+        judge, judge_notes = make_judge(profile, store, title_stage=title_stage)
+        notes += judge_notes
     for note in notes:
         say(f"note: {note}")
     run_id = start_run(store, profile.name, fetched.date, judge.name, judge.model, judge.prompt_hash)

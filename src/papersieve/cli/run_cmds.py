@@ -27,8 +27,7 @@ from papersieve.store import open_store
 @click.option("--offline", "offline_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Read the day from arxiv-<date>-<category>.jsonl files instead of the feeds.")
 @click.option("--no-deliver", is_flag=True, help="Write the files but send no Slack message or email.")
-@click.pass_context
-def run(ctx: click.Context, profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
+def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
@@ -41,7 +40,10 @@ def run(ctx: click.Context, profile_dir: Path | None, day: dt.datetime | None, n
                          out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
                          deliver=not no_deliver)
     print_summary(report, profile.name)
-    ctx.exit(report.exit_code)
+    if report.exit_code:
+        # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
+        # would turn ctx.exit into a return value that the console script alone acts on.
+        raise SystemExit(report.exit_code)
 
 
 @click.command()
