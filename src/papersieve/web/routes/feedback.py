@@ -8,7 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from papersieve.store.db import Store, utcnow
+from papersieve.store.db import Store
+from papersieve.store.feedback import add_feedback
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
 
@@ -41,11 +42,7 @@ def record(store: Store, paper_id: str, label: int) -> None:
     if module is not None:
         module.record_feedback(store, [paper_id], label, source="web")
         return
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO feedback (paper_id, label, source, created_at) VALUES (?, ?, 'web', ?)",
-            (paper_id, label, utcnow()),
-        )
+    add_feedback(store, [paper_id], label, "web")
 
 
 def _safe_next(target: str, paper_id: str) -> str:
