@@ -26,7 +26,7 @@ class JudgeSettings(_Strict):
     abstract_batch: int = Field(default=4, ge=1, le=100)
     max_retries: int = Field(default=3, ge=0, le=10)
     calls_per_minute: int = Field(default=60, ge=1, le=10_000)
-    concurrency: int = Field(default=4, ge=1, le=64)
+    concurrency: int = Field(default=8, ge=1, le=64)
     cost_cap: float = Field(default=1.0, ge=0)
     temperature: float = Field(default=0.0, ge=0, le=2)
     seed: int | None = 0
