@@ -111,6 +111,7 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
 def _page_keys(store: Store, query: str, where: _Where, f: SearchFilters) -> tuple[int, list[int]]:
     """The number of matches and the row keys of the requested page, in order."""
     key = "p.pk"
+    params: list[object]
     if query and not where.clauses:
         # No filter reads `papers`: rank inside the FTS index alone, several times faster.
         base, params, key = "FROM papers_fts WHERE papers_fts MATCH ?", [query], "papers_fts.rowid"
