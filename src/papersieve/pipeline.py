@@ -184,7 +184,10 @@ def _judged_run(
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
                                       send=deliver)
-    notes += _retrain(store, profile, clock)
+    if judge.name != "local":
+        # The local judge's own verdicts teach it nothing (and retraining on them would change
+        # a rerun's digest); the LLM's verdicts are new labels for it.
+        notes += _retrain(store, profile, clock)
     finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings,
                message=f"{len(picks)} picks of {len(final)} candidates")
     return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
