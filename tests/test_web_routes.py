@@ -135,6 +135,7 @@ def test_paper_page_shows_versions_days_judgements_and_feedback(client: TestClie
     assert data.titles[paper_id].split("&")[0][:30] in page.replace("&amp;", "&")
     assert "cs.LG" in page or "cs.AI" in page
     assert "gpt-4o" in page and "abstract" in page
+    assert '<b class="relevance">n/a</b>' not in page  # the card shows the newest verdict
     assert DAYS[0].isoformat() in page
     assert client.get("/paper/0000.00000").status_code == 404
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 
 from papersieve.store.db import Store
@@ -301,8 +301,13 @@ def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
     feedback = conn.execute(
         "SELECT * FROM feedback WHERE paper_id = ? ORDER BY id DESC", (paper_id,)
     ).fetchall()
+    item = item_from_row(row)
+    latest = next((j for j in judgements if j["outcome"] == "judged"), None)
+    if latest is not None:  # the card shows the newest verdict the paper received
+        item = replace(item, relevance=latest["relevance"], novelty=latest["novelty"],
+                       comment=latest["comment"], judge=latest["judge"])
     return PaperDetail(
-        item=item_from_row(row),
+        item=item,
         versions=tuple((int(v["version"]), str(v["first_seen"])) for v in versions),
         listings=tuple(listings),
         days=tuple(day_outcomes(store, [paper_id])[paper_id]),
