@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from papersieve.models import Outcome
 from papersieve.store import open_store
+from papersieve.store.runs import finish_run, record_outcomes, start_run
 from papersieve.web.app import create_app
 from tests.webdata import DAYS, HOSTILE_IDS, WebData, build_store
 
@@ -207,3 +210,17 @@ def test_static_helper_is_the_pinned_htmx(client: TestClient) -> None:
     assert js.text.startswith("/*! htmx.org 2.0.4")
     assert "javascript" in js.headers["content-type"]
     assert client.get("/static/papersieve.css").status_code == 200
+
+
+def test_today_of_one_profile(tmp_path: Path) -> None:
+    data = build_store(tmp_path / "two.db", hostile=False)
+    paper_id = data.picks[DAYS[0].isoformat()][0]
+    with open_store(data.path) as store:
+        run_id = start_run(store, "other", dt.date(2025, 5, 20), "local", "local-tfidf-v0")
+        record_outcomes(store, run_id, [(paper_id, Outcome.JUDGED, None, True, 1)])
+        finish_run(store, run_id, "done")
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as c:
+        assert article_ids(c.get("/").text) == data.picks[DAYS[-1].isoformat()]
+        other = c.get("/", params={"profile": "other"}).text
+        assert "Latest digest: 2025-05-20" in other and article_ids(other) == [paper_id]
+        assert '<a href="/?profile=other">other</a>' in other

@@ -334,6 +334,12 @@ def daily_series(store: Store, limit_days: int = 60) -> list[DayPoint]:
     ]
 
 
+def profiles(store: Store) -> list[str]:
+    """Every profile with a finished run."""
+    return [str(r[0]) for r in store.conn.execute(
+        "SELECT DISTINCT profile FROM runs WHERE status = 'done' ORDER BY 1")]
+
+
 def categories(store: Store) -> list[str]:
     """Every category with a stored listing (for the search form)."""
     return [str(r[0]) for r in store.conn.execute("SELECT DISTINCT category FROM listings ORDER BY 1")]

@@ -13,9 +13,9 @@ from papersieve.web.context import render, store_of
 
 
 def today(request: Request) -> Response:
-    """The latest finished run's digest."""
+    """The latest finished run's digest (of one profile with `?profile=`)."""
     store = store_of(request)
-    run = queries.latest_done_run(store)
+    run = queries.latest_done_run(store, profile=request.query_params.get("profile") or None)
     return _digest_page(request, run, title="Today")
 
 
@@ -45,8 +45,10 @@ def run(request: Request) -> Response:
 def _digest_page(
     request: Request, run: queries.RunRow | None, *, title: str, everything: bool = False
 ) -> Response:
-    items = queries.digest_items(store_of(request), run.id, picked_only=not everything) if run else []
-    return render(request, "digest.html", title=title, run=run, items=items, everything=everything)
+    store = store_of(request)
+    items = queries.digest_items(store, run.id, picked_only=not everything) if run else []
+    return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
+                  profiles=queries.profiles(store))
 
 
 def archive(request: Request) -> Response:
