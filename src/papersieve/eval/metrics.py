@@ -46,7 +46,9 @@ def precision_at_k(ranking: Sequence[str], picks: set[str]) -> float | None:
     return len(picks.intersection(ranking[:k])) / k
 
 
-def day_metrics(scores: Mapping[str, float], order: Sequence[str], picks: set[str]) -> dict[str, float | None]:
+def day_metrics(
+    scores: Mapping[str, float], order: Sequence[str], picks: set[str]
+) -> dict[str, float | None]:
     """All ranking metrics of one day for one judge's scores."""
     ids = list(order)
     ranking = ranked({pid: scores[pid] for pid in ids}, ids)

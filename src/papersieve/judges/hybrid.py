@@ -24,7 +24,7 @@ from papersieve.store.db import Store
 MIN_HISTORY_DAYS = 3
 """Labelled days the ranker must have been measured on before anything is held back."""
 RECENT_DAYS = 10
-SAFETY_MARGIN = 0.05
+SAFETY_MARGIN = 0.10
 MIN_SHARE = 0.15
 
 

@@ -16,7 +16,8 @@ from papersieve.judges.local.topics import Term, TopicTerms
 KIND_WEIGHT = {"relevant": 1.0, "irrelevant": -1.0, "application": -1.0}
 TITLE_WEIGHT = 2.0
 ABSTRACT_WEIGHT = 1.0
-_STOP = frozenset(["a", "an", "and", "or", "the", "of", "for", "to", "in", "on", "with", "by", "as", "at", "from", "into", "via"])
+_STOP = frozenset({"a", "an", "and", "or", "the", "of", "for", "to", "in", "on", "with", "by",
+                   "as", "at", "from", "into", "via"})
 
 
 @dataclass(frozen=True)

@@ -102,15 +102,16 @@ def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
     from scipy.sparse import vstack
 
-    missing = [p for p in papers if p.content_hash not in _ROWS]
+    keys = [p.content_hash for p in papers]
+    missing = [(k, p) for k, p in zip(keys, papers, strict=True) if k not in _ROWS]
     if missing:
-        matrix = _vectorizer().transform([paper_text(p) for p in missing]).tocsr()
+        matrix = _vectorizer().transform([paper_text(p) for _, p in missing]).tocsr()
         if len(_ROWS) > 200_000:
             _ROWS.clear()
-        for i, paper in enumerate(missing):
-            _ROWS[paper.content_hash] = matrix[i]
+        for i, (key, _) in enumerate(missing):
+            _ROWS[key] = matrix[i]
     if not papers:
         from scipy.sparse import csr_matrix as empty
 
         return empty((0, N_FEATURES))
-    return vstack([_ROWS[p.content_hash] for p in papers]).tocsr()
+    return vstack([_ROWS[k] for k in keys]).tocsr()

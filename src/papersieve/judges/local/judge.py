@@ -12,10 +12,11 @@ from papersieve.judges.local.explain import comment_for, liked_papers
 from papersieve.judges.local.persist import StoredModel, latest_version, load_model
 from papersieve.judges.local.ranker import Ranker
 from papersieve.judges.local.scoring import MIN_SELF_TRAIN, relevance_scale
-from papersieve.judges.local.training import DEFAULT_PICK_RATE
+from papersieve.judges.local.training import DEFAULT_PICK_RATE, day_candidates
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
+from papersieve.store.papers import get_papers
 
 
 class LocalJudge(Judge):
@@ -59,12 +60,25 @@ class LocalJudge(Judge):
         return float(stored.meta.get("pick_rate", DEFAULT_PICK_RATE)) if stored else DEFAULT_PICK_RATE
 
     def score(self, papers: Sequence[Paper]) -> tuple[Ranker, np.ndarray, np.ndarray]:
-        """The ranker used, raw scores and relevance 1-10 for `papers`."""
+        """The ranker used, raw scores and relevance 1-10 for `papers`.
+
+        A day's candidates are their own scale. A small batch is scored among the newest
+        labelled day's candidates, so that its 1-10 means what it means on a whole day.
+        """
         ranker = self.ranker()
-        raw = ranker.scores(papers)
-        reference = raw if len(papers) >= MIN_SELF_TRAIN else np.asarray(
-            ranker.meta.get("reference") or raw, dtype=float)
-        return ranker, raw, relevance_scale(raw, reference, self.pass_share())
+        context = self._context(papers) if len(papers) < MIN_SELF_TRAIN else []
+        scored = ranker.scores([*papers, *context])
+        raw = scored[: len(papers)]
+        return ranker, raw, relevance_scale(raw, scored, self.pass_share())
+
+    def _context(self, papers: Sequence[Paper]) -> list[Paper]:
+        stored = self._current()
+        days = stored.meta.get("days", []) if stored else []
+        if not days:
+            return []
+        own = {p.id for p in papers}
+        ids = day_candidates(self.store, self.profile.name, days[-1])
+        return [p for pid, p in get_papers(self.store, ids).items() if pid not in own]
 
     def judge(self, papers: Sequence[Paper], run_id: int | None = None,
               progress: ProgressCallback | None = None) -> JudgeResult:

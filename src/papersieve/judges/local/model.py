@@ -40,7 +40,8 @@ class TextModel:
     def decision(self, papers: Sequence[Paper]) -> np.ndarray:
         """Raw linear scores, standardised with the training set's mean and spread."""
         raw = np.asarray(self.weigh(papers) @ self.coef).ravel() + self.intercept
-        return (raw - self.mean) / self.std
+        result: np.ndarray = (raw - self.mean) / self.std
+        return result
 
     def to_bytes(self) -> bytes:
         """Serialise as a compressed `.npz`."""
@@ -73,7 +74,8 @@ def fit_idf(counts: csr_matrix) -> np.ndarray:
     """Smoothed IDF of the training documents."""
     n = counts.shape[0]
     df = np.bincount(counts.indices, minlength=N_FEATURES)
-    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    idf: np.ndarray = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    return idf
 
 
 def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float]) -> TextModel:
@@ -87,8 +89,11 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     classifier: Any = LogisticRegression(
         C=REGULARISATION, class_weight="balanced", solver="liblinear", max_iter=200
     )
-    classifier.fit(features, y, sample_weight=np.asarray(weights, dtype=float))
-    coef = classifier.coef_.ravel().astype(np.float32)
+    # Fitting over the columns that occur only: the hashed space is mostly empty.
+    columns = np.unique(features.indices)
+    classifier.fit(features[:, columns], y, sample_weight=np.asarray(weights, dtype=float))
+    coef = np.zeros(N_FEATURES, dtype=np.float32)
+    coef[columns] = classifier.coef_.ravel()
     intercept = float(classifier.intercept_[0])
     raw = np.asarray(features @ coef).ravel() + intercept
     return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from papersieve.judges.local.features import ColdFeatures, cold_features
+from papersieve.judges.local.lexicon import wants_foundational
 from papersieve.judges.local.model import TextModel
 from papersieve.judges.local.scoring import combine
 from papersieve.judges.local.topics import TopicTerms, parse_topics
-from papersieve.judges.local.lexicon import wants_foundational
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
 

@@ -27,7 +27,8 @@ HISTORY_HALF = 60.0
 def standardise(values: np.ndarray) -> np.ndarray:
     """Zero mean, unit spread (a constant vector becomes zeros)."""
     spread = float(values.std())
-    return (values - values.mean()) / spread if spread > 0 else values - values.mean()
+    result: np.ndarray = (values - values.mean()) / spread if spread > 0 else values - values.mean()
+    return result
 
 
 def self_trained(papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
@@ -42,7 +43,8 @@ def self_trained(papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
     features = tfidf(counts, fit_idf(counts))
     rows = np.r_[order[:top], bottom]
     y = np.r_[np.ones(top), np.zeros(len(bottom))]
-    classifier = LogisticRegression(C=1.0, max_iter=300)
+    features = features[:, np.unique(features.indices)]
+    classifier = LogisticRegression(C=1.0, solver="liblinear")
     classifier.fit(features[rows], y)
     return np.asarray(classifier.decision_function(features))
 

@@ -14,9 +14,11 @@ from papersieve.judges.local.text import stem_text
 
 _TOPIC = re.compile(r"^\s*\d+[.)]\s*(?P<name>.+?)\s*$")
 _LABELLED = re.compile(r"^\s*[-*]?\s*(?P<kind>relevant|irrelevant|application)s?\s*:\s*(?P<text>.*)$", re.I)
-_STOP = frozenset(
-    ["a", "an", "and", "or", "the", "of", "for", "to", "in", "on", "with", "by", "as", "at", "from", "into", "like", "etc", "e", "g", "eg", "i", "e", "ie", "other", "new", "existing", "certain", "task", "tasks", "without", "lacking", "their", "them", "themselves", "work", "research"]
-)
+_STOP = frozenset({
+    "a", "an", "and", "or", "the", "of", "for", "to", "in", "on", "with", "by", "as", "at", "from",
+    "into", "like", "etc", "e", "g", "eg", "i", "ie", "other", "new", "existing", "certain", "task",
+    "tasks", "without", "lacking", "their", "them", "themselves", "work", "research",
+})
 
 
 @dataclass(frozen=True)

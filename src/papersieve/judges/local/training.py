@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from papersieve.judges.local.model import train_text_model
 from papersieve.judges.local.persist import load_model, save_model
 from papersieve.judges.local.ranker import Ranker
-from papersieve.judges.local.model import train_text_model
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
@@ -116,18 +116,6 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labell
     return sorted(position[p] / len(papers) for p in picks if p in position)
 
 
-def _reference(store: Store, profile: Profile, ranker: Ranker, labelled: Labelled) -> list[float]:
-    """Score quantiles on the newest labelled day: the scale for batches too small to be their own."""
-    if not labelled.days:
-        return []
-    date = max(labelled.days)
-    ids = day_candidates(store, profile.name, date) or sorted(labelled.days[date])
-    papers = list(get_papers(store, ids).values())
-    if not papers:
-        return []
-    return [float(q) for q in np.quantile(ranker.scores(papers), np.linspace(0, 1, 101))]
-
-
 def retrain(store: Store, profile: Profile) -> TrainReport:
     """Fit and store a new version on every label so far (a no-op when nothing changed)."""
     started = time.perf_counter()
@@ -160,7 +148,6 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
         "llm_labels": labelled.llm_count,
         "feedback_labels": labelled.feedback_count,
     }
-    meta["reference"] = _reference(store, profile, Ranker(profile, model, meta), labelled)
     version = save_model(store, profile.name, model, len(usable), meta)
     return _report(version, labelled, meta, started, changed=True)
 
