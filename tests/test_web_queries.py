@@ -59,6 +59,9 @@ def test_each_page_sends_a_fixed_number_of_statements(store: Store, data: WebDat
     with counting(store) as seen:
         series = queries.daily_series(store)
     assert [p.date for p in series] == [d.isoformat() for d in DAYS] and len(seen) == 2
+    with counting(store) as seen:
+        queries.daily_series(store, queries.list_runs(store))
+    assert len(seen) == 2
 
 
 def test_search_without_text_lists_newest_first_with_filters(store: Store, data: WebData) -> None:

@@ -232,11 +232,11 @@ def digest_items(store: Store, run_id: int, picked_only: bool = True) -> list[It
     return [item_from_row(r) for r in store.conn.execute(sql, (run_id,))]
 
 
-def archive(store: Store) -> list[Month]:
+def archive(store: Store, runs_newest_first: list[RunRow] | None = None) -> list[Month]:
     """Finished runs grouped by month, the latest run of each day and profile only."""
     seen: set[tuple[str, str]] = set()
     runs = []
-    for run in list_runs(store, limit=100_000):
+    for run in runs_newest_first if runs_newest_first is not None else list_runs(store, limit=100_000):
         if run.status == "running" or (run.date, run.profile) in seen:
             continue
         seen.add((run.date, run.profile))
@@ -317,7 +317,9 @@ def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
     )
 
 
-def daily_series(store: Store, limit_days: int = 60) -> list[DayPoint]:
+def daily_series(
+    store: Store, runs_newest_first: list[RunRow] | None = None, limit_days: int = 60
+) -> list[DayPoint]:
     """Dollars spent (all runs) and papers picked (latest finished run per profile) per day."""
     rows = store.conn.execute(
         "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(cost IS NULL AND prompt_tokens > 0)"
@@ -325,7 +327,7 @@ def daily_series(store: Store, limit_days: int = 60) -> list[DayPoint]:
         (limit_days,),
     ).fetchall()
     picks: dict[str, int] = {}
-    for month in archive(store):
+    for month in archive(store, runs_newest_first):
         for run in month.runs:
             picks[run.date] = picks.get(run.date, 0) + run.picks
     return [

@@ -59,7 +59,8 @@ def archive(request: Request) -> Response:
 def runs(request: Request) -> Response:
     """Every run with status, counts, tokens and dollars, and charts of dollars and picks per day."""
     store = store_of(request)
-    series = queries.daily_series(store)
+    rows = queries.list_runs(store)
+    series = queries.daily_series(store, rows)
     dollars_chart = charts.bar_chart(
         [(p.date, p.dollars) for p in series], label="Dollars per day", fmt=charts.dollars,
         css_class="dollars",
@@ -68,7 +69,6 @@ def runs(request: Request) -> Response:
         [(p.date, float(p.picks)) for p in series], label="Picks per day", fmt=charts.count,
         css_class="picks",
     )
-    rows = queries.list_runs(store)
     total = sum(r.cost or 0.0 for r in rows)
     return render(
         request, "runs.html", title="Runs and costs", runs=rows, dollars_chart=dollars_chart,
