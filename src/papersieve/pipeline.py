@@ -25,7 +25,7 @@ from papersieve.judges.factory import make_judge
 from papersieve.judges.interface import Judge, JudgeResult, Progress
 from papersieve.models import Digest, ListingStatus, Paper, Usage
 from papersieve.outcomes import one_per_candidate, record
-from papersieve.prefilter.rules import apply_pins, prefilter
+from papersieve.prefilter.rules import PrefilterResult, apply_pins, prefilter
 from papersieve.profile import Profile
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
@@ -166,6 +166,8 @@ def _judged_run(
 ) -> RunReport:
     with clock.stage("prefilter"):
         rules = prefilter(candidates.papers, profile)
+        rules, hindex_notes = _hindex(store, profile, rules)
+    notes += hindex_notes
     with clock.stage("judge"):
         result = _judge(judge, rules.to_judge, run_id, say)
     notes += result.notes
@@ -193,6 +195,23 @@ def _judged_run(
     return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
                      digest, tuple(outputs), tuple(deliveries), tuple(notes), clock.timings,
                      result.usage, out_dir)
+
+
+def _hindex(store: Store, profile: Profile, rules: PrefilterResult) -> tuple[PrefilterResult, list[str]]:
+    """The optional author h-index floor; pinned-author papers are never dropped by it."""
+    if profile.settings.filters.h_index_floor <= 0:
+        return rules, []
+    from papersieve.prefilter.hindex import HIndexFilter
+
+    floor = HIndexFilter.from_profile(profile, store)
+    try:
+        result = floor.apply([p for p in rules.to_judge if p.id not in rules.pinned])
+    finally:
+        floor.close()
+    dropped = {j.paper_id for j in result.filtered}
+    kept = tuple(p for p in rules.to_judge if p.id not in dropped)
+    return dataclasses.replace(rules, to_judge=kept, decided=rules.decided + result.filtered), \
+        list(result.notes)
 
 
 def _judge(judge: Judge, papers: tuple[Paper, ...], run_id: int, say: Say) -> JudgeResult:
