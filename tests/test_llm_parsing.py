@@ -111,3 +111,13 @@ def test_deeply_nested_reply_does_not_raise() -> None:
     parsed = parse_abstract_reply("[" * 100_000 + "]" * 100_000, BATCH)
     assert parsed.items == {}
     assert not parse_title_reply("[" * 100_000, BATCH).drops
+
+
+def test_braces_in_comments_wrapped_lists_and_pretty_printed_objects() -> None:
+    braces = json.dumps({"ARXIVID": "2507.00002", "COMMENT": "uses {x} sets", "RELEVANCE": 9,
+                         "NOVELTY": 8})
+    assert parse_abstract_reply(braces, BATCH).items["2507.00002"].comment == "uses {x} sets"
+    wrapped = json.dumps({"papers": [json.loads(line("2507.00013"))]})
+    assert set(parse_abstract_reply(wrapped, BATCH).items) == {"2507.00013"}
+    pretty = "Scores:\n" + json.dumps(json.loads(line("2507.00100")), indent=2) + "\nDone."
+    assert set(parse_abstract_reply(pretty, BATCH).items) == {"2507.00100"}

@@ -75,20 +75,25 @@ def _loads(text: str) -> Any:
 
 
 def _objects(text: str) -> Iterator[dict[str, Any]]:
-    """Every flat JSON object in the text: a whole array, or one object per match."""
+    """Every JSON object in the reply: a whole array (or an object holding one), else one object
+    per line, else flat objects found anywhere in what the lines left over."""
     whole = _loads(text.strip())
+    if isinstance(whole, dict):
+        lists = [v for v in whole.values() if isinstance(v, list)]
+        whole = lists[0] if len(lists) == 1 and not _canonical(whole).get("id") else [whole]
     if isinstance(whole, list):
         yield from (o for o in whole if isinstance(o, dict))
         return
-    if isinstance(whole, dict):
-        yield whole
-        return
-    for match in _OBJECT.finditer(text):
-        value = _loads(match.group(0))
+    leftover = []
+    for line in text.splitlines():
+        value = _loads(line.strip().rstrip(",")) if line.strip().startswith("{") else None
         if isinstance(value, dict):
             yield value
         else:
-            yield {"__broken__": match.group(0)[:80]}
+            leftover.append(line)
+    for match in _OBJECT.finditer("\n".join(leftover)):
+        value = _loads(match.group(0))
+        yield value if isinstance(value, dict) else {"__broken__": match.group(0)[:80]}
 
 
 def _score(value: Any) -> float | None:
