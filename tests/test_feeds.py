@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from papersieve.errors import FeedError
@@ -214,8 +214,19 @@ def test_broken_feeds_raise_one_line(body: bytes, reason: str) -> None:
     abstract=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200),
 )
 def test_any_text_survives_the_feed(title: str, abstract: str) -> None:
+    # feedparser deliberately "repairs" text that is entirely Latin-1 yet decodes as UTF-8
+    # (mixin.py: "people take data that is already utf-8, presume that it is iso-8859-1"); such
+    # mojibake-looking strings ("Â¡") are not real titles, so they are outside this property.
+    assume(not _looks_double_encoded(title) and not _looks_double_encoded(abstract))
     item = af.FeedItem("2507.00001", 3, title, abstract, ("Ada Lovelace",), ("cs.LG",), "new")
     (entry,) = parse_feed(af.rss_feed("cs.LG", af.DAYS[0], [item])).entries
     assert entry.paper.title == " ".join(title.split())
     assert entry.paper.abstract == " ".join(abstract.split())
     assert entry.paper.version == 3
+
+
+def _looks_double_encoded(text: str) -> bool:
+    try:
+        return text.encode("iso-8859-1").decode("utf-8") != text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
