@@ -121,9 +121,6 @@ class LLMJudge(Judge):
         return cached_judgements(self.store, NAME, stage, self.model, self.stage_hash(stage), papers,
                                  outcomes)
 
-    def _saver(self, stage: Stage, ctx: RunContext) -> StageSaver:
-        return StageSaver(self.store, ctx, stage)
-
     def _title_stage(
         self, papers: list[Paper], ctx: RunContext
     ) -> tuple[dict[str, Judgement], dict[str, str]]:
@@ -131,8 +128,9 @@ class LLMJudge(Judge):
         cached = self._cached("title", papers)
         ask = [p.id for p in papers if p.id not in cached]
         size = adaptive_batch_size(self.settings.title_batch, len(papers))
-        resolve = _title_resolver(self.model, self.stage_hash("title"))
-        result = StageRunner(ctx, "title", resolve, self._saver("title", ctx)).run(make_batches(ask, size))
+        resolve = TitleResolver(self.model, self.stage_hash("title"))
+        saver = StageSaver(self.store, ctx, "title")
+        result = StageRunner(ctx, "title", resolve, saver).run(make_batches(ask, size))
         settled = {**cached, **result.settled}
         dropped = {i: j for i, j in settled.items() if j.outcome is Outcome.FILTERED_TITLE}
         ctx.done += sum(1 for i in dropped if i in cached)
@@ -142,8 +140,8 @@ class LLMJudge(Judge):
 
     def _abstract_stage(self, papers: list[Paper], ctx: RunContext) -> StageResult:
         size = adaptive_batch_size(self.settings.abstract_batch, len(papers))
-        resolve = _abstract_resolver(self.model, self.prompt_hash)
-        runner = StageRunner(ctx, "abstract", resolve, self._saver("abstract", ctx))
+        resolve = AbstractResolver(self.model, self.prompt_hash)
+        runner = StageRunner(ctx, "abstract", resolve, StageSaver(self.store, ctx, "abstract"))
         return runner.run(make_batches([p.id for p in papers], size))
 
     def _unjudged(self, result: StageResult, ctx: RunContext) -> dict[str, Judgement]:
@@ -196,14 +194,6 @@ class StageSaver:
         self.ctx.done += len(finished)
 
 
-def _title_resolver(model: str, phash: str) -> TitleResolver:
-    return TitleResolver(model, phash)
-
-
-def _abstract_resolver(model: str, phash: str) -> AbstractResolver:
-    return AbstractResolver(model, phash)
-
-
 class TitleResolver:
     """A title reply settles its whole batch when it holds a list: listed ids dropped, others kept."""
 
@@ -246,12 +236,12 @@ class AbstractResolver:
 
 def _ensure_stored(store: Store, papers: Sequence[Paper]) -> None:
     """Judgements reference papers: store the ones the store does not know yet."""
-    known = {
-        str(r[0]) for r in store.conn.execute(
-            f"SELECT id FROM papers WHERE id IN ({', '.join('?' for _ in papers)})",
-            [p.id for p in papers],
-        )
-    } if papers else set()
+    known: set[str] = set()
+    for start in range(0, len(papers), 500):  # stay under SQLite's bound-parameter limit
+        chunk = [p.id for p in papers[start : start + 500]]
+        rows = store.conn.execute(
+            f"SELECT id FROM papers WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+        known.update(str(r[0]) for r in rows)
     missing = [p for p in papers if p.id not in known]
     if missing:
         upsert_papers(store, missing)
