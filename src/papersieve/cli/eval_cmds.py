@@ -1,0 +1,50 @@
+"""`papersieve eval`: replay labelled days and measure the local and hybrid judges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from papersieve.cli.options import profile_option
+from papersieve.eval import JUDGES, load_days, replay
+from papersieve.eval.replay import HYBRID_KEYS, METRIC_KEYS
+from papersieve.profile.loader import load_profile
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else "-"
+
+
+@click.command("eval")
+@click.option("--candidates", "candidates", required=True,
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Folder of candidate files arxiv-YYYY-MM-DD-*.jsonl.")
+@click.option("--labels", "labels", required=True,
+              type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="JSON lines with date and id of each pick (optionally relevance, novelty).")
+@click.option("--judge", "judges", multiple=True, type=click.Choice(JUDGES),
+              help="Judge to replay (repeat for several; default: local and hybrid).")
+@click.option("--no-history", is_flag=True, help="Judge every day from the profile alone.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--per-day", is_flag=True, help="Also print each day's figures.")
+@profile_option
+def eval_(candidates: Path, labels: Path, judges: tuple[str, ...], no_history: bool,
+          as_json: bool, per_day: bool, profile_dir: Path | None) -> None:
+    """Replay labelled days in date order; a judge learns only from the days before each one."""
+    profile = load_profile(profile_dir)
+    days = load_days(candidates)
+    results = {name: replay(name, profile, days, labels, history=not no_history).summary()
+               for name in (judges or JUDGES)}
+    if as_json:
+        click.echo(json.dumps({"judges": results}, indent=2))
+        return
+    keys = METRIC_KEYS + HYBRID_KEYS
+    click.echo(f"{'judge':<8} {'days':>4} " + " ".join(f"{k:>15}" for k in keys))
+    for name, summary in results.items():
+        click.echo(f"{name:<8} {summary['days']:>4} " + " ".join(f"{_fmt(summary.get(k)):>15}" for k in keys))
+        if per_day:
+            for row in summary["per_day"]:  # type: ignore[attr-defined]
+                click.echo(f"  {row['date']} " + " ".join(f"{_fmt(row.get(k)):>15}" for k in keys))
+    click.echo("history: " + ("none (profile only)" if no_history else "the labelled days before each day"))

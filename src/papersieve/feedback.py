@@ -1,0 +1,152 @@
+"""Feedback: liked and disliked papers, BibTeX / Zotero imports; each change retrains the local judge."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from papersieve.errors import ConfigError
+from papersieve.ids import ArxivIdError, find_arxiv_id, parse_arxiv_id
+from papersieve.judges.local import TrainReport, retrain
+from papersieve.profile.loader import Profile, load_profile
+from papersieve.store.db import Store
+from papersieve.store.feedback import FeedbackRow, add_feedback, current_feedback
+
+SOURCES = ("cli", "web", "bibtex")
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What one like / dislike did."""
+
+    recorded: tuple[str, ...]
+    label: int
+    train: TrainReport | None
+    unknown: tuple[str, ...] = ()
+    """Valid ids that the store holds no paper for (recorded; they train once the paper is seen)."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one BibTeX import did."""
+
+    entries: int
+    matched: tuple[str, ...]
+    unmatched: tuple[str, ...] = ()
+    """Titles (or keys) of entries with no arXiv id and no stored paper of that title."""
+    train: TrainReport | None = None
+    by: dict[str, int] = field(default_factory=dict)
+    """How the matched entries were found: eprint/url/doi/title/search."""
+
+
+def record_feedback(store: Store, paper_ids: list[str] | tuple[str, ...], label: int,
+                    source: str = "cli", profile: Profile | None = None,
+                    note: str = "") -> FeedbackResult:
+    """Validate ids, record the label (+1 like, -1 dislike, 0 withdraw), retrain the local judge."""
+    if label not in (-1, 0, 1):
+        raise ConfigError(f"feedback label must be +1, -1 or 0, not {label}")
+    if source not in SOURCES:
+        raise ConfigError(f"unknown feedback source {source!r}")
+    if not paper_ids:
+        raise ConfigError("no paper id given")
+    try:
+        ids = tuple(dict.fromkeys(parse_arxiv_id(text).id for text in paper_ids))
+    except ArxivIdError as err:
+        raise ConfigError(str(err)) from err
+    add_feedback(store, ids, label, source, note)
+    known = {r[0] for r in store.conn.execute(
+        f"SELECT id FROM papers WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    report = retrain(store, profile or load_profile())
+    return FeedbackResult(ids, label, report, tuple(i for i in ids if i not in known))
+
+
+def list_feedback(store: Store) -> list[FeedbackRow]:
+    """The current feedback per paper, newest first (withdrawn ones left out)."""
+    return [row for row in current_feedback(store) if row.label != 0]
+
+
+def normalise_title(title: str) -> str:
+    """Lower case, TeX braces and commands, punctuation and spacing removed."""
+    title = re.sub(r"\\[a-zA-Z]+\s*", " ", title)
+    title = re.sub(r"[^0-9a-z]+", " ", title.lower())
+    return " ".join(title.split())
+
+
+def entry_arxiv_id(entry: dict[str, Any]) -> tuple[str, str] | None:
+    """(id, field) from eprint / archiveprefix, url, doi (10.48550/arXiv.X), journal or note."""
+    eprint = str(entry.get("eprint", "")).strip()
+    prefix = str(entry.get("archiveprefix", entry.get("eprinttype", ""))).lower()
+    if eprint and (not prefix or "arxiv" in prefix):
+        try:
+            return parse_arxiv_id(eprint).id, "eprint"
+        except ArxivIdError:
+            pass
+    doi = str(entry.get("doi", ""))
+    if "10.48550" in doi.lower():
+        found = find_arxiv_id(doi.lower().split("arxiv.", 1)[-1])
+        if found:
+            return found.id, "doi"
+    for name in ("url", "journal", "note", "howpublished"):
+        value = str(entry.get(name, ""))
+        if "arxiv" in value.lower():
+            found = find_arxiv_id(value)
+            if found:
+                return found.id, "url" if name == "url" else name
+    return None
+
+
+def _match_title(store: Store, title: str) -> tuple[str, str] | None:
+    wanted = normalise_title(title)
+    if not wanted:
+        return None
+    words = [w for w in wanted.split() if len(w) > 2][:12]
+    if not words:
+        return None
+    query = " ".join(f'"{w}"' for w in words)
+    rows = store.conn.execute(
+        "SELECT p.id, p.title FROM papers_fts f JOIN papers p ON p.pk = f.rowid"
+        " WHERE papers_fts MATCH ? ORDER BY rank LIMIT 20", (f"title : ({query})",),
+    ).fetchall()
+    for row in rows:
+        if normalise_title(row["title"]) == wanted:
+            return str(row["id"]), "title"
+    if rows and len(words) >= 4:
+        return str(rows[0]["id"]), "search"
+    return None
+
+
+def read_bibtex(path: Path) -> list[dict[str, Any]]:
+    """The entries of a BibTeX file (bibtexparser 1.x), field names lower-cased."""
+    import bibtexparser
+    from bibtexparser.bparser import BibTexParser
+
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except OSError as err:
+        raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
+    parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
+    database = bibtexparser.loads(text, parser=parser)
+    return [{str(k).lower(): v for k, v in entry.items()} for entry in database.entries]
+
+
+def import_likes(store: Store, path: Path | str, profile: Profile | None = None) -> ImportReport:
+    """Record every entry of a BibTeX / Zotero export that names an arXiv paper as liked."""
+    entries = read_bibtex(Path(path))
+    matched: list[str] = []
+    unmatched: list[str] = []
+    by: dict[str, int] = {}
+    for entry in entries:
+        found = entry_arxiv_id(entry) or _match_title(store, str(entry.get("title", "")))
+        if found is None:
+            unmatched.append(str(entry.get("title") or entry.get("id", "?")))
+            continue
+        matched.append(found[0])
+        by[found[1]] = by.get(found[1], 0) + 1
+    unique = list(dict.fromkeys(matched))
+    report = None
+    if unique:
+        add_feedback(store, unique, 1, "bibtex", note=Path(path).name)
+        report = retrain(store, profile or load_profile())
+    return ImportReport(len(entries), tuple(unique), tuple(unmatched), report, by)
