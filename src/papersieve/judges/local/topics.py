@@ -75,6 +75,10 @@ def parse_topics(text: str) -> TopicTerms:
                 topics[-1] = Topic(current["name"], current["relevant"], current["irrelevant"])
         elif line.lower().startswith("keyword"):
             current = None
+    if not terms:
+        # Free text with no structure: every line describes what is relevant.
+        for raw in text.splitlines():
+            terms.extend(_phrases(raw.strip("#*-> \t"), "relevant", ""))
     return TopicTerms(tuple(topics), tuple(_dedupe(terms)))
 
 
