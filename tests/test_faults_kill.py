@@ -136,7 +136,7 @@ def assert_recovered(world: World, clean: Clean) -> None:
         assert recorded_per_paper(world.db, stage) == billed
     assert integrity(world.db) == "ok"
     statuses = [s for (s,) in query(world.db, "SELECT status FROM runs ORDER BY id")]
-    assert statuses[-1] == "done"
+    assert statuses[-1] == "done" and "running" not in statuses  # the killed run was closed
     assert query(world.db, "SELECT COUNT(*) FROM run_locks") == [(0,)]
 
 
@@ -171,6 +171,11 @@ def test_killed_while_judging_resumes_without_paying_twice(
     world.gate.release(refuse=True)
     assert query(world.db, "SELECT status FROM runs") == [("running",)]
     assert_recovered(world, clean)
+    [(status, message, tokens, spent)] = query(
+        world.db, "SELECT status, message, prompt_tokens, (SELECT SUM(prompt_tokens) FROM llm_calls"
+        " c WHERE c.run_id = runs.id) FROM runs WHERE id = 1")
+    assert (status, tokens) == ("failed", spent)
+    assert str(message).startswith("interrupted: process ")
 
 
 def test_killed_while_fetching_stores_nothing_half_and_reruns(world: World, clean: Clean) -> None:
