@@ -12,19 +12,26 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from papersieve.home import database_path
+from papersieve.profile.loader import Profile
 from papersieve.web.context import STATIC, Stores, make_templates
 from papersieve.web.routes import feedback, pages, papers
 from papersieve.web.security import SecurityMiddleware, token_from_env
+from papersieve.web.teach import Teacher
 
 
 def create_app(
-    store_path: Path | str | None = None, *, token: str | None = None, secret: bytes | None = None
+    store_path: Path | str | None = None,
+    *,
+    token: str | None = None,
+    secret: bytes | None = None,
+    profile: Profile | None = None,
 ) -> Starlette:
     """The app over the store at `store_path` (default: the user's store).
 
     `token` is the access token every request must carry; None reads `PAPERSIEVE_WEB_TOKEN` (unset
     means no token: the app then answers only to loopback host names). `secret` signs the CSRF
-    cookie (default: random per process).
+    cookie (default: random per process). `profile` is the one likes retrain (default: the
+    user's profile).
     """
     stores = Stores(Path(store_path) if store_path is not None else database_path())
     stores.get()  # open (and migrate) now, so a broken store fails at start, not on a page
@@ -53,4 +60,5 @@ def create_app(
     )
     app.state.stores = stores
     app.state.templates = make_templates()
+    app.state.teacher = Teacher(profile)
     return app

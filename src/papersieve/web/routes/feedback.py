@@ -1,17 +1,15 @@
-"""Like / dislike: the one state-changing route. It goes through the same library call as the CLI."""
+"""Like / dislike: the one state-changing route; it goes through the same library call as the CLI."""
 
 from __future__ import annotations
 
-import importlib
-
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from papersieve.store.db import Store
-from papersieve.store.feedback import add_feedback
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
+from papersieve.web.teach import Teacher
 
 LABELS = {"like": 1, "dislike": -1}
 
@@ -23,26 +21,20 @@ async def post(request: Request) -> Response:
     label = LABELS.get(str(form.get("label", "")))
     if label is None:
         raise HTTPException(400, "label must be like or dislike")
-    store = store_of(request)
-    if not queries.labels(store, [paper_id]):
-        raise HTTPException(404, "no such paper in the store")
-    record(store, paper_id, label)
-    new_label = queries.labels(store, [paper_id])[paper_id]
+    new_label = await run_in_threadpool(_record, request, paper_id, label)
     if request.headers.get("hx-request"):
         return render(request, "_feedback.html", fb_id=paper_id, fb_label=new_label)
     return RedirectResponse(_safe_next(str(form.get("next", "")), paper_id), status_code=303)
 
 
-def record(store: Store, paper_id: str, label: int) -> None:
-    """Record one label (and retrain the local judge) through `papersieve.feedback`."""
-    try:
-        module = importlib.import_module("papersieve.feedback")
-    except ImportError:
-        module = None
-    if module is not None:
-        module.record_feedback(store, [paper_id], label, source="web")
-        return
-    add_feedback(store, [paper_id], label, "web")
+def _record(request: Request, paper_id: str, label: int) -> int | None:
+    """In a worker thread (retraining takes a moment): record, then read the paper's new label."""
+    store = store_of(request)
+    if not queries.labels(store, [paper_id]):
+        raise HTTPException(404, "no such paper in the store")
+    teacher: Teacher = request.app.state.teacher
+    teacher.record(store, paper_id, label)
+    return queries.labels(store, [paper_id])[paper_id]
 
 
 def _safe_next(target: str, paper_id: str) -> str:
