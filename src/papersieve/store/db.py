@@ -31,14 +31,25 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self.conn.execute("BEGIN IMMEDIATE")
             yield self.conn
-        except BaseException:
-            self.conn.rollback()
-            raise
-        else:
             self.conn.commit()
+        except sqlite3.IntegrityError:
+            self._rollback()
+            raise  # a broken invariant is a bug: keep its traceback
+        except sqlite3.DatabaseError as err:
+            self._rollback()
+            # A full disk, a read-only file or a locked database must reach the user as one
+            # line, not a traceback (found by tests/test_faults_disk.py).
+            raise StoreError(f"cannot write the store at {self.path}: {err}") from err
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.rollback()
 
     def schema_version(self) -> int:
         """The number of the last migration applied."""
