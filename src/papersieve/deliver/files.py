@@ -80,6 +80,11 @@ def write_text(path: Path, text: str) -> Path:
     """Write atomically (temporary file + rename), so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        # A full disk leaves a partial temporary file that holds the space the next run needs.
+        tmp.unlink(missing_ok=True)
+        raise
     return path
