@@ -1,0 +1,88 @@
+"""Feedback: like / dislike / import-likes / feedback, in the library and on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from papersieve.cli.main import main
+from papersieve.errors import ConfigError
+from papersieve.feedback import import_likes, list_feedback, normalise_title, record_feedback
+from papersieve.profile.loader import load_profile
+from papersieve.sources.jsonl import paper_from_record, read_records
+from papersieve.store import open_store
+from papersieve.store.db import Store
+from papersieve.store.papers import upsert_papers
+from tests.conftest import DATA
+
+DAY = DATA / "candidates" / "arxiv-2025-07-03-cs.LG+cs.AI.jsonl"
+
+
+@pytest.fixture()
+def store() -> Store:
+    opened = open_store()
+    upsert_papers(opened, [paper_from_record(r) for r in read_records(DAY)])
+    return opened
+
+
+def test_like_and_dislike_record_and_retrain(store: Store) -> None:
+    ids = [r["id"] for r in read_records(DAY)][:3]
+    result = record_feedback(store, [f"https://arxiv.org/abs/{ids[0]}v2", ids[1]], 1, "web")
+    assert result.recorded == (ids[0], ids[1]) and result.unknown == ()
+    assert result.train is not None and result.train.positives == 2
+    result = record_feedback(store, [ids[2], "2599.99999"], -1)
+    assert result.unknown == ("2599.99999",)
+    assert result.train is not None and result.train.negatives == 1 and result.train.version == 2
+    rows = {r.paper_id: (r.label, r.source) for r in list_feedback(store)}
+    assert rows == {ids[0]: (1, "web"), ids[1]: (1, "web"), ids[2]: (-1, "cli"), "2599.99999": (-1, "cli")}
+    record_feedback(store, [ids[0]], -1)
+    assert {r.paper_id: r.label for r in list_feedback(store)}[ids[0]] == -1
+
+
+def test_bad_ids_and_labels_are_one_line_errors(store: Store) -> None:
+    with pytest.raises(ConfigError, match="not an arXiv identifier"):
+        record_feedback(store, ["not-an-id"], 1)
+    with pytest.raises(ConfigError, match="label"):
+        record_feedback(store, ["2507.00001"], 5)
+
+
+def test_import_likes_from_bibtex_and_zotero(store: Store, tmp_path: Path) -> None:
+    records = read_records(DAY)
+    by_title = records[10]
+    bib = tmp_path / "likes.bib"
+    bib.write_text(
+        "@article{a, title={{Attention} Is All You Need}, eprint={1706.03762v7},"
+        " archivePrefix={arXiv}, primaryClass={cs.CL}}\n"
+        f"@misc{{b, title={{Something}}, url={{https://arxiv.org/abs/{records[0]['id']}}}}}\n"
+        f"@article{{c, title={{Other}}, doi={{10.48550/arXiv.{records[1]['id']}}}}}\n"
+        # Zotero / Better BibTeX: no arXiv fields, the title in braces with a TeX accent.
+        f"@article{{d, title = {{{by_title['title']}}}, journaltitle={{Proc. X}}, date={{2025}}}}\n"
+        "@book{e, title={A Book Nobody Indexed}, publisher={P}}\n"
+    )
+    report = import_likes(store, bib, load_profile())
+    assert report.entries == 5
+    assert set(report.matched) == {"1706.03762", records[0]["id"], records[1]["id"], by_title["id"]}
+    assert report.by == {"eprint": 1, "url": 1, "doi": 1, "title": 1}
+    assert report.unmatched == ("A Book Nobody Indexed",)
+    assert {r.source for r in list_feedback(store)} == {"bibtex"}
+
+
+def test_normalise_title() -> None:
+    assert normalise_title("{Attention} Is \\emph{All} You Need!") == "attention is all you need"
+
+
+def test_cli_commands(store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = [r["id"] for r in read_records(DAY)][:2]
+    main(["like", ids[0]])
+    main(["dislike", ids[1]])
+    bib = tmp_path / "x.bib"
+    bib.write_text("@misc{x, title={T}, eprint={2501.00001}}\n")
+    main(["import-likes", str(bib)])
+    main(["feedback"])
+    out = capsys.readouterr().out
+    assert f"Liked 1 paper(s): {ids[0]}" in out
+    assert f"Disliked 1 paper(s): {ids[1]}" in out
+    assert "1 entries: 1 liked (1 by eprint), 0 not matched" in out
+    lines = [line for line in out.splitlines() if line.startswith(("+1", "-1"))]
+    assert [line.split()[:2] for line in lines] == [["+1", "2501.00001"], ["-1", ids[1]], ["+1", ids[0]]]
