@@ -100,6 +100,19 @@ def timed(client: TestClient, url: str, repeat: int) -> tuple[float, float, int]
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))], size
 
 
+def timed_likes(client: TestClient, paper_id: str, repeat: int) -> tuple[float, float]:
+    """Median and worst milliseconds of a like or dislike POST, which retrains the local judge."""
+    token = client.get("/").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    samples = []
+    for i in range(repeat):
+        start = time.perf_counter()
+        reply = client.post("/feedback", data={"paper_id": paper_id, "label": ("like", "dislike")[i % 2]},
+                            headers={"X-CSRF-Token": token, "HX-Request": "true"})
+        samples.append((time.perf_counter() - start) * 1000)
+        assert reply.status_code == 200, reply.text
+    return statistics.median(samples), max(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=30)
@@ -125,6 +138,8 @@ def main() -> None:
             for name, url in pages.items():
                 median, p95, size = timed(c, url, args.repeat)
                 print(f"{name:40} {median:10.1f} {p95:8.1f} {size / 1024:7.0f}")
+            median, p95 = timed_likes(c, picked[1], max(3, args.repeat // 6))
+            print(f"{'like/dislike (record + retrain)':40} {median:10.1f} {p95:8.1f}")
     python = sys.version.split()[0]
     print(f"command: .venv/bin/python bench/web_pages.py --repeat {args.repeat}  (python {python})")
 

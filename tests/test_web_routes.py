@@ -188,7 +188,9 @@ def test_feedback_rejects_bad_input(client: TestClient) -> None:
     assert unknown.status_code == 404
     bad_label = client.post("/feedback", data={"paper_id": HOSTILE_IDS[0], "label": "love"}, headers=headers)
     assert bad_label.status_code == 400
-    assert client.get("/feedback").status_code == 405
+    wrong_method = client.get("/feedback")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"
+    assert "Method not allowed" in wrong_method.text
 
 
 def test_runs_page_has_table_and_svg_charts(client: TestClient, data: WebData) -> None:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -55,7 +56,7 @@ def create_app(
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityMiddleware, token=access_token, secret=secret)],
-        exception_handlers={404: pages.not_found},
+        exception_handlers={HTTPException: pages.http_error},
         lifespan=lifespan,
     )
     app.state.stores = stores

@@ -7,6 +7,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from papersieve.errors import PapersieveError
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
 from papersieve.web.teach import Teacher
@@ -33,7 +34,10 @@ def _record(request: Request, paper_id: str, label: int) -> int | None:
     if not queries.labels(store, [paper_id]):
         raise HTTPException(404, "no such paper in the store")
     teacher: Teacher = request.app.state.teacher
-    teacher.record(store, paper_id, label)
+    try:
+        teacher.record(store, paper_id, label)
+    except PapersieveError as err:  # e.g. a stored id that is not an arXiv id
+        raise HTTPException(400, str(err)) from err
     return queries.labels(store, [paper_id])[paper_id]
 
 

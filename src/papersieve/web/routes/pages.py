@@ -76,7 +76,13 @@ def runs(request: Request) -> Response:
     )
 
 
-async def not_found(request: Request, exc: Exception) -> Response:
-    """A friendly 404 page."""
-    detail = exc.detail if isinstance(exc, HTTPException) else "not found"
-    return render(request, "error.html", status_code=404, title="Not found", detail=detail)
+_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """A friendly error page in the site's layout (never a traceback)."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
+    headers = exc.headers if isinstance(exc, HTTPException) else None
+    title = _TITLES.get(status, "Error")
+    return render(request, "error.html", status_code=status, headers=headers, title=title, detail=detail)
