@@ -53,6 +53,21 @@ def test_today_shows_the_latest_digest_in_rank_order(client: TestClient, data: W
     assert "<details class=\"abstract\">" in page.text
 
 
+def test_digest_reports_what_the_day_cost_even_when_a_rerun_reused_it(tmp_path: Path) -> None:
+    data = build_store(tmp_path / "rerun.db", hostile=False)
+    day = DAYS[-1]
+    with open_store(data.path) as store:
+        rerun = start_run(store, "default", day, "llm", "gpt-4o", "hash0")
+        record_outcomes(store, rerun, [(p, Outcome.JUDGED, None, True, i)
+                                       for i, p in enumerate(data.picks[day.isoformat()], 1)])
+        finish_run(store, rerun, "done")
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as c:
+        page = c.get("/").text
+    # 20,000 + 12 x 100 prompt + 3,000 completion tokens; $0.05 + 12 x $0.01 + $0.03 (webdata).
+    assert "24,200 tokens · $0.20" in page
+    assert "(this run: 0 tokens, $0.00; the rest reused from earlier runs)" in page
+
+
 def test_missing_novelty_shows_na(client: TestClient) -> None:
     page = client.get("/").text
     card = page[page.index(f'id="p-{HOSTILE_IDS[0]}"'):]

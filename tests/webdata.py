@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from papersieve.digests import save_run_details
 from papersieve.models import (
     AnnounceType,
     DayCounts,
@@ -119,6 +120,7 @@ def _run_day(
     record_outcomes(store, run_id, outcomes)
     usage = Usage(20_000 + len(picks) * 100, 3_000, 0, 0.05 + 0.01 * len(picks), 0.03)
     counts = DayCounts(total=len(papers) + 10, scanned=len(papers), unique=len(papers), relevant=len(picks))
+    save_run_details(store, run_id, usage, None, [], "")
     finish_run(store, run_id, "done", counts, usage)
     return run_id, picked_ids
 

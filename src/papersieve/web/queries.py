@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass, replace
 from itertools import groupby
 
+from papersieve.digests import earlier_usage, run_usage
+from papersieve.models import Usage
 from papersieve.store.db import Store
 
 # The latest feedback label of a paper (feedback_paper index); NULL when it has none.
@@ -186,6 +188,15 @@ def get_run(store: Store, run_id: int) -> RunRow | None:
     """One run, or None."""
     row = store.conn.execute(_RUN_SQL + " WHERE r.id = ?", (run_id,)).fetchone()
     return _run(row) if row is not None else None
+
+
+def digest_usage(store: Store, run: RunRow) -> Usage:
+    """The tokens and dollars the run's digest reports: its own plus those of earlier runs of the
+    same day and prompt whose cached judgements it reused (papersieve.digests)."""
+    row = store.conn.execute("SELECT * FROM runs WHERE id = ?", (run.id,)).fetchone()
+    earlier = earlier_usage(store, run.profile, dt.date.fromisoformat(run.date), run.judge, run.model,
+                            row["prompt_hash"], run.id)
+    return earlier + run_usage(row)
 
 
 def latest_done_run(store: Store, date: dt.date | None = None, profile: str | None = None) -> RunRow | None:

@@ -47,8 +47,9 @@ def _digest_page(
 ) -> Response:
     store = store_of(request)
     items = queries.digest_items(store, run.id, picked_only=not everything) if run else []
+    usage = queries.digest_usage(store, run) if run else None
     return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
-                  profiles=queries.profiles(store))
+                  profiles=queries.profiles(store), usage=usage)
 
 
 def archive(request: Request) -> Response:
