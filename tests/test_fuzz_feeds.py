@@ -1,0 +1,167 @@
+"""Fuzz the three source parsers with hypothesis: real responses mutated (truncated, spliced,
+flipped, fields replaced by wild text) and random bytes. The only exception allowed is the
+project's own clear one (a PapersieveError with a one-line message); whatever parses gives
+well-formed papers (valid version-less ids, text fields as strings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from papersieve.errors import PapersieveError
+from papersieve.ids import parse_arxiv_id
+from papersieve.models import Paper
+from papersieve.sources.arxiv_api import parse_api_page
+from papersieve.sources.feeds import parse_feed
+from papersieve.sources.oai_pmh import parse_oai_page
+from tests.servers import arxiv_feeds as af
+
+DAY = dt.date(2025, 7, 3)
+FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@lru_cache(maxsize=1)
+def small_rss() -> bytes:
+    """A real-format RSS feed of four real items (new, cross, replacement)."""
+    items = af.day_items(DAY, "cs.AI")
+    return af.rss_feed("cs.AI", DAY, [items[0], items[1], items[-2], items[-1]])
+
+
+@lru_cache(maxsize=1)
+def small_atom() -> bytes:
+    items = af.day_items(DAY, "cs.LG")
+    return af.atom_feed("cs.LG", DAY, items[:3])
+
+
+@lru_cache(maxsize=1)
+def api_page() -> bytes:
+    return af.api_response("cat:cs.AI AND submittedDate:[202507010000 TO 202507022359]", 0, 3)
+
+
+@lru_cache(maxsize=1)
+def oai_page() -> bytes:
+    return af.oai_pages()[0][:200_000]
+
+
+WILD_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from([
+        "<script>alert(1)</script>", "]]>", "<![CDATA[", "&amp;&lt;&#0;&#xFFFF;", "&undefined;",
+        "arXiv:2507.01234v2 Announce Type: new", "arXiv:../../etc/passwd Announce Type: new",
+        "arXiv:9999.99999v999999999999 Announce Type: replace", "\x00\x01\x1b[31m", "\ufeff\u202e",
+        "Announce Type: \nAbstract:", "x" * 5000, "<?xml version='1.0'?>", "<!DOCTYPE x [<!ENTITY"
+        " a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>",
+    ]),
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: Callable[[], bytes]) -> bytes:
+    """A real response with one to three mutations."""
+    data = bytearray(base())
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["truncate", "splice", "flip", "field", "drop"]))
+        at = draw(st.integers(0, max(0, len(data) - 1)))
+        if kind == "truncate":
+            del data[at:]
+        elif kind == "splice":
+            data[at:at] = draw(st.binary(max_size=64)) or b"<"
+        elif kind == "flip" and data:
+            data[at] ^= draw(st.integers(1, 255))
+        elif kind == "field":
+            data = bytearray(_replace_field(bytes(data), draw(st.integers(0, 40)),
+                                            draw(WILD_TEXT), draw(st.booleans())))
+        elif kind == "drop":
+            data = bytearray(_drop_tag(bytes(data), draw(st.integers(0, 40))))
+    return bytes(data)
+
+
+def _replace_field(data: bytes, which: int, text: str, escaped: bool) -> bytes:
+    """The text of the which-th element (counting every `>...<` gap) replaced by `text`."""
+    parts = data.split(b">")
+    if len(parts) < 2:
+        return data
+    i = 1 + which % (len(parts) - 1)
+    tail = parts[i].split(b"<", 1)
+    value = (escape(text) if escaped else text).encode("utf-8", "surrogatepass")
+    parts[i] = value + (b"<" + tail[1] if len(tail) == 2 else b"")
+    return b">".join(parts)
+
+
+def _drop_tag(data: bytes, which: int) -> bytes:
+    """The which-th opening tag removed (its element left unbalanced)."""
+    starts = [i for i in range(len(data)) if data[i:i + 1] == b"<" and data[i + 1:i + 2] not in b"/?!"]
+    if not starts:
+        return data
+    start = starts[which % len(starts)]
+    end = data.find(b">", start)
+    return data[:start] + data[end + 1:] if end > 0 else data[:start]
+
+
+def check_paper(paper: Paper) -> None:
+    assert parse_arxiv_id(paper.id).id == paper.id  # version-less and valid
+    assert isinstance(paper.title, str) and isinstance(paper.abstract, str)
+    assert all(isinstance(a, str) for a in paper.authors)
+
+
+def clear(err: PapersieveError) -> None:
+    """The project's errors are one line for the user."""
+    assert str(err) and "\n" not in str(err), repr(str(err))
+
+
+@FUZZ
+@given(st.one_of(mutated(small_rss), mutated(small_atom), st.binary(max_size=2000)))
+def test_feed_parser_never_crashes(data: bytes) -> None:
+    try:
+        listing = parse_feed(data, origin="fuzz")
+    except PapersieveError as err:
+        clear(err)
+        return
+    for entry in listing.entries:
+        check_paper(entry.paper)
+        assert entry.category == listing.category
+
+
+@FUZZ
+@given(st.one_of(mutated(api_page), st.binary(max_size=2000)))
+def test_api_parser_never_crashes(data: bytes) -> None:
+    try:
+        page = parse_api_page(data, origin="fuzz")
+    except PapersieveError as err:
+        clear(err)
+        return
+    for record in page.records:
+        check_paper(record.paper)
+
+
+@FUZZ
+@given(st.one_of(mutated(oai_page), st.binary(max_size=2000)))
+def test_oai_parser_never_crashes(data: bytes) -> None:
+    try:
+        page = parse_oai_page(data, origin="fuzz")
+    except PapersieveError as err:
+        clear(err)
+        return
+    for record in page.records:
+        check_paper(record.paper)
+
+
+@pytest.mark.parametrize("parse", [parse_feed, parse_api_page, parse_oai_page])
+def test_an_entity_expansion_bomb_is_refused_or_harmless(parse: Callable[..., object]) -> None:
+    """A billion-laughs document must not eat the machine's memory."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+            + b"".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'.encode()
+                       for i in range(8))
+            + b']><rss version="2.0"><channel><title>cs.AI updates on arXiv.org</title>'
+            b"<item><title>&i;</title></item></channel></rss>")
+    try:
+        parse(bomb, origin="bomb")
+    except PapersieveError as err:
+        clear(err)
