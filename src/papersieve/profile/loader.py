@@ -173,6 +173,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"not valid TOML ({err})", path=str(path)) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"not UTF-8 text ({err.reason} at byte {err.start})", path=str(path)) from err
+    except OSError as err:
+        raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
+
+
+def _read_text(path: Path) -> str:
+    """A profile text file; bytes that are not UTF-8 are a ConfigError naming the file (found by
+    tests/test_fuzz_profile.py: they were a UnicodeDecodeError traceback)."""
+    try:
+        return path.read_text("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"not UTF-8 text ({err.reason} at byte {err.start})", path=str(path)) from err
     except OSError as err:
         raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
 
@@ -205,7 +218,7 @@ def _read_prompts(folder: Path) -> PromptFiles:
         file = folder / name
         if not file.is_file():
             raise ConfigError("missing prompt file", path=str(file))
-        text = file.read_text("utf-8").rstrip("\n")
+        text = _read_text(file).rstrip("\n")
         if not text.strip():
             raise ConfigError("prompt file is empty", path=str(file))
         texts[name.removesuffix(".txt")] = text
@@ -216,7 +229,7 @@ def _read_authors(path: Path) -> tuple[PinnedAuthor, ...]:
     if not path.is_file():
         return ()
     authors = []
-    for line in path.read_text("utf-8").splitlines():
+    for line in _read_text(path).splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
