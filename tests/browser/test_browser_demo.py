@@ -34,7 +34,7 @@ def test_demo_then_read_search_and_like(page: Any, papersieve_home: Path) -> Non
             "SELECT paper_id FROM run_candidates WHERE picked = 1 ORDER BY rank"
         )]
     assert picks, "the demo picked nothing"
-    with serve_in_thread(create_app()) as url:
+    with serve_in_thread(create_app(token="")) as url:
         page.goto(url + "/")
         assert page.inner_text("h1") == "Latest digest: 2025-07-03"
         assert page.locator("article.paper").count() == len(picks)
