@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from papersieve.judges.local.text import stem_text
 from papersieve.judges.local.topics import Term, TopicTerms
@@ -40,6 +41,11 @@ def _content(stemmed: str) -> str:
     return " " + " ".join(w for w in stemmed.split() if w not in _STOP) + " "
 
 
+@lru_cache(maxsize=4096)
+def _phrase(stemmed: str) -> str:
+    return _content(stemmed).strip()
+
+
 def _count(haystack: str, phrase: str) -> int:
     return haystack.count(" " + phrase + " ")
 
@@ -51,7 +57,7 @@ def score_text(title: str, abstract: str, topics: TopicTerms) -> ColdScore:
     matches: list[Match] = []
     total = 0.0
     for term in topics.terms:
-        phrase = _content(term.phrase).strip()
+        phrase = _phrase(term.phrase)
         weight = 0.0
         if _count(t, phrase):
             weight += TITLE_WEIGHT

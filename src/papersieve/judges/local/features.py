@@ -47,9 +47,12 @@ class ColdFeatures:
         return sum(w * v for w, v in zip(COLD_WEIGHTS, parts, strict=True))
 
 
-def _hits(text: str, lexicon_words: Sequence[str]) -> list[str]:
-    padded = " " + " ".join(words(text)) + " "
-    return [w.strip() for w in lexicon_words if w in padded]
+def _hits(tokens: list[str], lexicon_words: Sequence[str]) -> list[str]:
+    # Single words by set membership, multi-word entries by substring: both keep lexicon order.
+    present = set(tokens)
+    padded = " " + " ".join(tokens) + " "
+    return [w.strip() for w in lexicon_words
+            if (w.strip() in present if w.count(" ") == 2 else w in padded)]
 
 
 def _category_prior(paper: Paper) -> float:
@@ -67,8 +70,9 @@ def _category_prior(paper: Paper) -> float:
 def cold_features(paper: Paper, topics: TopicTerms) -> ColdFeatures:
     """Cold-start components of one paper (a title hit counts twice an abstract hit)."""
     phrase = score_text(paper.title, paper.abstract, topics)
-    app_title, app_abs = _hits(paper.title, _APP), _hits(paper.abstract, _APP)
-    th_title, th_abs = _hits(paper.title, _THEORY), _hits(paper.abstract, _THEORY)
+    title, abstract = words(paper.title), words(paper.abstract)
+    app_title, app_abs = _hits(title, _APP), _hits(abstract, _APP)
+    th_title, th_abs = _hits(title, _THEORY), _hits(abstract, _THEORY)
     return ColdFeatures(
         phrases=phrase.score,
         application=2.0 * len(app_title) + len(app_abs),
@@ -95,14 +99,20 @@ def _vectorizer() -> Any:
     )
 
 
-_ROWS: dict[str, Any] = {}
+_ROWS: dict[tuple[str, str, str], Any] = {}
+
+
+def text_key(paper: Paper) -> tuple[str, str, str]:
+    """What the features depend on: id, title and abstract (and the primary category via id)."""
+    return (paper.id, paper.title, paper.abstract)
 
 
 def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
     from scipy.sparse import vstack
 
-    keys = [p.content_hash for p in papers]
+    # Keyed by the text itself: hashing str is cached by Python, unlike Paper.content_hash.
+    keys = [text_key(p) for p in papers]
     missing = [(k, p) for k, p in zip(keys, papers, strict=True) if k not in _ROWS]
     if missing:
         matrix = _vectorizer().transform([paper_text(p) for _, p in missing]).tocsr()

@@ -87,7 +87,7 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     features = tfidf(counts, idf)
     y = np.asarray(targets)
     classifier: Any = LogisticRegression(
-        C=REGULARISATION, class_weight="balanced", solver="liblinear", max_iter=200
+        C=REGULARISATION, class_weight="balanced", solver="liblinear", dual=True, max_iter=200
     )
     # Fitting over the columns that occur only: the hashed space is mostly empty.
     columns = np.unique(features.indices)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from papersieve.judges.local.features import ColdFeatures, cold_features
+from papersieve.judges.local.features import ColdFeatures, cold_features, text_key
 from papersieve.judges.local.lexicon import wants_foundational
 from papersieve.judges.local.model import TextModel
 from papersieve.judges.local.scoring import combine
@@ -16,7 +16,7 @@ from papersieve.judges.local.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
 
-_COLD: dict[tuple[str, str], ColdFeatures] = {}
+_COLD: dict[tuple[tuple[str, str, str], str], ColdFeatures] = {}
 
 
 @lru_cache(maxsize=8)
@@ -44,7 +44,7 @@ class Ranker:
         key = self.profile.prompts.topics
         out = []
         for paper in papers:
-            cache_key = (paper.content_hash, key)
+            cache_key = (text_key(paper), key)
             found = _COLD.get(cache_key)
             if found is None:
                 if len(_COLD) > 100_000:

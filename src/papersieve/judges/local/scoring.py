@@ -44,7 +44,7 @@ def self_trained(papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
     rows = np.r_[order[:top], bottom]
     y = np.r_[np.ones(top), np.zeros(len(bottom))]
     features = features[:, np.unique(features.indices)]
-    classifier = LogisticRegression(C=1.0, solver="liblinear")
+    classifier = LogisticRegression(C=1.0, solver="liblinear", dual=True)
     classifier.fit(features[rows], y)
     return np.asarray(classifier.decision_function(features))
 
