@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,7 +168,7 @@ def test_like_records_feedback_and_updates_in_place(client: TestClient, data: We
     )
     assert reply.status_code == 200
     assert reply.text.startswith('<form class="feedback"')
-    assert 'value="like" class="like" aria-pressed="true"' in reply.text
+    assert 'class="like" aria-pressed="true"' in reply.text
     assert "Liked" in reply.text
     with open_store(data.path) as store:
         rows = store.conn.execute(
@@ -177,6 +178,14 @@ def test_like_records_feedback_and_updates_in_place(client: TestClient, data: We
     assert 'aria-pressed="true"' in client.get(f"/paper/{paper_id}").text
     liked = client.get("/search", params={"liked": "1"}).text
     assert paper_id in article_ids(liked)
+    assert 'name="label" value="withdraw" class="like" aria-pressed="true"' in reply.text
+    withdrawn = client.post(
+        "/feedback", data={"paper_id": paper_id, "label": "withdraw"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert 'value="like" class="like" aria-pressed="false"' in withdrawn.text
+    assert paper_id not in article_ids(client.get("/search", params={"liked": "1"}).text)
+    assert "withdrawn (from web)" in client.get(f"/paper/{paper_id}").text
 
 
 def test_plain_form_dislike_redirects_back(client: TestClient, data: WebData) -> None:
@@ -225,6 +234,9 @@ def test_static_helper_is_the_pinned_htmx(client: TestClient) -> None:
     js = client.get("/static/htmx-2.0.4.min.js")
     assert js.status_code == 200
     assert js.text.startswith("/*! htmx.org 2.0.4")
+    header, body = js.content.split(b"*/\n", 1)
+    declared = re.search(rb"sha256 of the original file: ([0-9a-f]{64})", header)
+    assert declared and hashlib.sha256(body).hexdigest() == declared.group(1).decode()  # unmodified
     assert "javascript" in js.headers["content-type"]
     assert client.get("/static/papersieve.css").status_code == 200
 

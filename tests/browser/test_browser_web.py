@@ -73,6 +73,11 @@ def test_read_expand_and_like_today(page: Any, base_url: str, data: WebData) -> 
     card.locator('button.dislike[aria-pressed="true"]').wait_for(timeout=10_000)
     assert card.locator('button.like').get_attribute("aria-pressed") == "false"
     assert feedback_rows(data, paper_id)[-1] == (-1, "web")
+
+    card.locator("button.dislike").click()  # pressing it again withdraws the dislike
+    card.locator('button.dislike[aria-pressed="false"]').wait_for(timeout=10_000)
+    assert card.locator(".state").inner_text() == ""
+    assert feedback_rows(data, paper_id)[-1] == (0, "web")
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
 
 

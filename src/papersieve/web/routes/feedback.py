@@ -12,7 +12,7 @@ from papersieve.web import queries
 from papersieve.web.context import render, store_of
 from papersieve.web.teach import Teacher
 
-LABELS = {"like": 1, "dislike": -1}
+LABELS = {"like": 1, "dislike": -1, "withdraw": 0}
 
 
 async def post(request: Request) -> Response:
@@ -21,7 +21,7 @@ async def post(request: Request) -> Response:
     paper_id = str(form.get("paper_id", ""))
     label = LABELS.get(str(form.get("label", "")))
     if label is None:
-        raise HTTPException(400, "label must be like or dislike")
+        raise HTTPException(400, "label must be like, dislike or withdraw")
     new_label = await run_in_threadpool(_record, request, paper_id, label)
     if request.headers.get("hx-request"):
         return render(request, "_feedback.html", fb_id=paper_id, fb_label=new_label)
