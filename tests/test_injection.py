@@ -27,7 +27,7 @@ from starlette.testclient import TestClient
 
 from papersieve.cli.main import main
 from papersieve.web.app import create_app
-from tests.servers.llm_server import CallInfo, FakeLLM, Scripted
+from tests.servers.llm_server import CallInfo, FakeLLM, Scripted, load_labels
 
 REPO = Path(__file__).resolve().parent.parent
 DAY = "2025-07-03"
@@ -126,7 +126,7 @@ def run_day(tmp: Path, name: str, rows: list[dict[str, Any]], monkeypatch: pytes
 
 def pick_victim() -> str:
     """A paper the labels pick (the clean run picks it), with neighbours on both sides."""
-    llm_labels = FakeLLM().labels
+    llm_labels = load_labels()
     ids = [r["id"] for r in records()]
     return str(next(i for i in ids[1:-4] if (llm_labels.get(i) or {}).get("relevance", 0) >= 8))
 
