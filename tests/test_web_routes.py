@@ -253,3 +253,16 @@ def test_today_of_one_profile(tmp_path: Path) -> None:
         other = c.get("/", params={"profile": "other"}).text
         assert "Latest digest: 2025-05-20" in other and article_ids(other) == [paper_id]
         assert '<a href="/?profile=other">other</a>' in other
+
+
+def test_today_says_when_the_newest_run_had_no_announcement(tmp_path: Path) -> None:
+    data = build_store(tmp_path / "weekend.db", hostile=False)
+    with open_store(data.path) as store:
+        weekend = start_run(store, "default", dt.date(2025, 5, 31), "llm", "gpt-4o")
+        finish_run(store, weekend, "no_announcement", message="no announcement for 2025-05-31")
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as c:
+        page = c.get("/").text
+    assert ("Newest run: 2025-05-31 (default) ended <b>no announcement</b>:"
+            " no announcement for 2025-05-31") in page
+    assert f"Latest digest: {DAYS[-1].isoformat()}" in page
+    assert article_ids(page) == data.picks[DAYS[-1].isoformat()]

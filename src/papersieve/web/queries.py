@@ -199,9 +199,11 @@ def digest_usage(store: Store, run: RunRow) -> Usage:
     return earlier + run_usage(row)
 
 
-def latest_done_run(store: Store, date: dt.date | None = None, profile: str | None = None) -> RunRow | None:
-    """The newest finished run (of one day and profile when given), or None."""
-    sql, params = _RUN_SQL + " WHERE r.status = 'done'", []
+def latest_done_run(
+    store: Store, date: dt.date | None = None, profile: str | None = None, status: str = "done"
+) -> RunRow | None:
+    """The newest run with this status ('' for any), of one day and profile when given, or None."""
+    sql, params = _RUN_SQL + " WHERE (r.status = ? OR ? = '')", [status, status]
     if date is not None:
         sql += " AND r.date = ?"
         params.append(date.isoformat())

@@ -15,8 +15,13 @@ from papersieve.web.context import render, store_of
 def today(request: Request) -> Response:
     """The latest finished run's digest (of one profile with `?profile=`)."""
     store = store_of(request)
-    run = queries.latest_done_run(store, profile=request.query_params.get("profile") or None)
-    return _digest_page(request, run, title="Today")
+    profile = request.query_params.get("profile") or None
+    run = queries.latest_done_run(store, profile=profile)
+    newest = queries.latest_done_run(store, profile=profile, status="")
+    # A weekend, a stale feed or a failed run after the last digest: say so above that digest.
+    later = newest if newest is not None and run is not None and newest.id != run.id and (
+        newest.date >= run.date) else None
+    return _digest_page(request, run, title="Today", later=later)
 
 
 def day(request: Request) -> Response:
@@ -43,13 +48,18 @@ def run(request: Request) -> Response:
 
 
 def _digest_page(
-    request: Request, run: queries.RunRow | None, *, title: str, everything: bool = False
+    request: Request,
+    run: queries.RunRow | None,
+    *,
+    title: str,
+    everything: bool = False,
+    later: queries.RunRow | None = None,
 ) -> Response:
     store = store_of(request)
     items = queries.digest_items(store, run.id, picked_only=not everything) if run else []
     usage = queries.digest_usage(store, run) if run else None
     return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
-                  profiles=queries.profiles(store), usage=usage)
+                  profiles=queries.profiles(store), usage=usage, later=later)
 
 
 def archive(request: Request) -> Response:
