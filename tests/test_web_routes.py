@@ -209,7 +209,10 @@ def test_feedback_rejects_bad_input(client: TestClient) -> None:
     token = csrf_of(client.get("/").text)
     headers = {"X-CSRF-Token": token}
     unknown = client.post("/feedback", data={"paper_id": "0000.0000", "label": "like"}, headers=headers)
-    assert unknown.status_code == 404
+    assert unknown.status_code == 404 and "<main>" in unknown.text
+    in_place = client.post("/feedback", data={"paper_id": "0000.0000", "label": "like"},
+                           headers={**headers, "HX-Request": "true"})
+    assert in_place.text == '<p class="note error" role="alert">Not found: no such paper in the store</p>'
     bad_label = client.post("/feedback", data={"paper_id": HOSTILE_IDS[0], "label": "love"}, headers=headers)
     assert bad_label.status_code == 400
     wrong_method = client.get("/feedback")

@@ -152,3 +152,12 @@ def test_token_protected_app_in_the_browser(page: Any, data: WebData) -> None:
         card = page.locator("article.paper").nth(5)
         card.locator("button.like").click()
         card.locator('button.like[aria-pressed="true"]').wait_for(timeout=10_000)
+
+
+def test_a_stale_session_shows_why_the_like_failed(page: Any, base_url: str, data: WebData) -> None:
+    paper_id = data.picks[DAYS[0].isoformat()][1]
+    page.goto(base_url + f"/paper/{paper_id}")
+    page.context.clear_cookies()  # as after a server restart: the page's CSRF token is no good now
+    page.locator("article.paper button.like").click()
+    page.get_by_text("CSRF check failed").wait_for(timeout=10_000)
+    assert feedback_rows(data, paper_id) == []

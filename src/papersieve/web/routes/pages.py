@@ -96,4 +96,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc, HTTPException) else "internal error"
     headers = exc.headers if isinstance(exc, HTTPException) else None
     title = _TITLES.get(status, "Error")
-    return render(request, "error.html", status_code=status, headers=headers, title=title, detail=detail)
+    # htmx swaps the answer in place of the buttons: a one-line message, not a whole page.
+    name = "_error.html" if request.headers.get("hx-request") else "error.html"
+    return render(request, name, status_code=status, headers=headers, title=title, detail=detail)
