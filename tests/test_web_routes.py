@@ -269,3 +269,8 @@ def test_today_says_when_the_newest_run_had_no_announcement(tmp_path: Path) -> N
             " no announcement for 2025-05-31") in page
     assert f"Latest digest: {DAYS[-1].isoformat()}" in page
     assert article_ids(page) == data.picks[DAYS[-1].isoformat()]
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as c:
+        archived = c.get("/archive").text
+        assert f'<a href="/run/{weekend}">2025-05-31</a>' in archived
+        run_page = c.get(f"/run/{weekend}").text
+    assert "This run ended <b>no announcement</b>: it has no digest." in run_page
