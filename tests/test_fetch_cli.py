@@ -137,3 +137,25 @@ def test_console_script_error_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == ("error: --category: unknown arXiv category 'nope'"
                            " (see arxiv.org/category_taxonomy)\n")
+
+
+def test_backfill_run_writes_a_digest_of_the_missed_day(
+    server: FeedServer, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    result = run("backfill", "--from", "2026-04-29", "--to", "2026-04-29", "--run")
+    assert result.exit_code == 0, result.output
+    assert "2026-04-29: done, " in result.stdout
+    digest = papersieve_home / "out" / "default" / "2026-04" / "2026-04-29.md"
+    text = digest.read_text("utf-8")
+    assert text.startswith("# Personalized Daily ArXiv Papers 2026-04-29\n")
+    assert "Total scanned papers: " in text
+    day = papersieve_home / "out" / "default" / "2026-04" / "2026-04-29.json"
+    assert "approximate: backfilled by submission date" in day.read_text("utf-8")
+
+    # The daily feeds serve only the current day; a later run of the missed day reads the store.
+    requests_before = len(server.paths())
+    again = run("run", "--date", "2026-04-29", "--no-deliver")
+    assert again.exit_code == 0, again.output
+    assert len(server.paths()) == requests_before
+    assert digest.read_text("utf-8") == text

@@ -23,7 +23,7 @@ from papersieve.sources.http import HttpClient
 from papersieve.sources.jsonl import listings_for_day
 from papersieve.sources.oai_pmh import OaiPmhSource
 from papersieve.store.db import Store
-from papersieve.store.listings import save_listing
+from papersieve.store.listings import load_listings, save_listing
 
 Progress = Callable[[str], None]
 
@@ -118,6 +118,23 @@ def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -
         for listing in decided:
             save_listing(store, listing, requested)
     return DayFetch(requested, tuple(decided), status, message)
+
+
+def stored_day(store: Store, profile: Profile, date: dt.date) -> DayFetch | None:
+    """The day as an earlier fetch or backfill stored it, if every category has a usable listing.
+
+    A rerun or a resumed run then reads the store instead of asking arXiv again, and a day that
+    only `backfill` could reach (the daily feeds serve the current day alone) can still be run.
+    """
+    categories = profile.settings.categories
+    listings = load_listings(store, date, categories)
+    if len(listings) != len(categories) or any(x.status is not ListingStatus.OK for x in listings):
+        return None
+    sources = sorted({x.source for x in listings})
+    message = f"{date}: stored listing ({', '.join(sources)})"
+    if any(x.approximate for x in listings):
+        message += "; approximate: backfilled by submission date, not by announcement"
+    return DayFetch(date, tuple(listings), ListingStatus.OK, message)
 
 
 def _newest_date(listings: Sequence[Listing]) -> dt.date | None:

@@ -20,7 +20,7 @@ from papersieve.candidates import Candidates, select_candidates
 from papersieve.deliver import DeliveryResult
 from papersieve.deliver.run import deliver_all
 from papersieve.digests import build_digest, earlier_usage, save_run_details
-from papersieve.ingest import DayFetch, fetch_day, load_offline_day
+from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
 from papersieve.judges.factory import make_judge
 from papersieve.judges.interface import Judge, JudgeResult, Progress
 from papersieve.models import Digest, ListingStatus, Paper, Usage
@@ -107,6 +107,10 @@ def run_day(
 def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,
            say: Say) -> DayFetch:
     if offline_dir is None:
+        stored = stored_day(store, profile, date) if date is not None else None
+        if stored is not None:
+            say(stored.message)
+            return stored
         return fetch_day(store, profile, date, progress=say)
     day = date or _newest_offline_day(offline_dir)
     say(f"reading {day} from {offline_dir}")
@@ -134,7 +138,8 @@ def _locked_run(
     store: Store, profile: Profile, fetched: DayFetch, clock: _Clock, say: Say,
     judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: bool,
 ) -> RunReport:
-    notes: list[str] = [fetched.message] if fetched.status is ListingStatus.STALE else []
+    approximate = any(x.approximate for x in fetched.listings)
+    notes: list[str] = [fetched.message] if fetched.status is ListingStatus.STALE or approximate else []
     with clock.stage("candidates"):
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"

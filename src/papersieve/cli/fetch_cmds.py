@@ -22,9 +22,9 @@ from papersieve.cli.options import as_date, date_option, profile_option
 from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
 from papersieve.models import ListingStatus
-from papersieve.profile import load_profile
+from papersieve.profile import Profile, load_profile
 from papersieve.profile.settings import known_categories
-from papersieve.store import open_store
+from papersieve.store import Store, open_store
 from papersieve.store.runs import papers_judged_before
 
 
@@ -108,13 +108,32 @@ def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only:
               help="Last day YYYY-MM-DD (inclusive).")
 @click.option("--via", type=click.Choice(["api", "oai"]), default="api", show_default=True,
               help="arXiv query API (by submission date) or OAI-PMH (by record datestamp).")
+@click.option("--run", "run_days", is_flag=True,
+              help="Also judge each fetched day and write its digest (like `papersieve run --date`).")
 @profile_option
-def backfill(start: dt.datetime, end: dt.datetime, via: str, profile_dir: Path | None) -> None:
+def backfill(start: dt.datetime, end: dt.datetime, via: str, run_days: bool,
+             profile_dir: Path | None) -> None:
     """Fetch past days; listings are marked approximate (submission dates are not announcements)."""
     profile = load_profile(profile_dir)
-    with open_store() as store, _progress_display("backfill") as progress:
-        days = ingest.backfill(store, profile, start.date(), end.date(), progress=progress,
-                               via=cast(Literal["api", "oai"], via))
+    with open_store() as store:
+        with _progress_display("backfill") as progress:
+            days = ingest.backfill(store, profile, start.date(), end.date(), progress=progress,
+                                   via=cast(Literal["api", "oai"], via))
+        for fetched in days:
+            click.echo(f"{fetched.date}: {fetched.total} entries, {fetched.status.value}"
+                       f" (approximate) - {fetched.message}")
+        if run_days:
+            _run_backfilled(store, profile, days)
+
+
+def _run_backfilled(store: Store, profile: Profile, days: list[DayFetch]) -> None:
+    """Judge and render every backfilled day that has papers, oldest first."""
+    from papersieve.pipeline import run_day
+
     for fetched in days:
-        click.echo(f"{fetched.date}: {fetched.total} entries, {fetched.status.value}"
-                   f" (approximate) - {fetched.message}")
+        if fetched.status is not ListingStatus.OK:
+            continue
+        report = run_day(store, profile, fetched.date)
+        where = f" -> {report.outputs[0]}" if report.outputs else ""
+        picks = len(report.digest.picks) if report.digest else 0
+        click.echo(f"{fetched.date}: {report.status}, {picks} picks{where}")
