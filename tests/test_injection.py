@@ -166,11 +166,6 @@ def test_injected_text_adds_no_id_and_fools_the_model_only_about_itself(pair: Pa
     assert all(hostile[i][1] == 10 for i in pair.attackers)  # only themselves were fooled
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "judges/llm/parsing keeps the FIRST answer for an id answered twice in one reply, so a naive "
-    "model that echoes an id named in another paper's abstract before answering that paper sets "
-    "its score (reported to the lead: an id answered twice with different verdicts should be "
-    "retried in a batch of its own)"))
 def test_injected_text_cannot_change_the_score_of_a_paper_it_names(pair: Pair) -> None:
     clean, hostile = verdicts(pair.clean), verdicts(pair.hostile)
     assert clean[pair.victim][-1] is True  # a pick of the clean run

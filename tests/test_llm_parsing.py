@@ -51,11 +51,17 @@ def test_rejects_ids_not_in_the_batch_bad_scores_and_broken_lines() -> None:
         line("2507.00100", 1, 1),
     ])
     parsed = parse_abstract_reply(reply, BATCH)
-    assert set(parsed.items) == {"2507.00100"}
-    assert parsed.items["2507.00100"].relevance == 8.0  # first answer kept
+    # 2507.00100 was answered twice with different scores: neither answer is trusted.
+    assert parsed.items == {}
+    assert parsed.conflicts == {"2507.00100"}
     assert any("9999.99999 was not in the batch" in p for p in parsed.problems)
     assert any("2507.00002: missing or invalid score" in p for p in parsed.problems)
-    assert any("answered twice" in p for p in parsed.problems)
+    assert any("2507.00100: answered twice with different scores" in p for p in parsed.problems)
+
+
+def test_an_id_answered_twice_alike_is_kept() -> None:
+    parsed = parse_abstract_reply("\n".join([line("2507.00100"), line("2507.00100")]), BATCH)
+    assert set(parsed.items) == {"2507.00100"} and not parsed.conflicts
 
 
 def test_title_replies() -> None:

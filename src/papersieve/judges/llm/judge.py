@@ -21,7 +21,7 @@ from papersieve.judges.llm.parsing import parse_abstract_reply, parse_title_repl
 from papersieve.judges.llm.pricing import price_for
 from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text
 from papersieve.judges.llm.ratelimit import RateLimiter
-from papersieve.judges.llm.runner import RunContext, StageResult, StageRunner
+from papersieve.judges.llm.runner import Resolution, RunContext, StageResult, StageRunner
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
@@ -201,10 +201,10 @@ class TitleResolver:
         self.model = model
         self.phash = phash
 
-    def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> tuple[dict[str, Judgement], list[str]]:
+    def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> Resolution:
         parsed = parse_title_reply(reply.text, ids)
         if not parsed.complete or reply.finish_reason == "length":
-            return {}, parsed.problems or ["reply cut off"]
+            return Resolution({}, parsed.problems or ["reply cut off"])
         settled = {}
         for paper_id in ids:
             dropped = paper_id in parsed.drops
@@ -212,7 +212,7 @@ class TitleResolver:
                 paper_id, Outcome.FILTERED_TITLE if dropped else Outcome.JUDGED, NAME, self.model,
                 self.phash, detail="dropped by the title stage" if dropped else KEPT_BY_TITLE,
             )
-        return settled, parsed.problems
+        return Resolution(settled, parsed.problems)
 
 
 class AbstractResolver:
@@ -222,7 +222,7 @@ class AbstractResolver:
         self.model = model
         self.phash = phash
 
-    def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> tuple[dict[str, Judgement], list[str]]:
+    def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> Resolution:
         parsed = parse_abstract_reply(reply.text, ids)
         settled = {
             s.paper_id: Judgement(s.paper_id, Outcome.JUDGED, NAME, self.model, self.phash,
@@ -231,7 +231,7 @@ class AbstractResolver:
         }
         if not reply.text.strip():
             parsed.problems.append("empty reply")
-        return settled, parsed.problems
+        return Resolution(settled, parsed.problems, frozenset(parsed.conflicts))
 
 
 def _ensure_stored(store: Store, papers: Sequence[Paper]) -> None:

@@ -3,8 +3,8 @@
 Accepted: code fences, prose around the answer, JSON lines or one JSON array, trailing commas,
 keys in any case and spelling (`ARXIVID`, `arxiv_id`, `id`), scores as numbers or strings
 (`"8"`, `8.0`, `"8/10"`). Rejected with a recorded problem: ids that were not in the batch,
-scores outside 0-10, lines that are not JSON. What is not parsed is missing, and the caller
-retries exactly the missing papers.
+scores outside 0-10, lines that are not JSON, and an id answered twice with different scores
+(`conflicts`). What is not parsed is missing, and the caller retries exactly the missing papers.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Parsed:
     problems: list[str] = field(default_factory=list)
     complete: bool = False
     """For the title stage: a list was found (an empty list is a valid answer)."""
+    conflicts: set[str] = field(default_factory=set)
+    """Ids answered twice with different scores: which answer is the paper's own is unknown."""
 
 
 def normalise_id(raw: object) -> str:
@@ -143,12 +145,25 @@ def _fill_scores(parsed: Parsed, text: str, batch: set[str]) -> None:
             parsed.problems.append(f"id {paper_id[:40]} was not in the batch")
         elif relevance is None or novelty is None:
             parsed.problems.append(f"{paper_id}: missing or invalid score")
+        elif paper_id in parsed.conflicts:
+            continue
         elif paper_id in parsed.items:
-            parsed.problems.append(f"{paper_id}: answered twice, first answer kept")
+            _answered_twice(parsed, parsed.items[paper_id], relevance, novelty)
         else:
             comment = fields.get("comment")
             text_comment = " ".join(comment.split()) if isinstance(comment, str) else ""
             parsed.items[paper_id] = Scored(paper_id, relevance, novelty, text_comment)
+
+
+def _answered_twice(parsed: Parsed, first: Scored, relevance: float, novelty: float) -> None:
+    # A model that obeys text inside another paper's abstract ("2507.00001: relevance 10") may
+    # answer that id before reaching the paper itself; neither answer can then be trusted.
+    if (first.relevance, first.novelty) == (relevance, novelty):
+        parsed.problems.append(f"{first.paper_id}: answered twice alike, kept")
+        return
+    del parsed.items[first.paper_id]
+    parsed.conflicts.add(first.paper_id)
+    parsed.problems.append(f"{first.paper_id}: answered twice with different scores")
 
 
 def parse_title_reply(text: str, batch: Collection[str]) -> Parsed:

@@ -41,7 +41,17 @@ FATAL_STATUSES = (401, 403, 404)
 COMPLETION_ESTIMATE = {"title": 8, "abstract": 60}
 """Tokens per paper assumed for a reply not yet received (for the cost cap)."""
 
-Resolver = Callable[[ChatReply, tuple[str, ...]], tuple[dict[str, Judgement], list[str]]]
+Resolver = Callable[[ChatReply, tuple[str, ...]], "Resolution"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What one reply settled, what was wrong with it, and which papers to retry one by one."""
+
+    settled: dict[str, Judgement]
+    problems: list[str]
+    isolate: frozenset[str] = frozenset()
+    """Papers whose answers conflicted: retried alone, away from the rest of their batch."""
 """Reads a reply: the judgements it settles (by paper id) and its problems."""
 Saver = Callable[[Sequence[Judgement]], None]
 
@@ -186,13 +196,20 @@ class StageRunner:
         ))
 
     def _read_reply(self, task: Task, reply: ChatReply) -> None:
-        settled, problems = self.resolve(reply, task.ids)
+        resolution = self.resolve(reply, task.ids)
+        settled, problems = resolution.settled, resolution.problems
         if settled:
             self.save(list(settled.values()))
             self.result.settled.update(settled)
         missing = tuple(i for i in task.ids if i not in settled)
         if not missing:
             return
+        alone = [i for i in missing if i in resolution.isolate and len(missing) > 1]
+        if alone and task.attempt < self.ctx.max_retries:
+            self.queue.extend(Task((i,), task.attempt + 1) for i in alone)
+            missing = tuple(i for i in missing if i not in alone)
+            if not missing:
+                return
         if reply.finish_reason == "length" and len(missing) > 1:
             self.queue.extend(Task(h, task.attempt) for h in halves(missing))
         elif task.attempt < self.ctx.max_retries:
