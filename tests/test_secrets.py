@@ -1,0 +1,162 @@
+"""Known fake secrets never appear in anything papersieve writes or prints.
+
+Every secret the project reads (OPENAI_API_KEY, SLACK_BOT_TOKEN, SLACK_WEBHOOK_URL, SMTP_PASSWORD,
+S2_API_KEY, PAPERSIEVE_WEB_TOKEN) is set to a recognisable value, and real `papersieve run`
+processes run with every delivery on against loopback servers, most of them failing (LLM faults
+and refusals, Slack 500 and invalid_auth, SMTP authentication refused, Semantic Scholar errors),
+so that error messages are written. Then everything under PAPERSIEVE_HOME and the output folder
+(the SQLite file, WAL and shm as raw bytes, and every table's text), the children's stdout and
+stderr, and the web app's replies are searched for each secret, plain and base64-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from papersieve.profile import init_profile
+from papersieve.web.app import create_app
+from tests.faultkit import child_env, run_args, run_child
+from tests.servers.feed_server import FeedServer
+from tests.servers.llm_server import FakeLLM
+from tests.servers.s2_server import FakeS2
+from tests.servers.slack_server import FakeSlack
+from tests.servers.smtp_server import USER, SmtpServer
+
+WEBHOOK_SECRET = "SECRETwebhook9c1dT0k3n"
+SECRETS = {
+    "OPENAI_API_KEY": "sk-proj-SECRETopenai4f9a2c7e1b",
+    "SLACK_BOT_TOKEN": "xoxb-SECRETslackbot-77aa01",
+    "SMTP_PASSWORD": "SECRETsmtp-pass-3e5f",
+    "S2_API_KEY": "SECRETs2key-88b1aa",
+    "PAPERSIEVE_WEB_TOKEN": "SECRETwebtoken-0c2e99",
+}
+
+
+def profile_with_everything(folder: Path, smtp_port: int) -> Path:
+    init_profile(folder, force=True)
+    (folder / "profile.toml").write_text(f"""
+name = "me"
+categories = ["cs.AI"]
+[judge]
+concurrency = 4
+calls_per_minute = 10000
+max_retries = 1
+[filters]
+h_index_floor = 5
+[deliver.slack]
+enabled = true
+channel = "#papers"
+[deliver.email]
+enabled = true
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+sender = "papersieve@example.org"
+to = ["me@example.org"]
+""", "utf-8")
+    return folder
+
+
+def needles(webhook_url: str) -> dict[str, bytes]:
+    """Every secret, and its base64 form, as bytes to look for."""
+    values = {**SECRETS, "SLACK_WEBHOOK_URL": webhook_url, "webhook token": WEBHOOK_SECRET}
+    found = {}
+    for name, value in values.items():
+        found[name] = value.encode()
+        found[name + " (base64)"] = base64.b64encode(value.encode())
+    found["SMTP AUTH PLAIN"] = base64.b64encode(f"\0{USER}\0{SECRETS['SMTP_PASSWORD']}".encode())
+    return found
+
+
+def table_text(db: Path) -> str:
+    """Every row of every table, as SQL text."""
+    conn = sqlite3.connect(db)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_no_secret_is_written_printed_or_served(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "site"
+    printed: list[str] = []
+    day = dt.date(2025, 7, 3)
+    with FeedServer(day) as feeds, FakeLLM(fault_rate=0.5, retry_after="0") as llm, \
+            FakeSlack() as slack, SmtpServer() as smtp, \
+            FakeS2({}, {}, statuses=[403, 500, 500, 500, 500, 500]) as s2:
+        webhook = f"{slack.url}/services/T0SECRET/B0SECRET/{WEBHOOK_SECRET}"
+        profile = profile_with_everything(tmp_path / "profile", smtp.port)
+        env = child_env(home, feeds.rss_template, llm.url, {
+            **SECRETS, "SLACK_WEBHOOK_URL": webhook, "SMTP_USER": USER,
+            "PAPERSIEVE_S2_URL": s2.url, "PAPERSIEVE_SLACK_API_URL": slack.api_url,
+            "PAPERSIEVE_LOG_LEVEL": "DEBUG",
+        })
+
+        def run(day_: str, env_: dict[str, str]) -> subprocess.CompletedProcess[str]:
+            args = [a for a in run_args(profile, out, day_) if a != "--no-deliver"]
+            result = run_child(args, env_)
+            printed.extend([result.stdout, result.stderr])
+            return result
+
+        # 1. LLM faults, Slack webhook 500s, an SMTP server without AUTH (the password is read
+        # and refused before it is sent), Semantic Scholar errors.
+        slack.fail_next.extend([500] * 3)
+        first = run("2025-07-03", env)
+        assert first.returncode in (2, 4), first.stdout + first.stderr
+        assert "Delivery email: failed" in first.stdout and "Delivery slack: failed" in first.stdout
+        # 2. The bot token (wrong: invalid_auth) instead of the webhook, on a rerun.
+        slack.fail_next.clear()
+        no_webhook = {k: v for k, v in env.items() if k != "SLACK_WEBHOOK_URL"}
+        second = run("2025-07-03", no_webhook)
+        assert "slack" in second.stdout and "invalid_auth" in second.stdout, second.stdout
+        # 3. The LLM server refuses every call (401): the run fails with an error message.
+        feeds.day = dt.date(2025, 7, 2)
+        llm.always_status = 401
+        third = run("2025-07-02", env)
+        assert third.returncode == 2, third.stderr
+        assert third.stderr.strip().splitlines()[-1].startswith("error: the server refused every call")
+        assert llm.calls > 0 and slack.received and smtp.handler.messages == []
+
+    db = home / "papersieve.db"
+    errors = table_text(db)
+    assert "fake server error" in errors and "invalid_auth" in errors  # errors were recorded
+    with TestClient(create_app(db, token=SECRETS["PAPERSIEVE_WEB_TOKEN"]),
+                    base_url="http://127.0.0.1:8000") as client:
+        refused = client.get("/", headers={"Authorization": "Bearer wrong"})
+        assert refused.status_code == 401
+        pages = [client.get(url, headers={"Authorization": f"Bearer {SECRETS['PAPERSIEVE_WEB_TOKEN']}"})
+                 for url in ("/", "/runs", "/run/1", "/run/3", "/archive", "/search?q=learning")]
+        assert all(p.status_code == 200 for p in pages)
+        served = [refused.text, *(p.text for p in pages),
+                  *(f"{k}: {v}" for p in pages for k, v in p.headers.items()
+                    if k.lower() != "set-cookie")]
+
+    places: dict[str, bytes] = {str(p): p.read_bytes() for root in (home, out)
+                                for p in root.rglob("*") if p.is_file()}
+    assert any(name.endswith(".db") for name in places) and any(name.endswith(".md") for name in places)
+    places["every table of the store"] = errors.encode()
+    places["stdout and stderr"] = "\n".join(printed).encode()
+    places["web app replies"] = "\n".join(served).encode()
+    leaks = [(name, where) for name, needle in needles(webhook).items()
+             for where, data in places.items() if needle in data]
+    assert leaks == []
+
+
+def test_a_failing_run_prints_its_error_without_a_secret(tmp_path: Path) -> None:
+    """A broken feed ends the run with an error line; no secret is in what it printed."""
+    with FeedServer(dt.date(2025, 7, 3)) as feeds:
+        feeds.misbehave("cs.AI", "html")
+        env = child_env(tmp_path / "home", feeds.rss_template, "http://127.0.0.1:9/v1", {
+            **SECRETS, "SLACK_WEBHOOK_URL": f"http://127.0.0.1:9/{WEBHOOK_SECRET}"})
+        result = run_child(run_args(profile_with_everything(tmp_path / "profile", 9),
+                                    tmp_path / "out"), env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: "), result.stderr
+    for value in (*SECRETS.values(), WEBHOOK_SECRET):
+        assert value not in result.stdout + result.stderr
