@@ -1,7 +1,9 @@
-"""The learned part of the local judge: TF-IDF over hashed n-grams and a logistic regression.
+"""The learned part of the local judge: two logistic regressions whose scores are averaged.
 
-A `TextModel` is plain arrays (IDF, coefficients) so it is stored as an `.npz` blob, versioned,
-in the store's `local_models` table; no pickle is ever loaded.
+One reads TF-IDF over hashed n-grams (sparse, as arxiv-sanity does); the other reads the dense
+features (the paper's vector in the shipped semantic space, the cold-start components and the
+profile similarities), standardised. A `TextModel` is plain arrays (IDF, coefficients) so it is
+stored as an `.npz` blob, versioned, in the store's `local_models` table; no pickle is loaded.
 """
 
 from __future__ import annotations
@@ -20,7 +22,29 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 REGULARISATION = 4.0
-"""Inverse regularisation strength C of the logistic regression."""
+"""Inverse regularisation strength C of the sparse logistic regression."""
+DENSE_REGULARISATION = 0.01
+"""C of the dense one: ~140 correlated standardised inputs, so a strong pull towards zero."""
+DENSE_SHARE = 0.5
+"""Weight of the dense model's standardised score in the learned score."""
+
+
+@dataclass(frozen=True)
+class DenseModel:
+    """A linear classifier over standardised dense features."""
+
+    centre: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    mean: float
+    std: float
+
+    def decision(self, matrix: np.ndarray) -> np.ndarray:
+        """Standardised linear scores (training mean 0, spread 1)."""
+        raw = ((matrix - self.centre) / self.scale) @ self.coef + self.intercept
+        result: np.ndarray = (raw - self.mean) / self.std
+        return result
 
 
 @dataclass(frozen=True)
@@ -32,22 +56,31 @@ class TextModel:
     intercept: float
     mean: float
     std: float
+    dense: DenseModel | None = None
 
     def weigh(self, papers: Sequence[Paper]) -> csr_matrix:
         """Sublinear TF-IDF rows, L2-normalised."""
         return tfidf(term_counts(papers), self.idf)
 
-    def decision(self, papers: Sequence[Paper]) -> np.ndarray:
-        """Raw linear scores, standardised with the training set's mean and spread."""
+    def decision(self, papers: Sequence[Paper], dense: np.ndarray | None = None) -> np.ndarray:
+        """Linear scores standardised with the training set's mean and spread; with `dense`
+        rows (of the width it was trained on) the dense model's score is averaged in."""
         raw = np.asarray(self.weigh(papers) @ self.coef).ravel() + self.intercept
         result: np.ndarray = (raw - self.mean) / self.std
+        if self.dense is not None and dense is not None and dense.shape[1] == len(self.dense.coef):
+            result = (1 - DENSE_SHARE) * result + DENSE_SHARE * self.dense.decision(dense)
         return result
 
     def to_bytes(self) -> bytes:
         """Serialise as a compressed `.npz`."""
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, idf=self.idf, coef=self.coef,
-                            scalars=np.array([self.intercept, self.mean, self.std]))
+        arrays: dict[str, Any] = {"idf": self.idf, "coef": self.coef,
+                                  "scalars": np.array([self.intercept, self.mean, self.std])}
+        if self.dense is not None:
+            d = self.dense
+            arrays.update(dense_centre=d.centre, dense_scale=d.scale, dense_coef=d.coef,
+                          dense_scalars=np.array([d.intercept, d.mean, d.std]))
+        np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
     @classmethod
@@ -55,8 +88,13 @@ class TextModel:
         """Load what `to_bytes` wrote (arrays only, no pickle)."""
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             scalars = data["scalars"]
+            dense = None
+            if "dense_coef" in data:  # versions saved before the dense model have none
+                ds = data["dense_scalars"]
+                dense = DenseModel(data["dense_centre"], data["dense_scale"], data["dense_coef"],
+                                   float(ds[0]), float(ds[1]), float(ds[2]) or 1.0)
             return cls(data["idf"], data["coef"], float(scalars[0]), float(scalars[1]),
-                       float(scalars[2]) or 1.0)
+                       float(scalars[2]) or 1.0, dense)
 
 
 def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
@@ -78,8 +116,26 @@ def fit_idf(counts: csr_matrix) -> np.ndarray:
     return idf
 
 
-def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float]) -> TextModel:
-    """Fit IDF and a class-balanced logistic regression on labelled papers."""
+def train_dense_model(matrix: np.ndarray, targets: np.ndarray, weights: np.ndarray) -> DenseModel:
+    """A class-balanced logistic regression on standardised dense rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    centre = matrix.mean(axis=0)
+    scale = matrix.std(axis=0) + 1e-6
+    rows = (matrix - centre) / scale
+    classifier: Any = LogisticRegression(C=DENSE_REGULARISATION, class_weight="balanced",
+                                          solver="liblinear", max_iter=200)
+    classifier.fit(rows, targets, sample_weight=weights)
+    coef = classifier.coef_.ravel().astype(np.float64)
+    intercept = float(classifier.intercept_[0])
+    raw = rows @ coef + intercept
+    return DenseModel(centre, scale, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)
+
+
+def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float],
+                     dense: np.ndarray | None = None) -> TextModel:
+    """Fit IDF and a class-balanced logistic regression on labelled papers (and the dense
+    model on `dense`, one row per paper, when given)."""
     from sklearn.linear_model import LogisticRegression
 
     counts = term_counts(papers)
@@ -96,4 +152,6 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     coef[columns] = classifier.coef_.ravel()
     intercept = float(classifier.intercept_[0])
     raw = np.asarray(features @ coef).ravel() + intercept
-    return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)
+    sample = np.asarray(weights, dtype=float)
+    dense_model = train_dense_model(dense, y, sample) if dense is not None else None
+    return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0, dense_model)

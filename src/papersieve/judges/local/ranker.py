@@ -1,4 +1,4 @@
-"""The local ranker: the profile's cold-start score blended with the learned model."""
+"""The local ranker: the profile's cold-start and semantic score blended with the learned model."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from papersieve.judges.local.dense import DenseFeatures, dense_features
 from papersieve.judges.local.features import ColdFeatures, cold_features, text_key
 from papersieve.judges.local.lexicon import wants_foundational
 from papersieve.judges.local.model import TextModel
-from papersieve.judges.local.scoring import combine
+from papersieve.judges.local.scoring import combine, profile_prior
 from papersieve.judges.local.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
@@ -53,9 +54,16 @@ class Ranker:
             out.append(found)
         return out
 
+    def dense(self, papers: Sequence[Paper]) -> DenseFeatures:
+        """Semantic scores and dense model rows (vectors cached per paper text)."""
+        return dense_features(papers, self.cold(papers), self.topics)
+
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
         """One score per paper; higher is better."""
         if not papers:
             return np.zeros(0)
-        cold = np.array([c.score(self.foundational) for c in self.cold(papers)], dtype=float)
-        return combine(papers, cold, self.model, self.labelled_picks)
+        colds = self.cold(papers)
+        cold = np.array([c.score(self.foundational) for c in colds], dtype=float)
+        dense = dense_features(papers, colds, self.topics)
+        prior = profile_prior(papers, cold, dense.semantic, dense.vectors)
+        return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)

@@ -1,9 +1,11 @@
 """Combining the local judge's parts into one score per paper, and mapping it to 1-10.
 
-With no label the score is the cold-start score refined by self-training on the day's own
-candidates (its confident top and bottom serve as pseudo-labels, which spreads the profile's key
-phrases to the words that go with them). With labelled history the learned model's score is
-blended in, with a weight that grows with the number of labelled picks.
+With no label the score is the cold-start score (key phrases, lexicons, category prior) plus the
+semantic score (similarity to the profile's lines in the shipped semantic space), refined by
+self-training on the day's own candidates: its confident top and bottom serve as pseudo-labels
+for a sparse TF-IDF and a dense classifier, which spreads the profile's words to the words that
+go with them. With labelled history the learned model's score is blended in, with a weight that
+grows with the number of labelled picks.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ SELF_TRAIN_TOP = 0.10
 SELF_TRAIN_MIX = 0.5
 HISTORY_HALF = 60.0
 """Labelled picks at which the learned model and the profile prior weigh the same."""
+SEMANTIC_WEIGHT = 0.5
+"""Weight of the standardised semantic score next to the standardised cold-start score."""
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
@@ -49,15 +53,40 @@ def self_trained(papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
     return np.asarray(classifier.decision_function(features))
 
 
-def combine(papers: Sequence[Paper], cold: np.ndarray, model: TextModel | None,
-            labelled_picks: int) -> np.ndarray:
+def self_trained_dense(vectors: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Like `self_trained`, over the papers' vectors in the semantic space."""
+    from sklearn.linear_model import LogisticRegression
+
+    n = len(prior)
+    order = np.argsort(-prior, kind="stable")
+    top = max(1, int(SELF_TRAIN_TOP * n))
+    rows = np.r_[order[:top], order[n - n // 2 :]]
+    y = np.r_[np.ones(top), np.zeros(n // 2)]
+    classifier = LogisticRegression(C=1.0, solver="liblinear", max_iter=200)
+    classifier.fit(vectors[rows], y)
+    return np.asarray(classifier.decision_function(vectors))
+
+
+def profile_prior(papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
+                  vectors: np.ndarray) -> np.ndarray:
+    """The score from the profile alone: cold start and semantic score, self-trained on the batch."""
+    if len(papers) < 2:
+        return cold + SEMANTIC_WEIGHT * semantic
+    base = standardise(cold) + SEMANTIC_WEIGHT * standardise(semantic)
+    prior = standardise(base)
+    if len(papers) < MIN_SELF_TRAIN:
+        return prior
+    mix = SELF_TRAIN_MIX * (standardise(self_trained(papers, base))
+                            + standardise(self_trained_dense(vectors, base)))
+    return standardise(prior + mix)
+
+
+def combine(papers: Sequence[Paper], prior: np.ndarray, model: TextModel | None,
+            labelled_picks: int, dense: np.ndarray | None = None) -> np.ndarray:
     """One score per paper (higher is better); only the order and spread matter."""
-    prior = standardise(cold) if len(papers) >= 2 else cold
-    if len(papers) >= MIN_SELF_TRAIN:
-        prior = (1 - SELF_TRAIN_MIX) * prior + SELF_TRAIN_MIX * standardise(self_trained(papers, prior))
     if model is None or labelled_picks == 0:
         return prior
-    learned = model.decision(papers)
+    learned = model.decision(papers, dense)
     weight = labelled_picks / (labelled_picks + HISTORY_HALF)
     return (1 - weight) * prior + weight * learned
 

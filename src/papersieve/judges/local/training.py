@@ -135,7 +135,8 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     ys = [labelled.targets[p.id][0] for p in usable]
     model = None
     if 0 < sum(ys) < len(ys):
-        model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable])
+        dense = Ranker(profile, None, {}).dense(usable).matrix
+        model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable], dense)
     llm_total = sum(len(v) for v in labelled.days.values())
     meta = {
         "fingerprint": fingerprint,

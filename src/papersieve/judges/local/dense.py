@@ -1,0 +1,79 @@
+"""Dense features of the local judge: a paper's place in the semantic space and the profile's.
+
+The profile's lines (each topic's name with its "Relevant" description, the relevant keywords,
+the irrelevant and application keywords) are embedded in the shipped semantic space; a paper's
+semantic score is its best similarity to a relevant line minus its best similarity to an
+irrelevant or application line. The learned model reads the paper's vector, the cold-start
+components and these similarities side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from papersieve.judges.local.features import ColdFeatures
+from papersieve.judges.local.semantic import load_space, paper_vectors
+from papersieve.judges.local.topics import TopicTerms
+from papersieve.models import Paper
+
+
+@dataclass(frozen=True)
+class ProfileVectors:
+    """The profile's lines in the semantic space (rows are unit vectors, maybe none)."""
+
+    topics: np.ndarray
+    """One row per numbered topic: its name and its relevant description."""
+    relevant: np.ndarray
+    """Relevant keywords (and, for free text, every line)."""
+    against: np.ndarray
+    """Irrelevant and application keywords."""
+
+
+@dataclass(frozen=True)
+class DenseFeatures:
+    """What the dense part reads from a batch of papers."""
+
+    vectors: np.ndarray
+    semantic: np.ndarray
+    """The semantic score of each paper (relevant minus against)."""
+    matrix: np.ndarray
+    """Vector, cold-start components and similarities: the learned dense model's input."""
+
+
+@lru_cache(maxsize=8)
+def profile_vectors(topics: TopicTerms) -> ProfileVectors:
+    """Embed the profile's relevant and irrelevant lines once per topics text."""
+    space = load_space()
+    described = [f"{t.name}. {t.relevant}" for t in topics.topics]
+    keywords = [t.text for t in topics.terms if t.topic == "" and t.kind == "relevant"]
+    against = [t.text for t in topics.terms if t.topic == "" and t.kind != "relevant"]
+    if not described and not keywords:
+        keywords = [t.text for t in topics.terms if t.kind == "relevant"]
+    return ProfileVectors(space.embed(described), space.embed(keywords), space.embed(against))
+
+
+def _best(vectors: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    if not len(lines) or not len(vectors):
+        return np.zeros(len(vectors))
+    result: np.ndarray = (vectors @ lines.T).max(axis=1)
+    return result
+
+
+def dense_features(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
+                   topics: TopicTerms) -> DenseFeatures:
+    """Semantic scores and the dense model's input rows for `papers`."""
+    vectors = paper_vectors(papers)
+    profile = profile_vectors(topics)
+    on_topic = _best(vectors, profile.topics)
+    keyword = _best(vectors, profile.relevant)
+    against = _best(vectors, profile.against)
+    semantic = np.maximum(on_topic, keyword) - against
+    mean_topic = (vectors @ profile.topics.T).mean(axis=1) if len(profile.topics) else on_topic
+    cold = np.array([[c.phrases, c.application, c.theory, c.category] for c in colds],
+                    dtype=np.float32).reshape(len(papers), 4)
+    similarities = np.c_[on_topic, mean_topic, keyword, against]
+    return DenseFeatures(vectors, semantic, np.hstack([vectors, cold, similarities]))

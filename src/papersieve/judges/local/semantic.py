@@ -1,0 +1,87 @@
+"""A latent semantic space of machine-learning abstracts, shipped with the package (no label in it).
+
+`bench/build_semantic_space.py` fits TF-IDF and a 128-dimensional LSA projection on ~20,000
+unlabelled cs.LG / cs.AI abstracts. Here a paper (or a line of the profile) becomes a unit vector
+in that space, so that "pruning" and "sparsification" land near each other without any label:
+a light stand-in for sentence embeddings. Vectors are cached per paper text in this process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from papersieve.errors import JudgeError
+from papersieve.models import Paper
+
+DIMENSIONS = 128
+VOCABULARY = 12_000
+MIN_DF = 5
+MAX_DF = 0.5
+NGRAMS = (1, 2)
+STOP_WORDS = "english"
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b"
+SPACE_PATH = Path(__file__).resolve().parents[2] / "data" / f"lsa-cslg-{DIMENSIONS}.npz"
+
+_VECTORS: dict[tuple[str, str], np.ndarray] = {}
+
+
+@dataclass(frozen=True)
+class SemanticSpace:
+    """Vocabulary, IDF and projection of the shipped space."""
+
+    counter: Any
+    idf: np.ndarray
+    projection: np.ndarray
+    about: dict[str, Any]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors (one row per text; a text with no known term is all zeros)."""
+        from sklearn.preprocessing import normalize
+
+        if not texts:
+            return np.zeros((0, self.projection.shape[1]), dtype=np.float32)
+        counts = self.counter.transform(texts).astype(np.float32)
+        counts.data = 1.0 + np.log(counts.data)
+        weighted = normalize(counts.multiply(self.idf.reshape(1, -1)).tocsr())
+        result: np.ndarray = normalize(np.asarray(weighted @ self.projection))
+        return result
+
+
+@lru_cache(maxsize=1)
+def load_space(path: Path = SPACE_PATH) -> SemanticSpace:
+    """The shipped space (read once per process)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            terms = [str(t) for t in data["terms"]]
+            idf = data["idf"].astype(np.float32)
+            projection = data["components"].astype(np.float32)
+            about = json.loads(str(data["about"]))
+    except (OSError, KeyError, ValueError) as err:
+        raise JudgeError(f"cannot read the local judge's semantic space {path} ({err})") from err
+    counter = CountVectorizer(vocabulary={t: i for i, t in enumerate(terms)}, ngram_range=NGRAMS,
+                              stop_words=STOP_WORDS, token_pattern=TOKEN_PATTERN)
+    return SemanticSpace(counter, idf, projection, about)
+
+
+def paper_vectors(papers: Sequence[Paper]) -> np.ndarray:
+    """Each paper's title and abstract in the space (cached per text)."""
+    space = load_space()
+    keys = [(p.title, p.abstract) for p in papers]
+    missing = [k for k in dict.fromkeys(keys) if k not in _VECTORS]
+    if missing:
+        if len(_VECTORS) > 200_000:
+            _VECTORS.clear()
+        for key, row in zip(missing, space.embed([f"{t}. {a}" for t, a in missing]), strict=True):
+            _VECTORS[key] = row
+    if not papers:
+        return np.zeros((0, space.projection.shape[1]), dtype=np.float32)
+    return np.vstack([_VECTORS[k] for k in keys])
