@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def corpus(folders: list[Path]) -> list[Paper]:
     return list(seen.values())
 
 
-def build(papers: list[Paper], seed: int = 0) -> dict[str, np.ndarray]:
+def build(papers: list[Paper], seed: int = 0) -> dict[str, Any]:
     """Vocabulary, IDF and the LSA projection fitted on `papers`' titles and abstracts."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -3,12 +3,19 @@
 Papers by pinned authors and the ranker's top share go to the LLM; the rest are recorded as
 skipped by the local ranker, with their local score. The share comes from how the ranker placed
 the LLM's picks on recent labelled days (recorded at each retraining): the smallest top share
-that held `target_recall` of them, plus a safety margin. With too little history, or with a
-ranker that disagreed too often, everything is sent.
+whose estimated recall of the picks, lowered by a one-sided 90% bound, reaches `target_recall`.
+
+Once papers are held back the LLM never sees the picks among them, so measured agreement would
+flatter the ranker. An exploration sample keeps it honest: a held-back paper is sent too when its
+id falls in a fixed hash bucket, a quarter of the ids just below the cut and 3% further down
+(independent of anything else about the paper), and a pick found there stands for 1 / rate
+held-back picks in the recall estimate. With too
+little history everything is sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -23,23 +30,61 @@ from papersieve.store.db import Store
 
 MIN_HISTORY_DAYS = 3
 """Labelled days the ranker must have been measured on before anything is held back."""
-RECENT_DAYS = 10
-SAFETY_MARGIN = 0.10
+RECENT_DAYS = 20
+BOUND_Z = 1.2816
+"""One-sided 90% normal quantile: the recall estimate must clear the target by this many SEs."""
 MIN_SHARE = 0.15
+EXPLORE_NEAR = 0.25
+"""Share of the held-back papers just below the cut (within `NEAR_BAND`) sent to explore."""
+EXPLORE_FAR = 0.03
+"""Share of the other held-back papers sent to explore."""
+NEAR_BAND = 0.10
+MAX_WEIGHT = 8.0
+"""Cap on one explored pick's weight (clipped importance weights: a little bias for far less
+variance; one far pick at weight 33 would otherwise hold the share near 75% for weeks)."""
 
 
-def share_to_send(agreement: dict[str, list[float]], target_recall: float) -> float | None:
+def explore_rate(position: float, cut: float) -> float:
+    """Probability that a held-back paper at `position` (share of the ranking) is explored."""
+    return EXPLORE_NEAR if position < cut + NEAR_BAND else EXPLORE_FAR
+
+
+def explored(paper_id: str, rate: float) -> bool:
+    """True when the id's fixed hash bucket falls under `rate` (independent of its rank)."""
+    bucket = int.from_bytes(hashlib.sha256(paper_id.encode()).digest()[:4], "big") % 10_000
+    return bucket < rate * 10_000
+
+
+def _weighted(entries: list[float] | list[list[float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, weights) of one day's record; a bare position weighs 1 (older versions)."""
+    pairs = [(float(e), 1.0) if isinstance(e, int | float) else (float(e[0]), float(e[1]))
+             for e in entries]
+    return np.array([p for p, _ in pairs]), np.array([w for _, w in pairs])
+
+
+def share_to_send(agreement: dict[str, list[float]] | dict[str, list[list[float]]],
+                  target_recall: float) -> float | None:
     """The top share of candidates to send, or None when there is too little history.
 
-    `agreement` maps a day to where each LLM pick fell in the ranker's order (0 = top, 1 = last).
+    `agreement` maps a day to where each LLM pick fell in the ranker's order (0 = top, 1 = last),
+    each position alone or as [position, weight] (a pick found by exploration weighs more).
     """
     days = [d for d in sorted(agreement) if agreement[d]][-RECENT_DAYS:]
     if len(days) < MIN_HISTORY_DAYS:
         return None
-    positions = np.sort(np.concatenate([np.asarray(agreement[d]) for d in days]))
-    needed = math.ceil(target_recall * len(positions)) - 1
-    share = float(positions[min(max(needed, 0), len(positions) - 1)]) + SAFETY_MARGIN
-    return min(1.0, max(MIN_SHARE, share))
+    parts = [_weighted(agreement[d]) for d in days]
+    positions = np.concatenate([p for p, _ in parts])
+    weights = np.minimum(np.concatenate([w for _, w in parts]), MAX_WEIGHT)
+    order = np.argsort(positions, kind="stable")
+    positions, weights = positions[order], weights[order]
+    effective = weights.sum() ** 2 / float((weights**2).sum())
+    recall = np.cumsum(weights) / weights.sum()
+    lower = recall - BOUND_Z * np.sqrt(recall * (1 - recall) / effective)
+    reached = np.flatnonzero(lower >= target_recall)
+    if not len(reached):
+        return 1.0
+    # Send through the position of the pick that reached the target (inclusive).
+    return min(1.0, max(MIN_SHARE, float(positions[reached[0]]) + 1e-9))
 
 
 class HybridJudge(Judge):
@@ -82,11 +127,15 @@ class HybridJudge(Judge):
         order = np.argsort(-raw, kind="stable")
         keep = math.ceil(share * len(papers))
         top = {papers[i].id for i in order[:keep]}
-        sent = [p for p in papers if p.id in top or self._is_pinned(p)]
-        held = [p for p in papers if p.id not in top and not self._is_pinned(p)]
+        rank = {papers[i].id: r / len(papers) for r, i in enumerate(order)}
+        chosen = {p.id for p in papers if p.id in top or self._is_pinned(p)
+                  or explored(p.id, explore_rate(rank[p.id], keep / len(papers)))}
+        sent = [p for p in papers if p.id in chosen]
+        held = [p for p in papers if p.id not in chosen]
+        aim = self.profile.settings.judge.target_recall
         note = (f"hybrid: sent {len(sent)} of {len(papers)} candidates to the LLM (top {share:.0%} "
-                f"of the local ranking plus pinned authors, aiming at "
-                f"{self.profile.settings.judge.target_recall:.0%} of its picks)")
+                f"of the local ranking, pinned authors and an exploration sample of the rest, "
+                f"aiming at {aim:.0%} of its picks)")
         return sent, held, raw, note
 
     def judge(self, papers: Sequence[Paper], run_id: int | None = None,

@@ -18,6 +18,7 @@ import numpy as np
 from papersieve.judges.local.model import train_text_model
 from papersieve.judges.local.persist import load_model, save_model
 from papersieve.judges.local.ranker import Ranker
+from papersieve.models import Outcome
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
@@ -103,8 +104,26 @@ def day_candidates(store: Store, profile: str, date: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labelled: Labelled) -> list[float]:
-    """Where the LLM's picks of `date` fell in the ranker's order of that day (0 = top)."""
+def held_back(store: Store, profile: str, date: str) -> set[str]:
+    """Candidates of `date` that a hybrid run kept from the LLM."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT rc.paper_id FROM run_candidates rc JOIN runs r ON r.id = rc.run_id"
+        " WHERE r.profile = ? AND r.date = ? AND rc.outcome = ?",
+        (profile, date, Outcome.SKIPPED_LOCAL.value),
+    )
+    return {str(r[0]) for r in rows}
+
+
+def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str,
+               labelled: Labelled) -> list[list[float]]:
+    """[position, weight] of each LLM pick of `date` in the ranker's order of that day (0 = top).
+
+    On a day the hybrid held papers back, the LLM saw only the exploration sample below the
+    cut (the best-ranked held-back paper): a pick found there weighs 1 / its rate, and a
+    pick below the cut outside the sample (pinned author) is left out, so recall stays unbiased.
+    """
+    from papersieve.judges.hybrid import explore_rate, explored
+
     ids = day_candidates(store, profile.name, date) or sorted(labelled.days[date])
     papers = list(get_papers(store, ids).values())
     picks = labelled.picks.get(date, set())
@@ -112,8 +131,17 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labell
         return []
     scores = ranker.scores(papers)
     order = np.argsort(-scores, kind="stable")
-    position = {papers[i].id: rank for rank, i in enumerate(order)}
-    return sorted(position[p] / len(papers) for p in picks if p in position)
+    position = {papers[i].id: rank / len(papers) for rank, i in enumerate(order)}
+    held = held_back(store, profile.name, date)
+    cut = min((position[p] for p in held if p in position), default=2.0)
+    out = []
+    for pick in picks & position.keys():
+        where = position[pick]
+        if where < cut:
+            out.append([where, 1.0])
+        elif explored(pick, rate := explore_rate(where, cut)):
+            out.append([where, 1.0 / rate])
+    return sorted(out)
 
 
 def retrain(store: Store, profile: Profile) -> TrainReport:
@@ -125,7 +153,7 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     fingerprint = _fingerprint(labelled.targets)
     if previous is not None and meta.get("fingerprint") == fingerprint:
         return _report(previous.version, labelled, meta, started, changed=False)
-    history: dict[str, list[float]] = dict(meta.get("agreement", {}))
+    history: dict[str, list[list[float]]] = dict(meta.get("agreement", {}))
     seen_days = set(meta.get("days", []))
     prior = Ranker(profile, previous.model if previous else None, meta)
     for date in sorted(set(labelled.days) - seen_days):
