@@ -86,3 +86,18 @@ def test_cli_commands(store: Store, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "1 entries: 1 liked (1 by eprint), 0 not matched" in out
     lines = [line for line in out.splitlines() if line.startswith(("+1", "-1"))]
     assert [line.split()[:2] for line in lines] == [["+1", "2501.00001"], ["-1", ids[1]], ["+1", ids[0]]]
+
+
+def test_fuzzy_title_match_needs_most_words_in_common(store: Store, tmp_path: Path) -> None:
+    stored = [paper_from_record(r) for r in read_records(DAY)]
+    paper = next(p for p in stored if len([w for w in normalise_title(p.title).split() if len(w) > 2]) >= 9)
+    words = normalise_title(paper.title).split()
+    near = " ".join(words) + " revisited"
+    # Four of its words: every one is in the stored title (the full-text search finds it), but
+    # a title this short and different names another paper.
+    other = " ".join([w for w in words if len(w) > 2][:4])
+    bib = tmp_path / "fuzzy.bib"
+    bib.write_text(f"@article{{a, title={{{near}}}}}\n@article{{b, title={{{other}}}}}\n")
+    report = import_likes(store, bib, load_profile())
+    assert report.matched == (paper.id,) and report.by == {"search": 1}
+    assert report.unmatched == (other,)

@@ -113,8 +113,24 @@ def _match_title(store: Store, title: str) -> tuple[str, str] | None:
         if normalise_title(row["title"]) == wanted:
             return str(row["id"]), "title"
     if rows and len(words) >= 4:
-        return str(rows[0]["id"]), "search"
+        # Accept a near match (a subtitle, a changed word) only when it shares most words both
+        # ways: the top full-text hit alone could be a different paper on the same topic.
+        best = max(rows, key=lambda row: title_overlap(wanted, normalise_title(row["title"])))
+        if title_overlap(wanted, normalise_title(best["title"])) >= MIN_TITLE_OVERLAP:
+            return str(best["id"]), "search"
     return None
+
+
+MIN_TITLE_OVERLAP = 0.8
+"""Least token overlap (Dice coefficient of the word sets) for a fuzzy title match."""
+
+
+def title_overlap(a: str, b: str) -> float:
+    """Dice overlap of two normalised titles' word sets (1.0 for the same words)."""
+    left, right = set(a.split()), set(b.split())
+    if not left or not right:
+        return 0.0
+    return 2 * len(left & right) / (len(left) + len(right))
 
 
 def read_bibtex(path: Path) -> list[dict[str, Any]]:
