@@ -1,7 +1,8 @@
 """Quality and speed of the local and hybrid judges on the repository's labelled days.
 
-Prints the issue-5 table (means over days, and over the days that had 0-4 / 5-19 / 20+ labelled
-days before them) and the wall time of each replay, with the command that produced it.
+Prints the issue-5 table (means over days, over the days that had 0-4 / 5-19 / 20+ labelled
+days before them, and over the first 12 / last 13 days as a check against overfitting: settings
+were chosen on the first 12) and the wall time of each replay, with the command that produced it.
 
     .venv/bin/python bench/eval_quality.py [--candidates DIR] [--labels FILE]
 """
@@ -19,7 +20,7 @@ from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
-KEYS = ("auc", "recall_at_40", "precision_at_k", "sent_fraction", "recall_of_picks")
+KEYS = ("auc", "recall_at_30", "recall_at_40", "precision_at_k", "sent_fraction", "recall_of_picks")
 
 
 def _mean(rows: list[dict[str, object]], key: str) -> str:
@@ -35,15 +36,17 @@ def main() -> None:
     profile = load_profile()
     days = load_days(args.candidates)
     print("command: .venv/bin/python " + " ".join(sys.argv))
-    print(f"{'run':<18} {'days':<8} " + " ".join(f"{k:>15}" for k in KEYS) + "   seconds")
+    print(f"{'run':<18} {'days':<9} " + " ".join(f"{k:>15}" for k in KEYS) + "   seconds")
     for kind, history in (("local", False), ("local", True), ("hybrid", True)):
         started = time.perf_counter()
         rows = replay(kind, profile, days, args.labels, history=history).per_day
         seconds = time.perf_counter() - started
         name = f"{kind}{'' if history else ' --no-history'}"
-        for label, part in (("all", rows), ("0-4", rows[:5]), ("5-19", rows[5:20]), ("20+", rows[20:])):
+        parts = (("all", rows), ("0-4", rows[:5]), ("5-19", rows[5:20]), ("20+", rows[20:]),
+                 ("first 12", rows[:12]), ("last 13", rows[12:]))
+        for label, part in parts:
             if part:
-                print(f"{name:<18} {label:<8} " + " ".join(f"{_mean(part, k):>15}" for k in KEYS)
+                print(f"{name:<18} {label:<9} " + " ".join(f"{_mean(part, k):>15}" for k in KEYS)
                       + (f"   {seconds:.1f}" if label == "all" else ""))
     _speed(days[0][1])
 
