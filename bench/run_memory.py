@@ -1,6 +1,6 @@
 """Peak memory (ru_maxrss of the child process) and wall time of whole runs, each a fresh process:
 
-- `papersieve demo` (local judge, bundled day 2025-07-03, 413 candidates, no network);
+- `papersieve demo` (local judge, bundled day 2025-07-03, 215 candidates, no network);
 - `papersieve run` with the LLM judge on the full day 2025-07-03 (cs.LG + cs.AI, 215 candidates)
   against the loopback arXiv feeds and OpenAI-compatible test servers (no latency), and its rerun
   (everything from the cache);
@@ -51,7 +51,7 @@ def main() -> None:
         for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN"):
             env.pop(name, None)
         rows.append(("papersieve --help", *measure([sys.executable, "-m", "papersieve", "--help"], env)))
-        rows.append(("papersieve demo (local judge, 413 candidates)",
+        rows.append(("papersieve demo (local judge, 215 candidates)",
                      *measure([sys.executable, "-m", "papersieve", "demo"], env)))
         profile = init_profile(tmp / "profile", force=True)
         (profile / "profile.toml").write_text(

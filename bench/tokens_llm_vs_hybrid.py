@@ -8,7 +8,7 @@ other paper 3 / 3). The hybrid judge's ranker learns from the LLM's verdicts of 
 (the pipeline retrains it after every run), so it needs a few days of history before it holds
 anything back. Recall: the share of the labels' picks that each judge's digest kept.
 
-Run: .venv/bin/python bench/tokens_llm_vs_hybrid.py [--days N]
+Run: .venv/bin/python bench/tokens_llm_vs_hybrid.py [--days N] [--target-recall R]
 """
 
 from __future__ import annotations
@@ -45,14 +45,16 @@ def labelled_days() -> dict[str, set[str]]:
     return days
 
 
-def live(kind: str, dates: list[str], llm: FakeLLM, home: Path) -> list[tuple[str, int, int, int, int]]:
+def live(kind: str, dates: list[str], home: Path,
+         target_recall: float | None) -> list[tuple[str, int, int, int, int]]:
     """(date, candidates, prompt tokens, completion tokens, picks kept) per day for one judge."""
     os.environ["PAPERSIEVE_HOME"] = str(home)
     picks = labelled_days()
     profile = load_profile(builtin_profile_dir(), {"name": "bench", "judge.kind": kind,
                                                    "judge.concurrency": 8,
                                                    "judge.calls_per_minute": 10_000,
-                                                   "judge.cost_cap": 0})
+                                                   "judge.cost_cap": 0,
+                                                   "judge.target_recall": target_recall})
     rows = []
     with open_store(home / "papersieve.db") as store:
         for date in dates:
@@ -69,6 +71,8 @@ def live(kind: str, dates: list[str], llm: FakeLLM, home: Path) -> list[tuple[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=25)
+    parser.add_argument("--target-recall", type=float, default=None,
+                        help="the hybrid's judge.target_recall (default: the profile's, 0.95)")
     args = parser.parse_args()
     dates = sorted(labelled_days())[: args.days]
     os.environ["OPENAI_API_KEY"] = "bench"
@@ -76,7 +80,7 @@ def main() -> None:
     with FakeLLM() as llm, tempfile.TemporaryDirectory() as tmp:
         os.environ["OPENAI_BASE_URL"] = llm.url
         for kind in ("llm", "hybrid"):
-            results[kind] = live(kind, dates, llm, Path(tmp) / kind)
+            results[kind] = live(kind, dates, Path(tmp) / kind, args.target_recall)
     picks = labelled_days()
     print(f"{len(dates)} labelled days {dates[0]}..{dates[-1]}, loopback LLM answering from labels")
     print(f"{'date':<11}{'cands':>6} {'llm prompt':>11}{'compl':>7} {'hybrid prompt':>14}{'compl':>7}"
@@ -95,7 +99,8 @@ def main() -> None:
         print(f"{label}: llm {llm_total:,} tokens, hybrid {hybrid_total:,} tokens ="
               f" {hybrid_total / llm_total:.0%} of llm (target <= 40%); label picks kept:"
               f" llm {kept_llm}, hybrid {kept_hybrid} ({kept_hybrid / max(1, kept_llm):.0%})")
-    print(f"command: .venv/bin/python bench/tokens_llm_vs_hybrid.py --days {args.days}")
+    recall = f" --target-recall {args.target_recall:g}" if args.target_recall else ""
+    print(f"command: .venv/bin/python bench/tokens_llm_vs_hybrid.py --days {args.days}{recall}")
 
 
 if __name__ == "__main__":
