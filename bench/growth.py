@@ -168,8 +168,8 @@ def history_part(days: int, per_day: int, tmp: Path, reps: int = 3) -> None:
         (home / "papersieve.db").write_bytes(template)
         full.append(float(in_child(["day", str(home)])[0]["seconds"]))  # type: ignore[arg-type]
     a, b = statistics.median(fresh), statistics.median(full)
-    print(f"  fresh store: {a:.2f} s; with a year of history: {b:.2f} s (wall of run_day in a fresh"
-          " process, imports excluded) ->"
+    print(f"  fresh store: {a:.2f} s; with a year of history: {b:.2f} s (run_day in a fresh process,"
+          " with the judge's first imports) ->"
           f" {100 * (b / a - 1):+.0f}% (target <= +20%)")
     # Every llm/hybrid run retrains the local ranker after its day. The first retraining over
     # the whole year also measures the ranker on each of its days (a catch-up); afterwards each
