@@ -44,7 +44,7 @@ def test_model_with_dense_part_round_trips_and_old_blobs_still_load() -> None:
     profile = load_profile()
     papers = load_days(DATA / "candidates")[1][1][:120]
     ranker = Ranker(profile, None, {})
-    targets = [int(i % 7 == 0) for i in range(len(papers))]
+    targets = [int(i % 4 == 0) for i in range(len(papers))]
     dense = ranker.dense(papers).matrix
     model = train_text_model(papers, targets, [1.0] * len(papers), dense)
     again = TextModel.from_bytes(model.to_bytes())

@@ -27,6 +27,9 @@ DENSE_REGULARISATION = 0.01
 """C of the dense one: ~140 correlated standardised inputs, so a strong pull towards zero."""
 DENSE_SHARE = 0.5
 """Weight of the dense model's standardised score in the learned score."""
+MIN_DENSE_POSITIVES = 20
+"""Fewest positive labels for the dense model: ~140 inputs learned from a dozen likes are noise
+(the sparse model alone then follows each like and dislike)."""
 
 
 @dataclass(frozen=True)
@@ -153,5 +156,6 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     intercept = float(classifier.intercept_[0])
     raw = np.asarray(features @ coef).ravel() + intercept
     sample = np.asarray(weights, dtype=float)
-    dense_model = train_dense_model(dense, y, sample) if dense is not None else None
+    enough = dense is not None and int((y > 0).sum()) >= MIN_DENSE_POSITIVES
+    dense_model = train_dense_model(dense, y, sample) if dense is not None and enough else None
     return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0, dense_model)

@@ -37,8 +37,10 @@ class Ranker:
 
     @property
     def labelled_picks(self) -> int:
-        """Positive labels the model learned from."""
-        return int(self.meta.get("positives", 0)) if self.model is not None else 0
+        """Positive labels the model learned from, a like counting as FEEDBACK_WEIGHT picks."""
+        if self.model is None:
+            return 0
+        return round(float(self.meta.get("evidence", self.meta.get("positives", 0))))
 
     def cold(self, papers: Sequence[Paper]) -> list[ColdFeatures]:
         """Cold-start features (cached per paper text and topics text)."""

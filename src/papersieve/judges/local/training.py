@@ -169,6 +169,8 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     meta = {
         "fingerprint": fingerprint,
         "positives": sum(ys),
+        # The user's own likes weigh like FEEDBACK_WEIGHT LLM picks in the blend with the prior.
+        "evidence": sum(y * labelled.targets[p.id][1] for p, y in zip(usable, ys, strict=True)),
         "negatives": len(ys) - sum(ys),
         "days": sorted(labelled.days),
         "agreement": {d: history[d] for d in sorted(history)[-HISTORY_DAYS:]},
