@@ -160,7 +160,8 @@ def _locked_run(
 
 def _candidates(store: Store, profile: Profile, fetched: DayFetch) -> Candidates:
     settings = profile.settings
-    seen = papers_judged_before(store, profile.name, fetched.date)
+    day_ids = {e.paper.id for listing in fetched.listings for e in listing.entries}
+    seen = papers_judged_before(store, profile.name, fetched.date, day_ids)
     return select_candidates(fetched.date, fetched.listings, settings.announce_types,
                              settings.primary_only, seen, settings.show_seen)
 
