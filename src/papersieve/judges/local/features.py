@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from papersieve.judges.local import lexicon
-from papersieve.judges.local.coldstart import Match, score_text
-from papersieve.judges.local.text import words
+from papersieve.judges.local.coldstart import Match, score_stems
+from papersieve.judges.local.text import ngram_analyzer, stem, words
 from papersieve.judges.local.topics import TopicTerms
 from papersieve.models import Paper
 
@@ -47,12 +49,36 @@ class ColdFeatures:
         return sum(w * v for w, v in zip(COLD_WEIGHTS, parts, strict=True))
 
 
-def _hits(tokens: list[str], lexicon_words: Sequence[str]) -> list[str]:
-    # Single words by set membership, multi-word entries by substring: both keep lexicon order.
+_Lexicon = tuple[dict[str, tuple[int, ...]], dict[str, tuple[tuple[int, str], ...]]]
+
+
+def _lexicon(entries: Sequence[str]) -> _Lexicon:
+    # Single words match by set membership; a multi-word entry by substring of the padded text,
+    # tried only when its first word is present (it cannot match otherwise).
+    single: dict[str, list[int]] = {}
+    multi: dict[str, list[tuple[int, str]]] = {}
+    for i, entry in enumerate(entries):
+        if entry.count(" ") == 2:
+            single.setdefault(entry.strip(), []).append(i)
+        else:
+            multi.setdefault(entry.split()[0], []).append((i, entry))
+    return ({k: tuple(v) for k, v in single.items()}, {k: tuple(v) for k, v in multi.items()})
+
+
+_APP_LEXICON = _lexicon(_APP)
+_THEORY_LEXICON = _lexicon(_THEORY)
+
+
+def _hits(tokens: list[str], lexicon_words: Sequence[str], compiled: _Lexicon) -> list[str]:
+    """The lexicon's entries found in `tokens`, in lexicon order."""
+    single, multi = compiled
     present = set(tokens)
-    padded = " " + " ".join(tokens) + " "
-    return [w.strip() for w in lexicon_words
-            if (w.strip() in present if w.count(" ") == 2 else w in padded)]
+    found = [i for w in present.intersection(single) for i in single[w]]
+    starts = present.intersection(multi)
+    if starts:
+        padded = " " + " ".join(tokens) + " "
+        found.extend(i for w in starts for i, entry in multi[w] if entry in padded)
+    return [lexicon_words[i].strip() for i in sorted(found)]
 
 
 def _category_prior(paper: Paper) -> float:
@@ -69,10 +95,11 @@ def _category_prior(paper: Paper) -> float:
 
 def cold_features(paper: Paper, topics: TopicTerms) -> ColdFeatures:
     """Cold-start components of one paper (a title hit counts twice an abstract hit)."""
-    phrase = score_text(paper.title, paper.abstract, topics)
     title, abstract = words(paper.title), words(paper.abstract)
-    app_title, app_abs = _hits(title, _APP), _hits(abstract, _APP)
-    th_title, th_abs = _hits(title, _THEORY), _hits(abstract, _THEORY)
+    phrase = score_stems(list(map(stem, title)), list(map(stem, abstract)), topics)
+    app_title, app_abs = _hits(title, _APP, _APP_LEXICON), _hits(abstract, _APP, _APP_LEXICON)
+    th_title = _hits(title, _THEORY, _THEORY_LEXICON)
+    th_abs = _hits(abstract, _THEORY, _THEORY_LEXICON)
     return ColdFeatures(
         phrases=phrase.score,
         application=2.0 * len(app_title) + len(app_abs),
@@ -89,17 +116,19 @@ def paper_text(paper: Paper) -> str:
     return f"{paper.title}. {paper.title}. {paper.abstract} {cats}"
 
 
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
+
+
 @lru_cache(maxsize=1)
 def _vectorizer() -> Any:
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    return HashingVectorizer(
-        n_features=N_FEATURES, ngram_range=(1, 2), stop_words="english", alternate_sign=False,
-        norm=None, token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
-    )
+    return HashingVectorizer(n_features=N_FEATURES, analyzer=ngram_analyzer(TOKEN_PATTERN),
+                             alternate_sign=False, norm=None)
 
 
-_ROWS: dict[tuple[str, str, str], Any] = {}
+_ROWS: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+"""Text key -> the paper's (column indices, counts), sorted by column."""
 
 
 def text_key(paper: Paper) -> tuple[str, str, str]:
@@ -109,19 +138,22 @@ def text_key(paper: Paper) -> tuple[str, str, str]:
 
 def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
-    from scipy.sparse import vstack
+    from scipy.sparse import csr_matrix as csr
 
     # Keyed by the text itself: hashing str is cached by Python, unlike Paper.content_hash.
     keys = [text_key(p) for p in papers]
-    missing = [(k, p) for k, p in zip(keys, papers, strict=True) if k not in _ROWS]
+    missing = {k: p for k, p in zip(keys, papers, strict=True) if k not in _ROWS}
     if missing:
-        matrix = _vectorizer().transform([paper_text(p) for _, p in missing]).tocsr()
+        matrix = _vectorizer().transform([paper_text(p) for p in missing.values()]).tocsr()
         if len(_ROWS) > 200_000:
             _ROWS.clear()
-        for i, (key, _) in enumerate(missing):
-            _ROWS[key] = matrix[i]
-    if not papers:
-        from scipy.sparse import csr_matrix as empty
-
-        return empty((0, N_FEATURES))
-    return vstack([_ROWS[k] for k in keys]).tocsr()
+        ptr = matrix.indptr
+        for i, key in enumerate(missing):
+            _ROWS[key] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
+    rows = [_ROWS[k] for k in keys]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
+    if not rows:
+        return csr((0, N_FEATURES))
+    return csr((np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
+               shape=(len(rows), N_FEATURES))

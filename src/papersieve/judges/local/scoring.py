@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from papersieve.judges.local.features import term_counts
-from papersieve.judges.local.model import TextModel, fit_idf, tfidf
+from papersieve.judges.local.model import TextModel, fit_idf, tfidf, used_columns
 from papersieve.models import Paper
 
 MIN_SELF_TRAIN = 50
@@ -47,7 +47,7 @@ def self_trained(papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
     features = tfidf(counts, fit_idf(counts))
     rows = np.r_[order[:top], bottom]
     y = np.r_[np.ones(top), np.zeros(len(bottom))]
-    features = features[:, np.unique(features.indices)]
+    features = features[:, used_columns(features)]
     classifier = LogisticRegression(C=1.0, solver="liblinear", dual=True)
     classifier.fit(features[rows], y)
     return np.asarray(classifier.decision_function(features))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from papersieve.errors import JudgeError
+from papersieve.judges.local.text import ngram_analyzer
 from papersieve.models import Paper
 
 DIMENSIONS = 128
@@ -36,10 +37,26 @@ _VECTORS: dict[tuple[str, str], np.ndarray] = {}
 class SemanticSpace:
     """Vocabulary, IDF and projection of the shipped space."""
 
-    counter: Any
+    vocabulary: dict[str, int]
     idf: np.ndarray
     projection: np.ndarray
     about: dict[str, Any]
+
+    def counts(self, texts: Sequence[str]) -> Any:
+        """Term counts over the vocabulary (CSR, sorted columns), one row per text."""
+        from scipy.sparse import csr_matrix
+
+        analyze = ngram_analyzer(TOKEN_PATTERN)
+        vocabulary = self.vocabulary
+        columns: list[int] = []
+        indptr = [0]
+        for text in texts:
+            columns.extend(j for j in map(vocabulary.get, analyze(text)) if j is not None)
+            indptr.append(len(columns))
+        matrix = csr_matrix((np.ones(len(columns), dtype=np.int64), np.asarray(columns, dtype=np.int32),
+                             np.asarray(indptr, dtype=np.int32)), shape=(len(texts), len(vocabulary)))
+        matrix.sum_duplicates()  # adds repeated terms and sorts columns, as CountVectorizer does
+        return matrix
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors (one row per text; a text with no known term is all zeros)."""
@@ -47,7 +64,7 @@ class SemanticSpace:
 
         if not texts:
             return np.zeros((0, self.projection.shape[1]), dtype=np.float32)
-        counts = self.counter.transform(texts).astype(np.float32)
+        counts = self.counts(texts).astype(np.float32)
         counts.data = 1.0 + np.log(counts.data)
         weighted = normalize(counts.multiply(self.idf.reshape(1, -1)).tocsr())
         result: np.ndarray = normalize(np.asarray(weighted @ self.projection))
@@ -57,8 +74,6 @@ class SemanticSpace:
 @lru_cache(maxsize=1)
 def load_space(path: Path = SPACE_PATH) -> SemanticSpace:
     """The shipped space (read once per process)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
     try:
         with np.load(path, allow_pickle=False) as data:
             terms = [str(t) for t in data["terms"]]
@@ -67,9 +82,7 @@ def load_space(path: Path = SPACE_PATH) -> SemanticSpace:
             about = json.loads(str(data["about"]))
     except (OSError, KeyError, ValueError) as err:
         raise JudgeError(f"cannot read the local judge's semantic space {path} ({err})") from err
-    counter = CountVectorizer(vocabulary={t: i for i, t in enumerate(terms)}, ngram_range=NGRAMS,
-                              stop_words=STOP_WORDS, token_pattern=TOKEN_PATTERN)
-    return SemanticSpace(counter, idf, projection, about)
+    return SemanticSpace({t: i for i, t in enumerate(terms)}, idf, projection, about)
 
 
 def paper_vectors(papers: Sequence[Paper]) -> np.ndarray:

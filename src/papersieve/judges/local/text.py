@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from itertools import pairwise
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -54,3 +56,20 @@ def stems(text: str) -> list[str]:
 def stem_text(text: str) -> str:
     """`text` as one space-separated string of stems, padded so phrases match on word bounds."""
     return " " + " ".join(stems(text)) + " "
+
+
+@lru_cache(maxsize=4)
+def ngram_analyzer(token_pattern: str) -> Callable[[str], list[str]]:
+    """Lower-cased uni- and bigrams of English non-stop words, exactly as scikit-learn's word
+    analyzer with `ngram_range=(1, 2)` and `stop_words="english"` makes them (same multiset),
+    built in one pass: its own loop was a third of the local judge's time on a new day."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    find = re.compile(token_pattern).findall
+    stop = ENGLISH_STOP_WORDS
+
+    def analyze(doc: str) -> list[str]:
+        tokens = [w for w in find(doc.lower()) if w not in stop]
+        return tokens + [a + " " + b for a, b in pairwise(tokens)]
+
+    return analyze
