@@ -115,7 +115,11 @@ def test_no_secret_is_written_printed_or_served(tmp_path: Path) -> None:
         no_webhook = {k: v for k, v in env.items() if k != "SLACK_WEBHOOK_URL"}
         second = run("2025-07-03", no_webhook)
         assert "slack" in second.stdout and "invalid_auth" in second.stdout, second.stdout
-        # 3. The LLM server refuses every call (401): the run fails with an error message.
+        # 3. The webhook's host refuses connections: the transport error is reported.
+        closed = {**env, "SLACK_WEBHOOK_URL": f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}"}
+        unreachable = run("2025-07-03", closed)
+        assert "Delivery slack: failed" in unreachable.stdout, unreachable.stdout
+        # 4. The LLM server refuses every call (401): the run fails with an error message.
         feeds.day = dt.date(2025, 7, 2)
         llm.always_status = 401
         third = run("2025-07-02", env)
