@@ -221,7 +221,9 @@ def test_killed_at_random_moments_the_day_still_comes_out_whole(world: World, cl
     assert without_usage(md) == without_usage(clean.markdown)
     assert integrity(world.db) == "ok"
     # A call in flight when the child died was answered but never received: it may be asked
-    # again. A call the child recorded never is.
+    # again. A recorded call is asked again only if the kill fell between recording it and
+    # saving its judgements (two commits in judges/llm/runner.py, a window of about a
+    # millisecond per call), so at most once more; the gated tests above pin the exact count.
     for stage in ("title", "abstract"):
         recorded = recorded_per_paper(world.db, stage)
-        assert max(recorded.values()) == 1, recorded.most_common(3)
+        assert recorded and max(recorded.values()) <= 2, recorded.most_common(3)
