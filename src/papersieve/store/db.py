@@ -94,13 +94,27 @@ def migrate(store: Store) -> None:
             f"the store at {store.path} has schema {current}, newer than this papersieve knows"
         )
     for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
-        # executescript() would commit a transaction opened by Python, so the script carries its
-        # own BEGIN/COMMIT and a failure rolls the whole migration back.
-        try:
-            store.conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
-        except sqlite3.Error:
-            if store.conn.in_transaction:
-                store.conn.rollback()
-            raise
+        with store.transaction() as conn:
+            # Two processes may open a new store at once: the second waits here for the first's
+            # write lock, and must then find the migration applied instead of applying it again.
+            if store.schema_version() >= number:
+                continue
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers included) to run inside one
+    transaction; executescript() would commit the transaction that holds the write lock."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    if pending.strip() and not all(
+        not x.strip() or x.strip().startswith("--") for x in pending.splitlines()
+    ):
+        raise StoreError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")
+    return statements
