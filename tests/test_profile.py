@@ -142,3 +142,10 @@ def test_builtin_default_files_are_complete() -> None:
     folder = builtin_profile_dir()
     for name in PROMPT_FILES:
         assert (folder / name).read_text("utf-8").strip(), name
+
+
+def test_a_pinned_author_without_a_name_is_a_one_line_error(tmp_path: Path) -> None:
+    folder = init_profile(tmp_path / "p")
+    (folder / "authors.txt").write_text("Ada Lovelace\n, 12345\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"authors.txt: line 2: a pinned author needs a name"):
+        load_profile(folder)

@@ -47,14 +47,23 @@ def run_usage(row: sqlite3.Row) -> Usage:
 
 def earlier_usage(store: Store, profile: str, date: dt.date, judge: str, model: str,
                   prompt_hash: str, before_run: int) -> Usage:
-    """What earlier finished runs of the same day and prompt spent (reused through the cache)."""
+    """What earlier runs of the same day and prompt spent (reused through the cache).
+
+    Read from the calls themselves, so a run that was killed or failed after paying for some
+    answers still counts: the digest's table is the day's real spend.
+    """
+    from papersieve.judges.llm.pricing import price_for, usage_with_cost
+
     total = Usage()
     for row in store.conn.execute(
-        "SELECT * FROM runs WHERE profile = ? AND date = ? AND judge = ? AND model = ?"
-        " AND prompt_hash = ? AND status = 'done' AND id < ? ORDER BY id",
+        "SELECT c.model, SUM(c.prompt_tokens) AS p, SUM(c.completion_tokens) AS c,"
+        " SUM(c.cached_tokens) AS k FROM llm_calls c JOIN runs r ON r.id = c.run_id"
+        " WHERE r.profile = ? AND r.date = ? AND r.judge = ? AND r.model = ?"
+        " AND r.prompt_hash = ? AND r.status != 'running' AND r.id < ? GROUP BY c.model",
         (profile, date.isoformat(), judge, model, prompt_hash, before_run),
     ):
-        total = total + run_usage(row)
+        total = total + usage_with_cost(int(row["p"]), int(row["c"]), int(row["k"]),
+                                        price_for(row["model"]))
     return total
 
 

@@ -229,10 +229,12 @@ def _read_authors(path: Path) -> tuple[PinnedAuthor, ...]:
     if not path.is_file():
         return ()
     authors = []
-    for line in _read_text(path).splitlines():
-        line = line.strip()
+    for number, raw in enumerate(_read_text(path).splitlines(), start=1):
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         name, _, s2_id = line.partition(",")
+        if not name.strip():
+            raise ConfigError(f"line {number}: a pinned author needs a name", path=str(path))
         authors.append(PinnedAuthor(name.strip(), s2_id.strip() or None))
     return tuple(authors)

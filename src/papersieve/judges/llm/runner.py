@@ -170,12 +170,16 @@ class StageRunner:
             return ChatReply(ok=False, error=f"{type(err).__name__}: {err}"[:300])
 
     def _handle(self, task: Task, request: Request, reply: ChatReply) -> None:
-        self._account(request, reply)
-        if reply.ok:
-            self.ctx.successes += 1
-            self._read_reply(task, reply)
-        else:
-            self._retry_failed_call(task, reply)
+        # The call's record and the judgements it paid for are committed together: a run killed
+        # (or a disk filled) between two separate commits left a billed call whose papers the
+        # rerun asked for again.
+        with self.ctx.store.transaction():
+            self._account(request, reply)
+            if reply.ok:
+                self.ctx.successes += 1
+                self._read_reply(task, reply)
+            else:
+                self._retry_failed_call(task, reply)
         self.ctx.report(f"{self.stage} call {self.ctx.calls}: {'ok' if reply.ok else reply.error}")
 
     def _account(self, request: Request, reply: ChatReply) -> None:
