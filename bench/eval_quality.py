@@ -5,6 +5,11 @@ days before them, and over the first 12 / last 13 days as a check against overfi
 were chosen on the first 12) and the wall time of each replay, with the command that produced it.
 
     .venv/bin/python bench/eval_quality.py [--candidates DIR] [--labels FILE]
+        [--method tfidf|embeddings] [--runs local-cold,local,hybrid]
+        [--set MODULE.NAME=VALUE ...]
+
+`--method embeddings` needs the `embeddings` extra and preloads the sentence embeddings that
+`bench/embed_cache.py` wrote (the replay's stores are temporary, so each would recompute them).
 """
 
 from __future__ import annotations
@@ -32,12 +37,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--candidates", type=Path, default=REPO / "data" / "candidates")
     parser.add_argument("--labels", type=Path, default=REPO / "data" / "labels" / "gpt4o-picks-dev.jsonl")
+    parser.add_argument("--method", choices=("tfidf", "embeddings"), default="tfidf")
+    parser.add_argument("--runs", default="local-cold,local,hybrid")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="try another value of a constant of papersieve.judges.local.MODULE")
     args = parser.parse_args()
-    profile = load_profile()
+    for assignment in args.set:
+        _assign(assignment)
+    profile = load_profile(None, {"judge.local_method": args.method})
+    if args.method == "embeddings":
+        _preload_embeddings()
     days = load_days(args.candidates)
     print("command: .venv/bin/python " + " ".join(sys.argv))
     print(f"{'run':<18} {'days':<9} " + " ".join(f"{k:>15}" for k in KEYS) + "   seconds")
-    for kind, history in (("local", False), ("local", True), ("hybrid", True)):
+    runs = {"local-cold": ("local", False), "local": ("local", True), "hybrid": ("hybrid", True)}
+    for kind, history in (runs[r] for r in args.runs.split(",")):
         started = time.perf_counter()
         rows = replay(kind, profile, days, args.labels, history=history).per_day
         seconds = time.perf_counter() - started
@@ -49,6 +63,24 @@ def main() -> None:
                 print(f"{name:<18} {label:<9} " + " ".join(f"{_mean(part, k):>15}" for k in KEYS)
                       + (f"   {seconds:.1f}" if label == "all" else ""))
     _speed(days[0][1])
+
+
+def _assign(assignment: str) -> None:
+    import importlib
+
+    target, value = assignment.split("=", 1)
+    module, name = target.rsplit(".", 1)
+    loaded = importlib.import_module(f"papersieve.judges.local.{module}")
+    setattr(loaded, name, type(getattr(loaded, name))(value))
+
+
+def _preload_embeddings() -> None:
+    import numpy as np
+
+    from papersieve.judges.local import embeddings
+
+    with np.load(REPO / "artifacts" / "embeddings-minilm.npz") as cache:
+        embeddings.remember([str(h) for h in cache["hashes"]], cache["vectors"])
 
 
 def _speed(papers: list) -> None:  # type: ignore[type-arg]

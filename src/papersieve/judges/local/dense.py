@@ -44,16 +44,30 @@ class DenseFeatures:
     """Vector, cold-start components and similarities: the learned dense model's input."""
 
 
-@lru_cache(maxsize=8)
-def profile_vectors(topics: TopicTerms) -> ProfileVectors:
-    """Embed the profile's relevant and irrelevant lines once per topics text."""
-    space = load_space()
+def _lines(topics: TopicTerms) -> tuple[list[str], list[str], list[str]]:
     described = [f"{t.name}. {t.relevant}" for t in topics.topics]
     keywords = [t.text for t in topics.terms if t.topic == "" and t.kind == "relevant"]
     against = [t.text for t in topics.terms if t.topic == "" and t.kind != "relevant"]
     if not described and not keywords:
         keywords = [t.text for t in topics.terms if t.kind == "relevant"]
+    return described, keywords, against
+
+
+@lru_cache(maxsize=8)
+def profile_vectors(topics: TopicTerms) -> ProfileVectors:
+    """Embed the profile's relevant and irrelevant lines once per topics text."""
+    space = load_space()
+    described, keywords, against = _lines(topics)
     return ProfileVectors(space.embed(described), space.embed(keywords), space.embed(against))
+
+
+@lru_cache(maxsize=8)
+def profile_embeddings(topics: TopicTerms) -> ProfileVectors:
+    """The profile's lines as sentence embeddings (the `embeddings` method)."""
+    from papersieve.judges.local.embeddings import embed_lines
+
+    described, keywords, against = _lines(topics)
+    return ProfileVectors(embed_lines(described), embed_lines(keywords), embed_lines(against))
 
 
 def _best(vectors: np.ndarray, lines: np.ndarray) -> np.ndarray:
@@ -63,17 +77,36 @@ def _best(vectors: np.ndarray, lines: np.ndarray) -> np.ndarray:
     return result
 
 
-def dense_features(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
-                   topics: TopicTerms) -> DenseFeatures:
-    """Semantic scores and the dense model's input rows for `papers`."""
-    vectors = paper_vectors(papers)
-    profile = profile_vectors(topics)
+def _similarities(vectors: np.ndarray, profile: ProfileVectors) -> tuple[np.ndarray, np.ndarray]:
+    """The semantic score and the four similarity columns of each paper."""
     on_topic = _best(vectors, profile.topics)
     keyword = _best(vectors, profile.relevant)
     against = _best(vectors, profile.against)
     semantic = np.maximum(on_topic, keyword) - against
     mean_topic = (vectors @ profile.topics.T).mean(axis=1) if len(profile.topics) else on_topic
+    return semantic, np.c_[on_topic, mean_topic, keyword, against]
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    spread = float(values.std()) if len(values) > 1 else 0.0
+    result: np.ndarray = (values - values.mean()) / spread if spread > 0 else values - values.mean()
+    return result
+
+
+def dense_features(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
+                   topics: TopicTerms, embedded: np.ndarray | None = None) -> DenseFeatures:
+    """Semantic scores and the dense model's input rows for `papers`.
+
+    With `embedded` (one sentence embedding per paper, the `embeddings` method) those stand next
+    to the LSA vectors: the semantic score is the sum of both standardised semantic scores, and
+    the dense model reads both vectors and both sets of similarities."""
     cold = np.array([[c.phrases, c.application, c.theory, c.category] for c in colds],
                     dtype=np.float32).reshape(len(papers), 4)
-    similarities = np.c_[on_topic, mean_topic, keyword, against]
-    return DenseFeatures(vectors, semantic, np.hstack([vectors, cold, similarities]))
+    vectors = paper_vectors(papers)
+    semantic, similarities = _similarities(vectors, profile_vectors(topics))
+    if embedded is None:
+        return DenseFeatures(vectors, semantic, np.hstack([vectors, cold, similarities]))
+    semantic_e, sims_e = _similarities(embedded, profile_embeddings(topics))
+    both = np.hstack([vectors, embedded])
+    return DenseFeatures(both, _z(semantic) + _z(semantic_e),
+                         np.hstack([both, cold, similarities, sims_e]))

@@ -39,8 +39,9 @@ class LocalJudge(Judge):
 
     @property
     def model(self) -> str:
-        """local-tfidf-v<version> (v0: the profile alone)."""
-        return f"local-tfidf-v{max(self._loaded_version, 0) if self._stored else 0}"
+        """local-<method>-v<version> (v0: the profile alone), the method tfidf or embeddings."""
+        version = max(self._loaded_version, 0) if self._stored else 0
+        return f"local-{self.profile.settings.judge.local_method}-v{version}"
 
     @property
     def prompt_hash(self) -> str:
@@ -51,8 +52,8 @@ class LocalJudge(Judge):
         """The ranker of the newest stored model version."""
         stored = self._current()
         if stored is None:
-            return Ranker(self.profile, None, {})
-        return Ranker(self.profile, stored.model, stored.meta)
+            return Ranker(self.profile, None, {}, self.store)
+        return Ranker(self.profile, stored.model, stored.meta, self.store)
 
     def pass_share(self) -> float:
         """The share of candidates the LLM picked so far (what relevance >= cutoff should keep)."""

@@ -16,6 +16,7 @@ from papersieve.judges.local.scoring import combine, profile_prior
 from papersieve.judges.local.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
+from papersieve.store.db import Store
 
 _COLD: dict[tuple[tuple[str, str, str], str], ColdFeatures] = {}
 
@@ -28,10 +29,13 @@ def _topics(text: str) -> TopicTerms:
 class Ranker:
     """Scores papers for one profile with one (optional) learned model version."""
 
-    def __init__(self, profile: Profile, model: TextModel | None, meta: dict[str, Any]) -> None:
+    def __init__(self, profile: Profile, model: TextModel | None, meta: dict[str, Any],
+                 store: Store | None = None) -> None:
         self.profile = profile
         self.model = model
         self.meta = meta
+        self.store = store
+        self.embeddings = profile.settings.judge.local_method == "embeddings"
         self.topics = _topics(profile.prompts.topics)
         self.foundational = wants_foundational(profile.prompts.topics)
 
@@ -56,9 +60,16 @@ class Ranker:
             out.append(found)
         return out
 
-    def dense(self, papers: Sequence[Paper]) -> DenseFeatures:
-        """Semantic scores and dense model rows (vectors cached per paper text)."""
-        return dense_features(papers, self.cold(papers), self.topics)
+    def dense(self, papers: Sequence[Paper], colds: Sequence[ColdFeatures] | None = None) -> DenseFeatures:
+        """Semantic scores and dense model rows (vectors cached per paper text; sentence
+        embeddings, with that method, cached in the store too)."""
+        embedded = None
+        if self.embeddings:
+            from papersieve.judges.local.embeddings import paper_embeddings
+
+            embedded = paper_embeddings(self.store, papers)
+        return dense_features(papers, self.cold(papers) if colds is None else colds, self.topics,
+                              embedded)
 
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
         """One score per paper; higher is better."""
@@ -66,6 +77,6 @@ class Ranker:
             return np.zeros(0)
         colds = self.cold(papers)
         cold = np.array([c.score(self.foundational) for c in colds], dtype=float)
-        dense = dense_features(papers, colds, self.topics)
+        dense = self.dense(papers, colds)
         prior = profile_prior(papers, cold, dense.semantic, dense.vectors)
         return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)

@@ -151,11 +151,14 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     previous = load_model(store, profile.name)
     meta = dict(previous.meta) if previous else {}
     fingerprint = _fingerprint(labelled.targets)
+    method = profile.settings.judge.local_method
+    if method != "tfidf":  # switching methods must refit the dense model on the new features
+        fingerprint += ":" + method
     if previous is not None and meta.get("fingerprint") == fingerprint:
         return _report(previous.version, labelled, meta, started, changed=False)
     history: dict[str, list[list[float]]] = dict(meta.get("agreement", {}))
     seen_days = set(meta.get("days", []))
-    prior = Ranker(profile, previous.model if previous else None, meta)
+    prior = Ranker(profile, previous.model if previous else None, meta, store)
     for date in sorted(set(labelled.days) - seen_days):
         history[date] = _agreement(store, profile, prior, date, labelled)
     papers = get_papers(store, labelled.targets)
@@ -163,7 +166,7 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     ys = [labelled.targets[p.id][0] for p in usable]
     model = None
     if 0 < sum(ys) < len(ys):
-        dense = Ranker(profile, None, {}).dense(usable).matrix
+        dense = Ranker(profile, None, {}, store).dense(usable).matrix
         model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable], dense)
     llm_total = sum(len(v) for v in labelled.days.values())
     meta = {

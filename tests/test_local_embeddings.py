@@ -1,0 +1,56 @@
+"""The optional `embeddings` method of the local judge (skipped without the `embeddings` extra)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from papersieve.eval.labels import load_days
+from papersieve.judges.local import LocalJudge, embeddings
+from papersieve.profile.loader import load_profile
+from papersieve.store import open_store
+from papersieve.store.papers import upsert_papers
+from tests.conftest import DATA
+
+pytestmark = pytest.mark.skipif(not embeddings.available(),
+                                reason="the embeddings extra (sentence-transformers) is not installed")
+
+
+def test_each_vector_is_computed_once_and_kept_in_the_store(tmp_path: Path) -> None:
+    date, papers = load_days(DATA / "candidates")[0]
+    papers = papers[:20]
+    store = open_store(tmp_path / "t.db")
+    upsert_papers(store, papers, listed_on=date.isoformat())
+    profile = load_profile(None, {"judge.local_method": "embeddings"})
+    first = LocalJudge(profile, store).judge(papers)
+    assert len(first.judgements) == 20 and all(j.novelty is None for j in first.judgements)
+    assert first.judgements[0].model == "local-embeddings-v0"
+    rows = store.conn.execute("SELECT paper_id, model, content_hash, vector FROM embeddings").fetchall()
+    assert len(rows) == 20
+    by_id = {p.id: p for p in papers}
+    for paper_id, model, content_hash, blob in rows:
+        assert model == embeddings.MODEL and content_hash == by_id[paper_id].content_hash
+        vector = np.frombuffer(blob, dtype=np.float16)
+        assert vector.shape == (embeddings.DIMENSIONS,)
+        assert abs(float(np.linalg.norm(vector.astype(np.float32))) - 1.0) < 1e-2
+    computed = embeddings.paper_embeddings(store, papers)
+    embeddings._VECTORS.clear()  # a new process: the vectors come back from the store
+    assert np.array_equal(embeddings.paper_embeddings(store, papers), computed)
+    again = LocalJudge(profile, store).judge(papers)
+    assert [j.relevance for j in again.judgements] == [j.relevance for j in first.judgements]
+
+
+def test_a_changed_abstract_gets_a_new_vector(tmp_path: Path) -> None:
+    _, papers = load_days(DATA / "candidates")[0]
+    store = open_store(tmp_path / "t.db")
+    paper = papers[0]
+    before = embeddings.paper_embeddings(store, [paper])[0]
+    revised = dataclasses.replace(paper, abstract="We study the weather of Mars with a camera.")
+    after = embeddings.paper_embeddings(store, [revised])[0]
+    assert float(before @ after) < 0.9
+    rows = store.conn.execute("SELECT content_hash FROM embeddings WHERE paper_id = ?",
+                              (paper.id,)).fetchall()
+    assert [r[0] for r in rows] == [revised.content_hash]
