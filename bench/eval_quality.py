@@ -40,7 +40,8 @@ def main() -> None:
     parser.add_argument("--method", choices=("tfidf", "embeddings"), default="tfidf")
     parser.add_argument("--runs", default="local-cold,local,hybrid")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
-                        help="try another value of a constant of papersieve.judges.local.MODULE")
+                        help="try another value of a constant of papersieve.judges.local.MODULE"
+                        " (or of papersieve.judges.hybrid)")
     args = parser.parse_args()
     for assignment in args.set:
         _assign(assignment)
@@ -70,7 +71,8 @@ def _assign(assignment: str) -> None:
 
     target, value = assignment.split("=", 1)
     module, name = target.rsplit(".", 1)
-    loaded = importlib.import_module(f"papersieve.judges.local.{module}")
+    package = "papersieve.judges" if module == "hybrid" else "papersieve.judges.local"
+    loaded = importlib.import_module(f"{package}.{module}")
     setattr(loaded, name, type(getattr(loaded, name))(value))
 
 

@@ -9,10 +9,14 @@ import numpy as np
 import pytest
 
 from papersieve.eval.labels import load_days
-from papersieve.judges.local import LocalJudge, embeddings
+from papersieve.judges.local import LocalJudge, embeddings, retrain
+from papersieve.judges.local.persist import load_model
+from papersieve.models import Judgement, Outcome
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
+from papersieve.store.judgements import save_judgements
 from papersieve.store.papers import upsert_papers
+from papersieve.store.runs import finish_run, record_outcomes, start_run
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.skipif(not embeddings.available(),
@@ -54,3 +58,28 @@ def test_a_changed_abstract_gets_a_new_vector(tmp_path: Path) -> None:
     rows = store.conn.execute("SELECT content_hash FROM embeddings WHERE paper_id = ?",
                               (paper.id,)).fetchall()
     assert [r[0] for r in rows] == [revised.content_hash]
+
+
+def test_retraining_reads_the_embeddings_next_to_the_semantic_vectors(tmp_path: Path) -> None:
+    date, papers = load_days(DATA / "candidates")[0]
+    papers = papers[:44]
+    store = open_store(tmp_path / "t.db")
+    upsert_papers(store, papers, listed_on=date.isoformat())
+    run = start_run(store, "default", date, "llm", "gpt-4o")
+    judgements = [Judgement(p.id, Outcome.JUDGED, "llm", "gpt-4o", "h", 9.0 if i % 2 else 3.0,
+                            8.0 if i % 2 else 3.0) for i, p in enumerate(papers)]
+    ids = save_judgements(store, judgements, {p.id: p for p in papers}, run, stage="abstract")
+    record_outcomes(store, run, [(j.paper_id, j.outcome, i, False, None)
+                                 for j, i in zip(judgements, ids, strict=True)])
+    finish_run(store, run, "done")
+    profile = load_profile(None, {"judge.local_method": "embeddings"})
+    report = retrain(store, profile)
+    assert report.changed and report.positives == 22
+    stored = load_model(store, profile.name)
+    assert stored is not None and stored.model is not None and stored.model.dense is not None
+    # LSA vector, sentence embedding, 4 cold-start components, 4 + 4 profile similarities.
+    assert len(stored.model.dense.coef) == 128 + embeddings.DIMENSIONS + 12
+    judge = LocalJudge(profile, store)
+    assert judge.judge(papers[:5]).judgements[0].model == "local-embeddings-v1"
+    assert not retrain(store, profile).changed
+    assert retrain(store, load_profile()).changed  # back to tfidf: the dense model is refitted

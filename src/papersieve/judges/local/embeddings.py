@@ -74,15 +74,14 @@ def _load(store: Store, papers: Sequence[Paper]) -> None:
     if not wanted:
         return
     ids = list(wanted)
-    with store.transaction() as conn:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = conn.execute(
-                f"SELECT paper_id, content_hash, vector FROM embeddings WHERE model = ? AND "
-                f"paper_id IN ({','.join('?' * len(chunk))})", [MODEL, *chunk]).fetchall()
-            for paper_id, content_hash, blob in rows:
-                if wanted.get(paper_id) == content_hash:
-                    _VECTORS[(MODEL, content_hash)] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = store.conn.execute(
+            f"SELECT paper_id, content_hash, vector FROM embeddings WHERE model = ? AND "
+            f"paper_id IN ({','.join('?' * len(chunk))})", [MODEL, *chunk]).fetchall()
+        for paper_id, content_hash, blob in rows:
+            if wanted.get(paper_id) == content_hash:
+                _VECTORS[(MODEL, content_hash)] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
 
 
 def _save(store: Store, papers: Sequence[Paper]) -> None:
