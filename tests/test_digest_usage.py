@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from papersieve.digests import earlier_usage
+from papersieve.digests import earlier_usage, save_run_details
+from papersieve.models import Usage
 from papersieve.store import open_store
 from papersieve.store.llm_calls import CallRecord, record_call
 from papersieve.store.runs import finish_run, start_run
@@ -20,9 +21,9 @@ def test_earlier_usage_counts_the_calls_of_failed_and_finished_runs() -> None:
                                       run_id=killed))
         finish_run(store, killed, "failed", message="interrupted")
         done = start_run(store, "me", DAY, "llm", "gpt-4o", "abc")
-        record_call(store, CallRecord("h2", "gpt-4o", "abstract", ("2507.00002",), "ok",
-                                      prompt_tokens=400_000, cached_tokens=400_000, run_id=done))
-        finish_run(store, done, "done")
+        # A finished run carries its own totals (here: 400,000 cached prompt tokens, $0.50).
+        finish_run(store, done, "done", usage=Usage(400_000, 0, 400_000, 0.5, 0.0))
+        save_run_details(store, done, Usage(400_000, 0, 400_000, 0.5, 0.0), None, [], "")
         other_prompt = start_run(store, "me", DAY, "llm", "gpt-4o", "zzz")
         record_call(store, CallRecord("h3", "gpt-4o", "abstract", ("2507.00003",), "ok",
                                       prompt_tokens=5, run_id=other_prompt))

@@ -49,18 +49,27 @@ def earlier_usage(store: Store, profile: str, date: dt.date, judge: str, model: 
                   prompt_hash: str, before_run: int) -> Usage:
     """What earlier runs of the same day and prompt spent (reused through the cache).
 
-    Read from the calls themselves, so a run that was killed or failed after paying for some
-    answers still counts: the digest's table is the day's real spend.
+    A finished run carries its own totals; a run that was killed or failed after paying for
+    some answers is counted from its recorded calls, so the digest's table is the day's real spend.
     """
+    total = Usage()
+    for row in store.conn.execute(
+        "SELECT * FROM runs WHERE profile = ? AND date = ? AND judge = ? AND model = ?"
+        " AND prompt_hash = ? AND status IN ('done', 'failed') AND id < ? ORDER BY id",
+        (profile, date.isoformat(), judge, model, prompt_hash, before_run),
+    ):
+        total = total + (run_usage(row) if row["status"] == "done" else calls_usage(store, row["id"]))
+    return total
+
+
+def calls_usage(store: Store, run_id: int) -> Usage:
+    """Tokens and dollars of a run's recorded LLM calls, priced by the price table."""
     from papersieve.judges.llm.pricing import price_for, usage_with_cost
 
     total = Usage()
     for row in store.conn.execute(
-        "SELECT c.model, SUM(c.prompt_tokens) AS p, SUM(c.completion_tokens) AS c,"
-        " SUM(c.cached_tokens) AS k FROM llm_calls c JOIN runs r ON r.id = c.run_id"
-        " WHERE r.profile = ? AND r.date = ? AND r.judge = ? AND r.model = ?"
-        " AND r.prompt_hash = ? AND r.status != 'running' AND r.id < ? GROUP BY c.model",
-        (profile, date.isoformat(), judge, model, prompt_hash, before_run),
+        "SELECT model, SUM(prompt_tokens) AS p, SUM(completion_tokens) AS c,"
+        " SUM(cached_tokens) AS k FROM llm_calls WHERE run_id = ? GROUP BY model", (run_id,)
     ):
         total = total + usage_with_cost(int(row["p"]), int(row["c"]), int(row["k"]),
                                         price_for(row["model"]))
