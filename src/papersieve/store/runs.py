@@ -102,12 +102,16 @@ def papers_judged_before(
     With `among` (the day's ids), only those are looked up, through the paper index: a year of
     history holds ~100,000 judged ids, and reading them all cost a day 160 ms (bench/growth.py).
     """
-    sql = ("SELECT DISTINCT rc.paper_id FROM run_candidates rc JOIN runs r ON r.id = rc.run_id"
+    # CROSS JOIN keeps run_candidates the outer loop, driven by the paper index; left to itself
+    # the planner walked every earlier run and probed each of the day's ids in it (18 ms vs 1-3 ms
+    # for 215 ids against a year of runs).
+    sql = ("SELECT DISTINCT rc.paper_id FROM run_candidates rc CROSS JOIN runs r ON r.id = rc.run_id"
            " WHERE r.profile = ? AND r.date < ? AND r.status = 'done'"
            " AND rc.outcome != 'seen_before'")
     params: list[object] = [profile, date.isoformat()]
     if among is None:
-        return frozenset(str(r[0]) for r in store.conn.execute(sql, params))
+        whole = sql.replace("CROSS JOIN", "JOIN")  # every id: the runs index is the right start
+        return frozenset(str(r[0]) for r in store.conn.execute(whole, params))
     ids = sorted(set(among))
     found: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
