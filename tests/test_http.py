@@ -10,22 +10,8 @@ import pytest
 from papersieve.endpoints import USER_AGENT
 from papersieve.errors import FetchError
 from papersieve.sources.http import HttpClient, parse_retry_after
+from tests.fakeclock import Clock
 from tests.servers.feed_server import FeedServer
-
-
-class Clock:
-    """A fake clock for the client's waits: records them and advances instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -41,7 +27,7 @@ def client(clock: Clock, **kwargs: float) -> HttpClient:
 
 
 def test_user_agent_and_one_request_every_three_seconds(server: FeedServer) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock) as http:
         for category in ("cs.LG", "cs.AI", "cs.LG"):
             assert http.get(f"{server.url}/rss/{category}").status_code == 200
@@ -52,7 +38,7 @@ def test_user_agent_and_one_request_every_three_seconds(server: FeedServer) -> N
 
 
 def test_interval_is_per_host() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     with FeedServer() as one, FeedServer() as two, client(clock) as http:
         http.get(f"{one.url}/rss/cs.LG")
         http.get(f"{two.url}/rss/cs.LG")
@@ -63,7 +49,7 @@ def test_interval_is_per_host() -> None:
 
 def test_500_is_retried_with_growing_backoff(server: FeedServer) -> None:
     server.misbehave("cs.LG", "500", "500")
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0) as http:
         response = http.get(f"{server.url}/rss/cs.LG")
     assert response.status_code == 200 and len(server.requests) == 3
@@ -74,7 +60,7 @@ def test_500_is_retried_with_growing_backoff(server: FeedServer) -> None:
 def test_429_honours_retry_after_seconds(server: FeedServer) -> None:
     server.retry_after = "7"
     server.misbehave("cs.LG", "429")
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0) as http:
         assert http.get(f"{server.url}/rss/cs.LG").status_code == 200
     assert clock.waits == [7.0]
@@ -83,7 +69,7 @@ def test_429_honours_retry_after_seconds(server: FeedServer) -> None:
 def test_retry_after_is_capped(server: FeedServer) -> None:
     server.retry_after = "86400"
     server.misbehave("cs.LG", "429")
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0, max_wait=30.0) as http:
         http.get(f"{server.url}/rss/cs.LG")
     assert clock.waits == [30.0]
@@ -99,7 +85,7 @@ def test_retry_after_as_http_date() -> None:
 
 def test_last_try_raises_a_clear_fetch_error(server: FeedServer) -> None:
     server.misbehave("cs.LG", "500", "500", "500")
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0, retries=2) as http, pytest.raises(FetchError) as info:
         http.get(f"{server.url}/rss/cs.LG")
     error = info.value
@@ -113,7 +99,7 @@ def test_last_try_raises_a_clear_fetch_error(server: FeedServer) -> None:
 def test_timeout_is_retried_then_reported(server: FeedServer) -> None:
     server.slow_seconds = 1.0
     server.misbehave("cs.LG", "slow", "slow")
-    clock = Clock()
+    clock = Clock(1000.0)
     http = client(clock, min_interval=0, retries=1, timeout=0.2)
     with http, pytest.raises(FetchError, match=r"^timed out: .*/rss/cs.LG \[attempt 2\]$"):
         http.get(f"{server.url}/rss/cs.LG")
@@ -122,13 +108,13 @@ def test_timeout_is_retried_then_reported(server: FeedServer) -> None:
 def test_timeout_then_success(server: FeedServer) -> None:
     server.slow_seconds = 1.0
     server.misbehave("cs.LG", "slow")
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0, retries=2, timeout=0.2) as http:
         assert b"<rss" in http.get_text(f"{server.url}/rss/cs.LG")
 
 
 def test_client_errors_are_not_retried(server: FeedServer) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0) as http, pytest.raises(FetchError) as info:
         http.get(f"{server.url}/nowhere")
     assert info.value.status == 404 and len(server.requests) == 1 and clock.waits == []
@@ -137,7 +123,7 @@ def test_client_errors_are_not_retried(server: FeedServer) -> None:
 def test_connection_refused_is_a_fetch_error() -> None:
     with FeedServer() as gone:
         url = f"{gone.url}/rss/cs.LG"
-    clock = Clock()
+    clock = Clock(1000.0)
     with client(clock, min_interval=0, retries=1) as http, pytest.raises(FetchError) as info:
         http.get(url)
     assert "cannot connect" in str(info.value) and info.value.attempt == 2

@@ -16,6 +16,7 @@ from papersieve.profile import Profile, load_profile
 from papersieve.sources.http import HttpClient
 from papersieve.store import Store, open_store
 from papersieve.store.listings import load_listings
+from tests.fakeclock import Clock
 from tests.servers import arxiv_feeds as af
 from tests.servers.feed_server import FeedServer
 
@@ -24,19 +25,6 @@ SCANNED = {af.DAYS[0]: 490, af.DAYS[1]: 315, af.DAYS[2]: 272}
 UNIQUE = {af.DAYS[0]: 413, af.DAYS[1]: 244, af.DAYS[2]: 215}
 
 
-class Clock:
-    """Records the client's waits instead of sleeping through them."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

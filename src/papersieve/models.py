@@ -66,12 +66,22 @@ class Paper:
     @property
     def abs_url(self) -> str:
         """The abstract page."""
-        return f"https://arxiv.org/abs/{self.id}"
+        return abs_url(self.id)
 
     @property
     def pdf_url(self) -> str:
         """The PDF."""
-        return f"https://arxiv.org/pdf/{self.id}"
+        return pdf_url(self.id)
+
+
+def abs_url(paper_id: str) -> str:
+    """The arXiv abstract page of a version-less id."""
+    return f"https://arxiv.org/abs/{paper_id}"
+
+
+def pdf_url(paper_id: str) -> str:
+    """The arXiv PDF of a version-less id."""
+    return f"https://arxiv.org/pdf/{paper_id}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 
 from papersieve.digests import earlier_usage, run_usage
-from papersieve.models import Usage
+from papersieve.models import Usage, abs_url, pdf_url
 from papersieve.store.db import Store
 
 # The latest feedback label of a paper (feedback_paper index); NULL when it has none.
@@ -61,12 +61,12 @@ class Item:
     @property
     def abs_url(self) -> str:
         """The arXiv abstract page."""
-        return f"https://arxiv.org/abs/{self.paper_id}"
+        return abs_url(self.paper_id)
 
     @property
     def pdf_url(self) -> str:
         """The arXiv PDF."""
-        return f"https://arxiv.org/pdf/{self.paper_id}"
+        return pdf_url(self.paper_id)
 
 
 @dataclass(frozen=True)
