@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from papersieve.store import Store, open_store
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 FEEDS = DATA / "realworld" / "feeds"
@@ -29,3 +31,10 @@ def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     for name in _SCRUBBED:
         monkeypatch.delenv(name, raising=False)
     yield home
+
+
+@pytest.fixture
+def store(papersieve_home: Path) -> Iterator[Store]:
+    """The store of this test's PAPERSIEVE_HOME, closed afterwards."""
+    with open_store() as opened:
+        yield opened

@@ -14,7 +14,7 @@ from papersieve.models import AnnounceType, ListingStatus
 from papersieve.profile import Profile, load_profile
 from papersieve.sources.arxiv_api import ArxivApiSource
 from papersieve.sources.http import HttpClient
-from papersieve.store import Store, open_store
+from papersieve.store import Store
 from tests.servers.feed_server import FeedServer
 
 API_DAY = dt.date(2026, 4, 29)  # every entry of the recorded cs.LG OR cs.AI page was submitted then
@@ -32,11 +32,6 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
 def profile(server: FeedServer) -> Profile:
     return load_profile()
 
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store() as opened:
-        yield opened
 
 
 def client() -> HttpClient:

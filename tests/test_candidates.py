@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +12,7 @@ from papersieve.candidates import kept_entries, select_candidates
 from papersieve.ingest import load_offline_day, store_day
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Outcome, Paper
 from papersieve.sources.feeds import parse_feed
-from papersieve.store import Store, open_store
+from papersieve.store import Store
 from papersieve.store.listings import load_listings
 from papersieve.store.papers import upsert_papers
 from papersieve.store.runs import finish_run, papers_judged_before, record_outcomes, start_run
@@ -28,11 +27,6 @@ EXPECTED = {  # (scanned, deduplicated): the seed digests' "Total scanned papers
     dt.date(2025, 7, 3): (272, 215),
 }
 
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store() as opened:
-        yield opened
 
 
 def raw(day: dt.date, category: str) -> list[dict[str, object]]:

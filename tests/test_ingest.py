@@ -14,7 +14,7 @@ from papersieve.ingest import DayFetch, fetch_day
 from papersieve.models import ListingStatus
 from papersieve.profile import Profile, load_profile
 from papersieve.sources.http import HttpClient
-from papersieve.store import Store, open_store
+from papersieve.store import Store
 from papersieve.store.listings import load_listings
 from tests.fakeclock import Clock
 from tests.servers import arxiv_feeds as af
@@ -39,11 +39,6 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
 def profile(server: FeedServer) -> Profile:
     return load_profile()
 
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store() as opened:
-        yield opened
 
 
 @pytest.fixture

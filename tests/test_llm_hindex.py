@@ -7,7 +7,7 @@ import pytest
 from papersieve.models import Outcome, Paper
 from papersieve.prefilter.hindex import HIndexFilter
 from papersieve.profile import load_profile
-from papersieve.store import Store, open_store
+from papersieve.store import Store
 from tests.servers.s2_server import FakeS2
 
 PAPERS = (
@@ -23,10 +23,6 @@ S2_PAPERS = {
 }
 HINDEX = {"1": 5, "2": 19, "3": 3, "4": 40, "6": None}
 
-
-@pytest.fixture
-def store() -> Store:
-    return open_store()
 
 
 def test_drops_papers_whose_authors_are_all_below_the_floor_and_caches(

@@ -22,11 +22,6 @@ from tests.llm_helpers import DAY, day_papers, profile
 from tests.servers.llm_server import FAULTS, INVENTED_ID, CallInfo, FakeLLM, load_labels
 
 
-@pytest.fixture
-def store() -> Store:
-    return open_store()
-
-
 def make_judge(store: Store, server: FakeLLM, **settings: object) -> LLMJudge:
     return LLMJudge(profile(**settings), store, api_key="test-key", base_url=server.url,
                     timeout=2.0, backoff=0.01)
