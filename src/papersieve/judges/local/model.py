@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from papersieve.judges.local.features import N_FEATURES, term_counts
+from papersieve.judges.local.unit import unit_rows
 from papersieve.models import Paper
 
 if TYPE_CHECKING:
@@ -107,12 +108,10 @@ class TextModel:
 
 def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     """log(1 + tf) x idf, each row scaled to unit length."""
-    from sklearn.preprocessing import normalize
-
     weighted = counts.astype(np.float32)
     weighted.data = np.log1p(weighted.data)
     weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
-    result: csr_matrix = normalize(weighted)
+    result: csr_matrix = unit_rows(weighted)
     return result
 
 

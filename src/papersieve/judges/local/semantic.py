@@ -19,6 +19,7 @@ import numpy as np
 
 from papersieve.errors import JudgeError
 from papersieve.judges.local.text import ngram_analyzer
+from papersieve.judges.local.unit import unit_rows, unit_vectors
 from papersieve.models import Paper
 
 DIMENSIONS = 128
@@ -60,14 +61,12 @@ class SemanticSpace:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors (one row per text; a text with no known term is all zeros)."""
-        from sklearn.preprocessing import normalize
-
         if not texts:
             return np.zeros((0, self.projection.shape[1]), dtype=np.float32)
         counts = self.counts(texts).astype(np.float32)
         counts.data = 1.0 + np.log(counts.data)
-        weighted = normalize(counts.multiply(self.idf.reshape(1, -1)).tocsr())
-        result: np.ndarray = normalize(np.asarray(weighted @ self.projection))
+        weighted = unit_rows(counts.multiply(self.idf.reshape(1, -1)).tocsr())
+        result: np.ndarray = unit_vectors(np.asarray(weighted @ self.projection))
         return result
 
 
