@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -119,12 +118,31 @@ def paper_text(paper: Paper) -> str:
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 
 
-@lru_cache(maxsize=1)
-def _vectorizer() -> Any:
-    from sklearn.feature_extraction.text import HashingVectorizer
+def hashed_columns(tokens: Sequence[str]) -> np.ndarray:
+    """The column of each token in the hashed space: scikit-learn's `HashingVectorizer` columns
+    (signed 32-bit MurmurHash3 of the UTF-8 bytes, seed 0, |h| mod n), computed with `mmh3` so
+    that judging a day needs no scikit-learn import; tests check both agree."""
+    import mmh3
 
-    return HashingVectorizer(n_features=N_FEATURES, analyzer=ngram_analyzer(TOKEN_PATTERN),
-                             alternate_sign=False, norm=None)
+    hash32 = mmh3.hash
+    hashes = np.fromiter((hash32(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    columns = np.abs(hashes) % N_FEATURES
+    columns[hashes == -(2**31)] = (2**31 - 1 - (N_FEATURES - 1)) % N_FEATURES
+    return columns
+
+
+def hashed_counts(texts: Sequence[str]) -> csr_matrix:
+    """Uni- and bigram counts of `texts` in the hashed space (columns sorted in each row)."""
+    from scipy.sparse import csr_matrix as csr
+
+    analyze = ngram_analyzer(TOKEN_PATTERN)
+    tokens = [analyze(text) for text in texts]
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in tokens], out=indptr[1:])
+    columns = hashed_columns([t for doc in tokens for t in doc])
+    matrix = csr((np.ones(len(columns)), columns, indptr), shape=(len(texts), N_FEATURES))
+    matrix.sum_duplicates()
+    return matrix
 
 
 _ROWS: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
@@ -144,7 +162,7 @@ def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     keys = [text_key(p) for p in papers]
     missing = {k: p for k, p in zip(keys, papers, strict=True) if k not in _ROWS}
     if missing:
-        matrix = _vectorizer().transform([paper_text(p) for p in missing.values()]).tocsr()
+        matrix = hashed_counts([paper_text(p) for p in missing.values()])
         if len(_ROWS) > 200_000:
             _ROWS.clear()
         ptr = matrix.indptr
