@@ -3,6 +3,9 @@
 The day is 2025-07-03 (cs.LG + cs.AI, data/candidates). Each repetition starts from a fresh
 PAPERSIEVE_HOME, so it includes opening the store, loading the day, candidates, prefilter, the
 local judge, selection, and writing Markdown, JSON, HTML (day, archive, latest) and Atom.
+It also times the same day as a user runs it, a fresh process each time
+(`papersieve run --date 2025-07-03 --offline data/candidates --no-deliver`, new home), so the
+figure includes interpreter start-up and every import.
 Run: .venv/bin/python bench/day_local.py [repetitions]
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +42,16 @@ def one_day(home: Path) -> tuple[float, dict[str, float], int, int]:
     return elapsed, report.timings, len(report.digest.judgements), len(report.digest.picks)
 
 
+def fresh_process(home: Path) -> float:
+    """Wall seconds of `papersieve run` for the day in a new process with a fresh home."""
+    env = {**os.environ, "PAPERSIEVE_HOME": str(home), "PAPERSIEVE_JUDGE": "local"}
+    command = [str(Path(sys.executable).parent / "papersieve"), "run", "--date", DAY.isoformat(),
+               "--offline", str(REPO / "data" / "candidates"), "--no-deliver"]
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN"):
@@ -56,6 +70,11 @@ def main() -> None:
         median = statistics.median(r[1].get(stage, 0.0) for r in counted)
         print(f"  {stage}: {median * 1000:.0f} ms")
     print(f"first run (cold imports): {results[0][0] * 1000:.0f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = sorted(fresh_process(Path(tmp) / f"fresh{i}") for i in range(reps + 1))[:-1]
+    print(f"fresh process, `papersieve run` of the day, median of {reps}:"
+          f" {statistics.median(fresh):.2f} s (min {fresh[0]:.2f}, max {fresh[-1]:.2f});"
+          f" load average {os.getloadavg()[0]:.1f}")
     print("command: .venv/bin/python bench/day_local.py " + str(reps))
 
 
