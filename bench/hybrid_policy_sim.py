@@ -141,6 +141,16 @@ def bounds(days: list[Day]) -> None:
     for share in (0.30, 0.35, 0.40):
         print(f"bound, days 4-25: the static top {share:.0%} on every day holds"
               f" {recall[:, round(share * 200)].mean():.3f} of the picks (no exploration)")
+    need = np.array([grid[np.argmax(row >= 0.95)] for row in recall])
+    top, band = [], []
+    for day in days[3:]:
+        ordered = day.picks[np.argsort(-day.raw, kind="stable")]
+        cut, low = math.ceil(0.25 * len(day.ids)), math.ceil(0.45 * len(day.ids))
+        top.append(ordered[:cut].mean())
+        band.append(ordered[cut:low].mean())
+    print(f"days 4-25: the share each day needs for 95% of its picks, mean {need.mean():.3f};"
+          f" its correlation with the pick rate of the top 25% {np.corrcoef(need, top)[0, 1]:.2f},"
+          f" of the 25-45% band {np.corrcoef(need, band)[0, 1]:.2f}")
     for price in (0.3, 0.5):
         best = np.argmax(recall - price * grid[None, :], axis=1)
         print(f"bound, days 4-25: an oracle knowing each day's curve: share {grid[best].mean():.3f}"
