@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from papersieve.eval.labels import load_days
-from papersieve.judges.local import LocalJudge, embeddings, retrain
+from papersieve.judges.local import LocalJudge, embeddings, prolific, retrain
 from papersieve.judges.local.persist import load_model
 from papersieve.models import Judgement, Outcome
 from papersieve.profile.loader import load_profile
@@ -77,8 +77,9 @@ def test_retraining_reads_the_embeddings_next_to_the_semantic_vectors(tmp_path: 
     assert report.changed and report.positives == 22
     stored = load_model(store, profile.name)
     assert stored is not None and stored.model is not None and stored.model.dense is not None
-    # LSA vector, sentence embedding, 4 cold-start components, 4 + 4 profile similarities.
-    assert len(stored.model.dense.coef) == 128 + embeddings.DIMENSIONS + 12
+    # LSA vector, sentence embedding, 4 cold-start components, 4 + 4 profile similarities and
+    # the authors' prolificness.
+    assert len(stored.model.dense.coef) == 128 + embeddings.DIMENSIONS + 12 + prolific.N_COLUMNS
     judge = LocalJudge(profile, store)
     assert judge.judge(papers[:5]).judgements[0].model == "local-embeddings-v1"
     assert not retrain(store, profile).changed

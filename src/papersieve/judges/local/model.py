@@ -1,9 +1,10 @@
 """The learned part of the local judge: two logistic regressions whose scores are averaged.
 
 One reads TF-IDF over hashed n-grams (sparse, as arxiv-sanity does); the other reads the dense
-features (the paper's vector in the shipped semantic space, the cold-start components and the
-profile similarities), standardised. A `TextModel` is plain arrays (IDF, coefficients) so it is
-stored as an `.npz` blob, versioned, in the store's `local_models` table; no pickle is loaded.
+features (the paper's vector in the shipped semantic space, the cold-start components, the
+profile similarities and how prolific the authors are), standardised. A `TextModel` is plain
+arrays (IDF, coefficients, author counts) so it is stored as an `.npz` blob, versioned, in the
+store's `local_models` table; no pickle is loaded.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from papersieve.judges.local.features import N_FEATURES, term_counts
+from papersieve.judges.local.prolific import author_features, count_authors
 from papersieve.judges.local.unit import unit_rows
 from papersieve.models import Paper
 
@@ -66,6 +68,9 @@ class TextModel:
     mean: float
     std: float
     dense: DenseModel | None = None
+    authors: tuple[np.ndarray, np.ndarray] | None = None
+    """Hashed author names of the training papers and their counts (the dense model then reads
+    `prolific.author_features` after the dense rows); None in versions saved before them."""
 
     def weigh(self, papers: Sequence[Paper]) -> csr_matrix:
         """Sublinear TF-IDF rows, L2-normalised."""
@@ -76,6 +81,8 @@ class TextModel:
         rows (of the width it was trained on) the dense model's score is averaged in."""
         raw = np.asarray(self.weigh(papers) @ self.coef).ravel() + self.intercept
         result: np.ndarray = (raw - self.mean) / self.std
+        if self.dense is not None and dense is not None and self.authors is not None:
+            dense = np.hstack([dense, author_features(papers, *self.authors)])
         if self.dense is not None and dense is not None and dense.shape[1] == len(self.dense.coef):
             result = (1 - DENSE_SHARE) * result + DENSE_SHARE * self.dense.decision(dense)
         return result
@@ -89,6 +96,8 @@ class TextModel:
             d = self.dense
             arrays.update(dense_centre=d.centre, dense_scale=d.scale, dense_coef=d.coef,
                           dense_scalars=np.array([d.intercept, d.mean, d.std]))
+        if self.authors is not None:
+            arrays.update(author_names=self.authors[0], author_counts=self.authors[1])
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
@@ -102,8 +111,11 @@ class TextModel:
                 ds = data["dense_scalars"]
                 dense = DenseModel(data["dense_centre"], data["dense_scale"], data["dense_coef"],
                                    float(ds[0]), float(ds[1]), float(ds[2]) or 1.0)
+            authors = None
+            if "author_names" in data:  # versions saved before the author counts have none
+                authors = (data["author_names"], data["author_counts"])
             return cls(data["idf"], data["coef"], float(scalars[0]), float(scalars[1]),
-                       float(scalars[2]) or 1.0, dense)
+                       float(scalars[2]) or 1.0, dense, authors)
 
 
 def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
@@ -149,7 +161,7 @@ def train_dense_model(matrix: np.ndarray, targets: np.ndarray, weights: np.ndarr
 def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float],
                      dense: np.ndarray | None = None) -> TextModel:
     """Fit IDF and a class-balanced logistic regression on labelled papers (and the dense
-    model on `dense`, one row per paper, when given)."""
+    model on `dense`, one row per paper, with the authors' counts over `papers`, when given)."""
     from sklearn.linear_model import LogisticRegression
 
     counts = term_counts(papers)
@@ -167,6 +179,11 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     intercept = float(classifier.intercept_[0])
     raw = np.asarray(features @ coef).ravel() + intercept
     sample = np.asarray(weights, dtype=float)
-    enough = dense is not None and int((y > 0).sum()) >= MIN_DENSE_POSITIVES
-    dense_model = train_dense_model(dense, y, sample) if dense is not None and enough else None
-    return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0, dense_model)
+    if dense is None or int((y > 0).sum()) < MIN_DENSE_POSITIVES:
+        return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)
+    # Each training paper's authors are counted over the training papers (itself included), as a
+    # scored paper's are over the training papers and its own batch.
+    authors = count_authors(papers)
+    rows = np.hstack([dense, author_features(papers, authors[0][:0], authors[1][:0])])
+    return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0,
+                     train_dense_model(rows, y, sample), authors)

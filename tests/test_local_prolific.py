@@ -1,0 +1,55 @@
+"""Author prolificness: a dense input of the local judge's learned model, stored as arrays."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from papersieve.eval.labels import load_days
+from papersieve.judges.local.model import TextModel, train_dense_model, train_text_model
+from papersieve.judges.local.prolific import N_COLUMNS, author_features, count_authors
+from papersieve.judges.local.ranker import Ranker
+from papersieve.models import Paper
+from papersieve.profile.loader import load_profile
+from tests.conftest import DATA
+
+
+def _paper(pid: str, *authors: str) -> Paper:
+    return Paper(pid, f"Title {pid}", "An abstract.", tuple(authors), ("cs.LG",))
+
+
+def test_counts_add_known_papers_to_the_batch_and_match_spellings() -> None:
+    known = [_paper("1", "José García", "Ann Lee"), _paper("2", "Jose Garcia"),
+             _paper("3", "Ann Lee", "Bo Chen")]
+    names, counts = count_authors(known)
+    assert len(names) == 3 and sorted(counts.tolist()) == [1, 2, 2]  # one García, two spellings
+    batch = [_paper("4", "J. Newcomer"), _paper("5", "Jose  Garcia", "Bo Chen", "Ann Lee"),
+             _paper("6", "Bo Chen")]
+    rows = np.expm1(author_features(batch, names, counts))
+    assert rows.shape == (3, N_COLUMNS)
+    assert np.allclose(rows[0], [1, 0, 1])  # a new author: only its own paper in the batch
+    # García: 2 known + this one; Lee: 2 + 1; Chen: 1 known + 2 in the batch.
+    assert np.allclose(rows[1], [3, 3, 3])
+    assert np.allclose(rows[2], [3, 0, 1])
+
+
+def test_model_keeps_author_counts_and_older_dense_versions_still_load() -> None:
+    profile = load_profile()
+    papers = load_days(DATA / "candidates")[1][1][:160]
+    dense = Ranker(profile, None, {}).dense(papers).matrix
+    targets = [int(i % 4 == 0) for i in range(len(papers))]
+    model = train_text_model(papers, targets, [1.0] * len(papers), dense)
+    assert model.dense is not None and model.authors is not None
+    assert len(model.dense.coef) == dense.shape[1] + N_COLUMNS
+    again = TextModel.from_bytes(model.to_bytes())
+    assert again.authors is not None and np.array_equal(again.authors[1], model.authors[1])
+    assert np.allclose(model.decision(papers, dense), again.decision(papers, dense))
+    # A version saved before the author counts: its dense model reads the dense rows alone.
+    older = dataclasses.replace(model, authors=None,
+                                dense=train_dense_model(dense, np.array(targets), np.ones(len(papers))))
+    loaded = TextModel.from_bytes(older.to_bytes())
+    assert loaded.authors is None and loaded.dense is not None
+    sparse_only = dataclasses.replace(loaded, dense=None).decision(papers, dense)
+    assert not np.allclose(loaded.decision(papers, dense), sparse_only)
+    assert np.allclose(loaded.decision(papers, dense), older.decision(papers, dense))
