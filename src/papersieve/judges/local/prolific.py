@@ -30,7 +30,7 @@ def _key(name: str) -> int:
 
 def author_keys(paper: Paper) -> np.ndarray:
     """The distinct hashed (normalised) names of the paper's authors."""
-    return np.unique(np.fromiter((_key(a) for a in paper.authors), dtype=np.int64,
+    return np.unique(np.fromiter((_key(a) for a in paper.authors), dtype=np.int32,
                                  count=len(paper.authors)))
 
 
@@ -38,14 +38,14 @@ def count_authors(papers: Sequence[Paper]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted hashed names and, for each, the number of `papers` it signs."""
     keys = [author_keys(p) for p in papers]
     if not keys:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
     names, counts = np.unique(np.concatenate(keys), return_counts=True)
-    return names, counts.astype(np.int64)
+    return names, counts.astype(np.int32)
 
 
 def _lookup(names: np.ndarray, counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
     if not len(names):
-        return np.zeros(len(keys), dtype=np.int64)
+        return np.zeros(len(keys), dtype=np.int32)
     where = np.minimum(np.searchsorted(names, keys), len(names) - 1)
     found: np.ndarray = np.where(names[where] == keys, counts[where], 0)
     return found
