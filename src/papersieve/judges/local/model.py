@@ -159,9 +159,10 @@ def train_dense_model(matrix: np.ndarray, targets: np.ndarray, weights: np.ndarr
 
 
 def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float],
-                     dense: np.ndarray | None = None) -> TextModel:
+                     dense: np.ndarray | None = None, unlabelled: Sequence[Paper] = ()) -> TextModel:
     """Fit IDF and a class-balanced logistic regression on labelled papers (and the dense
-    model on `dense`, one row per paper, with the authors' counts over `papers`, when given)."""
+    model on `dense`, one row per paper, with the authors' counts over `papers` and the
+    `unlabelled` papers seen with them, when given)."""
     from sklearn.linear_model import LogisticRegression
 
     counts = term_counts(papers)
@@ -181,9 +182,11 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     sample = np.asarray(weights, dtype=float)
     if dense is None or int((y > 0).sum()) < MIN_DENSE_POSITIVES:
         return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)
-    # Each training paper's authors are counted over the training papers (itself included), as a
-    # scored paper's are over the training papers and its own batch.
-    authors = count_authors(papers)
-    rows = np.hstack([dense, author_features(papers, authors[0][:0], authors[1][:0])])
+    # Each training paper's authors are counted over every paper seen (itself included), as a
+    # scored paper's are over the papers seen before and its own batch.
+    labelled = {p.id for p in papers}
+    others = [p for p in unlabelled if p.id not in labelled]
+    rows = np.hstack([dense, author_features(papers, *count_authors(others))])
+    authors = count_authors([*papers, *others])
     return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0,
                      train_dense_model(rows, y, sample), authors)
