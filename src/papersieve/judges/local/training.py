@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from papersieve.judges.local.model import train_text_model
 from papersieve.judges.local.persist import load_model, save_model
 from papersieve.judges.local.ranker import Ranker
-from papersieve.models import Outcome
+from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
@@ -151,6 +152,13 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str,
     return sorted(out)
 
 
+def _unjudged(store: Store, profile: str, labelled: Labelled, known: Iterable[str]) -> list[Paper]:
+    """The label days' candidates that are not labels (a hybrid run held them back): unlabelled,
+    but their authors count towards how prolific an author is."""
+    ids = {i for date in labelled.days for i in day_candidates(store, profile, date)}
+    return list(get_papers(store, ids.difference(known)).values())
+
+
 def retrain(store: Store, profile: Profile) -> TrainReport:
     """Fit and store a new version on every label so far (a no-op when nothing changed)."""
     started = time.perf_counter()
@@ -174,7 +182,8 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     model = None
     if 0 < sum(ys) < len(ys):
         dense = Ranker(profile, None, {}, store).dense(usable).matrix
-        model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable], dense)
+        model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable], dense,
+                                 _unjudged(store, profile.name, labelled, papers.keys()))
     llm_total = sum(len(v) for v in labelled.days.values())
     meta = {
         "fingerprint": fingerprint,
