@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
 from papersieve.eval.labels import load_days
+from papersieve.judges.local import retrain
 from papersieve.judges.local.model import TextModel, train_dense_model, train_text_model
+from papersieve.judges.local.persist import load_model
 from papersieve.judges.local.prolific import N_COLUMNS, author_features, count_authors
 from papersieve.judges.local.ranker import Ranker
-from papersieve.models import Paper
+from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import load_profile
+from papersieve.store import open_store
+from papersieve.store.judgements import save_judgements
+from papersieve.store.papers import upsert_papers
+from papersieve.store.runs import finish_run, record_outcomes, start_run
 from tests.conftest import DATA
 
 
@@ -53,3 +60,28 @@ def test_model_keeps_author_counts_and_older_dense_versions_still_load() -> None
     sparse_only = dataclasses.replace(loaded, dense=None).decision(papers, dense)
     assert not np.allclose(loaded.decision(papers, dense), sparse_only)
     assert np.allclose(loaded.decision(papers, dense), older.decision(papers, dense))
+
+
+def test_retraining_counts_the_authors_of_papers_a_hybrid_run_held_back(tmp_path: Path) -> None:
+    date, papers = load_days(DATA / "candidates")[0]
+    sent, held = list(papers[:60]), [_paper("2599.00001", "Held Back", "Also Held"),
+                                     _paper("2599.00002", "Held Back")]
+    store = open_store(tmp_path / "t.db")
+    upsert_papers(store, [*sent, *held], listed_on=date.isoformat())
+    run = start_run(store, "default", date, "hybrid", "gpt-4o")
+    judgements = [Judgement(p.id, Outcome.JUDGED, "llm", "gpt-4o", "h", 9.0 if i % 3 == 0 else 3.0,
+                            8.0 if i % 3 == 0 else 3.0) for i, p in enumerate(sent)]
+    ids = save_judgements(store, judgements, {p.id: p for p in sent}, run, stage="abstract")
+    record_outcomes(store, run, [*((j.paper_id, j.outcome, i, False, None)
+                                   for j, i in zip(judgements, ids, strict=True)),
+                                 *((p.id, Outcome.SKIPPED_LOCAL, None, False, None) for p in held)])
+    finish_run(store, run, "done")
+    report = retrain(store, load_profile())
+    assert report.trained_on == len(sent)  # held-back papers are not labels
+    stored = load_model(store, "default")
+    assert stored is not None and stored.model is not None and stored.model.authors is not None
+    # ...but their authors count: "Held Back" signs two papers, so a new paper of theirs
+    # counts three (two seen, itself), a stranger's one.
+    rows = np.expm1(author_features([_paper("2599.00003", "Held Back"),
+                                     _paper("2599.00004", "Nobody Yet")], *stored.model.authors))
+    assert np.allclose(rows[:, 0], [3, 1])
