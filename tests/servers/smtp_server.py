@@ -1,16 +1,21 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts.
 
 `replies` queues SMTP replies (e.g. "451 4.3.0 try again later") that the next DATA commands
-get instead of "250 OK"; `auth` turns on AUTH LOGIN/PLAIN (without TLS, loopback only).
+get instead of "250 OK"; `auth` turns on AUTH LOGIN/PLAIN (without TLS, loopback only, unless
+`tls` is set: then only after TLS). `tls="starttls"` offers and requires STARTTLS,
+`tls="ssl"` speaks TLS from the first byte; both with a certificate for 127.0.0.1 issued by a
+throw-away test CA (`trustme`), whose PEM file `ca_file` a client must trust.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 from collections import deque
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
@@ -53,13 +58,34 @@ def free_port() -> int:
 class SmtpServer:
     """Context manager: `with SmtpServer() as smtp: smtp.port, smtp.handler.messages`."""
 
-    def __init__(self, *, auth: bool = False) -> None:
+    def __init__(self, *, auth: bool = False, tls: Literal["starttls", "ssl"] | None = None,
+                 ca_dir: Path | None = None) -> None:
         self.handler = Handler()
         self.port = free_port()
         kwargs: dict[str, Any] = {}
         if auth:
-            kwargs = {"authenticator": self.handler.authenticate, "auth_require_tls": False}
+            # aiosmtpd does not count TLS from the first byte (ssl_context) as TLS for AUTH, so
+            # the requirement can only be switched on for STARTTLS.
+            kwargs = {"authenticator": self.handler.authenticate,
+                      "auth_require_tls": tls == "starttls"}
+        self.ca_file: Path | None = None
+        if tls is not None:
+            context = self._certificate(ca_dir)
+            kwargs.update({"tls_context": context, "require_starttls": True} if tls == "starttls"
+                          else {"ssl_context": context})
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
+
+    def _certificate(self, ca_dir: Path | None) -> ssl.SSLContext:
+        import trustme
+
+        if ca_dir is None:
+            raise ValueError("a TLS server needs a folder for its CA file")
+        authority = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(context)
+        self.ca_file = ca_dir / "test-ca.pem"
+        authority.cert_pem.write_to_path(str(self.ca_file))
+        return context
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
