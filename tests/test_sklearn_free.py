@@ -96,3 +96,19 @@ def test_the_demo_never_imports_scikit_learn(tmp_path: Path) -> None:
     assert "judging 215 papers with the local judge" in done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1] == "judged-without-sklearn"
     assert list((tmp_path / "home" / "out" / "demo").rglob("2025-07-03.md"))
+
+
+def test_large_batches_solve_the_same_self_training_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past DUAL_MAX_ROWS the sparse self-training switches from the dual closed form to LSQR on
+    the primal; both must give the same scores (the same ridge problem)."""
+    from papersieve.eval import load_days
+    from papersieve.judges.local import scoring
+
+    papers = load_days(CANDIDATES)[0][1][:600]
+    prior = np.random.default_rng(7).normal(size=len(papers))
+    monkeypatch.setattr(scoring, "DUAL_MAX_ROWS", 10**9)
+    dual = scoring.self_trained(papers, prior)
+    monkeypatch.setattr(scoring, "DUAL_MAX_ROWS", 0)
+    primal = scoring.self_trained(papers, prior)
+    assert np.abs(dual).max() > 1e-3  # a real, non-constant score
+    assert np.allclose(dual, primal, rtol=0, atol=1e-6 * np.abs(dual).max())

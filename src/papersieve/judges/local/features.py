@@ -132,15 +132,17 @@ def hashed_columns(tokens: Sequence[str]) -> np.ndarray:
 
 
 def hashed_counts(texts: Sequence[str]) -> csr_matrix:
-    """Uni- and bigram counts of `texts` in the hashed space (columns sorted in each row)."""
+    """Uni- and bigram counts of `texts` in the hashed space (columns sorted in each row).
+    Each text's tokens are hashed as soon as they are made: holding every token of a 24,000-paper
+    training set at once took ~800 MB."""
     from scipy.sparse import csr_matrix as csr
 
     analyze = ngram_analyzer(TOKEN_PATTERN)
-    tokens = [analyze(text) for text in texts]
+    columns = [hashed_columns(analyze(text)) for text in texts]
     indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in tokens], out=indptr[1:])
-    columns = hashed_columns([t for doc in tokens for t in doc])
-    matrix = csr((np.ones(len(columns)), columns, indptr), shape=(len(texts), N_FEATURES))
+    np.cumsum([len(c) for c in columns], out=indptr[1:])
+    flat = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+    matrix = csr((np.ones(len(flat)), flat, indptr), shape=(len(texts), N_FEATURES))
     matrix.sum_duplicates()
     return matrix
 
