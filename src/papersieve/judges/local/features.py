@@ -124,8 +124,7 @@ def hashed_columns(tokens: Sequence[str]) -> np.ndarray:
     that judging a day needs no scikit-learn import; tests check both agree."""
     import mmh3
 
-    hash32 = mmh3.hash
-    hashes = np.fromiter((hash32(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    hashes = np.array(list(map(mmh3.hash, tokens)), dtype=np.int64)
     columns = np.abs(hashes) % N_FEATURES
     columns[hashes == -(2**31)] = (2**31 - 1 - (N_FEATURES - 1)) % N_FEATURES
     return columns
