@@ -11,13 +11,11 @@ import pytest
 from papersieve.eval.labels import load_days
 from papersieve.judges.local import LocalJudge, embeddings, prolific, retrain
 from papersieve.judges.local.persist import load_model
-from papersieve.models import Judgement, Outcome
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
-from papersieve.store.judgements import save_judgements
 from papersieve.store.papers import upsert_papers
-from papersieve.store.runs import finish_run, record_outcomes, start_run
 from tests.conftest import DATA
+from tests.labelled_history import record_llm_day
 
 pytestmark = pytest.mark.skipif(not embeddings.available(),
                                 reason="the embeddings extra (sentence-transformers) is not installed")
@@ -64,14 +62,7 @@ def test_retraining_reads_the_embeddings_next_to_the_semantic_vectors(tmp_path: 
     date, papers = load_days(DATA / "candidates")[0]
     papers = papers[:44]
     store = open_store(tmp_path / "t.db")
-    upsert_papers(store, papers, listed_on=date.isoformat())
-    run = start_run(store, "default", date, "llm", "gpt-4o")
-    judgements = [Judgement(p.id, Outcome.JUDGED, "llm", "gpt-4o", "h", 9.0 if i % 2 else 3.0,
-                            8.0 if i % 2 else 3.0) for i, p in enumerate(papers)]
-    ids = save_judgements(store, judgements, {p.id: p for p in papers}, run, stage="abstract")
-    record_outcomes(store, run, [(j.paper_id, j.outcome, i, False, None)
-                                 for j, i in zip(judgements, ids, strict=True)])
-    finish_run(store, run, "done")
+    record_llm_day(store, date, papers, {p.id for i, p in enumerate(papers) if i % 2})
     profile = load_profile(None, {"judge.local_method": "embeddings"})
     report = retrain(store, profile)
     assert report.changed and report.positives == 22

@@ -13,14 +13,13 @@ from papersieve.eval.metrics import day_metrics
 from papersieve.judges.local import LocalJudge, retrain
 from papersieve.judges.local.persist import load_model
 from papersieve.judges.local.topics import parse_topics
-from papersieve.models import Judgement, Outcome, Paper
+from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store import open_store
 from papersieve.store.db import Store
-from papersieve.store.judgements import save_judgements
 from papersieve.store.papers import upsert_papers
-from papersieve.store.runs import finish_run, record_outcomes, start_run
 from tests.conftest import DATA
+from tests.labelled_history import record_llm_day
 
 CANDIDATES = DATA / "candidates"
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
@@ -38,18 +37,6 @@ def store(tmp_path: Path) -> Store:
 
 def _picks(date: dt.date) -> set[str]:
     return set(LabelBook(LABELS).reveal(date))
-
-
-def _record_llm_day(store: Store, date: dt.date, papers: list[Paper], picks: set[str]) -> None:
-    upsert_papers(store, papers, listed_on=date.isoformat())
-    run = start_run(store, "default", date, "llm", "gpt-4o")
-    judgements = [Judgement(p.id, Outcome.JUDGED, "llm", "gpt-4o", "h",
-                            9.0 if p.id in picks else 3.0, 8.0 if p.id in picks else 3.0)
-                  for p in papers]
-    ids = save_judgements(store, judgements, {p.id: p for p in papers}, run, stage="abstract")
-    record_outcomes(store, run, [(j.paper_id, j.outcome, i, False, None)
-                                 for j, i in zip(judgements, ids, strict=True)])
-    finish_run(store, run, "done")
 
 
 def test_topics_parser_reads_the_default_profile() -> None:
@@ -90,7 +77,7 @@ def test_comment_names_the_terms_that_drove_the_score(store: Store) -> None:
 def test_learning_from_past_llm_days_improves_and_is_versioned(days: list, store: Store) -> None:
     profile = load_profile()
     for date, papers in days[:4]:
-        _record_llm_day(store, date, papers, _picks(date))
+        record_llm_day(store, date, papers, _picks(date))
     report = retrain(store, profile)
     assert report.version == 1 and report.changed
     assert report.days == 4 and report.positives == sum(len(_picks(d) & {p.id for p in ps})
@@ -127,7 +114,7 @@ def test_feedback_likes_train_and_name_the_closest_liked_paper(days: list, store
 
 def test_models_are_plain_arrays_in_the_store(days: list, store: Store) -> None:
     date, papers = days[2]
-    _record_llm_day(store, date, papers, _picks(date))
+    record_llm_day(store, date, papers, _picks(date))
     retrain(store, load_profile())
     row = store.conn.execute("SELECT method, version, meta, blob FROM local_models").fetchone()
     assert row["method"] == "tfidf" and row["version"] == 1

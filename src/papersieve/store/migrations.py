@@ -212,5 +212,19 @@ CREATE INDEX run_candidates_paper ON run_candidates(paper_id, picked);
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+V4 = """
+-- The local judge's features of its training papers (hashed n-grams, semantic vector, cold-start
+-- components), so that retraining in a new process reads them instead of recomputing them.
+-- `content_hash` is what they were computed from; `kind` names the feature set and its version.
+CREATE TABLE local_features (
+    paper_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (paper_id, kind)
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

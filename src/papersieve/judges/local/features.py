@@ -155,21 +155,34 @@ def text_key(paper: Paper) -> tuple[str, str, str]:
     return (paper.id, paper.title, paper.abstract)
 
 
+def cached_rows(papers: Sequence[Paper]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each paper's hashed n-grams as (columns, counts), computed once per process."""
+    # Keyed by the text itself: hashing str is cached by Python, unlike Paper.content_hash.
+    keys = [text_key(p) for p in papers]
+    missing = {k: p for k, p in zip(keys, papers, strict=True) if k not in _ROWS}
+    if missing and len(_ROWS) + len(missing) > 200_000:  # bound the memory; keep this batch
+        _ROWS.clear()
+        missing = dict(zip(keys, papers, strict=True))
+    if missing:
+        matrix = hashed_counts([paper_text(p) for p in missing.values()])
+        ptr = matrix.indptr
+        for i, key in enumerate(missing):
+            _ROWS[key] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
+    return [_ROWS[k] for k in keys]
+
+
+def remember_rows(rows: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]) -> None:
+    """Take n-gram rows computed earlier (the store's feature cache) into the process's cache."""
+    if len(_ROWS) + len(rows) > 200_000:
+        _ROWS.clear()
+    _ROWS.update(rows)
+
+
 def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
     from scipy.sparse import csr_matrix as csr
 
-    # Keyed by the text itself: hashing str is cached by Python, unlike Paper.content_hash.
-    keys = [text_key(p) for p in papers]
-    missing = {k: p for k, p in zip(keys, papers, strict=True) if k not in _ROWS}
-    if missing:
-        matrix = hashed_counts([paper_text(p) for p in missing.values()])
-        if len(_ROWS) > 200_000:
-            _ROWS.clear()
-        ptr = matrix.indptr
-        for i, key in enumerate(missing):
-            _ROWS[key] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
-    rows = [_ROWS[k] for k in keys]
+    rows = cached_rows(papers)
     indptr = np.zeros(len(rows) + 1, dtype=np.int32)
     np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
     if not rows:

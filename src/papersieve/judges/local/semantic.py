@@ -84,14 +84,22 @@ def load_space(path: Path = SPACE_PATH) -> SemanticSpace:
     return SemanticSpace({t: i for i, t in enumerate(terms)}, idf, projection, about)
 
 
+def remember_vectors(vectors: dict[tuple[str, str], np.ndarray]) -> None:
+    """Take vectors computed earlier (the store's feature cache), keyed by (title, abstract)."""
+    if len(_VECTORS) + len(vectors) > 200_000:
+        _VECTORS.clear()
+    _VECTORS.update(vectors)
+
+
 def paper_vectors(papers: Sequence[Paper]) -> np.ndarray:
     """Each paper's title and abstract in the space (cached per text)."""
     space = load_space()
     keys = [(p.title, p.abstract) for p in papers]
     missing = [k for k in dict.fromkeys(keys) if k not in _VECTORS]
+    if missing and len(_VECTORS) + len(missing) > 200_000:  # bound the memory; keep this batch
+        _VECTORS.clear()
+        missing = list(dict.fromkeys(keys))
     if missing:
-        if len(_VECTORS) > 200_000:
-            _VECTORS.clear()
         for key, row in zip(missing, space.embed([f"{t}. {a}" for t, a in missing]), strict=True):
             _VECTORS[key] = row
     if not papers:

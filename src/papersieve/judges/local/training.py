@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from papersieve.judges.local.feature_cache import load_cached, save_cached
 from papersieve.judges.local.model import train_text_model
 from papersieve.judges.local.persist import load_model, save_model
 from papersieve.judges.local.ranker import Ranker
@@ -159,6 +160,22 @@ def _unjudged(store: Store, profile: str, labelled: Labelled, known: Iterable[st
     return list(get_papers(store, ids.difference(known)).values())
 
 
+def _training_rows(store: Store, profile: Profile, papers: list[Paper],
+                   oldest_day: str | None) -> np.ndarray:
+    """The dense model's input rows of the training papers, their features read from the store
+    where it holds them (and the n-gram rows put in the process's cache for the sparse model),
+    the others computed and stored for the next retraining."""
+    topics = profile.prompts.topics
+    builder = Ranker(profile, None, {}, store)
+    stored = load_cached(store, papers, topics)
+    missing = [p for p in papers if p.id not in stored]
+    computed = dict(zip((p.id for p in missing), builder.cold(missing), strict=True))
+    colds = [stored.get(p.id) or computed[p.id] for p in papers]
+    rows = builder.dense(papers, colds).matrix
+    save_cached(store, papers, colds, topics, oldest_day)
+    return rows
+
+
 def retrain(store: Store, profile: Profile) -> TrainReport:
     """Fit and store a new version on every label so far (a no-op when nothing changed)."""
     started = time.perf_counter()
@@ -181,7 +198,7 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     ys = [labelled.targets[p.id][0] for p in usable]
     model = None
     if 0 < sum(ys) < len(ys):
-        dense = Ranker(profile, None, {}, store).dense(usable).matrix
+        dense = _training_rows(store, profile, usable, min(labelled.days, default=None))
         model = train_text_model(usable, ys, [labelled.targets[p.id][1] for p in usable], dense,
                                  _unjudged(store, profile.name, labelled, papers.keys()))
     llm_total = sum(len(v) for v in labelled.days.values())
