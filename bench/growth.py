@@ -181,6 +181,8 @@ def history_part(days: int, per_day: int, tmp: Path, reps: int = 5) -> None:
     steady, mib = in_child(["retrain", str(big)])
     print(f"  retraining after one more day (what each llm/hybrid run adds):"
           f" {float(steady['seconds']):.1f} s, peak {mib:.0f} MiB")  # type: ignore[arg-type]
+    size = (big / "papersieve.db").stat().st_size / 2**20
+    print(f"  store after the retrainings (with the features they cache): {size:.0f} MiB")
 
 
 def history_runs(tmp: Path, reps: int) -> dict[str, object]:
