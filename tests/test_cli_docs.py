@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -28,3 +31,23 @@ def test_help_lists_every_command() -> None:
     assert result.exit_code == 0
     for name in COMMANDS:
         assert name in result.output
+
+
+def _readme_row(name: str) -> str:
+    """The command cell of the README table row that documents `papersieve <name>`."""
+    for line in (REPO / "README.md").read_text("utf-8").splitlines():
+        cell = line.split(" | ")[0]
+        if line.startswith("| `papersieve ") and re.search(rf"`papersieve {re.escape(name)}[ `]", cell):
+            return cell
+    raise AssertionError(f"no README command-table row for papersieve {name}")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_option_is_in_the_readme_table(name: str) -> None:
+    command = cli.get_command(None, name)  # type: ignore[arg-type]
+    assert command is not None
+    row = _readme_row(name)
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            longest = max(param.opts, key=len)
+            assert longest in row, f"papersieve {name}: {longest} is not in the README row {row!r}"
