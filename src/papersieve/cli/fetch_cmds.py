@@ -18,7 +18,7 @@ from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from papersieve import ingest
 from papersieve.candidates import kept_entries, select_candidates
-from papersieve.cli.options import as_date, date_option, profile_option
+from papersieve.cli.options import DATE, as_date, date_option, profile_option
 from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
 from papersieve.models import ListingStatus
@@ -102,10 +102,9 @@ def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only:
 
 
 @click.command()
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
-              help="First day YYYY-MM-DD.")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
-              help="Last day YYYY-MM-DD (inclusive).")
+@click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD", required=True, help="First day.")
+@click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD", required=True,
+              help="Last day (inclusive).")
 @click.option("--via", type=click.Choice(["api", "oai"]), default="api", show_default=True,
               help="arXiv query API (by submission date) or OAI-PMH (by record datestamp).")
 @click.option("--run", "run_days", is_flag=True,

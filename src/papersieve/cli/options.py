@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,11 +22,38 @@ def profile_option(func: F) -> F:
     )(func)
 
 
+class IsoDate(click.ParamType[dt.datetime]):
+    """A YYYY-MM-DD date, given to the command as a datetime at midnight.
+
+    click.DateTime said "'2025-02-30' does not match the format '%Y-%m-%d'" for a date that
+    matches the format but is not in the calendar; this says which of the two went wrong.
+    """
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if match is None:
+            self.fail(f"{text!r} is not a date in the form YYYY-MM-DD", param, ctx)
+        try:
+            year, month, day = (int(part) for part in match.groups())
+            return dt.datetime(year, month, day)
+        except ValueError as err:
+            self.fail(f"{text!r} is not a calendar date ({err})", param, ctx)
+
+
+DATE = IsoDate()
+
+
 def date_option(func: F) -> F:
     """`--date YYYY-MM-DD`: the announcement date (default: today's announcement)."""
     return click.option(
-        "--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-        help="Announcement date YYYY-MM-DD (default: the current announcement).",
+        "--date", "day", type=DATE, metavar="YYYY-MM-DD", default=None,
+        help="Announcement date (default: the current announcement).",
     )(func)
 
 
