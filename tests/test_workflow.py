@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,13 +15,18 @@ from papersieve.cli.main import cli
 CHECKER = Path(sys.executable).parent / "check-jsonschema"
 
 
-def test_init_writes_a_valid_workflow_and_prints_the_cron_line(tmp_path: Path) -> None:
+def test_init_writes_a_valid_workflow_and_prints_the_cron_line(
+    tmp_path: Path, papersieve_home: Path,
+) -> None:
     folder = tmp_path / "me"
     result = CliRunner().invoke(cli, ["init", str(folder)])
     assert result.exit_code == 0, result.output
     workflow = folder / ".github" / "workflows" / "papersieve.yml"
     assert f"GitHub Actions workflow: {workflow}" in result.output
-    assert f"30 1 * * 1-5 papersieve run --profile {folder}" in result.output
+    script = Path(sys.executable).parent / "papersieve"
+    executable = str(script) if script.is_file() else "papersieve"
+    assert f"30 1 * * 1-5 PAPERSIEVE_HOME={papersieve_home} {executable} run --profile {folder}" \
+        f" >> {papersieve_home / 'run.log'} 2>&1" in result.output
     lint = subprocess.run([str(CHECKER), "--builtin-schema", "vendor.github-workflows", str(workflow)],
                           capture_output=True, text=True, check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -50,3 +56,16 @@ def test_init_keeps_an_edited_workflow_unless_forced(tmp_path: Path) -> None:
     assert workflow.read_text("utf-8") == "edited"
     CliRunner().invoke(cli, ["init", "--force", str(folder)])
     assert workflow.read_text("utf-8").startswith("# papersieve")
+
+
+def test_the_cron_line_runs_this_installation_on_this_home(tmp_path: Path, papersieve_home: Path) -> None:
+    """cron's bare environment: the printed command works with no PATH and no PAPERSIEVE_HOME."""
+    folder = tmp_path / "me"
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    line = result.output.splitlines()[-1]
+    assign, executable, *rest = shlex.split(line.split(" >> ")[0])[5:]
+    assert rest == ["run", "--profile", str(folder)]
+    done = subprocess.run(["/bin/sh", "-c", shlex.join([assign, executable, "db"])], env={},
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"Store: {papersieve_home / 'papersieve.db'}" in done.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 from pathlib import Path
 
 import click
@@ -29,10 +30,22 @@ def init(folder: Path | None, force: bool) -> None:
 
 
 def cron_line(profile_dir: Path) -> str:
-    """The crontab line equivalent to the workflow's schedule (cron runs in UTC here)."""
-    log = home_dir() / "run.log"
-    return (f"CRON_TZ=UTC\n30 1 * * 1-5 papersieve run --profile {shlex.quote(str(profile_dir))}"
-            f" >> {shlex.quote(str(log))} 2>&1")
+    """The crontab line equivalent to the workflow's schedule (cron runs in UTC here).
+
+    cron starts jobs with a bare environment and PATH, so the line names this installation's
+    executable and this state folder: a `papersieve` found elsewhere, or the default home, would
+    run another installation against another store than the one the user set up.
+    """
+    home = home_dir().expanduser().absolute()
+    return (f"CRON_TZ=UTC\n30 1 * * 1-5 PAPERSIEVE_HOME={shlex.quote(str(home))}"
+            f" {shlex.quote(_executable())} run --profile {shlex.quote(str(profile_dir))}"
+            f" >> {shlex.quote(str(home / 'run.log'))} 2>&1")
+
+
+def _executable() -> str:
+    """The `papersieve` script beside this interpreter (a virtualenv's bin), else the bare name."""
+    script = Path(sys.executable).parent / "papersieve"
+    return str(script) if script.is_file() else "papersieve"
 
 
 @click.command()
