@@ -18,7 +18,13 @@ from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from papersieve import ingest
 from papersieve.candidates import kept_entries, select_candidates
-from papersieve.cli.options import DATE, as_date, date_option, profile_option
+from papersieve.cli.options import (
+    DATE,
+    as_date,
+    date_option,
+    profile_option,
+    warn_if_no_offline_file,
+)
 from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
 from papersieve.models import ListingStatus
@@ -77,6 +83,8 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
                                        source=cast(Literal["rss", "atom"], source))
         seen = papers_judged_before(store, profile.name, fetched.date)
     _print_day(fetched, profile.settings.announce_types, profile.settings.primary_only, seen)
+    if fetched.status is ListingStatus.NO_ANNOUNCEMENT:
+        warn_if_no_offline_file(offline_dir, fetched.date)
 
 
 def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only: bool,

@@ -60,3 +60,16 @@ def date_option(func: F) -> F:
 def as_date(value: dt.datetime | None) -> dt.date | None:
     """click gives datetimes; the library takes dates."""
     return value.date() if value is not None else None
+
+
+def warn_if_no_offline_file(folder: Path | None, day: dt.date | None) -> None:
+    """Say on stderr when an offline folder holds no file at all for the day.
+
+    The day is then recorded as "no announcement", as for a weekend; on a weekday that is far
+    more often a wrong date or folder than a real arXiv holiday, and the user should see which.
+    """
+    if folder is None or day is None or not folder.is_dir():
+        return
+    if not any(folder.glob(f"arxiv-{day.isoformat()}-*.jsonl")):
+        click.echo(f"note: {folder} has no arxiv-{day.isoformat()}-<category>.jsonl file:"
+                   f" nothing to read for {day.isoformat()}", err=True)

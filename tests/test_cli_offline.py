@@ -1,0 +1,35 @@
+"""An offline folder with no file for the asked day: still "no announcement" (exit 0), but the
+user is told the folder had nothing for that day, so a wrong date or folder is not mistaken for
+an arXiv holiday."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from papersieve.cli.main import cli
+from tests.conftest import DATA
+
+CANDIDATES = DATA / "candidates"
+NOTE = f"note: {CANDIDATES} has no arxiv-2025-07-01-<category>.jsonl file: nothing to read for 2025-07-01"
+
+
+def test_run_says_the_folder_has_no_file_for_the_day() -> None:
+    result = CliRunner().invoke(cli, ["run", "--offline", str(CANDIDATES), "--date", "2025-07-01",
+                                      "--no-deliver"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No announcement: no announcement for 2025-07-01\n"
+    assert NOTE in result.stderr
+
+
+def test_fetch_says_the_folder_has_no_file_for_the_day() -> None:
+    result = CliRunner().invoke(cli, ["fetch", "--offline-dir", str(CANDIDATES), "--date", "2025-07-01"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No announcement for 2025-07-01 (recorded).\n"
+    assert NOTE in result.stderr
+
+
+def test_a_day_with_its_file_has_no_note() -> None:
+    result = CliRunner().invoke(cli, ["run", "--offline", str(CANDIDATES), "--date", "2025-07-03",
+                                      "--no-deliver"])
+    assert result.exit_code == 0, result.output
+    assert "Picks:" in result.stdout and "has no arxiv-" not in result.stderr
