@@ -124,7 +124,8 @@ def test_no_secret_is_written_printed_or_served(tmp_path: Path) -> None:
         llm.always_status = 401
         third = run("2025-07-02", env)
         assert third.returncode == 2, third.stderr
-        assert third.stderr.strip().splitlines()[-1].startswith("error: the server refused every call")
+        assert third.stderr.strip().splitlines()[-1].startswith(
+            f"error: the LLM server at {llm.url} refused every call")
         assert llm.calls > 0 and slack.received and smtp.handler.messages == []
 
     db = home / "papersieve.db"

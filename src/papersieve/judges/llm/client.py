@@ -11,10 +11,12 @@ import os
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
 from papersieve.endpoints import USER_AGENT
+from papersieve.errors import ConfigError
 
 DEFAULT_TIMEOUT = 120.0
 MAX_RETRY_AFTER = 60.0
@@ -31,8 +33,21 @@ def has_api_key() -> bool:
 
 
 def resolve_base_url(explicit: str | None, profile_value: str) -> str | None:
-    """The URL passed in, else the profile's judge.base_url, else OPENAI_BASE_URL, else OpenAI."""
-    return explicit or profile_value or os.environ.get("OPENAI_BASE_URL") or None
+    """The URL passed in, else the profile's judge.base_url, else OPENAI_BASE_URL, else OpenAI.
+    Anything but an http(s) URL with a host is a ConfigError (it could never be reached)."""
+    if explicit:
+        url, source = explicit, "the base URL"
+    elif profile_value:
+        url, source = profile_value, "judge.base_url"
+    else:
+        url, source = os.environ.get("OPENAI_BASE_URL") or "", "OPENAI_BASE_URL"
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{source} must be an http(s) URL such as http://127.0.0.1:8000/v1,"
+                          f" not {url.split('@')[-1]!r}")
+    return url
 
 
 @dataclass(frozen=True)

@@ -108,13 +108,28 @@ class LLMJudge(Judge):
         final.update(self._unjudged(result, ctx))
         ctx.done = len(final)
         ctx.report("done")
-        if ctx.fatal is not None and ctx.successes == 0 and ctx.calls > 0:
-            raise JudgeError("the server refused every call", model=self.model, status=ctx.fatal.status)
+        if ctx.successes == 0 and ctx.calls > 0:
+            raise self._no_success(ctx)
         notes = self._notes(papers, final, ctx, len(failed_before))
         return JudgeResult(
             judgements=tuple(final[p.id] for p in papers), usage=ctx.usage, calls=ctx.calls,
             prompt=prompt_text(self.profile.prompts, "abstract"), notes=tuple(notes),
         )
+
+    def _no_success(self, ctx: RunContext) -> JudgeError:
+        """Every call failed: a run would only write an empty digest. Its papers stay unjudged
+        (nothing is cached for them), so the next run asks for them again."""
+        failure = ctx.fatal or ctx.last_failure
+        why = failure.error if failure is not None and failure.error else "no reply"
+        where = _without_credentials(self.base_url) if self.base_url else "the OpenAI API"
+        if failure is not None and failure.status is None:
+            return JudgeError(f"no reply from the LLM server at {where} ({why})", model=self.model)
+        if ctx.fatal is not None:
+            return JudgeError(f"the LLM server at {where} refused every call ({why})",
+                              model=self.model, status=ctx.fatal.status)
+        status = failure.status if failure is not None else None
+        return JudgeError(f"every call to the LLM server at {where} failed ({why})", model=self.model,
+                          status=status)
 
     def _cached(self, stage: Stage, papers: Sequence[Paper]) -> dict[str, Judgement]:
         outcomes = (Outcome.JUDGED, Outcome.FILTERED_TITLE) if stage == "title" else (Outcome.JUDGED,)
@@ -245,3 +260,14 @@ def _ensure_stored(store: Store, papers: Sequence[Paper]) -> None:
     missing = [p for p in papers if p.id not in known]
     if missing:
         upsert_papers(store, missing)
+
+
+def _without_credentials(url: str) -> str:
+    """`url` without a user or password in it (they never belong in a message)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc)) if parts.netloc else url

@@ -90,6 +90,9 @@ class RunContext:
     spent: float = 0.0
     capped: bool = False
     fatal: ChatReply | None = None
+    """Set when calling again is pointless: the server refused us (401/403/404) or, before any
+    success, never answered through a whole batch's retries."""
+    last_failure: ChatReply | None = None
     done: int = 0
 
     def report(self, message: str = "") -> None:
@@ -179,6 +182,7 @@ class StageRunner:
                 self.ctx.successes += 1
                 self._read_reply(task, reply)
             else:
+                self.ctx.last_failure = reply
                 self._retry_failed_call(task, reply)
         self.ctx.report(f"{self.stage} call {self.ctx.calls}: {'ok' if reply.ok else reply.error}")
 
@@ -234,6 +238,11 @@ class StageRunner:
             wait_for = reply.retry_after if reply.retry_after is not None else self._backoff(task.tries)
             self.queue.append(Task(task.ids, task.attempt, task.tries + 1, time.monotonic() + wait_for))
         else:
+            if reply.status is None and self.ctx.successes == 0:
+                # No HTTP reply at all, through every retry, and none before: the server is
+                # unreachable (wrong base URL, server down). Stop instead of walking every
+                # batch through its own retries (minutes) to the same end.
+                self.ctx.fatal = reply
             self._fail(task.ids, f"failed after {task.tries} retries: {reply.error or 'no reply'}")
 
     def _backoff(self, tries: int) -> float:
