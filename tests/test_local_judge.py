@@ -74,6 +74,16 @@ def test_comment_names_the_terms_that_drove_the_score(store: Store) -> None:
     assert "quantization" in judgement.comment
 
 
+def test_comment_names_the_nearest_topic_when_no_key_phrase_matched(store: Store) -> None:
+    # No topic keyword appears, but the text is about how networks encode information.
+    paper = Paper("2501.00002", "What do hidden units of deep networks encode?",
+                  "We probe what the hidden units of deep networks encode about their inputs,"
+                  " and how these encodings change as the networks learn.", ("A B",), ("cs.LG",))
+    comment = LocalJudge(load_profile(), store).judge([paper]).judgements[0].comment
+    assert "no topic term matched" in comment
+    assert "nearest topic in meaning: Representation Learning (" in comment
+
+
 def test_learning_from_past_llm_days_improves_and_is_versioned(days: list, store: Store) -> None:
     profile = load_profile()
     for date, papers in days[:4]:

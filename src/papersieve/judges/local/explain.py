@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from papersieve.judges.local.dense import profile_vectors
 from papersieve.judges.local.features import ColdFeatures, term_counts
 from papersieve.judges.local.model import fit_idf, tfidf
 from papersieve.judges.local.ranker import Ranker
+from papersieve.judges.local.semantic import paper_vectors
 from papersieve.models import Paper
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
@@ -59,12 +61,27 @@ def _nearest_liked(papers: Sequence[Paper], liked: Sequence[Paper], ranker: Rank
     return out
 
 
+def _nearest_topic(ranker: Ranker, papers: Sequence[Paper]) -> list[str]:
+    """The numbered topic each paper is closest to in meaning (the semantic space), with the
+    cosine: what drives a score when no key phrase matched."""
+    topics = ranker.topics.topics
+    lines = profile_vectors(ranker.topics).topics
+    if not topics or len(lines) != len(topics) or not papers:
+        return [""] * len(papers)
+    similarity = paper_vectors(papers) @ lines.T
+    best = similarity.argmax(axis=1)
+    return [f"; nearest topic in meaning: {topics[int(b)].name} ({similarity[i, b]:.2f})"
+            for i, b in enumerate(best)]
+
+
 def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper]) -> list[str]:
-    """One comment per paper: the terms, the learned part's size, the nearest liked paper."""
+    """One comment per paper: the terms, the topic nearest in meaning, the learned part's size,
+    the nearest liked paper."""
     colds = ranker.cold(papers)
+    topic = _nearest_topic(ranker, papers)
     learned = (f"; learned from {int(ranker.meta.get('positives', 0))} liked or picked of "
                f"{int(ranker.meta.get('positives', 0)) + int(ranker.meta.get('negatives', 0))}"
                " labelled papers") if ranker.model is not None else "; profile text only"
     near = _nearest_liked(papers, liked, ranker)
-    return [f"Local ranker (no novelty score): {_terms(c)}{learned}{n}."
-            for c, n in zip(colds, near, strict=True)]
+    return [f"Local ranker (no novelty score): {_terms(c)}{t}{learned}{n}."
+            for c, t, n in zip(colds, topic, near, strict=True)]
