@@ -88,6 +88,18 @@ def test_cli_commands(store: Store, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert [line.split()[:2] for line in lines] == [["+1", "2501.00001"], ["-1", ids[1]], ["+1", ids[0]]]
 
 
+def test_a_file_without_bibtex_entries_is_a_clear_error(
+        store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_bib = tmp_path / "profile.toml"
+    not_bib.write_text('name = "me"\n[judge]\nkind = "local"\n')
+    with pytest.raises(SystemExit) as stop:
+        main(["import-likes", str(not_bib)])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (f"error: {not_bib}: no BibTeX entry in it (export the"
+                                       " library or collection as BibTeX: @article{...} records)\n")
+    assert list_feedback(store) == []
+
+
 def test_fuzzy_title_match_needs_most_words_in_common(store: Store, tmp_path: Path) -> None:
     stored = [paper_from_record(r) for r in read_records(DAY)]
     paper = next(p for p in stored if len([w for w in normalise_title(p.title).split() if len(w) > 2]) >= 9)

@@ -144,6 +144,9 @@ def read_bibtex(path: Path) -> list[dict[str, Any]]:
         raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
     database = bibtexparser.loads(text, parser=parser)
+    if not database.entries:
+        raise ConfigError("no BibTeX entry in it (export the library or collection as BibTeX:"
+                          " @article{...} records)", path=str(path))
     return [{str(k).lower(): v for k, v in entry.items()} for entry in database.entries]
 
 
