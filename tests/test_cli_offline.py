@@ -4,9 +4,11 @@ an arXiv holiday."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from papersieve.cli.main import cli
+from papersieve.store import open_store
 from tests.conftest import DATA
 
 CANDIDATES = DATA / "candidates"
@@ -33,3 +35,14 @@ def test_a_day_with_its_file_has_no_note() -> None:
                                       "--no-deliver"])
     assert result.exit_code == 0, result.output
     assert "Picks:" in result.stdout and "has no arxiv-" not in result.stderr
+
+
+def test_a_category_without_its_file_is_named_in_the_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERSIEVE_CATEGORIES", "cs.LG,cs.AI,stat.ML")
+    result = CliRunner().invoke(cli, ["run", "--offline", str(CANDIDATES), "--date", "2025-07-03",
+                                      "--no-deliver"])
+    assert result.exit_code == 0, result.output
+    assert "Note: stat.ML: nothing listed (no candidate file for this category)" in result.stdout
+    with open_store() as store:
+        notes = store.conn.execute("SELECT notes FROM runs ORDER BY id DESC").fetchone()[0]
+    assert "stat.ML: nothing listed" in notes

@@ -140,6 +140,10 @@ def _locked_run(
 ) -> RunReport:
     approximate = any(x.approximate for x in fetched.listings)
     notes: list[str] = [fetched.message] if fetched.status is ListingStatus.STALE or approximate else []
+    # A category with nothing on a day the others announced (a missing offline file, an empty
+    # feed) would otherwise vanish from the day without a word.
+    notes += [f"{x.category}: nothing listed ({x.note or 'no announcement'})" for x in fetched.listings
+              if x.status is ListingStatus.NO_ANNOUNCEMENT]
     with clock.stage("candidates"):
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
