@@ -86,6 +86,11 @@ def test_cli_commands(store: Store, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "1 entries: 1 liked (1 by eprint), 0 not matched" in out
     lines = [line for line in out.splitlines() if line.startswith(("+1", "-1"))]
     assert [line.split()[:2] for line in lines] == [["+1", "2501.00001"], ["-1", ids[1]], ["+1", ids[0]]]
+    main(["like", ids[0]])  # again: one more mark, still three papers
+    main(["db"])
+    out = capsys.readouterr().out
+    assert "feedback marks (each like or dislike, history included): 4" in out
+    assert "papers liked or disliked now: 3" in out
 
 
 def test_a_file_without_bibtex_entries_is_a_clear_error(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from papersieve.store.db import Store
+from papersieve.store.feedback import feedback_labels
 
 _TABLES = {
     "papers": "papers",
@@ -10,13 +11,16 @@ _TABLES = {
     "runs": "runs",
     "judgements": "judgements",
     "llm calls": "llm_calls",
-    "feedback": "feedback",
+    "feedback marks (each like or dislike, history included)": "feedback",
 }
 
 
 def store_counts(store: Store) -> dict[str, int]:
-    """Rows per main table."""
-    return {
+    """Rows per main table, and the papers that currently carry a like or dislike (what
+    `papersieve feedback` lists)."""
+    counts = {
         label: int(store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
         for label, table in _TABLES.items()
     }
+    counts["papers liked or disliked now"] = len(feedback_labels(store))
+    return counts
