@@ -118,7 +118,7 @@ def test_fetch_from_saved_files_and_offline_dir() -> None:
 
 def test_offline_dir_needs_a_date() -> None:
     result = run("fetch", "--offline-dir", str(DATA / "realworld"))
-    assert result.exit_code == 2 and "--offline-dir needs --date" in result.output
+    assert result.exit_code == 2 and "--offline needs --date" in result.output
 
 
 def test_backfill_command(server: FeedServer) -> None:

@@ -59,8 +59,9 @@ def _progress_display(label: str) -> Iterator[Progress]:
 @click.option("--from-file", "files", multiple=True,
               type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Read a saved RSS/Atom feed file instead of the network (repeatable).")
-@click.option("--offline-dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              default=None, help="Read arxiv-<date>-<cat>.jsonl candidate files from DIR.")
+@click.option("--offline", "--offline-dir", "offline_dir",
+              type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="Read arxiv-<date>-<cat>.jsonl candidate files from DIR (as `run --offline`).")
 def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Path | None,
           source: str, files: tuple[Path, ...], offline_dir: Path | None) -> None:
     """Fetch a day's arXiv listings, store them, and print the day's counts."""
@@ -72,7 +73,7 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
     profile = load_profile(profile_dir, overrides)
     date = as_date(day)
     if offline_dir is not None and date is None:
-        raise click.UsageError("--offline-dir needs --date")
+        raise click.UsageError("--offline needs --date")
     with open_store() as store, _progress_display("fetching") as progress:
         if files:
             fetched = ingest.load_feed_files(store, files, date, progress=progress)
