@@ -171,6 +171,11 @@ def cached_rows(papers: Sequence[Paper]) -> list[tuple[np.ndarray, np.ndarray]]:
     return [_ROWS[k] for k in keys]
 
 
+def has_row(paper: Paper) -> bool:
+    """True when this process already holds the paper's n-gram row."""
+    return text_key(paper) in _ROWS
+
+
 def remember_rows(rows: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]) -> None:
     """Take n-gram rows computed earlier (the store's feature cache) into the process's cache."""
     if len(_ROWS) + len(rows) > 200_000:

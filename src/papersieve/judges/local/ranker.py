@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from papersieve.judges.local.dense import DenseFeatures, dense_features
-from papersieve.judges.local.features import ColdFeatures, cold_features, text_key
+from papersieve.judges.local.features import ColdFeatures, cold_features, has_row, text_key
 from papersieve.judges.local.lexicon import wants_foundational
 from papersieve.judges.local.model import TextModel
 from papersieve.judges.local.scoring import combine, profile_prior
+from papersieve.judges.local.semantic import has_vector
 from papersieve.judges.local.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
@@ -59,6 +60,11 @@ class Ranker:
                 found = _COLD[cache_key] = cold_features(paper, self.topics)
             out.append(found)
         return out
+
+    def remembers(self, paper: Paper) -> bool:
+        """True when this process holds every feature of the paper (no need to read them)."""
+        return ((text_key(paper), self.profile.prompts.topics) in _COLD and has_row(paper)
+                and has_vector(paper))
 
     def dense(self, papers: Sequence[Paper], colds: Sequence[ColdFeatures] | None = None) -> DenseFeatures:
         """Semantic scores and dense model rows (vectors cached per paper text; sentence

@@ -84,6 +84,11 @@ def load_space(path: Path = SPACE_PATH) -> SemanticSpace:
     return SemanticSpace({t: i for i, t in enumerate(terms)}, idf, projection, about)
 
 
+def has_vector(paper: Paper) -> bool:
+    """True when this process already holds the paper's vector."""
+    return (paper.title, paper.abstract) in _VECTORS
+
+
 def remember_vectors(vectors: dict[tuple[str, str], np.ndarray]) -> None:
     """Take vectors computed earlier (the store's feature cache), keyed by (title, abstract)."""
     if len(_VECTORS) + len(vectors) > 200_000:
