@@ -54,7 +54,7 @@ def cold_kind(topics_text: str) -> str:
 
 
 def _encode_ngrams(row: tuple[np.ndarray, np.ndarray]) -> bytes:
-    columns, counts = row
+    columns, counts = row  # counts of one n-gram in one abstract: far below 65,536
     raw = np.asarray(columns, dtype="<i4").tobytes() + np.asarray(counts, dtype="<u2").tobytes()
     return zlib.compress(raw)
 
@@ -105,27 +105,28 @@ def save_cached(store: Store, papers: Sequence[Paper], colds: Sequence[ColdFeatu
     the process's caches yet) and drop rows of papers first listed long before
     `oldest_label_day`; returns the rows written."""
     kinds = (NGRAMS, vector_kind(), cold_kind(topics_text))
+    present = {(r[0], r[1]): r[2] for r in store.conn.execute(
+        "SELECT paper_id, kind, content_hash FROM local_features")}
+    digests = [content_hash(p) for p in papers]
+    stale = [i for i, p in enumerate(papers)
+             if any(present.get((p.id, kind)) != digests[i] for kind in kinds)]
+    # Computed before the write lock is taken: a first fill computes thousands of papers.
+    chosen = [papers[i] for i in stale]
+    rows, vectors = features.cached_rows(chosen), semantic.paper_vectors(chosen)
+    writes: list[tuple[str, str, str, bytes]] = []
+    for j, i in enumerate(stale):
+        cold = colds[i]
+        blobs = (_encode_ngrams(rows[j]), np.asarray(vectors[j], dtype="<f4").tobytes(),
+                 np.array([cold.phrases, cold.application, cold.theory, cold.category],
+                          dtype="<f8").tobytes())
+        writes.extend((papers[i].id, kind, digests[i], blob)
+                      for kind, blob in zip(kinds, blobs, strict=True)
+                      if present.get((papers[i].id, kind)) != digests[i])
     with store.transaction() as conn:
         if oldest_label_day:
             conn.execute(
                 "DELETE FROM local_features WHERE paper_id IN (SELECT id FROM papers WHERE"
                 " first_listed < date(?, ?))", (oldest_label_day, f"-{KEEP_BEFORE_WINDOW_DAYS} days"))
-        present = {(r[0], r[1]): r[2] for r in conn.execute(
-            "SELECT paper_id, kind, content_hash FROM local_features")}
-        digests = [content_hash(p) for p in papers]
-        stale = [i for i, p in enumerate(papers)
-                 if any(present.get((p.id, kind)) != digests[i] for kind in kinds)]
-        chosen = [papers[i] for i in stale]
-        rows, vectors = features.cached_rows(chosen), semantic.paper_vectors(chosen)
-        writes: list[tuple[str, str, str, bytes]] = []
-        for j, i in enumerate(stale):
-            cold = colds[i]
-            blobs = (_encode_ngrams(rows[j]), np.asarray(vectors[j], dtype="<f4").tobytes(),
-                     np.array([cold.phrases, cold.application, cold.theory, cold.category],
-                              dtype="<f8").tobytes())
-            writes.extend((papers[i].id, kind, digests[i], blob)
-                          for kind, blob in zip(kinds, blobs, strict=True)
-                          if present.get((papers[i].id, kind)) != digests[i])
         conn.executemany("INSERT OR REPLACE INTO local_features (paper_id, kind, content_hash, data)"
                          " VALUES (?, ?, ?, ?)", writes)
     return len(writes)
