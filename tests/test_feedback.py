@@ -31,11 +31,11 @@ def test_like_and_dislike_record_and_retrain(store: Store) -> None:
     result = record_feedback(store, [f"https://arxiv.org/abs/{ids[0]}v2", ids[1]], 1, "web")
     assert result.recorded == (ids[0], ids[1]) and result.unknown == ()
     assert result.train is not None and result.train.positives == 2
-    result = record_feedback(store, [ids[2], "2599.99999"], -1)
-    assert result.unknown == ("2599.99999",)
+    result = record_feedback(store, [ids[2], "2512.99999"], -1)
+    assert result.unknown == ("2512.99999",)
     assert result.train is not None and result.train.negatives == 1 and result.train.version == 2
     rows = {r.paper_id: (r.label, r.source) for r in list_feedback(store)}
-    assert rows == {ids[0]: (1, "web"), ids[1]: (1, "web"), ids[2]: (-1, "cli"), "2599.99999": (-1, "cli")}
+    assert rows == {ids[0]: (1, "web"), ids[1]: (1, "web"), ids[2]: (-1, "cli"), "2512.99999": (-1, "cli")}
     record_feedback(store, [ids[0]], -1)
     assert {r.paper_id: r.label for r in list_feedback(store)}[ids[0]] == -1
 

@@ -62,6 +62,7 @@ def test_known_forms(text: str, expected: ArxivId) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "2507", "2507.1", "hello", "hep-th/99", "2507.01335vx",
+                                  "9999.99999", "2500.00001", "2513.00001",  # no month 99, 00, 13
                                   "HEP-TH/9901001", "2507.01335 v2"])
 def test_not_ids(text: str) -> None:
     with pytest.raises(ArxivIdError, match="not an arXiv identifier"):

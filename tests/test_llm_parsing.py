@@ -44,7 +44,7 @@ def test_a_json_array_instead_of_lines() -> None:
 
 def test_rejects_ids_not_in_the_batch_bad_scores_and_broken_lines() -> None:
     reply = "\n".join([
-        line("9999.99999", 10, 10),
+        line("2512.99999", 10, 10),
         line("2507.00002", 11, 7),
         '{"ARXIVID": "2507.00013", "RELEVANCE": 8, "NOVELTY"',
         line("2507.00100"),
@@ -54,7 +54,7 @@ def test_rejects_ids_not_in_the_batch_bad_scores_and_broken_lines() -> None:
     # 2507.00100 was answered twice with different scores: neither answer is trusted.
     assert parsed.items == {}
     assert parsed.conflicts == {"2507.00100"}
-    assert any("9999.99999 was not in the batch" in p for p in parsed.problems)
+    assert any("2512.99999 was not in the batch" in p for p in parsed.problems)
     assert any("2507.00002: missing or invalid score" in p for p in parsed.problems)
     assert any("2507.00100: answered twice with different scores" in p for p in parsed.problems)
 
@@ -68,7 +68,7 @@ def test_title_replies() -> None:
     assert parse_title_reply('["2507.00002", "2507.00100"]', BATCH).drops == {"2507.00002", "2507.00100"}
     empty = parse_title_reply("```json\n[]\n```", BATCH)
     assert empty.complete and empty.drops == set()
-    prose = parse_title_reply('Irrelevant: ["2507.00013", "1234.56789",]. Others may matter.', BATCH)
+    prose = parse_title_reply('Irrelevant: ["2507.00013", "2512.56789",]. Others may matter.', BATCH)
     assert prose.complete and prose.drops == {"2507.00013"} and prose.problems
     for broken in ("", '["2507.00002", "25', "none of them"):
         assert not parse_title_reply(broken, BATCH).complete

@@ -117,7 +117,7 @@ def test_feedback_likes_train_and_name_the_closest_liked_paper(days: list, store
     same = [p for p in papers if p.id == liked[0]]
     comment = LocalJudge(profile, store).judge(same).judgements[0].comment
     assert "closest liked paper" not in comment  # a paper is not its own neighbour
-    twin = Paper("2599.00001", same[0].title, same[0].abstract, same[0].authors, same[0].categories)
+    twin = Paper("2512.90001", same[0].title, same[0].abstract, same[0].authors, same[0].categories)
     comment = LocalJudge(profile, store).judge([twin]).judgements[0].comment
     assert f"closest liked paper: {same[0].title} ({same[0].id}" in comment
 

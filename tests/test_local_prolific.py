@@ -64,8 +64,8 @@ def test_model_keeps_author_counts_and_older_dense_versions_still_load() -> None
 
 def test_retraining_counts_the_authors_of_papers_a_hybrid_run_held_back(tmp_path: Path) -> None:
     date, papers = load_days(DATA / "candidates")[0]
-    sent, held = list(papers[:60]), [_paper("2599.00001", "Held Back", "Also Held"),
-                                     _paper("2599.00002", "Held Back")]
+    sent, held = list(papers[:60]), [_paper("2512.90001", "Held Back", "Also Held"),
+                                     _paper("2512.90002", "Held Back")]
     store = open_store(tmp_path / "t.db")
     upsert_papers(store, [*sent, *held], listed_on=date.isoformat())
     run = start_run(store, "default", date, "hybrid", "gpt-4o")
@@ -82,6 +82,6 @@ def test_retraining_counts_the_authors_of_papers_a_hybrid_run_held_back(tmp_path
     assert stored is not None and stored.model is not None and stored.model.authors is not None
     # ...but their authors count: "Held Back" signs two papers, so a new paper of theirs
     # counts three (two seen, itself), a stranger's one.
-    rows = np.expm1(author_features([_paper("2599.00003", "Held Back"),
-                                     _paper("2599.00004", "Nobody Yet")], *stored.model.authors))
+    rows = np.expm1(author_features([_paper("2512.90003", "Held Back"),
+                                     _paper("2512.90004", "Nobody Yet")], *stored.model.authors))
     assert np.allclose(rows[:, 0], [3, 1])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from papersieve.errors import PapersieveError
 
-_NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?")
+_NEW = re.compile(r"(?P<id>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})(?:v(?P<v>\d+))?")  # YYMM: MM is 01-12
 _OLD = re.compile(r"(?P<id>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
 _PREFIXES = (
     "oai:arxiv.org:",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 LABELS = Path(__file__).resolve().parents[2] / "data" / "labels" / "gpt4o-picks-dev.jsonl"
-INVENTED_ID = "9999.99999"
+INVENTED_ID = "2512.99999"
 FAULTS = ("malformed", "partial", "fence", "prose", "missing", "invented", "array", "429", "500",
           "slow", "length", "empty")
 """Every way the server can misbehave (fence, prose and array are harmless to a good parser)."""
