@@ -26,18 +26,18 @@ RUN_A, RUN_B = "2025-05-30", "2025-05-31"
 
 def main() -> None:
     replay_module = importlib.import_module("papersieve.eval.replay")
-    captured: dict[str, dict[str, float]] = {}
+    captured: list[dict[str, float]] = []  # each replayed day's scores, in date order
     original = replay_module.day_metrics
 
     def keep_scores(scores: dict[str, float], ids: list[str], picks: set[str]) -> dict[str, object]:
-        captured[str(len(captured))] = dict(scores)
+        captured.append(dict(scores))
         result: dict[str, object] = original(scores, ids, picks)
         return result
 
     replay_module.day_metrics = keep_scores
     days = [d for d in load_days(REPO / "data" / "candidates") if d[0].isoformat() <= RUN_A]
     replay_module.replay("local", load_profile(), days, LABELS, history=True)
-    scores = captured[str(len(days) - 1)]
+    scores = captured[-1]
     book = LabelBook(LABELS)
     by_date = {d.isoformat(): papers for d, papers in load_days(REPO / "data" / "candidates")}
     common = sorted({p.id for p in by_date[RUN_A]} & {p.id for p in by_date[RUN_B]})
