@@ -8,13 +8,23 @@ other paper 3 / 3). The hybrid judge's ranker learns from the LLM's verdicts of 
 (the pipeline retrains it after every run), so it needs a few days of history before it holds
 anything back. Recall: the share of the labels' picks that each judge's digest kept.
 
+The labels do not say what the seed system's title pre-filter dropped, so by default the
+loopback title stage drops nothing. `--title-keep F` makes it pass every pick and only the share F
+of the other papers (the same papers for both judges): with `--title-order topical` the ones whose
+titles are nearest the topics text (TF-IDF cosine: a title filter keeps on-topic titles, which the
+local ranker also ranks high, so this is the pessimistic case for the hybrid), with `random` a
+fixed hash sample (the optimistic case). `--calibrate` prints the llm judge's prompt tokens on the
+two seed days for a range of F, next to the seed digests' own token tables.
+
 Run: .venv/bin/python bench/tokens_llm_vs_hybrid.py [--days N] [--target-recall R]
+        [--title-keep F --title-order topical|random] [--calibrate]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import sys
@@ -26,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.servers.llm_server import FakeLLM  # noqa: E402
 
+from papersieve.eval import load_days  # noqa: E402
 from papersieve.pipeline import run_day  # noqa: E402
 from papersieve.profile import load_profile  # noqa: E402
 from papersieve.profile.loader import builtin_profile_dir  # noqa: E402
@@ -34,6 +45,9 @@ from papersieve.store import open_store  # noqa: E402
 CANDIDATES = REPO / "data" / "candidates"
 LABELS = REPO / "data" / "labels" / "gpt4o-picks-dev.jsonl"
 WARM_UP = 5
+SEED_DAYS = {"2025-07-02": 33_705, "2025-07-03": 28_429}
+"""Prompt tokens in the token tables of the two seed digests (data/seeds): the real gpt-4o runs
+of those days, after the seed system's h-index filter and title pre-filter."""
 
 
 def labelled_days() -> dict[str, set[str]]:
@@ -43,6 +57,32 @@ def labelled_days() -> dict[str, set[str]]:
             record = json.loads(line)
             days.setdefault(record["date"], set()).add(record["id"])
     return days
+
+
+def title_drops(dates: list[str], keep: float, order: str) -> set[str]:
+    """The non-picks that the simulated title stage drops: all but the share `keep` of each day's
+    non-picks, the least topical titles first (or a hash sample with `order="random"`)."""
+    if keep >= 1:
+        return set()
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    picks = labelled_days()
+    topics = (REPO / "src" / "papersieve" / "defaults" / "profile" / "topics.txt").read_text("utf-8")
+    drops: set[str] = set()
+    for date, papers in load_days(CANDIDATES):
+        day = date.isoformat()
+        if day not in dates:
+            continue
+        others = [p for p in papers if p.id not in picks[day]]
+        if order == "random":
+            rank = [int(hashlib.sha256(p.id.encode()).hexdigest()[:8], 16) for p in others]
+        else:
+            vectoriser = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+            matrix = vectoriser.fit_transform([topics, *(p.title for p in others)])
+            rank = list(-(matrix[1:] @ matrix[0].T).toarray().ravel())
+        ordered = [p.id for _, p in sorted(zip(rank, others, strict=True), key=lambda t: t[0])]
+        drops.update(ordered[round(keep * len(ordered)):])
+    return drops
 
 
 def live(kind: str, dates: list[str], home: Path,
@@ -73,11 +113,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=25)
     parser.add_argument("--target-recall", type=float, default=None,
                         help="the hybrid's judge.target_recall (default: the profile's, 0.95)")
+    parser.add_argument("--title-keep", type=float, default=1.0,
+                        help="share of the non-picks the title stage passes (default 1: all)")
+    parser.add_argument("--title-order", choices=("topical", "random"), default="topical")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="llm judge's prompt tokens on the seed days for several --title-keep")
     args = parser.parse_args()
-    dates = sorted(labelled_days())[: args.days]
     os.environ["OPENAI_API_KEY"] = "bench"
+    if args.calibrate:
+        calibrate(args.title_order)
+        return
+    dates = sorted(labelled_days())[: args.days]
     results = {}
-    with FakeLLM() as llm, tempfile.TemporaryDirectory() as tmp:
+    drops = title_drops(dates, args.title_keep, args.title_order)
+    with FakeLLM(title_drops=drops) as llm, tempfile.TemporaryDirectory() as tmp:
         os.environ["OPENAI_BASE_URL"] = llm.url
         for kind in ("llm", "hybrid"):
             results[kind] = live(kind, dates, Path(tmp) / kind, args.target_recall)
@@ -100,7 +149,25 @@ def main() -> None:
               f" {hybrid_total / llm_total:.0%} of llm (target <= 40%); label picks kept:"
               f" llm {kept_llm}, hybrid {kept_hybrid} ({kept_hybrid / max(1, kept_llm):.0%})")
     recall = f" --target-recall {args.target_recall:g}" if args.target_recall else ""
+    if args.title_keep < 1:
+        recall += f" --title-keep {args.title_keep:g} --title-order {args.title_order}"
     print(f"command: .venv/bin/python bench/tokens_llm_vs_hybrid.py --days {args.days}{recall}")
+
+
+def calibrate(order: str) -> None:
+    """The llm judge's prompt tokens on the seed days, each in a fresh store, for several shares
+    of non-picks passed by the title stage, against the seed digests' real counts."""
+    print("seed digests' prompt tokens: " + ", ".join(f"{d} {t:,}" for d, t in SEED_DAYS.items()))
+    for keep in (1.0, 0.5, 0.3, 0.2, 0.15, 0.1, 0.05):
+        counts = []
+        for date in SEED_DAYS:
+            with FakeLLM(title_drops=title_drops([date], keep, order)) as llm, \
+                    tempfile.TemporaryDirectory() as tmp:
+                os.environ["OPENAI_BASE_URL"] = llm.url
+                counts.append(live("llm", [date], Path(tmp), None)[0][2])
+        print(f"--title-keep {keep:<5g}: " + ", ".join(f"{d} {c:,}" for d, c in
+                                                        zip(SEED_DAYS, counts, strict=True)))
+    print(f"command: .venv/bin/python bench/tokens_llm_vs_hybrid.py --calibrate --title-order {order}")
 
 
 if __name__ == "__main__":
