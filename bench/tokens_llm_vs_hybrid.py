@@ -14,10 +14,12 @@ of the other papers (the same papers for both judges): with `--title-order topic
 titles are nearest the topics text (TF-IDF cosine: a title filter keeps on-topic titles, which the
 local ranker also ranks high, so this is the pessimistic case for the hybrid), with `random` a
 fixed hash sample (the optimistic case). `--calibrate` prints the llm judge's prompt tokens on the
-two seed days for a range of F, next to the seed digests' own token tables.
+two seed days for a range of F, next to the seed digests' own token tables. `--oracle` adds a
+third judge: the `llm` judge given only each day's picks, i.e. what a hybrid with a perfect ranker
+would send (a floor for any hybrid that keeps every pick).
 
 Run: .venv/bin/python bench/tokens_llm_vs_hybrid.py [--days N] [--target-recall R]
-        [--title-keep F --title-order topical|random] [--calibrate]
+        [--title-keep F --title-order topical|random] [--calibrate] [--oracle]
 """
 
 from __future__ import annotations
@@ -85,8 +87,19 @@ def title_drops(dates: list[str], keep: float, order: str) -> set[str]:
     return drops
 
 
-def live(kind: str, dates: list[str], home: Path,
-         target_recall: float | None) -> list[tuple[str, int, int, int, int]]:
+def picks_only(folder: Path) -> None:
+    """Candidate files in `folder` holding only each labelled day's picks."""
+    picks = labelled_days()
+    folder.mkdir()
+    for path in CANDIDATES.glob("arxiv-*.jsonl"):
+        day = picks.get(path.name[6:16], set())
+        lines = [line for line in path.read_text("utf-8").splitlines()
+                 if line.strip() and json.loads(line)["id"] in day]
+        (folder / path.name).write_text("".join(f"{line}\n" for line in lines), "utf-8")
+
+
+def live(kind: str, dates: list[str], home: Path, target_recall: float | None,
+         candidates: Path = CANDIDATES) -> list[tuple[str, int, int, int, int]]:
     """(date, candidates, prompt tokens, completion tokens, picks kept) per day for one judge."""
     os.environ["PAPERSIEVE_HOME"] = str(home)
     picks = labelled_days()
@@ -98,7 +111,7 @@ def live(kind: str, dates: list[str], home: Path,
     rows = []
     with open_store(home / "papersieve.db") as store:
         for date in dates:
-            report = run_day(store, profile, dt.date.fromisoformat(date), offline_dir=CANDIDATES,
+            report = run_day(store, profile, dt.date.fromisoformat(date), offline_dir=candidates,
                              out_dir=home / "out", deliver=False)
             assert report.digest is not None, report.message
             kept = {p.paper.id for p in report.digest.picks} & picks[date]
@@ -116,6 +129,8 @@ def main() -> None:
     parser.add_argument("--title-keep", type=float, default=1.0,
                         help="share of the non-picks the title stage passes (default 1: all)")
     parser.add_argument("--title-order", choices=("topical", "random"), default="topical")
+    parser.add_argument("--oracle", action="store_true",
+                        help="also the llm judge on the picks only (a perfect ranker's hybrid)")
     parser.add_argument("--calibrate", action="store_true",
                         help="llm judge's prompt tokens on the seed days for several --title-keep")
     args = parser.parse_args()
@@ -130,6 +145,9 @@ def main() -> None:
         os.environ["OPENAI_BASE_URL"] = llm.url
         for kind in ("llm", "hybrid"):
             results[kind] = live(kind, dates, Path(tmp) / kind, args.target_recall)
+        if args.oracle:
+            picks_only(Path(tmp) / "picks")
+            results["oracle"] = live("llm", dates, Path(tmp) / "oracle", None, Path(tmp) / "picks")
     picks = labelled_days()
     print(f"{len(dates)} labelled days {dates[0]}..{dates[-1]}, loopback LLM answering from labels")
     print(f"{'date':<11}{'cands':>6} {'llm prompt':>11}{'compl':>7} {'hybrid prompt':>14}{'compl':>7}"
@@ -148,9 +166,15 @@ def main() -> None:
         print(f"{label}: llm {llm_total:,} tokens, hybrid {hybrid_total:,} tokens ="
               f" {hybrid_total / llm_total:.0%} of llm (target <= 40%); label picks kept:"
               f" llm {kept_llm}, hybrid {kept_hybrid} ({kept_hybrid / max(1, kept_llm):.0%})")
+        if "oracle" in results:
+            oracle = sum(r[2] + r[3] for r in results["oracle"][start:])
+            print(f"{label}: the llm judge on the picks only (a perfect ranker) {oracle:,} tokens ="
+                  f" {oracle / llm_total:.0%} of llm")
     recall = f" --target-recall {args.target_recall:g}" if args.target_recall else ""
     if args.title_keep < 1:
         recall += f" --title-keep {args.title_keep:g} --title-order {args.title_order}"
+    if args.oracle:
+        recall += " --oracle"
     print(f"command: .venv/bin/python bench/tokens_llm_vs_hybrid.py --days {args.days}{recall}")
 
 
