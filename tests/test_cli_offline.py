@@ -19,7 +19,7 @@ def test_run_says_the_folder_has_no_file_for_the_day() -> None:
     result = CliRunner().invoke(cli, ["run", "--offline", str(CANDIDATES), "--date", "2025-07-01",
                                       "--no-deliver"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "No announcement: no announcement for 2025-07-01\n"
+    assert result.stdout == "No announcement for 2025-07-01\n"
     assert NOTE in result.stderr
 
 

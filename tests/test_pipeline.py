@@ -151,7 +151,7 @@ def test_no_announcement_is_exit_zero_with_a_message(world: World) -> None:
     world.feeds.misbehave("cs.AI", "weekend")
     result = run("run", "--profile", str(world.profile), "--out", str(world.out))
     assert result.exit_code == 0
-    assert result.stdout == "No announcement: no announcement for 2025-07-05\n"
+    assert result.stdout == "No announcement for 2025-07-05\n"
     assert not world.out.exists()
 
 
@@ -160,7 +160,7 @@ def test_a_stale_feed_is_exit_three(world: World) -> None:
     world.feeds.misbehave("cs.AI", "stale")
     result = run("run", "--profile", str(world.profile), "--date", "2025-07-03", "--out", str(world.out))
     assert result.exit_code == 3
-    assert result.stdout.startswith("Stale feed: stale feed: cs.LG still serves 2025-07-02")
+    assert result.stdout.startswith("Stale feed: cs.LG still serves 2025-07-02")
 
 
 def test_a_second_run_of_the_same_day_is_refused_while_one_is_in_progress(world: World) -> None:

@@ -77,7 +77,11 @@ def print_summary(report: RunReport, profile: str) -> None:
     """The closing summary: counts, picks, tokens, dollars and where the outputs are."""
     if report.status != "done" or report.digest is None:
         label = {"no_announcement": "No announcement", "stale": "Stale feed"}.get(report.status, "")
-        click.echo(f"{label or report.status}: {report.message}")
+        message = report.message
+        if label and message.lower().startswith(label.lower()):  # not "No announcement: no ..."
+            click.echo(message[:1].upper() + message[1:])
+        else:
+            click.echo(f"{label or report.status}: {message}")
         return
     digest = report.digest
     counts, usage = digest.counts, digest.usage
