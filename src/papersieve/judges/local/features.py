@@ -183,6 +183,32 @@ def remember_rows(rows: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]
     _ROWS.update(rows)
 
 
+_TITLE_ROWS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+"""Title -> its hashed n-grams as (column indices, counts)."""
+
+
+def title_counts(papers: Sequence[Paper]) -> csr_matrix:
+    """Hashed uni- and bigram counts of the titles alone, one row per paper (cached by title)."""
+    from scipy.sparse import csr_matrix as csr
+
+    missing = list(dict.fromkeys(p.title for p in papers if p.title not in _TITLE_ROWS))
+    if missing and len(_TITLE_ROWS) + len(missing) > 200_000:
+        _TITLE_ROWS.clear()
+        missing = list(dict.fromkeys(p.title for p in papers))
+    if missing:
+        matrix = hashed_counts(missing)
+        ptr = matrix.indptr
+        for i, title in enumerate(missing):
+            _TITLE_ROWS[title] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
+    rows = [_TITLE_ROWS[p.title] for p in papers]
+    if not rows:
+        return csr((0, N_FEATURES))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
+    return csr((np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
+               shape=(len(rows), N_FEATURES))
+
+
 def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
     from scipy.sparse import csr_matrix as csr

@@ -1,10 +1,12 @@
-"""The learned part of the local judge: two logistic regressions whose scores are averaged.
+"""The learned part of the local judge: logistic regressions whose scores are added up.
 
 One reads TF-IDF over hashed n-grams (sparse, as arxiv-sanity does); the other reads the dense
 features (the paper's vector in the shipped semantic space, the cold-start components, the
-profile similarities and how prolific the authors are), standardised. A `TextModel` is plain
-arrays (IDF, coefficients, author counts) so it is stored as an `.npz` blob, versioned, in the
-store's `local_models` table; no pickle is loaded.
+profile similarities and how prolific the authors are), standardised; their scores are averaged.
+A third reads the title alone, and its score is added with a small weight: the LLM's pipeline
+judged titles before abstracts (a title-only pre-filter), so a pick must also pass on its title.
+A `TextModel` is plain arrays (IDF, coefficients, author counts) so it is stored as an `.npz`
+blob, versioned, in the store's `local_models` table; no pickle is loaded.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from papersieve.judges.local.features import N_FEATURES, term_counts
+from papersieve.judges.local.features import N_FEATURES, term_counts, title_counts
 from papersieve.judges.local.prolific import author_features, count_authors
 from papersieve.judges.local.unit import unit_rows
 from papersieve.models import Paper
@@ -38,6 +40,11 @@ SEED = 0
 model, bit for bit."""
 DENSE_SHARE = 0.5
 """Weight of the dense model's standardised score in the learned score."""
+TITLE_REGULARISATION = 4.0
+"""C of the title-only logistic regression."""
+TITLE_WEIGHT = 0.3
+"""Weight of the title model's standardised score added to the learned score (chosen on the
+first 12 labelled days: 0.15-0.4 all raised precision at k there, 0.3 the most)."""
 MIN_DENSE_POSITIVES = 20
 """Fewest positive labels for the dense model: ~140 inputs learned from a dozen likes are noise
 (the sparse model alone then follows each like and dislike)."""
@@ -62,6 +69,23 @@ class DenseModel:
 
 
 @dataclass(frozen=True)
+class TitleModel:
+    """A linear classifier over the TF-IDF of the title alone."""
+
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    mean: float
+    std: float
+
+    def decision(self, papers: Sequence[Paper]) -> np.ndarray:
+        """Linear scores standardised with the training set's mean and spread."""
+        raw = np.asarray(tfidf(title_counts(papers), self.idf) @ self.coef).ravel()
+        result: np.ndarray = (raw + self.intercept - self.mean) / self.std
+        return result
+
+
+@dataclass(frozen=True)
 class TextModel:
     """IDF weights and a linear classifier over the hashed n-gram space."""
 
@@ -74,6 +98,8 @@ class TextModel:
     authors: tuple[np.ndarray, np.ndarray] | None = None
     """Hashed author names of the training papers and their counts (the dense model then reads
     `prolific.author_features` after the dense rows); None in versions saved before them."""
+    title: TitleModel | None = None
+    """The title-only model; None in versions saved before it."""
 
     def weigh(self, papers: Sequence[Paper]) -> csr_matrix:
         """Sublinear TF-IDF rows, L2-normalised."""
@@ -88,6 +114,8 @@ class TextModel:
             dense = np.hstack([dense, author_features(papers, *self.authors)])
         if self.dense is not None and dense is not None and dense.shape[1] == len(self.dense.coef):
             result = (1 - DENSE_SHARE) * result + DENSE_SHARE * self.dense.decision(dense)
+        if self.title is not None:
+            result = result + TITLE_WEIGHT * self.title.decision(papers)
         return result
 
     def to_bytes(self) -> bytes:
@@ -101,6 +129,10 @@ class TextModel:
                           dense_scalars=np.array([d.intercept, d.mean, d.std]))
         if self.authors is not None:
             arrays.update(author_names=self.authors[0], author_counts=self.authors[1])
+        if self.title is not None:
+            t = self.title
+            arrays.update(title_idf=t.idf, title_coef=t.coef,
+                          title_scalars=np.array([t.intercept, t.mean, t.std]))
         np.savez_compressed(buffer, **arrays)
         return buffer.getvalue()
 
@@ -117,8 +149,13 @@ class TextModel:
             authors = None
             if "author_names" in data:  # versions saved before the author counts have none
                 authors = (data["author_names"], data["author_counts"])
+            title = None
+            if "title_coef" in data:  # versions saved before the title model have none
+                ts = data["title_scalars"]
+                title = TitleModel(data["title_idf"], data["title_coef"], float(ts[0]),
+                                   float(ts[1]), float(ts[2]) or 1.0)
             return cls(data["idf"], data["coef"], float(scalars[0]), float(scalars[1]),
-                       float(scalars[2]) or 1.0, dense, authors)
+                       float(scalars[2]) or 1.0, dense, authors, title)
 
 
 def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
@@ -161,36 +198,44 @@ def train_dense_model(matrix: np.ndarray, targets: np.ndarray, weights: np.ndarr
     return DenseModel(centre, scale, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)
 
 
-def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float],
-                     dense: np.ndarray | None = None, unlabelled: Sequence[Paper] = ()) -> TextModel:
-    """Fit IDF and a class-balanced logistic regression on labelled papers (and the dense
-    model on `dense`, one row per paper, with the authors' counts over `papers` and the
-    `unlabelled` papers seen with them, when given)."""
+def _fit_sparse(counts: csr_matrix, y: np.ndarray, weights: np.ndarray,
+                strength: float) -> tuple[np.ndarray, np.ndarray, float, float, float]:
+    """IDF, coefficients, intercept and the training scores' mean and spread of a
+    class-balanced logistic regression over sublinear TF-IDF rows of `counts`."""
     from sklearn.linear_model import LogisticRegression
 
-    counts = term_counts(papers)
     idf = fit_idf(counts)
     features = tfidf(counts, idf)
-    y = np.asarray(targets)
     classifier: Any = LogisticRegression(
-        C=REGULARISATION, class_weight="balanced", solver="liblinear", dual=True, max_iter=200,
+        C=strength, class_weight="balanced", solver="liblinear", dual=True, max_iter=200,
         random_state=SEED,
     )
     # Fitting over the columns that occur only: the hashed space is mostly empty.
     columns = used_columns(features)
-    classifier.fit(features[:, columns], y, sample_weight=np.asarray(weights, dtype=float))
+    classifier.fit(features[:, columns], y, sample_weight=weights)
     coef = np.zeros(N_FEATURES, dtype=np.float32)
     coef[columns] = classifier.coef_.ravel()
     intercept = float(classifier.intercept_[0])
     raw = np.asarray(features @ coef).ravel() + intercept
+    return idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0
+
+
+def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: Sequence[float],
+                     dense: np.ndarray | None = None, unlabelled: Sequence[Paper] = ()) -> TextModel:
+    """Fit IDF and a class-balanced logistic regression on labelled papers, another on their
+    titles alone (and the dense model on `dense`, one row per paper, with the authors' counts
+    over `papers` and the `unlabelled` papers seen with them, when given)."""
+    y = np.asarray(targets)
     sample = np.asarray(weights, dtype=float)
+    idf, coef, intercept, mean, std = _fit_sparse(term_counts(papers), y, sample, REGULARISATION)
+    title = TitleModel(*_fit_sparse(title_counts(papers), y, sample, TITLE_REGULARISATION))
     if dense is None or int((y > 0).sum()) < MIN_DENSE_POSITIVES:
-        return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0)
+        return TextModel(idf, coef, intercept, mean, std, title=title)
     # Each training paper's authors are counted over every paper seen (itself included), as a
     # scored paper's are over the papers seen before and its own batch.
     labelled = {p.id for p in papers}
     others = [p for p in unlabelled if p.id not in labelled]
     rows = np.hstack([dense, author_features(papers, *count_authors(others))])
     authors = count_authors([*papers, *others])
-    return TextModel(idf, coef, intercept, float(raw.mean()), float(raw.std()) or 1.0,
-                     train_dense_model(rows, y, sample), authors)
+    return TextModel(idf, coef, intercept, mean, std, train_dense_model(rows, y, sample), authors,
+                     title)
