@@ -35,4 +35,4 @@ def test_a_short_month_and_day_are_read() -> None:
     result = CliRunner().invoke(cli, ["run", "--date", "2025-7-5", "--offline",
                                       str(DATA / "candidates"), "--no-deliver"])
     assert result.exit_code == 0, result.output
-    assert "no announcement for 2025-07-05" in result.output
+    assert "No announcement for 2025-07-05" in result.output
