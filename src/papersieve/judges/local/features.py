@@ -6,9 +6,9 @@ and is computed once per process (cached by content hash); IDF weights are fitte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -146,7 +146,14 @@ def hashed_counts(texts: Sequence[str]) -> csr_matrix:
     return matrix
 
 
-_ROWS: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+K = TypeVar("K", str, tuple[str, str, str])
+Row = tuple[np.ndarray, np.ndarray]
+"""One text's hashed n-grams: (column indices, counts), sorted by column."""
+CACHE_LIMIT = 200_000
+"""Most rows a process keeps per cache (past it the cache is emptied, keeping the batch)."""
+
+
+_ROWS: dict[tuple[str, str, str], Row] = {}
 """Text key -> the paper's (column indices, counts), sorted by column."""
 
 
@@ -155,20 +162,37 @@ def text_key(paper: Paper) -> tuple[str, str, str]:
     return (paper.id, paper.title, paper.abstract)
 
 
-def cached_rows(papers: Sequence[Paper]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each paper's hashed n-grams as (columns, counts), computed once per process."""
-    # Keyed by the text itself: hashing str is cached by Python, unlike Paper.content_hash.
-    keys = [text_key(p) for p in papers]
-    missing = {k: p for k, p in zip(keys, papers, strict=True) if k not in _ROWS}
-    if missing and len(_ROWS) + len(missing) > 200_000:  # bound the memory; keep this batch
-        _ROWS.clear()
+def _rows_of(cache: dict[K, Row], keys: Sequence[K], papers: Sequence[Paper],
+             text: Callable[[Paper], str]) -> list[Row]:
+    """The rows of the papers' `text` (one per key), made only for keys `cache` lacks."""
+    missing = {k: p for k, p in zip(keys, papers, strict=True) if k not in cache}
+    if missing and len(cache) + len(missing) > CACHE_LIMIT:  # bound the memory; keep this batch
+        cache.clear()
         missing = dict(zip(keys, papers, strict=True))
     if missing:
-        matrix = hashed_counts([paper_text(p) for p in missing.values()])
+        matrix = hashed_counts([text(p) for p in missing.values()])
         ptr = matrix.indptr
         for i, key in enumerate(missing):
-            _ROWS[key] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
-    return [_ROWS[k] for k in keys]
+            cache[key] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
+    return [cache[k] for k in keys]
+
+
+def _stack(rows: Sequence[Row]) -> csr_matrix:
+    """One sparse matrix with `rows` as its rows."""
+    from scipy.sparse import csr_matrix as csr
+
+    if not rows:
+        return csr((0, N_FEATURES))
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
+    return csr((np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
+               shape=(len(rows), N_FEATURES))
+
+
+def cached_rows(papers: Sequence[Paper]) -> list[Row]:
+    """Each paper's hashed n-grams as (columns, counts), computed once per process."""
+    # Keyed by the text itself: hashing str is cached by Python, unlike Paper.content_hash.
+    return _rows_of(_ROWS, [text_key(p) for p in papers], papers, paper_text)
 
 
 def has_row(paper: Paper) -> bool:
@@ -176,47 +200,22 @@ def has_row(paper: Paper) -> bool:
     return text_key(paper) in _ROWS
 
 
-def remember_rows(rows: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]]) -> None:
+def remember_rows(rows: dict[tuple[str, str, str], Row]) -> None:
     """Take n-gram rows computed earlier (the store's feature cache) into the process's cache."""
-    if len(_ROWS) + len(rows) > 200_000:
+    if len(_ROWS) + len(rows) > CACHE_LIMIT:
         _ROWS.clear()
     _ROWS.update(rows)
 
 
-_TITLE_ROWS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-"""Title -> its hashed n-grams as (column indices, counts)."""
+_TITLE_ROWS: dict[str, Row] = {}
+"""Title -> its hashed n-grams."""
 
 
 def title_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts of the titles alone, one row per paper (cached by title)."""
-    from scipy.sparse import csr_matrix as csr
-
-    missing = list(dict.fromkeys(p.title for p in papers if p.title not in _TITLE_ROWS))
-    if missing and len(_TITLE_ROWS) + len(missing) > 200_000:
-        _TITLE_ROWS.clear()
-        missing = list(dict.fromkeys(p.title for p in papers))
-    if missing:
-        matrix = hashed_counts(missing)
-        ptr = matrix.indptr
-        for i, title in enumerate(missing):
-            _TITLE_ROWS[title] = (matrix.indices[ptr[i]:ptr[i + 1]], matrix.data[ptr[i]:ptr[i + 1]])
-    rows = [_TITLE_ROWS[p.title] for p in papers]
-    if not rows:
-        return csr((0, N_FEATURES))
-    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
-    np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
-    return csr((np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
-               shape=(len(rows), N_FEATURES))
+    return _stack(_rows_of(_TITLE_ROWS, [p.title for p in papers], papers, lambda p: p.title))
 
 
 def term_counts(papers: Sequence[Paper]) -> csr_matrix:
     """Hashed uni- and bigram counts, one row per paper (rows cached by content hash)."""
-    from scipy.sparse import csr_matrix as csr
-
-    rows = cached_rows(papers)
-    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
-    np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
-    if not rows:
-        return csr((0, N_FEATURES))
-    return csr((np.concatenate([r[1] for r in rows]), np.concatenate([r[0] for r in rows]), indptr),
-               shape=(len(rows), N_FEATURES))
+    return _stack(cached_rows(papers))
