@@ -9,10 +9,9 @@ import numpy as np
 
 from papersieve.eval.labels import load_days
 from papersieve.judges.local import retrain
-from papersieve.judges.local.model import TextModel, train_dense_model, train_text_model
+from papersieve.judges.local.model import TextModel, train_dense_model
 from papersieve.judges.local.persist import load_model
 from papersieve.judges.local.prolific import N_COLUMNS, author_features, count_authors
-from papersieve.judges.local.ranker import Ranker
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
@@ -20,6 +19,7 @@ from papersieve.store.judgements import save_judgements
 from papersieve.store.papers import upsert_papers
 from papersieve.store.runs import finish_run, record_outcomes, start_run
 from tests.conftest import DATA
+from tests.labelled_history import small_trained_model
 
 
 def _paper(pid: str, *authors: str) -> Paper:
@@ -42,11 +42,8 @@ def test_counts_add_known_papers_to_the_batch_and_match_spellings() -> None:
 
 
 def test_model_keeps_author_counts_and_older_dense_versions_still_load() -> None:
-    profile = load_profile()
-    papers = load_days(DATA / "candidates")[1][1][:160]
-    dense = Ranker(profile, None, {}).dense(papers).matrix
-    targets = [int(i % 4 == 0) for i in range(len(papers))]
-    model = train_text_model(papers, targets, [1.0] * len(papers), dense)
+    small = small_trained_model(160)
+    papers, dense, targets, model = small.papers, small.dense, small.targets, small.model
     assert model.dense is not None and model.authors is not None
     assert len(model.dense.coef) == dense.shape[1] + N_COLUMNS
     again = TextModel.from_bytes(model.to_bytes())

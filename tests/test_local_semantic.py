@@ -8,11 +8,12 @@ import numpy as np
 
 from papersieve.eval.labels import load_days
 from papersieve.judges.local.dense import dense_features, profile_vectors
-from papersieve.judges.local.model import TextModel, train_text_model
+from papersieve.judges.local.model import TextModel
 from papersieve.judges.local.ranker import Ranker
 from papersieve.judges.local.semantic import DIMENSIONS, SPACE_PATH, load_space
 from papersieve.profile.loader import load_profile
 from tests.conftest import DATA
+from tests.labelled_history import small_trained_model
 
 
 def test_shipped_space_is_small_label_free_and_puts_related_words_together() -> None:
@@ -41,12 +42,8 @@ def test_semantic_score_prefers_the_profiles_topics() -> None:
 
 
 def test_model_with_dense_part_round_trips_and_old_blobs_still_load() -> None:
-    profile = load_profile()
-    papers = load_days(DATA / "candidates")[1][1][:120]
-    ranker = Ranker(profile, None, {})
-    targets = [int(i % 4 == 0) for i in range(len(papers))]
-    dense = ranker.dense(papers).matrix
-    model = train_text_model(papers, targets, [1.0] * len(papers), dense)
+    small = small_trained_model(120)
+    papers, dense, model = small.papers, small.dense, small.model
     again = TextModel.from_bytes(model.to_bytes())
     assert again.dense is not None
     assert np.allclose(model.decision(papers, dense), again.decision(papers, dense))

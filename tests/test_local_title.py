@@ -9,10 +9,9 @@ import numpy as np
 from papersieve.eval.labels import load_days
 from papersieve.judges.local import model as model_module
 from papersieve.judges.local.features import title_counts
-from papersieve.judges.local.model import TextModel, train_text_model
-from papersieve.judges.local.ranker import Ranker
-from papersieve.profile.loader import load_profile
+from papersieve.judges.local.model import TextModel
 from tests.conftest import DATA
+from tests.labelled_history import small_trained_model
 
 
 def test_title_counts_read_the_title_alone() -> None:
@@ -25,11 +24,8 @@ def test_title_counts_read_the_title_alone() -> None:
 
 
 def test_model_keeps_a_title_model_and_older_versions_still_load() -> None:
-    profile = load_profile()
-    papers = load_days(DATA / "candidates")[1][1][:160]
-    dense = Ranker(profile, None, {}).dense(papers).matrix
-    targets = [int(i % 4 == 0) for i in range(len(papers))]
-    model = train_text_model(papers, targets, [1.0] * len(papers), dense)
+    small = small_trained_model(160)
+    papers, dense, model = small.papers, small.dense, small.model
     assert model.title is not None
     again = TextModel.from_bytes(model.to_bytes())
     assert again.title is not None and np.array_equal(again.title.coef, model.title.coef)
