@@ -90,3 +90,42 @@ def test_eval_cli_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert out.splitlines()[0].split()[:3] == ["judge", "days", "auc"]
     assert out.splitlines()[1].split()[:2] == ["local", "1"]
     assert "history: none (profile only)" in out
+
+
+def test_author_list_picks_are_picks_but_no_verdict_on_content(tmp_path: Path) -> None:
+    """A label without scores (the labelling system's author list) is recorded as the product
+    records a pinned author's paper: selected, but not a label the ranker learns from."""
+    import datetime as dt
+
+    from papersieve.eval.labels import Label
+    from papersieve.eval.replay import _record_day, label_judgement
+    from papersieve.judges.local.training import collect_labels
+    from papersieve.models import Outcome
+    from papersieve.selection import is_selected
+    from papersieve.store import open_store
+    from papersieve.store.papers import upsert_papers
+
+    folder, labels = _subset(tmp_path, ["2025-06-27"])
+    (date, papers), = load_days(folder)
+    book = LabelBook(labels).reveal(date)
+    author_picks = {pid for pid, label in book.items() if label.relevance is None}
+    assert author_picks == {"2506.20702", "2506.21552"}
+    profile = load_profile()
+    verdict = label_judgement("2506.21552", book["2506.21552"])
+    assert verdict.outcome is Outcome.PINNED_AUTHOR and verdict.relevance is None
+    assert is_selected(verdict, profile.settings.cutoffs)
+    scored = label_judgement("x", Label("x", 9.0, 8.0, "fits"))
+    assert scored.outcome is Outcome.JUDGED and scored.relevance == 9.0
+    store = open_store(tmp_path / "s.db")
+    upsert_papers(store, papers, listed_on=date.isoformat())
+    _record_day(store, profile, dt.date(2025, 6, 27), papers,
+                [label_judgement(p.id, book.get(p.id)) for p in papers])
+    learned = collect_labels(store, profile)
+    assert author_picks.isdisjoint(learned.targets)
+    assert learned.picks["2025-06-27"] == set(book) - author_picks
+    outcomes = dict(store.conn.execute(
+        "SELECT paper_id, outcome FROM run_candidates WHERE paper_id IN (?, ?)", sorted(author_picks)))
+    assert set(outcomes.values()) == {"pinned_author"}
+    store.close()
+    rows = replay("local", profile, [(date, papers)], labels, history=False).per_day
+    assert rows[0]["picks"] == len(book)

@@ -76,9 +76,17 @@ class LabelLLM(Judge):
 
 
 def label_judgement(paper_id: str, label: Label | None) -> Judgement:
-    """What the simulated LLM answers for one paper (author-list picks count as 10 / 10)."""
+    """What the simulated LLM answers for one paper.
+
+    A pick without scores was chosen by the labelling system's author list, not by the LLM's
+    reading of it: it is recorded as the product records a pinned author's paper (selected,
+    outcome `pinned_author`), so, as there, it is no verdict on the content to learn from.
+    """
     if label is None:
         return Judgement(paper_id, Outcome.JUDGED, "llm", "labels", "labels", OTHER_SCORE, OTHER_SCORE)
+    if label.relevance is None and label.novelty is None:
+        return Judgement(paper_id, Outcome.PINNED_AUTHOR, "llm", "labels", "labels",
+                         comment=label.comment)
     rel = label.relevance if label.relevance is not None else 10.0
     nov = label.novelty if label.novelty is not None else 10.0
     return Judgement(paper_id, Outcome.JUDGED, "llm", "labels", "labels", rel, nov, label.comment)
@@ -88,10 +96,9 @@ def _record_day(store: Store, profile: Profile, date: dt.date, papers: Sequence[
                 judgements: Sequence[Judgement]) -> None:
     run_id = start_run(store, profile.name, date, "llm", "labels")
     ids = save_judgements(store, judgements, {p.id: p for p in papers}, run_id, stage="abstract")
-    judged = {j.paper_id: jid for j, jid in zip(judgements, ids, strict=True)}
+    judged = {j.paper_id: (j.outcome, jid) for j, jid in zip(judgements, ids, strict=True)}
     record_outcomes(store, run_id, [
-        (p.id, Outcome.JUDGED if p.id in judged else Outcome.SKIPPED_LOCAL, judged.get(p.id),
-         False, None) for p in papers])
+        (p.id, *judged.get(p.id, (Outcome.SKIPPED_LOCAL, None)), False, None) for p in papers])
     finish_run(store, run_id, "done")
 
 
