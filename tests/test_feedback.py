@@ -34,8 +34,13 @@ def test_like_and_dislike_record_and_retrain(store: Store) -> None:
     result = record_feedback(store, [ids[2], "2512.99999"], -1)
     assert result.unknown == ("2512.99999",)
     assert result.train is not None and result.train.negatives == 1 and result.train.version == 2
+    # Feedback on a paper not fetched yet is kept but teaches nothing until the paper is seen.
+    again = record_feedback(store, ["2512.99998"], 1)
+    assert again.train is not None and not again.train.changed and again.train.version == 2
+    assert again.train.feedback_labels == 3
     rows = {r.paper_id: (r.label, r.source) for r in list_feedback(store)}
-    assert rows == {ids[0]: (1, "web"), ids[1]: (1, "web"), ids[2]: (-1, "cli"), "2512.99999": (-1, "cli")}
+    assert rows == {ids[0]: (1, "web"), ids[1]: (1, "web"), ids[2]: (-1, "cli"), "2512.99999": (-1, "cli"),
+                    "2512.99998": (1, "cli")}
     record_feedback(store, [ids[0]], -1)
     assert {r.paper_id: r.label for r in list_feedback(store)}[ids[0]] == -1
 
@@ -118,3 +123,43 @@ def test_fuzzy_title_match_needs_most_words_in_common(store: Store, tmp_path: Pa
     report = import_likes(store, bib, load_profile())
     assert report.matched == (paper.id,) and report.by == {"search": 1}
     assert report.unmatched == (other,)
+
+
+def test_feedback_on_a_paper_not_seen_yet_counts_once_it_is_stored(store: Store) -> None:
+    from papersieve.judges.local import retrain
+
+    future = paper_from_record(read_records(DATA / "candidates" / "arxiv-2025-07-02-cs.LG+cs.AI.jsonl")[0])
+    known = [r["id"] for r in read_records(DAY)][:2]
+    first = record_feedback(store, known, 1).train
+    assert first is not None and first.positives == 2
+    early = record_feedback(store, [future.id], -1)
+    assert early.unknown == (future.id,)
+    assert early.train is not None and not early.train.changed and early.train.version == first.version
+    upsert_papers(store, [future])
+    later = retrain(store, load_profile())
+    assert later.changed and later.version == first.version + 1
+    assert later.negatives == 1 and later.feedback_labels == 3
+
+
+def test_a_local_run_picks_up_a_like_of_a_paper_it_has_just_stored() -> None:
+    """`like` before the paper was fetched: the local run that stores it retrains the ranker."""
+    from click.testing import CliRunner
+
+    from papersieve.cli.main import cli
+    from papersieve.judges.local.persist import load_model
+
+    later = read_records(DATA / "candidates" / "arxiv-2025-07-03-cs.LG+cs.AI.jsonl")[5]["id"]
+    runner = CliRunner()
+    liked = runner.invoke(cli, ["like", later])
+    assert liked.exit_code == 0, liked.output
+    assert f"not in the store yet (kept, used once seen): {later}" in liked.output
+    with open_store() as opened:
+        assert load_model(opened, load_profile().name) is None
+    run = runner.invoke(cli, ["run", "--offline", str(DATA / "candidates"), "--date", "2025-07-03",
+                              "--no-deliver"])
+    assert run.exit_code == 0, run.output
+    assert "local-tfidf-v0" in run.output
+    with open_store() as opened:
+        model = load_model(opened, load_profile().name)
+    assert model is not None and model.version == 1
+    assert model.meta["feedback_labels"] == 1 and model.meta["positives"] == 1

@@ -196,10 +196,10 @@ def _judged_run(
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
                                       send=deliver)
-    if judge.name != "local":
-        # The local judge's own verdicts teach it nothing (and retraining on them would change
-        # a rerun's digest); the LLM's verdicts are new labels for it.
-        notes += _retrain(store, profile, clock)
+    # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts
+    # are not labels, so after a local run this only picks up feedback on papers that were not
+    # in the store until today (a no-op check otherwise).
+    notes += _retrain(store, profile, clock)
     finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings,
                message=f"{len(picks)} picks of {len(final)} candidates")
     return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
@@ -234,7 +234,7 @@ def _judge(judge: Judge, papers: tuple[Paper, ...], run_id: int, say: Say) -> Ju
 
 
 def _retrain(store: Store, profile: Profile, clock: _Clock) -> list[str]:
-    """Refresh the local ranker with today's verdicts (when the local judge is installed)."""
+    """Refresh the local ranker with new labels (when the local judge is installed)."""
     try:
         from papersieve.judges.local import retrain
     except ImportError:

@@ -92,10 +92,23 @@ def collect_labels(store: Store, profile: Profile) -> Labelled:
             if picked:
                 picks[row["date"]].add(row["paper_id"])
     llm_count = len(targets)
-    feedback = feedback_labels(store)
+    feedback = _stored(store, feedback_labels(store))
     for paper_id, label in feedback.items():
         targets[paper_id] = (int(label > 0), FEEDBACK_WEIGHT)
     return Labelled(targets, dict(days), dict(picks), llm_count, len(feedback))
+
+
+def _stored(store: Store, feedback: dict[str, int]) -> dict[str, int]:
+    """The feedback on papers the store holds: a like of a paper not fetched yet stays recorded
+    and becomes a label once the paper is seen (until then it changes nothing, not even the
+    model's version)."""
+    held: set[str] = set()
+    ids = list(feedback)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        held.update(r[0] for r in store.conn.execute(
+            f"SELECT id FROM papers WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return {k: v for k, v in feedback.items() if k in held}
 
 
 def _fingerprint(targets: dict[str, tuple[int, float]]) -> str:
@@ -188,6 +201,8 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
         fingerprint += ":" + method
     if previous is not None and meta.get("fingerprint") == fingerprint:
         return _report(previous.version, labelled, meta, started, changed=False)
+    if previous is None and not labelled.targets:  # nothing to learn yet: no empty version
+        return _report(0, labelled, meta, started, changed=False)
     history: dict[str, list[list[float]]] = dict(meta.get("agreement", {}))
     seen_days = set(meta.get("days", []))
     prior = Ranker(profile, previous.model if previous else None, meta, store)
