@@ -30,6 +30,7 @@ from papersieve.profile import Profile
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
+from papersieve.store.feedback import feedback_labels
 from papersieve.store.locks import acquire_lock, release_lock
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
 
@@ -196,10 +197,11 @@ def _judged_run(
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
                                       send=deliver)
-    # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts
-    # are not labels, so after a local run this only picks up feedback on papers that were not
-    # in the store until today (a no-op check otherwise).
-    notes += _retrain(store, profile, clock)
+    # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
+    # not labels (retraining on them would change a rerun's digest); after a local run it only
+    # retrains when the day holds a paper the user liked or disliked before it was fetched.
+    if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store)):
+        notes += _retrain(store, profile, clock)
     finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings,
                message=f"{len(picks)} picks of {len(final)} candidates")
     return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
