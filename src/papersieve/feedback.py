@@ -13,6 +13,7 @@ from papersieve.judges.local import TrainReport, retrain
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import FeedbackRow, add_feedback, current_feedback
+from papersieve.store.papers import stored_ids
 
 SOURCES = ("cli", "web", "bibtex")
 
@@ -56,8 +57,7 @@ def record_feedback(store: Store, paper_ids: list[str] | tuple[str, ...], label:
     except ArxivIdError as err:
         raise ConfigError(str(err)) from err
     add_feedback(store, ids, label, source, note)
-    known = {r[0] for r in store.conn.execute(
-        f"SELECT id FROM papers WHERE id IN ({','.join('?' * len(ids))})", ids)}
+    known = stored_ids(store, ids)
     report = retrain(store, profile or load_profile())
     return FeedbackResult(ids, label, report, tuple(i for i in ids if i not in known))
 

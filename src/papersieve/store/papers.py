@@ -76,6 +76,18 @@ def get_papers(store: Store, ids: Iterable[str]) -> dict[str, Paper]:
     return found
 
 
+def stored_ids(store: Store, ids: Iterable[str]) -> set[str]:
+    """Which of these ids the store holds (a paper row), without reading the rows."""
+    wanted = list(dict.fromkeys(ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(str(r[0]) for r in store.conn.execute(
+            f"SELECT id FROM papers WHERE id IN ({marks})", chunk))
+    return found
+
+
 def get_paper(store: Store, paper_id: str) -> Paper | None:
     """One stored paper, or None."""
     return get_papers(store, [paper_id]).get(paper_id)

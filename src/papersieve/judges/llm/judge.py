@@ -26,7 +26,7 @@ from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.judgements import cached_judgements, save_judgements
-from papersieve.store.papers import upsert_papers
+from papersieve.store.papers import stored_ids, upsert_papers
 
 NAME = "llm"
 KEPT_BY_TITLE = "kept by the title stage"
@@ -251,12 +251,7 @@ class AbstractResolver:
 
 def _ensure_stored(store: Store, papers: Sequence[Paper]) -> None:
     """Judgements reference papers: store the ones the store does not know yet."""
-    known: set[str] = set()
-    for start in range(0, len(papers), 500):  # stay under SQLite's bound-parameter limit
-        chunk = [p.id for p in papers[start : start + 500]]
-        rows = store.conn.execute(
-            f"SELECT id FROM papers WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
-        known.update(str(r[0]) for r in rows)
+    known = stored_ids(store, (p.id for p in papers))
     missing = [p for p in papers if p.id not in known]
     if missing:
         upsert_papers(store, missing)

@@ -24,7 +24,7 @@ from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
-from papersieve.store.papers import get_papers
+from papersieve.store.papers import get_papers, stored_ids
 
 FEEDBACK_WEIGHT = 3.0
 HISTORY_DAYS = 30
@@ -102,12 +102,7 @@ def _stored(store: Store, feedback: dict[str, int]) -> dict[str, int]:
     """The feedback on papers the store holds: a like of a paper not fetched yet stays recorded
     and becomes a label once the paper is seen (until then it changes nothing, not even the
     model's version)."""
-    held: set[str] = set()
-    ids = list(feedback)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        held.update(r[0] for r in store.conn.execute(
-            f"SELECT id FROM papers WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    held = stored_ids(store, feedback)
     return {k: v for k, v in feedback.items() if k in held}
 
 
