@@ -165,3 +165,28 @@ def test_a_failing_run_prints_its_error_without_a_secret(tmp_path: Path) -> None
     assert result.stderr.strip().splitlines()[-1].startswith("error: "), result.stderr
     for value in (*SECRETS.values(), WEBHOOK_SECRET):
         assert value not in result.stdout + result.stderr
+
+
+def test_a_mistyped_webhook_url_fails_the_delivery_without_showing_it(tmp_path: Path) -> None:
+    """A webhook secret pasted without its scheme, with a space or with a trailing newline: the
+    Slack delivery fails in one line that does not repeat the URL (it is the secret), and the
+    run itself ends (it was a traceback, and the whole URL was printed and stored)."""
+    profile = init_profile(tmp_path / "profile", force=True)
+    (profile / "profile.toml").write_text(
+        'name = "me"\ncategories = ["cs.AI"]\n[judge]\nkind = "local"\n[deliver.slack]\nenabled = true\n',
+        "utf-8")
+    offline = Path(__file__).resolve().parent.parent / "data" / "realworld"
+    for n, webhook in enumerate([f"hooks.slack.com/services/T0/B0/{WEBHOOK_SECRET}",
+                                 f" https://hooks.slack.com/services/T0/B0/{WEBHOOK_SECRET}",
+                                 f"http:///services/T0/B0/{WEBHOOK_SECRET}",
+                                 f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}\n"]):
+        home = tmp_path / f"home{n}"
+        env = child_env(home, "http://127.0.0.1:9/{category}", "http://127.0.0.1:9/v1",
+                        {"SLACK_WEBHOOK_URL": webhook})
+        args = [a for a in run_args(profile, tmp_path / "out") if a != "--no-deliver"]
+        result = run_child([*args, "--offline", str(offline)], env)
+        assert result.returncode == 4, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "Delivery slack: failed (slack: cannot reach " in result.stdout, result.stdout
+        written = result.stdout + result.stderr + table_text(home / "papersieve.db")
+        assert WEBHOOK_SECRET not in written, webhook
