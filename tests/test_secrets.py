@@ -106,19 +106,25 @@ def test_no_secret_is_written_printed_or_served(tmp_path: Path) -> None:
 
         # 1. LLM faults, Slack webhook 500s, an SMTP server without AUTH (the password is read
         # and refused before it is sent), Semantic Scholar errors.
+        # send_slack prefers SLACK_BOT_TOKEN when both are set: without this the webhook was
+        # never used, and a webhook URL in an error message went unnoticed.
+        webhook_only = {k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}
         slack.fail_next.extend([500] * 3)
-        first = run("2025-07-03", env)
+        first = run("2025-07-03", webhook_only)
         assert first.returncode in (2, 4), first.stdout + first.stderr
-        assert "Delivery email: failed" in first.stdout and "Delivery slack: failed" in first.stdout
+        assert "Delivery email: failed" in first.stdout
+        assert "Delivery slack: failed (slack webhook: HTTP 500" in first.stdout, first.stdout
         # 2. The bot token (wrong: invalid_auth) instead of the webhook, on a rerun.
         slack.fail_next.clear()
         no_webhook = {k: v for k, v in env.items() if k != "SLACK_WEBHOOK_URL"}
         second = run("2025-07-03", no_webhook)
         assert "slack" in second.stdout and "invalid_auth" in second.stdout, second.stdout
         # 3. The webhook's host refuses connections: the transport error is reported.
-        closed = {**env, "SLACK_WEBHOOK_URL": f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}"}
+        closed = {**webhook_only,
+                  "SLACK_WEBHOOK_URL": f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}"}
         unreachable = run("2025-07-03", closed)
-        assert "Delivery slack: failed" in unreachable.stdout, unreachable.stdout
+        assert "Delivery slack: failed (slack: cannot reach 127.0.0.1: " in unreachable.stdout, \
+            unreachable.stdout
         # 4. The LLM server refuses every call (401): the run fails with an error message.
         feeds.day = dt.date(2025, 7, 2)
         llm.always_status = 401
