@@ -238,3 +238,37 @@ def test_categories_argument_and_user_agent(
     assert [listing.category for listing in fetched.listings] == ["cs.AI"]
     assert server.paths() == ["/rss/cs.AI"]
     assert server.requests[0][1]["user-agent"].startswith("papersieve/")
+
+
+@pytest.mark.parametrize("fault", ["stale", "weekend"])
+def test_a_feed_that_goes_back_after_the_day_was_stored_does_not_erase_it(
+    server: FeedServer, profile: Profile, store: Store, clock: Clock, fault: str
+) -> None:
+    """arXiv's feeds (behind caches) can serve the day before, or an empty page, again after
+    serving the new day: a second run that day must not replace the stored listing with nothing."""
+    server.day = af.DAYS[2]
+    first = fetch_day(store, profile, client=http(clock))
+    server.misbehave("cs.AI", fault)
+    again = fetch_day(store, profile, client=http(clock))
+    assert again.status is ListingStatus.OK and again.date == af.DAYS[2]
+    assert again.listings == first.listings
+    assert again.message == ("284 entries for 2025-07-03 (kept the listing stored before for cs.AI:"
+                             " its feed no longer serves 2025-07-03)")
+    assert tuple(load_listings(store, af.DAYS[2], list(CATS))) == first.listings
+    assert rows(store, "SELECT category, status, total_entries FROM listings ORDER BY id") == [
+        ("cs.AI", "ok", 131), ("cs.LG", "ok", 153)]
+
+
+def test_a_feed_that_goes_back_keeps_the_day_stale_only_where_nothing_was_stored(
+    server: FeedServer, profile: Profile, store: Store, clock: Clock
+) -> None:
+    server.day = af.DAYS[2]
+    fetch_day(store, profile, categories=["cs.LG"], client=http(clock))
+    server.misbehave("cs.LG", "stale")
+    server.misbehave("cs.AI", "stale")
+    fetched = fetch_day(store, profile, af.DAYS[2], client=http(clock))
+    assert fetched.status is ListingStatus.STALE
+    assert fetched.message == ("stale feed: cs.AI still serves 2025-07-02 (169 entries),"
+                               " expected 2025-07-03")
+    assert [(x.category, x.status, len(x.entries)) for x in fetched.listings] == [
+        ("cs.LG", ListingStatus.OK, 153), ("cs.AI", ListingStatus.STALE, 0)]

@@ -106,19 +106,25 @@ def test_no_secret_is_written_printed_or_served(tmp_path: Path) -> None:
 
         # 1. LLM faults, Slack webhook 500s, an SMTP server without AUTH (the password is read
         # and refused before it is sent), Semantic Scholar errors.
+        # send_slack prefers SLACK_BOT_TOKEN when both are set: without this the webhook was
+        # never used, and a webhook URL in an error message went unnoticed.
+        webhook_only = {k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}
         slack.fail_next.extend([500] * 3)
-        first = run("2025-07-03", env)
+        first = run("2025-07-03", webhook_only)
         assert first.returncode in (2, 4), first.stdout + first.stderr
-        assert "Delivery email: failed" in first.stdout and "Delivery slack: failed" in first.stdout
+        assert "Delivery email: failed" in first.stdout
+        assert "Delivery slack: failed (slack webhook: HTTP 500" in first.stdout, first.stdout
         # 2. The bot token (wrong: invalid_auth) instead of the webhook, on a rerun.
         slack.fail_next.clear()
         no_webhook = {k: v for k, v in env.items() if k != "SLACK_WEBHOOK_URL"}
         second = run("2025-07-03", no_webhook)
         assert "slack" in second.stdout and "invalid_auth" in second.stdout, second.stdout
         # 3. The webhook's host refuses connections: the transport error is reported.
-        closed = {**env, "SLACK_WEBHOOK_URL": f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}"}
+        closed = {**webhook_only,
+                  "SLACK_WEBHOOK_URL": f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}"}
         unreachable = run("2025-07-03", closed)
-        assert "Delivery slack: failed" in unreachable.stdout, unreachable.stdout
+        assert "Delivery slack: failed (slack: cannot reach 127.0.0.1: " in unreachable.stdout, \
+            unreachable.stdout
         # 4. The LLM server refuses every call (401): the run fails with an error message.
         feeds.day = dt.date(2025, 7, 2)
         llm.always_status = 401
@@ -165,3 +171,28 @@ def test_a_failing_run_prints_its_error_without_a_secret(tmp_path: Path) -> None
     assert result.stderr.strip().splitlines()[-1].startswith("error: "), result.stderr
     for value in (*SECRETS.values(), WEBHOOK_SECRET):
         assert value not in result.stdout + result.stderr
+
+
+def test_a_mistyped_webhook_url_fails_the_delivery_without_showing_it(tmp_path: Path) -> None:
+    """A webhook secret pasted without its scheme, with a space or with a trailing newline: the
+    Slack delivery fails in one line that does not repeat the URL (it is the secret), and the
+    run itself ends (it was a traceback, and the whole URL was printed and stored)."""
+    profile = init_profile(tmp_path / "profile", force=True)
+    (profile / "profile.toml").write_text(
+        'name = "me"\ncategories = ["cs.AI"]\n[judge]\nkind = "local"\n[deliver.slack]\nenabled = true\n',
+        "utf-8")
+    offline = Path(__file__).resolve().parent.parent / "data" / "realworld"
+    for n, webhook in enumerate([f"hooks.slack.com/services/T0/B0/{WEBHOOK_SECRET}",
+                                 f" https://hooks.slack.com/services/T0/B0/{WEBHOOK_SECRET}",
+                                 f"http:///services/T0/B0/{WEBHOOK_SECRET}",
+                                 f"http://127.0.0.1:9/services/T0/B0/{WEBHOOK_SECRET}\n"]):
+        home = tmp_path / f"home{n}"
+        env = child_env(home, "http://127.0.0.1:9/{category}", "http://127.0.0.1:9/v1",
+                        {"SLACK_WEBHOOK_URL": webhook})
+        args = [a for a in run_args(profile, tmp_path / "out") if a != "--no-deliver"]
+        result = run_child([*args, "--offline", str(offline)], env)
+        assert result.returncode == 4, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "Delivery slack: failed (slack: cannot reach " in result.stdout, result.stdout
+        written = result.stdout + result.stderr + table_text(home / "papersieve.db")
+        assert WEBHOOK_SECRET not in written, webhook

@@ -115,9 +115,35 @@ def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -
                         " past days need `papersieve backfill`", source=ahead[0].category)
     decided, status, message = judge_freshness(listings, requested)
     with store.transaction():
+        kept = _kept_listings(store, decided, requested)
         for listing in decided:
-            save_listing(store, listing, requested)
+            if listing.category not in kept:
+                save_listing(store, listing, requested)
+    if kept:
+        decided = [kept.get(x.category, x) for x in decided]
+        status, message = _after_keeping(decided, requested, kept)
     return DayFetch(requested, tuple(decided), status, message)
+
+
+def _kept_listings(store: Store, decided: Sequence[Listing], requested: dt.date) -> dict[str, Listing]:
+    """The stored listings of the day that an empty (stale or "no announcement") fetch must not
+    replace: a feed that went back to the day before, or served an empty page, after the day was
+    stored would otherwise erase the day's listing and the rerun's digest would lose its papers."""
+    empty = [x.category for x in decided if x.status is not ListingStatus.OK and not x.entries]
+    stored = load_listings(store, requested, empty) if empty else []
+    return {x.category: x for x in stored if x.status is ListingStatus.OK and x.entries}
+
+
+def _after_keeping(
+    listings: Sequence[Listing], requested: dt.date, kept: dict[str, Listing]
+) -> tuple[ListingStatus, str]:
+    """The day's outcome once stored listings stand in for empty fetches."""
+    stale = [x.note for x in listings if x.status is ListingStatus.STALE and x.note]
+    if stale:
+        return ListingStatus.STALE, "; ".join(stale)
+    total = sum(len(x.entries) for x in listings)
+    return ListingStatus.OK, (f"{total} entries for {requested} (kept the listing stored before"
+                              f" for {', '.join(kept)}: its feed no longer serves {requested})")
 
 
 def stored_day(store: Store, profile: Profile, date: dt.date) -> DayFetch | None:

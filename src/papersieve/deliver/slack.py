@@ -154,10 +154,18 @@ def _post(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[st
         if response.status_code == 429:
             time.sleep(min(float(response.headers.get("Retry-After", "1")), 30.0))
             response = client.post(url, json=body, headers=headers)
-    except httpx.HTTPError as err:
+    except (httpx.HTTPError, httpx.InvalidURL) as err:
+        # InvalidURL is no HTTPError: a webhook secret pasted with a trailing newline was a
+        # traceback after the day's files were written.
         raise DeliveryError(f"slack: cannot reach {_host(url)}: {err}") from err
     return response
 
 
 def _host(url: str) -> str:
-    return httpx.URL(url).host or url
+    """The host of `url` alone: the rest of a webhook URL is its secret, so a URL without a
+    readable host (no scheme, a stray space or newline) is never shown."""
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        host = ""
+    return host or "the Slack address (not a valid http(s) URL)"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from papersieve.errors import FeedError
+from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
 
 _NAME = re.compile(r"arxiv-(\d{4}-\d{2}-\d{2})-(.+)\.jsonl$")
@@ -40,20 +41,75 @@ def paper_from_record(record: dict[str, Any]) -> Paper:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """Every JSON object of a file; a broken line is a clear error naming the line."""
+    """Every JSON object of a file, checked and with a version-less id; a bad line is a clear
+    error naming the line."""
     records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise FeedError(f"line {number} is not JSON ({err.msg})", source=str(path)) from err
-            if not isinstance(record, dict) or "id" not in record or "title" not in record:
-                raise FeedError(f"line {number} has no id or title", source=str(path))
-            records.append(record)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    records.append(_checked(line, number, path))
+    except UnicodeDecodeError as err:
+        raise FeedError(f"not UTF-8 text ({err.reason} at byte {err.start})", source=str(path)) from err
+    except OSError as err:
+        raise FeedError(f"cannot read the candidate file ({err.strerror})", source=str(path)) from err
     return records
+
+
+def _checked(line: str, number: int, path: Path) -> dict[str, Any]:
+    """One line as a record whose fields have the types the candidate files use.
+
+    A hand-edited or cut-off file gave a traceback (an unknown announce type, `listings` or
+    `categories` that were not a list) or, worse, stored a paper under a versioned or invalid
+    id, or titled "None".
+    """
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise FeedError(f"line {number} is not JSON ({err.msg})", source=str(path)) from err
+    if not isinstance(record, dict) or "id" not in record or "title" not in record:
+        raise FeedError(f"line {number} has no id or title", source=str(path))
+    problem = _problem(record)
+    if problem:
+        raise FeedError(f"line {number}: {problem}", source=str(path))
+    parsed = parse_arxiv_id(record["id"])
+    version = record.get("version") or parsed.version
+    return {**record, "id": parsed.id, "version": version}
+
+
+def _problem(record: dict[str, Any]) -> str | None:
+    """What is wrong with a record's fields, or None."""
+    if not isinstance(record["id"], str):
+        return "id must be a string"
+    try:
+        parse_arxiv_id(record["id"])
+    except ArxivIdError as err:
+        return str(err)
+    if not isinstance(record["title"], str) or not record["title"].strip():
+        return "title must be a non-empty string"
+    for key in ("abstract", "comment"):
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return f"{key} must be a string"
+    for key in ("authors", "categories"):
+        value = record.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+            return f"{key} must be a list of strings"
+    version = record.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        return "version must be a positive integer"
+    return _announce_problem(record)
+
+
+def _announce_problem(record: dict[str, Any]) -> str | None:
+    known = {t.value for t in AnnounceType}
+    if "listings" in record:
+        listings = record["listings"]
+        if not isinstance(listings, dict) or not all(
+                isinstance(c, str) and a in known for c, a in listings.items()):
+            return f"listings must map categories to one of {sorted(known)}"
+    elif record.get("announce_type", "new") not in known:
+        return f"announce_type must be one of {sorted(known)}"
+    return None
 
 
 def listings_from_file(path: Path, categories: Iterable[str] | None = None) -> list[Listing]:
