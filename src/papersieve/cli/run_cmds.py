@@ -41,7 +41,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
                          deliver=not no_deliver)
     print_summary(report, profile.name)
     if report.status == "no_announcement":
-        warn_if_no_offline_file(offline_dir, report.date)
+        warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
     if report.exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.
