@@ -46,3 +46,22 @@ def test_a_category_without_its_file_is_named_in_the_notes(monkeypatch: pytest.M
     with open_store() as store:
         notes = store.conn.execute("SELECT notes FROM runs ORDER BY id DESC").fetchone()[0]
     assert "stat.ML: nothing listed" in notes
+
+
+def test_fetch_names_a_category_without_its_file() -> None:
+    """The day's file exists but holds no cs.CV: "no announcement" alone read as an arXiv holiday."""
+    result = CliRunner().invoke(cli, ["fetch", "--offline-dir", str(CANDIDATES), "--date", "2025-07-03",
+                                      "--category", "cs.CV"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No announcement for 2025-07-03 (recorded).\n"
+    assert (f"note: {CANDIDATES} has arxiv-2025-07-03-cs.LG+cs.AI.jsonl for 2025-07-03, but no paper"
+            " of cs.CV in it") in result.stderr
+
+
+def test_run_names_the_categories_the_days_files_lack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERSIEVE_CATEGORIES", "cs.CV,stat.ML")
+    result = CliRunner().invoke(cli, ["run", "--offline", str(CANDIDATES), "--date", "2025-07-03",
+                                      "--no-deliver"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No announcement for 2025-07-03\n"
+    assert "but no paper of cs.CV, stat.ML in it" in result.stderr

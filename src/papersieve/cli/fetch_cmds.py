@@ -61,7 +61,8 @@ def _progress_display(label: str) -> Iterator[Progress]:
               help="Read a saved RSS/Atom feed file instead of the network (repeatable).")
 @click.option("--offline", "--offline-dir", "offline_dir",
               type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-              help="Read arxiv-<date>-<cat>.jsonl candidate files from DIR (as `run --offline`).")
+              help="Read arxiv-<date>-<cat>.jsonl candidate files from DIR (as `run --offline`;"
+                   " needs --date).")
 def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Path | None,
           source: str, files: tuple[Path, ...], offline_dir: Path | None) -> None:
     """Fetch a day's arXiv listings, store them, and print the day's counts."""
@@ -85,7 +86,7 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
         seen = papers_judged_before(store, profile.name, fetched.date)
     _print_day(fetched, profile.settings.announce_types, profile.settings.primary_only, seen)
     if fetched.status is ListingStatus.NO_ANNOUNCEMENT:
-        warn_if_no_offline_file(offline_dir, fetched.date)
+        warn_if_no_offline_file(offline_dir, fetched.date, profile.settings.categories)
 
 
 def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only: bool,

@@ -58,7 +58,8 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """papersieve reads the day's new arXiv papers and keeps the ones that matter to you.
 
-    State lives in $PAPERSIEVE_HOME (default ~/.papersieve). Start with `papersieve demo`.
+    State lives in $PAPERSIEVE_HOME (default $XDG_DATA_HOME/papersieve if XDG_DATA_HOME is set,
+    else ~/.papersieve). Start with `papersieve demo`.
     """
 
 

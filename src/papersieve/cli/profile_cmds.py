@@ -24,6 +24,7 @@ def init(folder: Path | None, force: bool) -> None:
     click.echo(f"Profile written to {target}")
     click.echo("Edit profile.toml and topics.txt, then run: papersieve run --profile " + str(target))
     click.echo(f"GitHub Actions workflow: {target / WORKFLOW_PATH} (make this folder a repository"
+               " and set its variable PAPERSIEVE_PACKAGE to a pip requirement for papersieve,"
                " to run it daily and publish the site to Pages)")
     click.echo("Or schedule it with cron (01:30 UTC, Monday to Friday, after arXiv's announcement):")
     click.echo(cron_line(target))

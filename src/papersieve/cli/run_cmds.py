@@ -13,7 +13,7 @@ from rich.status import Status
 from papersieve.cli.options import as_date, date_option, profile_option, warn_if_no_offline_file
 from papersieve.pipeline import RunReport, run_day
 from papersieve.profile import load_profile
-from papersieve.render.paths import dated_path
+from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
 
@@ -41,7 +41,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
                          deliver=not no_deliver)
     print_summary(report, profile.name)
     if report.status == "no_announcement":
-        warn_if_no_offline_file(offline_dir, report.date)
+        warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
     if report.exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.
@@ -106,5 +106,20 @@ def print_summary(report: RunReport, profile: str) -> None:
             path = dated_path(report.out_dir, digest.date, ext)
             if path in written:
                 lines.append(f"{label}: {path}")
-        lines.append(f"All outputs (site with archive, latest.*, feed.atom): {report.out_dir}")
+        lines.append(f"All outputs{_site_parts(report.out_dir, written)}: {report.out_dir}")
     click.echo("\n".join(lines))
+
+
+def _site_parts(out_dir: Path, written: set[Path]) -> str:
+    """Which shared files this run wrote, e.g. " (site with archive, latest.*, feed.atom)".
+
+    Named from the files themselves: with `formats = ["markdown"]` there is no site or feed, and
+    a rerun of an older day leaves `latest.*` alone.
+    """
+    names = {path.name for path in written if path.parent == out_dir}
+    parts = [label for label, present in (
+        ("site with archive", INDEX_NAME in names),
+        ("latest.*", any(name.startswith("latest.") for name in names)),
+        (FEED_NAME, FEED_NAME in names),
+    ) if present]
+    return f" ({', '.join(parts)})" if parts else ""
