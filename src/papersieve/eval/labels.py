@@ -33,12 +33,19 @@ def load_days(folder: Path) -> list[tuple[dt.date, list[Paper]]]:
         date = file_date(path)
         if date is None:
             continue
-        for record in read_records(path):
+        for record in _candidate_records(path):
             paper = paper_from_record(record)
             per_day[date].setdefault(paper.id, paper)
     if not per_day:
         raise ConfigError("no candidate files named arxiv-YYYY-MM-DD-*.jsonl", path=str(folder))
     return [(date, list(per_day[date].values())) for date in sorted(per_day)]
+
+
+def _candidate_records(path: Path) -> list[dict[str, Any]]:
+    try:
+        return read_records(path)
+    except UnicodeDecodeError as err:
+        raise ConfigError("cannot read candidates (not UTF-8 text)", path=str(path)) from err
 
 
 class LabelBook:
@@ -55,6 +62,8 @@ class LabelBook:
             lines = path.read_text("utf-8").splitlines()
         except OSError as err:
             raise ConfigError(f"cannot read labels ({err.strerror})", path=str(path)) from err
+        except UnicodeDecodeError as err:
+            raise ConfigError("cannot read labels (not UTF-8 text)", path=str(path)) from err
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 self._add(_parse(line, number, path))
