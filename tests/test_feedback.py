@@ -163,3 +163,48 @@ def test_a_local_run_picks_up_a_like_of_a_paper_it_has_just_stored() -> None:
         model = load_model(opened, load_profile().name)
     assert model is not None and model.version == 1
     assert model.meta["feedback_labels"] == 1 and model.meta["positives"] == 1
+
+
+def test_arxiv_doi_is_read_from_the_url_field_and_keeps_old_style_case(
+        store: Store, tmp_path: Path) -> None:
+    """A doi.org address of an arXiv DOI in `url` (as some exports write it) names the paper;
+    an old-style DOI keeps its subject class as written (math.GT, not math.gt)."""
+    records = read_records(DAY)
+    bib = tmp_path / "doi.bib"
+    bib.write_text(
+        f"@misc{{a, title={{A}}, url={{https://doi.org/10.48550/arXiv.{records[0]['id']}}}}}\n"
+        "@misc{b, title={B}, doi={10.48550/arXiv.math.GT/0309136}}\n"
+    )
+    report = import_likes(store, bib, load_profile())
+    assert report.matched == (records[0]["id"], "math.GT/0309136")
+    assert report.by == {"url": 1, "doi": 1}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # An undefined @string macro (a bare word as a value): bibtexparser raised UndefinedString.
+    ("@article{a, title=Bare, eprint={2507.00029}}\n", "undefined @string macro 'bare'"),
+    # A broken entry among good ones: bibtexparser skipped it without a word.
+    ("@article{a, title={X}, eprint={2507.00029}}\n@article{b title = Y, eprint={2507.00390}}\n"
+     "@article{c, title={Z}, eprint={2507.00002}}\n",
+     "1 of 3 entries could not be read (the first at line 2)"),
+])
+def test_a_malformed_bibtex_file_is_a_clear_error_and_imports_nothing(
+        store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+        message: str) -> None:
+    bib = tmp_path / "bad.bib"
+    bib.write_text(text)
+    with pytest.raises(SystemExit) as stop:
+        main(["import-likes", str(bib)])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bib}: ") and message in err and err.count("\n") == 1
+    assert list_feedback(store) == []
+
+
+def test_duplicate_keys_and_comments_are_not_taken_for_broken_entries(
+        store: Store, tmp_path: Path) -> None:
+    bib = tmp_path / "ok.bib"
+    bib.write_text("@comment{jabref-meta: x}\n@string{me = {Me}}\n"
+                   "@misc{a, title={A}, eprint={2507.00029}}\n@misc{a, title={B}, eprint={2507.00390}}\n")
+    report = import_likes(store, bib, load_profile())
+    assert report.entries == 2 and report.matched == ("2507.00029", "2507.00390")

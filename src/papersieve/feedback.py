@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from papersieve.errors import ConfigError
-from papersieve.ids import ArxivIdError, find_arxiv_id, parse_arxiv_id
+from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id
 from papersieve.judges.local import TrainReport, retrain
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store.db import Store
@@ -74,8 +74,19 @@ def normalise_title(title: str) -> str:
     return " ".join(title.split())
 
 
+ARXIV_DOI = "10.48550/arxiv."
+"""The prefix of arXiv's DataCite DOIs (10.48550/arXiv.2507.00641), matched in any case."""
+
+
+def _doi_id(value: str) -> ArxivId | None:
+    """The arXiv id after an arXiv DOI prefix in `value` (a bare DOI or a doi.org address)."""
+    start = value.lower().find(ARXIV_DOI)
+    # Slice the text as written: an old-style id's subject class is upper case (math.GT/0309136).
+    return find_arxiv_id(value[start + len(ARXIV_DOI):]) if start >= 0 else None
+
+
 def entry_arxiv_id(entry: dict[str, Any]) -> tuple[str, str] | None:
-    """(id, field) from eprint / archiveprefix, url, doi (10.48550/arXiv.X), journal or note."""
+    """(id, field) from eprint / archiveprefix, doi (10.48550/arXiv.X), url, journal or note."""
     eprint = str(entry.get("eprint", "")).strip()
     prefix = str(entry.get("archiveprefix", entry.get("eprinttype", ""))).lower()
     if eprint and (not prefix or "arxiv" in prefix):
@@ -83,15 +94,13 @@ def entry_arxiv_id(entry: dict[str, Any]) -> tuple[str, str] | None:
             return parse_arxiv_id(eprint).id, "eprint"
         except ArxivIdError:
             pass
-    doi = str(entry.get("doi", ""))
-    if "10.48550" in doi.lower():
-        found = find_arxiv_id(doi.lower().split("arxiv.", 1)[-1])
-        if found:
-            return found.id, "doi"
+    found = _doi_id(str(entry.get("doi", "")))
+    if found:
+        return found.id, "doi"
     for name in ("url", "journal", "note", "howpublished"):
         value = str(entry.get(name, ""))
         if "arxiv" in value.lower():
-            found = find_arxiv_id(value)
+            found = _doi_id(value) or find_arxiv_id(value)
             if found:
                 return found.id, "url" if name == "url" else name
     return None
@@ -133,9 +142,19 @@ def title_overlap(a: str, b: str) -> float:
     return 2 * len(left & right) / (len(left) + len(right))
 
 
+_ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
+_NOT_ENTRIES = {"comment", "string", "preamble"}
+
+
 def read_bibtex(path: Path) -> list[dict[str, Any]]:
-    """The entries of a BibTeX file (bibtexparser 1.x), field names lower-cased."""
+    """The entries of a BibTeX file (bibtexparser 1.x), field names lower-cased.
+
+    A malformed file is an error, not a partial import: bibtexparser skips an entry it cannot
+    parse without a word, so the entries it returns are checked against the entries the text
+    starts.
+    """
     import bibtexparser
+    from bibtexparser.bibdatabase import UndefinedString
     from bibtexparser.bparser import BibTexParser
 
     try:
@@ -143,11 +162,29 @@ def read_bibtex(path: Path) -> list[dict[str, Any]]:
     except OSError as err:
         raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
     parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
-    database = bibtexparser.loads(text, parser=parser)
+    try:
+        database = bibtexparser.loads(text, parser=parser)
+    except UndefinedString as err:
+        raise ConfigError(f"undefined @string macro {err} (a value needs braces or quotes):"
+                          " nothing was imported", path=str(path)) from err
     if not database.entries:
         raise ConfigError("no BibTeX entry in it (export the library or collection as BibTeX:"
                           " @article{...} records)", path=str(path))
+    _check_all_read(text, database.entries, path)
     return [{str(k).lower(): v for k, v in entry.items()} for entry in database.entries]
+
+
+def _check_all_read(text: str, entries: list[dict[str, Any]], path: Path) -> None:
+    """Raise when the text starts more entries than the parser returned, naming the first lost."""
+    starts = [m for m in _ENTRY_START.finditer(text) if m.group(1).lower() not in _NOT_ENTRIES]
+    lost = len(starts) - len(entries)
+    if lost <= 0:
+        return
+    keys = {str(entry.get("ID", "")) for entry in entries}
+    first = next((m for m in starts if m.group(2) not in keys), starts[-1])
+    line = text.count("\n", 0, first.start()) + 1
+    raise ConfigError(f"{lost} of {len(starts)} entries could not be read (the first at line"
+                      f" {line}): fix or remove them; nothing was imported", path=str(path))
 
 
 def import_likes(store: Store, path: Path | str, profile: Profile | None = None) -> ImportReport:

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
-from papersieve.eval import JUDGES, load_days, replay
+from papersieve.eval import JUDGES, LabelBook, load_days, replay
+from papersieve.eval.labels import coverage
 from papersieve.eval.replay import HYBRID_KEYS, METRIC_KEYS
 from papersieve.profile.loader import load_profile
 
@@ -17,13 +18,30 @@ def _fmt(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "-"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _note_coverage(unlisted: list[str], unlabelled: list[str]) -> None:
+    """Say on stderr which days the labels and the candidates do not share."""
+    if unlisted:
+        click.echo(f"note: labels of {_plural(len(unlisted), 'day')} with no candidate file were"
+                   f" left out: {', '.join(unlisted)}", err=True)
+    if unlabelled:
+        has = "has" if len(unlabelled) == 1 else "have"
+        click.echo(f"note: {_plural(len(unlabelled), 'candidate day')} {has} no label (no pick):"
+                   f" {', '.join(unlabelled)}", err=True)
+
+
 @click.command("eval")
 @click.option("--candidates", "candidates", required=True,
               type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Folder of candidate files arxiv-YYYY-MM-DD-*.jsonl.")
 @click.option("--labels", "labels", required=True,
               type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="JSON lines with date and id of each pick (optionally relevance, novelty).")
+              help="JSON lines with date and id of each pick (optionally relevance, novelty). Labelled"
+                   " days with no candidate file are left out and named on stderr; a candidate"
+                   " day with no label counts as a day without picks.")
 @click.option("--judge", "judges", multiple=True, type=click.Choice(JUDGES),
               help="Judge to replay (repeat for several; default: local and hybrid).")
 @click.option("--no-history", is_flag=True, help="Judge every day from the profile alone.")
@@ -35,6 +53,7 @@ def eval_(candidates: Path, labels: Path, judges: tuple[str, ...], no_history: b
     """Replay labelled days in date order; a judge learns only from the days before each one."""
     profile = load_profile(profile_dir)
     days = load_days(candidates)
+    _note_coverage(*coverage(days, LabelBook(labels), candidates, labels))
     results = {name: replay(name, profile, days, labels, history=not no_history).summary()
                for name in (judges or JUDGES)}
     if as_json:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from papersieve.errors import ConfigError
+from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import Paper
 from papersieve.sources.jsonl import file_date, paper_from_record, read_records
 
@@ -33,12 +35,19 @@ def load_days(folder: Path) -> list[tuple[dt.date, list[Paper]]]:
         date = file_date(path)
         if date is None:
             continue
-        for record in read_records(path):
+        for record in _candidate_records(path):
             paper = paper_from_record(record)
             per_day[date].setdefault(paper.id, paper)
     if not per_day:
         raise ConfigError("no candidate files named arxiv-YYYY-MM-DD-*.jsonl", path=str(folder))
     return [(date, list(per_day[date].values())) for date in sorted(per_day)]
+
+
+def _candidate_records(path: Path) -> list[dict[str, Any]]:
+    try:
+        return read_records(path)
+    except UnicodeDecodeError as err:
+        raise ConfigError("cannot read candidates (not UTF-8 text)", path=str(path)) from err
 
 
 class LabelBook:
@@ -55,6 +64,8 @@ class LabelBook:
             lines = path.read_text("utf-8").splitlines()
         except OSError as err:
             raise ConfigError(f"cannot read labels ({err.strerror})", path=str(path)) from err
+        except UnicodeDecodeError as err:
+            raise ConfigError("cannot read labels (not UTF-8 text)", path=str(path)) from err
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 self._add(_parse(line, number, path))
@@ -77,12 +88,27 @@ class LabelBook:
         return dict(self._by_day.get(key, {}))
 
 
+def coverage(days: Sequence[tuple[dt.date, Sequence[Paper]]], book: LabelBook,
+             where: Path, labels: Path) -> tuple[list[str], list[str]]:
+    """(labelled days with no candidate file, candidate days with no label); an error when no
+    labelled day has candidates (or no label at all), as nothing could then be measured."""
+    listed = {date.isoformat() for date, _ in days}
+    labelled = book.dates()
+    if not labelled:
+        raise ConfigError("no label in it (JSON lines with at least date and id)", path=str(labels))
+    if not labelled & listed:
+        raise ConfigError(f"no labelled day has a candidate file in {where} (labels"
+                          f" {min(labelled)} to {max(labelled)}, candidates {min(listed)} to"
+                          f" {max(listed)})", path=str(labels))
+    return sorted(labelled - listed), sorted(listed - labelled)
+
+
 def _parse(line: str, number: int, path: Path) -> tuple[str, Label]:
     try:
         record: Any = json.loads(line)
         date = dt.date.fromisoformat(str(record["date"])).isoformat()
-        paper_id = str(record["id"])
-    except (ValueError, KeyError, TypeError) as err:
+        paper_id = parse_arxiv_id(str(record["id"])).id
+    except (ValueError, KeyError, TypeError, ArxivIdError) as err:
         raise ConfigError(f"line {number} needs a date and an id ({err})", path=str(path)) from err
     return date, Label(paper_id, _number(record.get("relevance")), _number(record.get("novelty")),
                        str(record.get("comment") or ""))

@@ -102,8 +102,8 @@ def _record_day(store: Store, profile: Profile, date: dt.date, papers: Sequence[
     finish_run(store, run_id, "done")
 
 
-def _judge_day(kind: str, profile: Profile, store: Store, papers: list[Paper],
-               book: LabelBook, date: dt.date) -> tuple[dict[str, float], list[Judgement], dict[str, float]]:
+def _judge_day(kind: str, profile: Profile, store: Store, papers: list[Paper], book: LabelBook,
+               date: dt.date) -> tuple[dict[str, float], list[Judgement], dict[str, float | None]]:
     """Scores to rank by, the LLM judgements to record, hybrid figures; labels read after judging."""
     if kind == "local":
         _, raw, _ = LocalJudge(profile, store).score(papers)
@@ -117,7 +117,7 @@ def _judge_day(kind: str, profile: Profile, store: Store, papers: list[Paper],
     picks = set(labels).intersection(p.id for p in papers)
     sent = set(llm.seen)
     extra = {"sent_fraction": len(sent) / len(papers),
-             "recall_of_picks": len(picks & sent) / len(picks) if picks else 1.0}
+             "recall_of_picks": len(picks & sent) / len(picks) if picks else None}
     judged = [j for j in result.judgements if j.judge == "llm"]
     return {pid: s for pid, (s, _) in hybrid.last_scores.items()}, judged, extra
 
