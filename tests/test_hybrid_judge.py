@@ -77,6 +77,10 @@ def test_hybrid_holds_back_clear_rejects_once_it_has_history(tmp_path: Path) -> 
         retrain(store, profile)
     llm = LabelLLM(book.reveal(days[5][0]))
     upsert_papers(store, target)
+    # The profile promises that a paper matching an include keyword is always sent to the judge:
+    # take one the ranker would hold back and name it in include_keywords.
+    included_paper = HybridJudge(profile, store, llm).plan(target)[1][0]
+    profile = load_profile(folder, {"filters.include_keywords": [included_paper.title]})
     result = HybridJudge(profile, store, llm).judge(target)
     assert len(result.judgements) == len(target)
     assert {j.paper_id for j in result.judgements} == {p.id for p in target}
@@ -84,6 +88,7 @@ def test_hybrid_holds_back_clear_rejects_once_it_has_history(tmp_path: Path) -> 
     assert 0 < len(skipped) < len(target)
     assert set(llm.seen).isdisjoint(j.paper_id for j in skipped)
     assert pinned_paper.id in llm.seen
+    assert included_paper.id in llm.seen
     assert all(j.detail.startswith("local score") and j.relevance is not None for j in skipped)
     assert any(n.startswith("hybrid: sent") for n in result.notes)
     picks = set(llm.labels) & {p.id for p in target}

@@ -25,6 +25,7 @@ from papersieve.authors import normalise_name
 from papersieve.judges.interface import Judge, JudgeResult, ProgressCallback
 from papersieve.judges.local.judge import LocalJudge
 from papersieve.models import Judgement, Outcome, Paper
+from papersieve.prefilter.rules import first_keyword
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 
@@ -98,6 +99,7 @@ class HybridJudge(Judge):
         self.llm = llm
         self.local = LocalJudge(profile, store)
         self.pinned = {a.key for a in profile.pinned_authors}
+        self.include = profile.settings.filters.include_keywords
         self.last_scores: dict[str, tuple[float, float]] = {}
         """Local (score, relevance) of each paper of the last `plan`."""
 
@@ -112,7 +114,9 @@ class HybridJudge(Judge):
         return self.llm.prompt_hash
 
     def _is_pinned(self, paper: Paper) -> bool:
-        return any(normalise_name(name) in self.pinned for name in paper.authors)
+        """A pinned author's paper, or one matching an include keyword: always sent to the LLM."""
+        return (any(normalise_name(name) in self.pinned for name in paper.authors)
+                or first_keyword(paper, self.include) is not None)
 
     def plan(self, papers: Sequence[Paper]) -> tuple[list[Paper], list[Paper], np.ndarray, str]:
         """(sent, held back, local scores, note) for a day's candidates."""
@@ -134,8 +138,8 @@ class HybridJudge(Judge):
         held = [p for p in papers if p.id not in chosen]
         aim = self.profile.settings.judge.target_recall
         note = (f"hybrid: sent {len(sent)} of {len(papers)} candidates to the LLM (top {share:.0%} "
-                f"of the local ranking, pinned authors and an exploration sample of the rest, "
-                f"aiming at {aim:.0%} of its picks)")
+                f"of the local ranking, pinned authors, include keywords and an exploration sample of "
+                f"the rest, aiming at {aim:.0%} of its picks)")
         return sent, held, raw, note
 
     def judge(self, papers: Sequence[Paper], run_id: int | None = None,
