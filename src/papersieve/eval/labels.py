@@ -35,19 +35,12 @@ def load_days(folder: Path) -> list[tuple[dt.date, list[Paper]]]:
         date = file_date(path)
         if date is None:
             continue
-        for record in _candidate_records(path):
+        for record in read_records(path):
             paper = paper_from_record(record)
             per_day[date].setdefault(paper.id, paper)
     if not per_day:
         raise ConfigError("no candidate files named arxiv-YYYY-MM-DD-*.jsonl", path=str(folder))
     return [(date, list(per_day[date].values())) for date in sorted(per_day)]
-
-
-def _candidate_records(path: Path) -> list[dict[str, Any]]:
-    try:
-        return read_records(path)
-    except UnicodeDecodeError as err:
-        raise ConfigError("cannot read candidates (not UTF-8 text)", path=str(path)) from err
 
 
 class LabelBook:
