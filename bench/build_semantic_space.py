@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from papersieve.judges.local.semantic import (
+from papersieve.judges.local.features.semantic import (
     DIMENSIONS,
     MAX_DF,
     MIN_DF,

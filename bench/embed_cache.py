@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from papersieve.judges.local import embeddings
+from papersieve.judges.local.features import embeddings
 from papersieve.sources.jsonl import paper_from_record, read_records
 
 REPO = Path(__file__).resolve().parent.parent

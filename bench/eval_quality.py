@@ -79,7 +79,7 @@ def _assign(assignment: str) -> None:
 def _preload_embeddings() -> None:
     import numpy as np
 
-    from papersieve.judges.local import embeddings
+    from papersieve.judges.local.features import embeddings
 
     with np.load(REPO / "artifacts" / "embeddings-minilm.npz") as cache:
         embeddings.remember([str(h) for h in cache["hashes"]], cache["vectors"])
@@ -89,7 +89,8 @@ def _speed(papers: list) -> None:  # type: ignore[type-arg]
     """Judging one day's candidates with no model (the cold-start path, all features fresh)."""
     import tempfile
 
-    from papersieve.judges.local import features, ranker
+    from papersieve.judges.local.features import paper as features
+    from papersieve.judges.local.model import ranker
 
     features._ROWS.clear()
     ranker._COLD.clear()

@@ -25,7 +25,7 @@ import numpy as np
 
 from papersieve.eval import load_days, replay
 from papersieve.eval.labels import LabelBook
-from papersieve.judges import hybrid
+from papersieve.judges import exploration, hybrid
 from papersieve.judges.llm.batching import adaptive_batch_size
 from papersieve.models import Paper
 from papersieve.profile.loader import load_profile
@@ -85,7 +85,7 @@ def first_round(day: Day, first: float) -> tuple[np.ndarray, np.ndarray]:
     pos[order] = np.arange(n) / n
     keep = math.ceil(min(1.0, max(hybrid.MIN_SHARE, first * share)) * n)
     sent = (pos < keep / n) | day.pinned | np.array(
-        [hybrid.explored(i, hybrid.explore_rate(pos[k], keep / n)) for k, i in enumerate(day.ids)])
+        [exploration.explored(i, exploration.explore_rate(pos[k], keep / n)) for k, i in enumerate(day.ids)])
     return sent, pos
 
 

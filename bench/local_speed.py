@@ -34,7 +34,9 @@ def _papers(path: Path) -> list:  # type: ignore[type-arg]
 
 def _clear_caches() -> None:
     """Forget every per-paper feature computed in this process (not the loaded space)."""
-    from papersieve.judges.local import features, ranker, semantic
+    from papersieve.judges.local.features import paper as features
+    from papersieve.judges.local.features import semantic
+    from papersieve.judges.local.model import ranker
 
     features._ROWS.clear()
     ranker._COLD.clear()

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from papersieve.eval.labels import load_days
-from papersieve.judges.local.model import TextModel, train_text_model
-from papersieve.judges.local.ranker import Ranker
+from papersieve.judges.local.model.learned import TextModel, train_text_model
+from papersieve.judges.local.model.ranker import Ranker
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import load_profile
 from papersieve.store.db import Store

@@ -99,7 +99,7 @@ def test_author_list_picks_are_picks_but_no_verdict_on_content(tmp_path: Path) -
 
     from papersieve.eval.labels import Label
     from papersieve.eval.replay import _record_day, label_judgement
-    from papersieve.judges.local.training import collect_labels
+    from papersieve.judges.local.model.training import collect_labels
     from papersieve.models import Outcome
     from papersieve.selection import is_selected
     from papersieve.store import open_store

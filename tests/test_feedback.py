@@ -146,7 +146,7 @@ def test_a_local_run_picks_up_a_like_of_a_paper_it_has_just_stored() -> None:
     from click.testing import CliRunner
 
     from papersieve.cli.main import cli
-    from papersieve.judges.local.persist import load_model
+    from papersieve.judges.local.model.persist import load_model
 
     later = read_records(DATA / "candidates" / "arxiv-2025-07-03-cs.LG+cs.AI.jsonl")[5]["id"]
     runner = CliRunner()

@@ -6,15 +6,8 @@ from pathlib import Path
 
 from papersieve.eval.labels import LabelBook, load_days
 from papersieve.eval.replay import LabelLLM, _record_day, label_judgement
-from papersieve.judges.hybrid import (
-    EXPLORE_FAR,
-    EXPLORE_NEAR,
-    MIN_SHARE,
-    HybridJudge,
-    explore_rate,
-    explored,
-    share_to_send,
-)
+from papersieve.judges.exploration import EXPLORE_FAR, EXPLORE_NEAR, explore_rate, explored
+from papersieve.judges.hybrid import MIN_SHARE, HybridJudge, share_to_send
 from papersieve.judges.local import retrain
 from papersieve.models import Outcome
 from papersieve.profile.loader import init_profile, load_profile

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from papersieve.eval.labels import load_days
-from papersieve.judges.local import LocalJudge, embeddings, prolific, retrain
-from papersieve.judges.local.persist import load_model
+from papersieve.judges.local import LocalJudge, retrain
+from papersieve.judges.local.features import embeddings, prolific
+from papersieve.judges.local.model.persist import load_model
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
 from papersieve.store.papers import upsert_papers

@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 from papersieve.eval.labels import LabelBook, load_days
-from papersieve.judges.local import features, ranker, retrain, semantic
-from papersieve.judges.local.feature_cache import content_hash
-from papersieve.judges.local.persist import load_model
+from papersieve.judges.local import retrain
+from papersieve.judges.local.features import paper as features
+from papersieve.judges.local.features import semantic
+from papersieve.judges.local.features.cache import content_hash
+from papersieve.judges.local.model import ranker
+from papersieve.judges.local.model.persist import load_model
 from papersieve.models import Paper
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store

@@ -11,8 +11,8 @@ import pytest
 from papersieve.eval.labels import LabelBook, load_days
 from papersieve.eval.metrics import day_metrics
 from papersieve.judges.local import LocalJudge, retrain
-from papersieve.judges.local.persist import load_model
-from papersieve.judges.local.topics import parse_topics
+from papersieve.judges.local.model.persist import load_model
+from papersieve.judges.local.text.topics import parse_topics
 from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store import open_store

@@ -9,9 +9,9 @@ import numpy as np
 
 from papersieve.eval.labels import load_days
 from papersieve.judges.local import retrain
-from papersieve.judges.local.model import TextModel, train_dense_model
-from papersieve.judges.local.persist import load_model
-from papersieve.judges.local.prolific import N_COLUMNS, author_features, count_authors
+from papersieve.judges.local.features.prolific import N_COLUMNS, author_features, count_authors
+from papersieve.judges.local.model.learned import TextModel, train_dense_model
+from papersieve.judges.local.model.persist import load_model
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store

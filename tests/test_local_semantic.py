@@ -7,10 +7,10 @@ import io
 import numpy as np
 
 from papersieve.eval.labels import load_days
-from papersieve.judges.local.dense import dense_features, profile_vectors
-from papersieve.judges.local.model import TextModel
-from papersieve.judges.local.ranker import Ranker
-from papersieve.judges.local.semantic import DIMENSIONS, SPACE_PATH, load_space
+from papersieve.judges.local.features.dense import dense_features, profile_vectors
+from papersieve.judges.local.features.semantic import DIMENSIONS, SPACE_PATH, load_space
+from papersieve.judges.local.model.learned import TextModel
+from papersieve.judges.local.model.ranker import Ranker
 from papersieve.profile.loader import load_profile
 from tests.conftest import DATA
 from tests.labelled_history import small_trained_model

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 
 from papersieve.eval.labels import load_days
-from papersieve.judges.local import model as model_module
-from papersieve.judges.local.features import title_counts
-from papersieve.judges.local.model import TextModel
+from papersieve.judges.local.features.paper import title_counts
+from papersieve.judges.local.model import learned as model_module
+from papersieve.judges.local.model.learned import TextModel
 from tests.conftest import DATA
 from tests.labelled_history import small_trained_model
 

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from scipy.sparse import random as sparse_random
 
-from papersieve.judges.local.features import N_FEATURES, TOKEN_PATTERN, hashed_columns, hashed_counts
-from papersieve.judges.local.text import ngram_analyzer, stop_words
-from papersieve.judges.local.unit import unit_rows, unit_vectors
+from papersieve.judges.local.features.paper import N_FEATURES, TOKEN_PATTERN, hashed_columns, hashed_counts
+from papersieve.judges.local.features.unit import unit_rows, unit_vectors
+from papersieve.judges.local.text.words import ngram_analyzer, stop_words
 
 CANDIDATES = Path(__file__).resolve().parent.parent / "data" / "candidates"
 
@@ -102,7 +102,7 @@ def test_large_batches_solve_the_same_self_training_problem(monkeypatch: pytest.
     """Past DUAL_MAX_ROWS the sparse self-training switches from the dual closed form to LSQR on
     the primal; both must give the same scores (the same ridge problem)."""
     from papersieve.eval import load_days
-    from papersieve.judges.local import scoring
+    from papersieve.judges.local.model import scoring
 
     papers = load_days(CANDIDATES)[0][1][:600]
     prior = np.random.default_rng(7).normal(size=len(papers))

@@ -15,13 +15,13 @@ little history everything is sent.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from papersieve.authors import normalise_name
+from papersieve.judges.exploration import explore_rate, explored
 from papersieve.judges.interface import Judge, JudgeResult, ProgressCallback
 from papersieve.judges.local.judge import LocalJudge
 from papersieve.models import Judgement, Outcome, Paper
@@ -35,25 +35,9 @@ RECENT_DAYS = 20
 BOUND_Z = 1.2816
 """One-sided 90% normal quantile: the recall estimate must clear the target by this many SEs."""
 MIN_SHARE = 0.15
-EXPLORE_NEAR = 0.25
-"""Share of the held-back papers just below the cut (within `NEAR_BAND`) sent to explore."""
-EXPLORE_FAR = 0.03
-"""Share of the other held-back papers sent to explore."""
-NEAR_BAND = 0.10
 MAX_WEIGHT = 8.0
 """Cap on one explored pick's weight (clipped importance weights: a little bias for far less
 variance; one far pick at weight 33 would otherwise hold the share near 75% for weeks)."""
-
-
-def explore_rate(position: float, cut: float) -> float:
-    """Probability that a held-back paper at `position` (share of the ranking) is explored."""
-    return EXPLORE_NEAR if position < cut + NEAR_BAND else EXPLORE_FAR
-
-
-def explored(paper_id: str, rate: float) -> bool:
-    """True when the id's fixed hash bucket falls under `rate` (independent of its rank)."""
-    bucket = int.from_bytes(hashlib.sha256(paper_id.encode()).digest()[:4], "big") % 10_000
-    return bucket < rate * 10_000
 
 
 def _weighted(entries: list[float] | list[list[float]]) -> tuple[np.ndarray, np.ndarray]:

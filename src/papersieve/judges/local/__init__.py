@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from papersieve.judges.local.judge import LocalJudge
-from papersieve.judges.local.training import TrainReport, retrain
+from papersieve.judges.local.model.training import TrainReport, retrain
 
 __all__ = ["LocalJudge", "TrainReport", "retrain"]

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from papersieve.judges.local.dense import profile_vectors
-from papersieve.judges.local.features import ColdFeatures, term_counts
-from papersieve.judges.local.model import fit_idf, tfidf
-from papersieve.judges.local.ranker import Ranker
-from papersieve.judges.local.semantic import paper_vectors
+from papersieve.judges.local.features.dense import profile_vectors
+from papersieve.judges.local.features.paper import ColdFeatures, term_counts
+from papersieve.judges.local.features.semantic import paper_vectors
+from papersieve.judges.local.model.learned import fit_idf, tfidf
+from papersieve.judges.local.model.ranker import Ranker
 from papersieve.models import Paper
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels

@@ -9,10 +9,10 @@ import numpy as np
 
 from papersieve.judges.interface import Judge, JudgeResult, Progress, ProgressCallback
 from papersieve.judges.local.explain import comment_for, liked_papers
-from papersieve.judges.local.persist import StoredModel, latest_version, load_model
-from papersieve.judges.local.ranker import Ranker
-from papersieve.judges.local.scoring import MIN_SELF_TRAIN, relevance_scale
-from papersieve.judges.local.training import DEFAULT_PICK_RATE, day_candidates
+from papersieve.judges.local.model.persist import StoredModel, latest_version, load_model
+from papersieve.judges.local.model.ranker import Ranker
+from papersieve.judges.local.model.scoring import MIN_SELF_TRAIN, relevance_scale
+from papersieve.judges.local.model.training import DEFAULT_PICK_RATE, day_candidates
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store

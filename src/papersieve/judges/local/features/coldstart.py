@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from papersieve.judges.local.text import stems
-from papersieve.judges.local.topics import Term, TopicTerms
+from papersieve.judges.local.text.topics import Term, TopicTerms
+from papersieve.judges.local.text.words import stems
 
 KIND_WEIGHT = {"relevant": 1.0, "irrelevant": -1.0, "application": -1.0}
 TITLE_WEIGHT = 2.0

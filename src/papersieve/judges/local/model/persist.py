@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from papersieve.judges.local.model import TextModel
+from papersieve.judges.local.model.learned import TextModel
 from papersieve.store.db import Store, utcnow
 
 METHOD = "tfidf"

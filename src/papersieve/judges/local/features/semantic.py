@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from papersieve.errors import JudgeError
-from papersieve.judges.local.text import ngram_analyzer
-from papersieve.judges.local.unit import unit_rows, unit_vectors
+from papersieve.judges.local.features.unit import unit_rows, unit_vectors
+from papersieve.judges.local.text.words import ngram_analyzer
 from papersieve.models import Paper
 
 DIMENSIONS = 128
@@ -29,7 +29,7 @@ MAX_DF = 0.5
 NGRAMS = (1, 2)
 STOP_WORDS = "english"
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b"
-SPACE_PATH = Path(__file__).resolve().parents[2] / "data" / f"lsa-cslg-{DIMENSIONS}.npz"
+SPACE_PATH = Path(__file__).resolve().parents[3] / "data" / f"lsa-cslg-{DIMENSIONS}.npz"
 
 _VECTORS: dict[tuple[str, str], np.ndarray] = {}
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from papersieve.judges.local.features import N_FEATURES, term_counts, title_counts
-from papersieve.judges.local.prolific import author_features, count_authors
-from papersieve.judges.local.unit import unit_rows
+from papersieve.judges.local.features.paper import N_FEATURES, term_counts, title_counts
+from papersieve.judges.local.features.prolific import author_features, count_authors
+from papersieve.judges.local.features.unit import unit_rows
 from papersieve.models import Paper
 
 if TYPE_CHECKING:

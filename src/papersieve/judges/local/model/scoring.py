@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from papersieve.judges.local.features import term_counts
-from papersieve.judges.local.model import TextModel, fit_idf, tfidf
+from papersieve.judges.local.features.paper import term_counts
+from papersieve.judges.local.model.learned import TextModel, fit_idf, tfidf
 from papersieve.models import Paper
 
 MIN_SELF_TRAIN = 50

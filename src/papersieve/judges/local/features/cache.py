@@ -20,8 +20,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from papersieve.judges.local import features, semantic
-from papersieve.judges.local.features import ColdFeatures
+from papersieve.judges.local.features import paper as features
+from papersieve.judges.local.features import semantic
+from papersieve.judges.local.features.paper import ColdFeatures
 from papersieve.models import Paper
 from papersieve.store.db import Store
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from papersieve.judges.local.dense import DenseFeatures, dense_features
-from papersieve.judges.local.features import ColdFeatures, cold_features, has_row, text_key
-from papersieve.judges.local.lexicon import wants_foundational
-from papersieve.judges.local.model import TextModel
-from papersieve.judges.local.scoring import combine, profile_prior
-from papersieve.judges.local.semantic import has_vector
-from papersieve.judges.local.topics import TopicTerms, parse_topics
+from papersieve.judges.local.features.dense import DenseFeatures, dense_features
+from papersieve.judges.local.features.paper import ColdFeatures, cold_features, has_row, text_key
+from papersieve.judges.local.features.semantic import has_vector
+from papersieve.judges.local.model.learned import TextModel
+from papersieve.judges.local.model.scoring import combine, profile_prior
+from papersieve.judges.local.text.lexicon import wants_foundational
+from papersieve.judges.local.text.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
@@ -71,7 +71,7 @@ class Ranker:
         embeddings, with that method, cached in the store too)."""
         embedded = None
         if self.embeddings:
-            from papersieve.judges.local.embeddings import paper_embeddings
+            from papersieve.judges.local.features.embeddings import paper_embeddings
 
             embedded = paper_embeddings(self.store, papers)
         return dense_features(papers, self.cold(papers) if colds is None else colds, self.topics,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from papersieve.judges.local.text import stem_text
+from papersieve.judges.local.text.words import stem_text
 
 _TOPIC = re.compile(r"^\s*\d+[.)]\s*(?P<name>.+?)\s*$")
 _LABELLED = re.compile(r"^\s*[-*]?\s*(?P<kind>relevant|irrelevant|application)s?\s*:\s*(?P<text>.*)$", re.I)

@@ -15,9 +15,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from papersieve.judges.local.features import ColdFeatures
-from papersieve.judges.local.semantic import load_space, paper_vectors
-from papersieve.judges.local.topics import TopicTerms
+from papersieve.judges.local.features.paper import ColdFeatures
+from papersieve.judges.local.features.semantic import load_space, paper_vectors
+from papersieve.judges.local.text.topics import TopicTerms
 from papersieve.models import Paper
 
 
@@ -64,7 +64,7 @@ def profile_vectors(topics: TopicTerms) -> ProfileVectors:
 @lru_cache(maxsize=8)
 def profile_embeddings(topics: TopicTerms) -> ProfileVectors:
     """The profile's lines as sentence embeddings (the `embeddings` method)."""
-    from papersieve.judges.local.embeddings import embed_lines
+    from papersieve.judges.local.features.embeddings import embed_lines
 
     described, keywords, against = _lines(topics)
     return ProfileVectors(embed_lines(described), embed_lines(keywords), embed_lines(against))

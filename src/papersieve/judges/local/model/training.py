@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from papersieve.judges.local.feature_cache import load_cached, save_cached
-from papersieve.judges.local.model import train_text_model
-from papersieve.judges.local.persist import load_model, save_model
-from papersieve.judges.local.ranker import Ranker
+from papersieve.judges.exploration import explore_rate, explored
+from papersieve.judges.local.features.cache import load_cached, save_cached
+from papersieve.judges.local.model.learned import train_text_model
+from papersieve.judges.local.model.persist import load_model, save_model
+from papersieve.judges.local.model.ranker import Ranker
 from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
@@ -139,8 +140,6 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str,
     cut (the best-ranked held-back paper): a pick found there weighs 1 / its rate, and a
     pick below the cut outside the sample (pinned author) is left out, so recall stays unbiased.
     """
-    from papersieve.judges.hybrid import explore_rate, explored
-
     ids = day_candidates(store, profile.name, date) or sorted(labelled.days[date])
     papers = list(get_papers(store, ids).values())
     picks = labelled.picks.get(date, set())

@@ -59,7 +59,7 @@ def stem_text(text: str) -> str:
     return " " + " ".join(stems(text)) + " "
 
 
-STOP_WORDS_PATH = Path(__file__).resolve().parents[2] / "data" / "stop-words-en.txt"
+STOP_WORDS_PATH = Path(__file__).resolve().parents[3] / "data" / "stop-words-en.txt"
 
 
 @lru_cache(maxsize=1)

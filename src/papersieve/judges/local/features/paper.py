@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from papersieve.judges.local import lexicon
-from papersieve.judges.local.coldstart import Match, score_stems
-from papersieve.judges.local.text import ngram_analyzer, stem, words
-from papersieve.judges.local.topics import TopicTerms
+from papersieve.judges.local.features.coldstart import Match, score_stems
+from papersieve.judges.local.text import lexicon
+from papersieve.judges.local.text.topics import TopicTerms
+from papersieve.judges.local.text.words import ngram_analyzer, stem, words
 from papersieve.models import Paper
 
 if TYPE_CHECKING:
