@@ -90,3 +90,19 @@ def weekdays_between(after: dt.date, before: dt.date) -> list[dt.date]:
     """The weekdays strictly between `after` and `before`, oldest first."""
     days = (after + dt.timedelta(days=n) for n in range(1, (before - after).days))
     return [day for day in days if is_weekday(day)]
+
+
+def current_day(now: dt.datetime | None = None) -> dt.date:
+    """The date the daily feeds serve now: the US Eastern date (they change at midnight there)."""
+    from zoneinfo import ZoneInfo
+
+    moment = now or dt.datetime.now(dt.UTC)
+    return moment.astimezone(ZoneInfo("America/New_York")).date()
+
+
+def last_announcement_day(today: dt.date, holidays: frozenset[dt.date] = frozenset()) -> dt.date:
+    """The newest weekday on or before `today` that is not a holiday."""
+    day = today
+    while not is_weekday(day) or day in holidays:
+        day -= dt.timedelta(days=1)
+    return day

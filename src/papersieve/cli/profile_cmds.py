@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from papersieve.cli.options import profile_option
 from papersieve.home import home_dir
 from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store
+from papersieve.store.retention import prune_raw_replies, vacuum
 from papersieve.store.stats import store_counts
 
 
@@ -76,9 +78,19 @@ def _executable() -> str:
 
 
 @click.command()
-def db() -> None:
+@click.option("--vacuum", "do_vacuum", is_flag=True,
+              help="Prune raw LLM replies older than [store] keep_raw_days, then compact the file.")
+@profile_option
+def db(do_vacuum: bool, profile_dir: Path | None) -> None:
     """Show where the SQLite store is and basic counts."""
     with open_store() as store:
+        if do_vacuum:
+            keep = load_profile(profile_dir).settings.store.keep_raw_days
+            pruned = prune_raw_replies(store, keep)
+            before, after = vacuum(store)
+            click.echo(f"Pruned {pruned} raw LLM replies older than {keep} days"
+                       if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")
+            click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
         click.echo(f"Store: {store.path}")
         click.echo(f"Schema version: {store.schema_version()}")
         for name, value in store_counts(store).items():
