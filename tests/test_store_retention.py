@@ -10,10 +10,19 @@ import pytest
 from click.testing import CliRunner, Result
 
 from papersieve.cli.main import main
+from papersieve.judges.local.training import LABEL_WINDOW_DAYS
+from papersieve.models import Paper
 from papersieve.profile import init_profile
 from papersieve.store import Store
+from papersieve.store.feedback import add_feedback
 from papersieve.store.llm_calls import CallRecord, record_call
-from papersieve.store.retention import prune_raw_replies
+from papersieve.store.papers import upsert_papers
+from papersieve.store.retention import (
+    FEATURE_DAYS,
+    prune_feature_cache,
+    prune_model_versions,
+    prune_raw_replies,
+)
 from tests.conftest import DATA
 
 
@@ -73,3 +82,32 @@ def test_run_prunes_old_raw_replies(tmp_path: Path, store: Store, monkeypatch: p
                   "--out", str(tmp_path / "out"), "--no-deliver")
     assert result.exit_code == 0, result.output
     assert [raw for raw, _, _ in _rows(store)] == ["", "yesterday's reply"]
+
+
+def test_only_the_newest_local_model_versions_are_kept(store: Store) -> None:
+    with store.transaction() as conn:
+        for profile in ("me", "you"):
+            for version in range(1, 6 if profile == "me" else 3):
+                conn.execute("INSERT INTO local_models (profile, method, version, trained_on, blob,"
+                             " created_at) VALUES (?, 'tfidf', ?, 10, x'00', '2026-01-01')",
+                             (profile, version))
+    assert prune_model_versions(store) == 2
+    rows = store.conn.execute("SELECT profile, version FROM local_models ORDER BY profile, version")
+    assert [(r[0], r[1]) for r in rows] == [("me", 3), ("me", 4), ("me", 5), ("you", 1), ("you", 2)]
+
+
+def test_cached_features_leave_with_the_training_window_unless_the_paper_has_feedback(
+    store: Store,
+) -> None:
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    for pid, listed in (("2601.00001", "2026-01-05"), ("2601.00002", "2026-01-05"),
+                        ("2605.00001", "2026-05-20")):
+        upsert_papers(store, [Paper(pid, "t", "a", ("A",), ("cs.LG",))], listed_on=listed)
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO local_features (paper_id, kind, content_hash, data)"
+                         " VALUES (?, 'ngrams/1', 'h', x'00')", (pid,))
+    add_feedback(store, ["2601.00002"], 1, "cli")
+    assert FEATURE_DAYS > LABEL_WINDOW_DAYS
+    assert prune_feature_cache(store, now=now) == 1
+    kept = [r[0] for r in store.conn.execute("SELECT paper_id FROM local_features ORDER BY paper_id")]
+    assert kept == ["2601.00002", "2605.00001"]

@@ -14,7 +14,7 @@ from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store
-from papersieve.store.retention import prune_raw_replies, vacuum
+from papersieve.store.retention import prune_store, vacuum
 from papersieve.store.stats import store_counts
 
 
@@ -86,7 +86,7 @@ def db(do_vacuum: bool, profile_dir: Path | None) -> None:
     with open_store() as store:
         if do_vacuum:
             keep = load_profile(profile_dir).settings.store.keep_raw_days
-            pruned = prune_raw_replies(store, keep)
+            pruned = prune_store(store, keep)["raw replies"]
             before, after = vacuum(store)
             click.echo(f"Pruned {pruned} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")

@@ -18,7 +18,7 @@ from papersieve.profile import load_profile
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
-from papersieve.store.retention import prune_raw_replies
+from papersieve.store.retention import prune_store
 
 
 @click.command()
@@ -54,7 +54,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
                          out_dir=out_dir, offline_dir=offline_dir, progress=say,
                          deliver=not no_deliver, fetched=fetched)
-        prune_raw_replies(store, profile.settings.store.keep_raw_days)
+        prune_store(store, profile.settings.store.keep_raw_days)
     for caught_up in earlier:
         print_summary(caught_up, profile.name)
     for note in notes:
