@@ -193,6 +193,7 @@ def test_the_site_is_published_whatever_the_run_exit_code_when_a_digest_exists(t
     upload = next(s for s in digest.values() if s.get("uses", "").startswith(
         "actions/upload-pages-artifact@"))
     assert upload["if"] == "always() && steps.site.outputs.ready == 'true'"
+    assert upload["with"]["retention-days"] == 90  # the action's default, 1 day, is too short
     assert digest["Check for a site to publish"]["if"] == "always()"
     assert workflow["jobs"]["pages"]["if"] == "always() && needs.digest.outputs.site == 'true'"
     _, script = _step(text, "Check for a site to publish")
