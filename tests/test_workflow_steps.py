@@ -148,6 +148,12 @@ def test_the_store_lives_in_the_cache_keyed_per_run(tmp_path: Path) -> None:
     assert save["if"].startswith("always()")
     assert steps["Take the site back after a cache eviction"]["if"] == \
         "steps.state.outputs.cache-matched-key == ''"
+    rebuild = steps["Rebuild the store from the site after a cache eviction"]
+    assert rebuild["if"] == "steps.state.outputs.cache-matched-key == ''"
+    assert rebuild["run"] == "papersieve db --from-site state/site"  # tests/test_eviction.py runs it
+    names = list(steps)
+    assert names.index("Install papersieve") < names.index(
+        "Rebuild the store from the site after a cache eviction") < names.index("Run the day")
 
 
 # --- the run step: which exit codes still publish the site -------------------------------------

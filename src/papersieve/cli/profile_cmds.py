@@ -12,6 +12,7 @@ from papersieve.cli.options import profile_option
 from papersieve.home import home_dir
 from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
+from papersieve.rebuild import rebuild_from_site
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store
 from papersieve.store.retention import prune_store, vacuum
@@ -80,10 +81,17 @@ def _executable() -> str:
 @click.command()
 @click.option("--vacuum", "do_vacuum", is_flag=True,
               help="Prune raw LLM replies older than [store] keep_raw_days, then compact the file.")
+@click.option("--from-site", "site", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Record the days of a published site (its YYYY-MM/YYYY-MM-DD.json) that the store"
+                   " lacks, e.g. after the store was lost.")
 @profile_option
-def db(do_vacuum: bool, profile_dir: Path | None) -> None:
+def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
     """Show where the SQLite store is and basic counts."""
     with open_store() as store:
+        if site is not None:
+            added = rebuild_from_site(store, site)
+            click.echo(f"Rebuilt {len(added)} day(s) from {site}"
+                       + (f": {added[0][1]} to {added[-1][1]}" if added else ""))
         if do_vacuum:
             keep = load_profile(profile_dir).settings.store.keep_raw_days
             pruned = prune_store(store, keep)["raw replies"]
