@@ -85,12 +85,17 @@ def run_day(
     store: Store, profile: Profile, date: dt.date | None = None, *,
     title_stage: bool | None = None, out_dir: Path | None = None, offline_dir: Path | None = None,
     progress: Say | None = None, judge: Judge | None = None, deliver: bool = True,
+    fetched: DayFetch | None = None,
 ) -> RunReport:
-    """Do the whole day for one profile; see the module docstring."""
+    """Do the whole day for one profile; see the module docstring.
+
+    `fetched`: the day as the caller already fetched it (`run` fetches first to learn the
+    current day and catch up the days before it); otherwise it is fetched here.
+    """
     say = progress or (lambda _message: None)
     clock = _Clock()
     with clock.stage("fetch"):
-        fetched = _fetch(store, profile, date, offline_dir, say)
+        fetched = fetched or _fetch(store, profile, date, offline_dir, say)
     partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
     if fetched.status is not ListingStatus.OK and not partly_stale:
         return _no_day(store, profile, fetched)

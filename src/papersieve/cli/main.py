@@ -14,7 +14,8 @@ from papersieve.errors import PapersieveError
 # name -> (module, attribute, one-line help). The help is here so that --help imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("papersieve.cli.profile_cmds", "init", "Write an editable profile folder."),
-    "db": ("papersieve.cli.profile_cmds", "db", "Show where the store is and what it holds."),
+    "db": ("papersieve.cli.profile_cmds", "db",
+           "Show where the store is and what it holds (--vacuum: prune and compact it)."),
     "fetch": ("papersieve.cli.fetch_cmds", "fetch", "Fetch and store a day's arXiv listings."),
     "backfill": ("papersieve.cli.fetch_cmds", "backfill",
                  "Fetch past days through the arXiv API or OAI-PMH (approximate)."),
@@ -29,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "feedback": ("papersieve.cli.feedback_cmds", "feedback", "List your feedback."),
     "eval": ("papersieve.cli.eval_cmds", "eval_", "Replay labelled days and measure the judges."),
     "serve": ("papersieve.cli.serve_cmds", "serve", "Serve the local web app."),
+    "status": ("papersieve.cli.status_cmds", "status",
+               "Say whether the store is behind arXiv's announcement days, and why."),
 }
 
 

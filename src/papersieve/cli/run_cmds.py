@@ -10,12 +10,15 @@ import click
 from rich.console import Console
 from rich.status import Status
 
+from papersieve.catchup import catch_up
 from papersieve.cli.options import as_date, date_option, profile_option, warn_if_no_offline_file
+from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
 from papersieve.profile import load_profile
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
+from papersieve.store.retention import prune_store
 
 
 @click.command()
@@ -31,21 +34,39 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
+    With no --date, announcement days missed since the last run are run first (up to
+    `[schedule] catch_up_days`, through the arXiv API when the feeds have moved on).
     Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed.
     """
     profile = load_profile(profile_dir)
     console = Console(stderr=True, highlight=False)
+    earlier: list[RunReport] = []
+    notes: list[str] = []
+    fetched: DayFetch | None = None
     with open_store() as store, console.status("starting") as status:
+        say = _progress(console, status)
+        if day is None and offline_dir is None:
+            # The current day comes from the feeds themselves; the days missed before it are
+            # run first, in date order, so that each day's "seen before" sees the ones before.
+            fetched = fetch_day(store, profile, progress=say)
+            earlier, notes = catch_up(store, profile, fetched.date, out_dir=out_dir, progress=say,
+                                      deliver=not no_deliver)
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
-                         out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
-                         deliver=not no_deliver)
+                         out_dir=out_dir, offline_dir=offline_dir, progress=say,
+                         deliver=not no_deliver, fetched=fetched)
+        prune_store(store, profile.settings.store.keep_raw_days)
+    for caught_up in earlier:
+        print_summary(caught_up, profile.name)
+    for note in notes:
+        click.echo(f"Catch-up: {note}")
     print_summary(report, profile.name)
     if report.status == "no_announcement":
         warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
-    if report.exit_code:
+    exit_code = report.exit_code or next((r.exit_code for r in earlier if r.exit_code), 0)
+    if exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.
-        raise SystemExit(report.exit_code)
+        raise SystemExit(exit_code)
 
 
 @click.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -87,6 +88,21 @@ class DeliverSettings(_Strict):
     email: EmailSettings = Field(default_factory=EmailSettings)
 
 
+class ScheduleSettings(_Strict):
+    """`[schedule]`: how `run` with no date catches up announcement days that were missed."""
+
+    catch_up_days: int = Field(default=5, ge=0, le=60)
+    holidays: tuple[dt.date, ...] = ()
+    """Weekdays with no arXiv announcement (the catch-up does not take them for missed days)."""
+
+
+class StoreSettings(_Strict):
+    """`[store]`: how long the store keeps what it only needs for a while."""
+
+    keep_raw_days: int = Field(default=30, ge=0)
+    """Raw LLM replies of runs older than this many days are pruned (0: keep them forever)."""
+
+
 class EndpointSettings(_Strict):
     """`[endpoints]`: overrides of the service addresses (environment variables win)."""
 
@@ -111,6 +127,8 @@ class ProfileSettings(_Strict):
     outputs: OutputSettings = Field(default_factory=OutputSettings)
     deliver: DeliverSettings = Field(default_factory=DeliverSettings)
     endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
 
     @field_validator("categories")
     @classmethod
