@@ -141,3 +141,18 @@ def test_duplicate_within_one_category_counts_twice_in_scanned() -> None:
     entries = tuple(ListingEntry(paper, "cs.LG", AnnounceType.NEW, i) for i in range(2))
     cands = select_candidates(af.DAYS[0], [Listing("cs.LG", af.DAYS[0], entries, "rss")])
     assert (cands.counts.total, cands.counts.scanned, cands.counts.unique) == (2, 2, 1)
+
+
+@pytest.mark.parametrize("outcome", [Outcome.FAILED, Outcome.COST_CAP, Outcome.SEEN_BEFORE])
+def test_a_paper_never_decided_is_not_seen_on_later_days(store: Store, outcome: Outcome) -> None:
+    """A paper that failed or hit the cost cap was counted as "seen" and never judged again."""
+    upsert_papers(store, [Paper(pid, "t", "a", ("Ada",), ("cs.LG",))
+                          for pid in ("2506.00001", "2506.00002")])
+    run = start_run(store, "default", dt.date(2025, 6, 30), "llm")
+    record_outcomes(store, run, [("2506.00001", outcome, None, False, None),
+                                 ("2506.00002", Outcome.SKIPPED_LOCAL, None, False, None)])
+    finish_run(store, run, "done")
+    seen = papers_judged_before(store, "default", dt.date(2025, 7, 1))
+    assert seen == frozenset({"2506.00002"})
+    assert seen == papers_judged_before(store, "default", dt.date(2025, 7, 1),
+                                        ["2506.00001", "2506.00002"])
