@@ -17,6 +17,7 @@ from typing import Any
 from papersieve.errors import FeedError
 from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
+from papersieve.validate import OutsideValueError, version_number
 
 _NAME = re.compile(r"arxiv-(\d{4}-\d{2}-\d{2})-(.+)\.jsonl$")
 
@@ -67,6 +68,9 @@ def _checked(line: str, number: int, path: Path) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError as err:
         raise FeedError(f"line {number} is not JSON ({err.msg})", source=str(path)) from err
+    except (ValueError, RecursionError) as err:  # a 5,000-digit number, 100k nested brackets
+        raise FeedError(f"line {number} is not usable JSON ({_first_line(err)})",
+                        source=str(path)) from err
     if not isinstance(record, dict) or "id" not in record or "title" not in record:
         raise FeedError(f"line {number} has no id or title", source=str(path))
     problem = _problem(record)
@@ -75,6 +79,10 @@ def _checked(line: str, number: int, path: Path) -> dict[str, Any]:
     parsed = parse_arxiv_id(record["id"])
     version = record.get("version") or parsed.version
     return {**record, "id": parsed.id, "version": version}
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0][:120]
 
 
 def _problem(record: dict[str, Any]) -> str | None:
@@ -95,8 +103,13 @@ def _problem(record: dict[str, Any]) -> str | None:
         if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
             return f"{key} must be a list of strings"
     version = record.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
-        return "version must be a positive integer"
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int):
+            return "version must be a positive integer"
+        try:
+            version_number(version)
+        except OutsideValueError as err:
+            return str(err)
     return _announce_problem(record)
 
 
