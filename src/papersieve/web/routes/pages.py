@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from papersieve.validate import OutsideValueError, row_id
 from papersieve.web import charts, queries
 from papersieve.web.context import render, store_of
 
@@ -40,7 +41,11 @@ def day(request: Request) -> Response:
 def run(request: Request) -> Response:
     """One run's digest; `?all=1` lists every candidate with its outcome."""
     store = store_of(request)
-    found = queries.get_run(store, request.path_params["run_id"])
+    try:
+        run_id = row_id(request.path_params["run_id"], "run id")
+    except OutsideValueError as err:  # /run/99999999999999999999 overflowed SQLite: a bare 500
+        raise HTTPException(404, "no such run") from err
+    found = queries.get_run(store, run_id)
     if found is None:
         raise HTTPException(404, "no such run")
     everything = bool(request.query_params.get("all"))
