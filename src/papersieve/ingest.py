@@ -18,12 +18,13 @@ from papersieve.errors import ConfigError, FeedError
 from papersieve.models import Listing, ListingStatus
 from papersieve.profile import Profile
 from papersieve.sources.arxiv_api import ArxivApiSource
-from papersieve.sources.feeds import EASTERN, parse_feed, parse_feed_file
+from papersieve.sources.feeds import parse_feed, parse_feed_file
 from papersieve.sources.http import HttpClient
 from papersieve.sources.jsonl import listings_for_day
 from papersieve.sources.oai_pmh import OaiPmhSource
 from papersieve.store.db import Store
 from papersieve.store.listings import load_listings, save_listing
+from papersieve.today import arxiv_today, check_not_future
 
 Progress = Callable[[str], None]
 
@@ -105,8 +106,18 @@ def load_offline_day(
 
 
 def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -> DayFetch:
-    """Decide the day's outcome, then store every listing in one transaction."""
-    requested = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
+    """Decide the day's outcome, then store every listing in one transaction.
+
+    A day after today (asked for, or announced by a feed when none was asked for) is refused
+    before anything is stored.
+    """
+    if date is not None:
+        check_not_future(date, what="the day asked for")
+    else:
+        for listing in listings:
+            if listing.date is not None:
+                check_not_future(listing.date, what=f"the date the {listing.category} feed announces")
+    requested = date or _newest_date(listings) or arxiv_today()
     ahead = [x for x in listings if x.date is not None and x.date > requested and x.entries]
     if ahead:
         # The daily feeds only ever serve the current day; storing it under a past date would
@@ -213,6 +224,7 @@ def backfill(
     """Fetch and store approximate listings for every day from `start` to `end` (inclusive)."""
     if end < start:
         raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
+    check_not_future(end, what="the last day of the backfill")
     cats = profile.settings.categories
     own_client = client is None
     http = client or HttpClient.from_env()

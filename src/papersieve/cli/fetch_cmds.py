@@ -32,6 +32,7 @@ from papersieve.profile import Profile, load_profile
 from papersieve.profile.settings import known_categories
 from papersieve.store import Store, open_store
 from papersieve.store.runs import papers_judged_before
+from papersieve.today import check_not_future
 
 
 @contextmanager
@@ -75,6 +76,8 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
     date = as_date(day)
     if offline_dir is not None and date is None:
         raise click.UsageError("--offline needs --date")
+    if date is not None:
+        check_not_future(date, what="the day asked for")
     with open_store() as store, _progress_display("fetching") as progress:
         if files:
             fetched = ingest.load_feed_files(store, files, date, progress=progress)

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import feedparser
 
@@ -23,8 +22,8 @@ from papersieve.authors import split_authors
 from papersieve.errors import FeedError
 from papersieve.ids import ArxivIdError, find_arxiv_id, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
+from papersieve.today import EASTERN
 
-EASTERN = ZoneInfo("America/New_York")
 """arXiv announces on US Eastern time; listing dates are Eastern dates."""
 
 _DESCRIPTION = re.compile(

@@ -23,9 +23,12 @@ _NAME = re.compile(r"arxiv-(\d{4}-\d{2}-\d{2})-(.+)\.jsonl$")
 
 
 def file_date(path: Path) -> dt.date | None:
-    """The listing date in a candidate file's name, or None."""
+    """The listing date in a candidate file's name, or None (also for `arxiv-2025-13-45-...`)."""
     match = _NAME.search(path.name)
-    return dt.date.fromisoformat(match.group(1)) if match else None
+    try:
+        return dt.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
 
 
 def paper_from_record(record: dict[str, Any]) -> Paper:

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from papersieve.today import latest_possible_day
 from papersieve.validate import OutsideValueError, row_id
 from papersieve.web import charts, queries
 from papersieve.web.context import render, store_of
@@ -17,8 +18,11 @@ def today(request: Request) -> Response:
     """The latest finished run's digest (of one profile with `?profile=`)."""
     store = store_of(request)
     profile = request.query_params.get("profile") or None
-    run = queries.latest_done_run(store, profile=profile)
-    newest = queries.latest_done_run(store, profile=profile, status="")
+    # A run dated in the future (a feed that announced 2100-07-02, before that was refused)
+    # must not stay "Today" for ever.
+    until = latest_possible_day()
+    run = queries.latest_done_run(store, profile=profile, until=until)
+    newest = queries.latest_done_run(store, profile=profile, status="", until=until)
     # A weekend, a stale feed or a failed run after the last digest: say so above that digest.
     later = newest if newest is not None and run is not None and newest.id != run.id and (
         newest.date >= run.date) else None
