@@ -9,6 +9,7 @@ import json
 import pytest
 
 from papersieve.candidates import kept_entries, select_candidates
+from papersieve.errors import ConfigError
 from papersieve.ingest import load_offline_day, store_day
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Outcome, Paper
 from papersieve.sources.feeds import parse_feed
@@ -128,12 +129,11 @@ def test_cross_day_dedup(store: Store) -> None:
     assert papers_judged_before(store, "other-profile", second) == frozenset()
 
 
-def test_missing_category_file_is_no_announcement(store: Store) -> None:
-    fetched = load_offline_day(store, REALWORLD, dt.date(2025, 7, 5), CATS)
-    assert fetched.status is ListingStatus.NO_ANNOUNCEMENT
-    assert fetched.message == "no announcement for 2025-07-05"
-    rows = store.conn.execute("SELECT status FROM listings").fetchall()
-    assert [r[0] for r in rows] == ["no_announcement", "no_announcement"]
+def test_a_day_without_candidate_files_is_missing_data_not_no_announcement(store: Store) -> None:
+    """It was stored as "no announcement" for both categories (issue 17: missing data)."""
+    with pytest.raises(ConfigError, match=r"no arxiv-2025-07-05-<category>\.jsonl file: no data"):
+        load_offline_day(store, REALWORLD, dt.date(2025, 7, 5), CATS)
+    assert store.conn.execute("SELECT COUNT(*) FROM listings").fetchone()[0] == 0
 
 
 def test_duplicate_within_one_category_counts_twice_in_scanned() -> None:

@@ -99,10 +99,30 @@ def load_feed_files(
 def load_offline_day(
     store: Store, folder: Path, date: dt.date, categories: Sequence[str]
 ) -> DayFetch:
-    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it."""
+    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it.
+
+    A category with no file is missing data: it is named in the day's listings (status MISSING)
+    but never stored, and a day with no file for any category is an error, not "no
+    announcement" (a wrong date or folder looked like an arXiv holiday, and stayed in the archive).
+    """
     if not folder.is_dir():
         raise ConfigError("offline folder does not exist", path=str(folder))
-    return store_day(store, listings_for_day(folder, date, categories), date)
+    check_not_future(date, what="the day asked for")
+    listings = listings_for_day(folder, date, categories)
+    known = [x for x in listings if x.status is not ListingStatus.MISSING]
+    if not known:
+        raise ConfigError(_no_data(folder, date, categories), path=str(folder))
+    fetched = store_day(store, known, date)
+    by_category = {x.category: x for x in (*listings, *fetched.listings)}
+    return replace(fetched, listings=tuple(by_category[c] for c in categories))
+
+
+def _no_data(folder: Path, date: dt.date, categories: Sequence[str]) -> str:
+    day = date.isoformat()
+    files = sorted(path.name for path in folder.glob(f"arxiv-{day}-*.jsonl"))
+    held = (f"{', '.join(files)} holds no {', '.join(categories)}" if files
+            else f"no arxiv-{day}-<category>.jsonl file")
+    return f"{held}: no data for {day} (nothing recorded; check the date, folder or categories)"
 
 
 def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -> DayFetch:

@@ -52,6 +52,8 @@ class ListingStatus(StrEnum):
     OK = "ok"
     NO_ANNOUNCEMENT = "no_announcement"
     STALE = "stale"
+    MISSING = "missing"
+    """The source had no data for the category (no offline file): unknown, never stored."""
 
 
 @dataclass(frozen=True)

@@ -150,6 +150,8 @@ def _locked_run(
     # feed) would otherwise vanish from the day without a word.
     notes += [f"{x.category}: nothing listed ({x.note or 'no announcement'})" for x in fetched.listings
               if x.status is ListingStatus.NO_ANNOUNCEMENT]
+    notes += [f"{x.category}: missing data ({x.note})" for x in fetched.listings
+              if x.status is ListingStatus.MISSING]
     with clock.stage("candidates"):
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"

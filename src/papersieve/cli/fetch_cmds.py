@@ -23,7 +23,6 @@ from papersieve.cli.options import (
     as_date,
     date_option,
     profile_option,
-    warn_if_no_offline_file,
 )
 from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
@@ -88,8 +87,6 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
                                        source=cast(Literal["rss", "atom"], source))
         seen = papers_judged_before(store, profile.name, fetched.date)
     _print_day(fetched, profile.settings.announce_types, profile.settings.primary_only, seen)
-    if fetched.status is ListingStatus.NO_ANNOUNCEMENT:
-        warn_if_no_offline_file(offline_dir, fetched.date, profile.settings.categories)
 
 
 def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only: bool,

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.status import Status
 
-from papersieve.cli.options import as_date, date_option, profile_option, warn_if_no_offline_file
+from papersieve.cli.options import as_date, date_option, profile_option
 from papersieve.pipeline import RunReport, run_day
 from papersieve.profile import load_profile
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
@@ -40,8 +40,6 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
                          out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
                          deliver=not no_deliver)
     print_summary(report, profile.name)
-    if report.status == "no_announcement":
-        warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
     if report.exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.

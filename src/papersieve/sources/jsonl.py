@@ -158,21 +158,35 @@ def listings_for_day(
 ) -> list[Listing]:
     """The listings of one day from a folder of candidate files, one per requested category.
 
-    Per-category files win over union files; a category with no file gets a "no announcement"
-    listing.
+    Per-category files win over union files. A category that no file of the day covers is
+    MISSING (unknown: missing data), not "no announcement"; one a file covers without any paper
+    of it (an empty per-category file, an `-all` file) had nothing announced.
     """
     found: dict[str, Listing] = {}
     files = sorted(folder.glob(f"arxiv-{date.isoformat()}-*.jsonl"))
     per_category = [f for f in files if _NAME.search(f.name) and _is_single(f)]
     unions = [f for f in files if f not in per_category]
+    covered: set[str] = set()
     for path in per_category + unions:
+        covered |= _covers(path, categories)
         for listing in listings_from_file(path, categories):
             found.setdefault(listing.category, listing)
-    return [
-        found.get(cat) or Listing(cat, date, (), "jsonl", ListingStatus.NO_ANNOUNCEMENT,
-                                  note="no candidate file for this category")
-        for cat in categories
-    ]
+    return [found.get(cat) or _empty(cat, date, cat in covered, folder) for cat in categories]
+
+
+def _covers(path: Path, categories: Sequence[str]) -> set[str]:
+    """The categories a file speaks for, from its name: one, several (`cs.LG+cs.AI`) or all."""
+    match = _NAME.search(path.name)
+    name = match.group(2) if match else ""
+    return set(categories) if name == "all" else set(name.split("+"))
+
+
+def _empty(category: str, date: dt.date, covered: bool, folder: Path) -> Listing:
+    if covered:
+        return Listing(category, date, (), "jsonl", ListingStatus.NO_ANNOUNCEMENT,
+                       note="its candidate file lists no paper")
+    return Listing(category, date, (), "jsonl", ListingStatus.MISSING,
+                   note=f"no candidate file for this category in {folder}")
 
 
 def _is_single(path: Path) -> bool:
