@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -73,6 +73,7 @@ def open_store(path: Path | str | None = None) -> Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        conn.text_factory = _text_decoder(target)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -81,9 +82,38 @@ def open_store(path: Path | str | None = None) -> Store:
         migrate(store)
     except sqlite3.Error as err:
         raise StoreError(f"cannot open the store at {target}: {err}") from err
+    except UnicodeDecodeError as err:  # SQLite's own message quoted a damaged schema's bytes
+        raise StoreError(f"cannot open the store at {target}: it is damaged ({err.reason});"
+                         f" {RESTORE}") from err
     except OSError as err:
         raise StoreError(f"cannot open the store at {target}: {err.strerror}") from err
     return store
+
+
+RESTORE = "restore it from a backup, or move it away to start a new one"
+
+
+def _text_decoder(path: Path) -> Callable[[bytes], str]:
+    """SQLite hands back whatever bytes a damaged page holds; Python's own decoding then raised a
+    UnicodeDecodeError (a traceback) in whichever command read that row first."""
+
+    def decode(raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise StoreError(f"the store at {path} is damaged: a stored text is not UTF-8"
+                             f" ({err.reason} at byte {err.start}); {RESTORE}") from err
+
+    return decode
+
+
+def damaged_store(err: sqlite3.DatabaseError, path: Path | None = None) -> StoreError | None:
+    """The one-line error for SQLite's "database disk image is malformed" (pages damaged on disk,
+    found by whichever query reads them), or None for any other database error."""
+    name = str(getattr(err, "sqlite_errorname", ""))
+    if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
+        return None
+    return StoreError(f"the store at {path or database_path()} is damaged ({err}); {RESTORE}")
 
 
 def migrate(store: Store) -> None:
