@@ -11,7 +11,7 @@ import click
 from papersieve.home import home_dir
 from papersieve.profile import init_profile
 from papersieve.profile.loader import WORKFLOW_PATH
-from papersieve.store import open_store
+from papersieve.store import open_store_to_read
 from papersieve.store.stats import store_counts
 
 
@@ -52,7 +52,7 @@ def _executable() -> str:
 @click.command()
 def db() -> None:
     """Show where the SQLite store is and basic counts."""
-    with open_store() as store:
+    with open_store_to_read() as store:
         click.echo(f"Store: {store.path}")
         click.echo(f"Schema version: {store.schema_version()}")
         for name, value in store_counts(store).items():
