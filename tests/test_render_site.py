@@ -10,9 +10,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from click.testing import CliRunner
 
+from papersieve.cli.main import cli
 from papersieve.deliver.files import write_outputs
 from papersieve.models import Digest
+from tests.conftest import DATA
 from tests.digestfixtures import sample_digest
 
 
@@ -109,3 +112,16 @@ def test_latest_does_not_stick_on_a_day_in_the_future(tmp_path: Path) -> None:
     write_outputs(on(dt.date(2025, 7, 3)), tmp_path)
     assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
     assert "2025-07-03" in (tmp_path / "latest.md").read_text("utf-8").splitlines()[0]
+
+
+def test_a_run_after_a_broken_day_file_warns_and_finishes(tmp_path: Path) -> None:
+    """The whole command: before, every later run ended in a traceback naming no file."""
+    out = tmp_path / "out"
+    broken = out / "2025-07" / "2025-07-02.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"date": "2025-07-02", "candidates": [', "utf-8")
+    result = CliRunner().invoke(cli, ["run", "--offline", str(DATA / "candidates"), "--date",
+                                      "2025-07-03", "--no-deliver", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: left {broken} out of the site: not valid JSON" in result.stderr
+    assert json.loads((out / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"

@@ -66,7 +66,8 @@ def _progress(console: Console, status: Status) -> Callable[[str], None]:
         if message.startswith("judging:"):
             status.update(message)
         else:
-            console.print(message, markup=False)
+            # A warning names a file: never break its path across lines.
+            console.print(message, markup=False, soft_wrap=message.startswith("warning:"))
 
     return say
 
