@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,8 +51,9 @@ class Stores:
         try:
             return open_store(self.path)
         except StoreError as first:
-            if not self.path.exists():
-                raise
+            writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+            if not self.path.exists() or writable:
+                raise  # a locked or damaged store is not served read-only behind the user's back
             # The store cannot be written (a read-only disk, no write permission): serve it
             # read-only rather than not at all; if it cannot be read either, the first error
             # is the one to show.
