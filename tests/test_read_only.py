@@ -85,7 +85,8 @@ def test_writing_to_a_store_on_a_read_only_disk_is_one_line(
         main(["dislike", liked])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err == f"error: cannot open the store at {path}: unable to open database file\n"
+    assert err == (f"error: cannot open the store at {path}: unable to open database file"
+                   " (this command writes to it, and it is read-only here)\n")
 
 
 def test_init_into_a_read_only_folder_is_one_line(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,7 +89,8 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
         store = Store(conn, target)
         migrate(store)
     except sqlite3.Error as err:
-        raise StoreError(f"cannot open the store at {target}: {err}") from err
+        hint = "" if _writable(target) else " (this command writes to it, and it is read-only here)"
+        raise StoreError(f"cannot open the store at {target}: {err}{hint}") from err
     except UnicodeDecodeError as err:  # SQLite's own message quoted a damaged schema's bytes
         raise StoreError(f"cannot open the store at {target}: it is damaged ({err.reason});"
                          f" {RESTORE}") from err
@@ -98,6 +100,11 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
 
 
 RESTORE = "restore it from a backup, or move it away to start a new one"
+
+
+def _writable(target: Path) -> bool:
+    """False when an existing store or its folder cannot be written (a read-only disk)."""
+    return not target.exists() or (os.access(target, os.W_OK) and os.access(target.parent, os.W_OK))
 
 
 def open_store_to_read(path: Path | str | None = None) -> Store:
