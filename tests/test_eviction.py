@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from papersieve.catchup import newest_finished_day
 from papersieve.cli.main import main
-from papersieve.judges.local.training import collect_labels
+from papersieve.judges.local.model.training import collect_labels
 from papersieve.profile import load_profile
 from papersieve.rebuild import rebuild_from_site
 from papersieve.store import open_store

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from papersieve.cli.main import main
-from papersieve.judges.local.training import LABEL_WINDOW_DAYS
+from papersieve.judges.local.model.training import LABEL_WINDOW_DAYS
 from papersieve.models import Paper
 from papersieve.profile import init_profile
 from papersieve.store import Store

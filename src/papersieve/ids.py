@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from papersieve.errors import PapersieveError
+from papersieve.validate import OutsideValueError, version_number
 
 _NEW = re.compile(r"(?P<id>\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})(?:v(?P<v>\d+))?")  # YYMM: MM is 01-12
 _OLD = re.compile(r"(?P<id>[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?")
@@ -54,8 +55,7 @@ def parse_arxiv_id(text: str) -> ArxivId:
     for pattern in (_NEW, _OLD):
         match = pattern.fullmatch(raw)
         if match:
-            version = match.group("v")
-            return ArxivId(match.group("id"), int(version) if version else None)
+            return _from_match(match, text)
     raise ArxivIdError(f"not an arXiv identifier: {text!r}")
 
 
@@ -64,9 +64,20 @@ def find_arxiv_id(text: str) -> ArxivId | None:
     for pattern in (_NEW, _OLD):
         match = re.search(r"(?<![\w.])" + pattern.pattern + r"(?![\w])", text)
         if match:
-            version = match.group("v")
-            return ArxivId(match.group("id"), int(version) if version else None)
+            try:
+                return _from_match(match, text)
+            except ArxivIdError:
+                continue  # free text: an impossible version is no id at all
     return None
+
+
+def _from_match(match: re.Match[str], text: str) -> ArxivId:
+    """The id of a match; a version too large to be real (or to store) is not an id."""
+    version = match.group("v")
+    try:
+        return ArxivId(match.group("id"), version_number(version) if version else None)
+    except OutsideValueError as err:
+        raise ArxivIdError(f"{err} in {text[:60]!r}") from err
 
 
 def base_id(text: str) -> str:

@@ -18,12 +18,13 @@ from papersieve.errors import ConfigError, FeedError
 from papersieve.models import Listing, ListingStatus
 from papersieve.profile import Profile
 from papersieve.sources.arxiv_api import ArxivApiSource
-from papersieve.sources.feeds import EASTERN, parse_feed, parse_feed_file
+from papersieve.sources.feeds import parse_feed, parse_feed_file
 from papersieve.sources.http import HttpClient
 from papersieve.sources.jsonl import listings_for_day
 from papersieve.sources.oai_pmh import OaiPmhSource
 from papersieve.store.db import Store
 from papersieve.store.listings import load_listings, save_listing
+from papersieve.today import arxiv_today, check_not_future
 
 Progress = Callable[[str], None]
 
@@ -98,15 +99,45 @@ def load_feed_files(
 def load_offline_day(
     store: Store, folder: Path, date: dt.date, categories: Sequence[str]
 ) -> DayFetch:
-    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it."""
+    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it.
+
+    A category with no file is missing data: it is named in the day's listings (status MISSING)
+    but never stored, and a day with no file for any category is an error, not "no
+    announcement" (a wrong date or folder looked like an arXiv holiday, and stayed in the archive).
+    """
     if not folder.is_dir():
         raise ConfigError("offline folder does not exist", path=str(folder))
-    return store_day(store, listings_for_day(folder, date, categories), date)
+    check_not_future(date, what="the day asked for")
+    listings = listings_for_day(folder, date, categories)
+    known = [x for x in listings if x.status is not ListingStatus.MISSING]
+    if not known:
+        raise ConfigError(_no_data(folder, date, categories), path=str(folder))
+    fetched = store_day(store, known, date)
+    by_category = {x.category: x for x in (*listings, *fetched.listings)}
+    return replace(fetched, listings=tuple(by_category[c] for c in categories))
+
+
+def _no_data(folder: Path, date: dt.date, categories: Sequence[str]) -> str:
+    day = date.isoformat()
+    files = sorted(path.name for path in folder.glob(f"arxiv-{day}-*.jsonl"))
+    held = (f"{', '.join(files)} holds no {', '.join(categories)}" if files
+            else f"no arxiv-{day}-<category>.jsonl file")
+    return f"{held}: no data for {day} (nothing recorded; check the date, folder or categories)"
 
 
 def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -> DayFetch:
-    """Decide the day's outcome, then store every listing in one transaction."""
-    requested = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
+    """Decide the day's outcome, then store every listing in one transaction.
+
+    A day after today (asked for, or announced by a feed when none was asked for) is refused
+    before anything is stored.
+    """
+    if date is not None:
+        check_not_future(date, what="the day asked for")
+    else:
+        for listing in listings:
+            if listing.date is not None:
+                check_not_future(listing.date, what=f"the date the {listing.category} feed announces")
+    requested = date or _newest_date(listings) or arxiv_today()
     ahead = [x for x in listings if x.date is not None and x.date > requested and x.entries]
     if ahead:
         # The daily feeds only ever serve the current day; storing it under a past date would
@@ -213,6 +244,7 @@ def backfill(
     """Fetch and store approximate listings for every day from `start` to `end` (inclusive)."""
     if end < start:
         raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
+    check_not_future(end, what="the last day of the backfill")
     cats = profile.settings.categories
     own_client = client is None
     http = client or HttpClient.from_env()

@@ -31,6 +31,20 @@ class Outcome(StrEnum):
     FAILED = "failed_after_retries"
     COST_CAP = "not_judged_cost_cap"
 
+    @property
+    def counts_as_seen(self) -> bool:
+        """True when this outcome decided the paper, so a later day does not judge it again.
+
+        The one rule for "seen before": a paper that failed, was stopped by the cost cap, or was
+        itself only "seen before" was never decided, and must be judged when it is listed again.
+        """
+        return self not in _UNDECIDED
+
+
+_UNDECIDED = frozenset({Outcome.SEEN_BEFORE, Outcome.FAILED, Outcome.COST_CAP})
+SEEN_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_seen)
+"""The outcome codes that count as "seen" (see `Outcome.counts_as_seen`)."""
+
 
 class ListingStatus(StrEnum):
     """What fetching one category's daily listing gave."""
@@ -38,6 +52,8 @@ class ListingStatus(StrEnum):
     OK = "ok"
     NO_ANNOUNCEMENT = "no_announcement"
     STALE = "stale"
+    MISSING = "missing"
+    """The source had no data for the category (no offline file): unknown, never stored."""
 
 
 @dataclass(frozen=True)

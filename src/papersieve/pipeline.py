@@ -33,6 +33,7 @@ from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
 from papersieve.store.locks import acquire_lock, release_lock
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
+from papersieve.today import check_not_future, is_future
 
 Say = Callable[[str], None]
 
@@ -112,6 +113,8 @@ def run_day(
 
 def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,
            say: Say) -> DayFetch:
+    if date is not None:
+        check_not_future(date, what="the day asked for")
     if offline_dir is None:
         stored = stored_day(store, profile, date) if date is not None else None
         if stored is not None:
@@ -124,7 +127,9 @@ def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Pa
 
 
 def _newest_offline_day(folder: Path) -> dt.date:
-    dates = [d for d in (file_date(p) for p in folder.glob("arxiv-*.jsonl")) if d is not None]
+    # A file dated in the future (a typo, a test file) must not become every run's day.
+    dates = [d for d in (file_date(p) for p in folder.glob("arxiv-*.jsonl"))
+             if d is not None and not is_future(d)]
     if not dates:
         from papersieve.errors import ConfigError
 
@@ -150,6 +155,8 @@ def _locked_run(
     # feed) would otherwise vanish from the day without a word.
     notes += [f"{x.category}: nothing listed ({x.note or 'no announcement'})" for x in fetched.listings
               if x.status is ListingStatus.NO_ANNOUNCEMENT]
+    notes += [f"{x.category}: missing data ({x.note})" for x in fetched.listings
+              if x.status is ListingStatus.MISSING]
     with clock.stage("candidates"):
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"

@@ -10,14 +10,13 @@ a finished run, it gives the local ranker the LLM's past verdicts to learn from,
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from papersieve.digests import save_run_details
 from papersieve.errors import ConfigError
 from papersieve.models import DayCounts, Judgement, Outcome, PromptText, Usage
-from papersieve.render.paths import day_json_files
+from papersieve.render.day_files import Warn, read_days
 from papersieve.sources.jsonl import paper_from_record
 from papersieve.store.db import Store
 from papersieve.store.judgements import save_judgements
@@ -28,7 +27,7 @@ FORMAT = "papersieve-digest/1"
 REBUILT = "rebuilt from the site's JSON"
 
 
-def rebuild_from_site(store: Store, site: Path) -> list[tuple[str, dt.date]]:
+def rebuild_from_site(store: Store, site: Path, warn: Warn | None = None) -> list[tuple[str, dt.date]]:
     """Record every day of `site` that the store has no finished run of; oldest first.
 
     Returns the (profile, date) pairs added. A file that is not a papersieve day is skipped.
@@ -36,26 +35,16 @@ def rebuild_from_site(store: Store, site: Path) -> list[tuple[str, dt.date]]:
     if not site.is_dir():
         raise ConfigError("no such site folder", path=str(site))
     added = []
-    for date, path in reversed(day_json_files(site)):
-        day = _read(path)
-        if day is None or day.get("date") != date.isoformat():
+    for day in reversed(read_days(site, warn or (lambda _: None))):
+        if day.get("format") != FORMAT:
             continue
+        date = dt.date.fromisoformat(day["date"])
         profile = str(day.get("profile") or "default")
         if _finished(store, profile, date) or not _valid(day):
             continue
         _record_day(store, profile, date, day)
         added.append((profile, date))
     return added
-
-
-def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return None
-    return data
 
 
 def _valid(day: dict[str, Any]) -> bool:

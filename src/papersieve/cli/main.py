@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 from typing import Any
 
@@ -72,6 +73,14 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="papersieve", standalone_mode=False)
     except PapersieveError as err:
         click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except sqlite3.DatabaseError as err:
+        from papersieve.store.db import damaged_store
+
+        damaged = damaged_store(err)
+        if damaged is None:
+            raise  # any other database error is a bug: keep its traceback
+        click.echo(f"error: {damaged}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

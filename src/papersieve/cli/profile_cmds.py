@@ -14,7 +14,7 @@ from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.rebuild import rebuild_from_site
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
-from papersieve.store import open_store
+from papersieve.store import open_store, open_store_to_read
 from papersieve.store.retention import prune_store, vacuum
 from papersieve.store.stats import store_counts
 
@@ -87,9 +87,10 @@ def _executable() -> str:
 @profile_option
 def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
     """Show where the SQLite store is and basic counts."""
-    with open_store() as store:
+    opener = open_store if site is not None or do_vacuum else open_store_to_read
+    with opener() as store:
         if site is not None:
-            added = rebuild_from_site(store, site)
+            added = rebuild_from_site(store, site, warn=lambda w: click.echo(f"warning: {w}", err=True))
             click.echo(f"Rebuilt {len(added)} day(s) from {site}"
                        + (f": {added[0][1]} to {added[-1][1]}" if added else ""))
         if do_vacuum:

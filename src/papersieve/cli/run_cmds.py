@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.status import Status
 
 from papersieve.catchup import catch_up
-from papersieve.cli.options import as_date, date_option, profile_option, warn_if_no_offline_file
+from papersieve.cli.options import as_date, date_option, profile_option
 from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
 from papersieve.profile import load_profile
@@ -60,8 +60,6 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     for note in notes:
         click.echo(f"Catch-up: {note}")
     print_summary(report, profile.name)
-    if report.status == "no_announcement":
-        warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
     exit_code = report.exit_code or next((r.exit_code for r in earlier if r.exit_code), 0)
     if exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
@@ -89,7 +87,8 @@ def _progress(console: Console, status: Status) -> Callable[[str], None]:
         if message.startswith("judging:"):
             status.update(message)
         else:
-            console.print(message, markup=False)
+            # A warning names a file: never break its path across lines.
+            console.print(message, markup=False, soft_wrap=message.startswith("warning:"))
 
     return say
 

@@ -38,7 +38,8 @@ def deliver_all(
     settings = profile.settings
     with stage("render"):
         try:
-            outputs = write_outputs(digest, out_dir, settings.outputs.formats, settings.outputs.site_url)
+            outputs = write_outputs(digest, out_dir, settings.outputs.formats,
+                                    settings.outputs.site_url, warn=lambda m: say(f"warning: {m}"))
         except DeliveryError as err:
             record_delivery(store, run_id, DeliveryResult("files", "failed", str(err)))
             raise

@@ -47,7 +47,7 @@ def create_app(
         routes=[
             Route("/", pages.today, name="today"),
             Route("/day/{day}", pages.day, name="day"),
-            Route("/run/{run_id:int}", pages.run, name="run"),
+            Route("/run/{run_id}", pages.run, name="run"),
             Route("/archive", pages.archive, name="archive"),
             Route("/runs", pages.runs, name="runs"),
             Route("/search", papers.search, name="search"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from papersieve.errors import StoreError
 from papersieve.store import open_store
 from papersieve.store.db import Store
 from papersieve.web import filters
@@ -26,6 +28,9 @@ class Stores:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.read_only = False
+        """True when the store could only be opened read-only (a read-only disk): pages work,
+        likes answer with the store's one-line error."""
         self._local = threading.local()
         self._all: list[Store] = []
         self._lock = threading.Lock()
@@ -34,11 +39,30 @@ class Stores:
         """This thread's store, opened (and migrated) on first use."""
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = open_store(self.path)
+            store = self._open()
             self._local.store = store
             with self._lock:
                 self._all.append(store)
         return store
+
+    def _open(self) -> Store:
+        if self.read_only:
+            return open_store(self.path, read_only=True)
+        try:
+            return open_store(self.path)
+        except StoreError as first:
+            writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+            if not self.path.exists() or writable:
+                raise  # a locked or damaged store is not served read-only behind the user's back
+            # The store cannot be written (a read-only disk, no write permission): serve it
+            # read-only rather than not at all; if it cannot be read either, the first error
+            # is the one to show.
+            try:
+                store = open_store(self.path, read_only=True)
+            except StoreError:
+                raise first from None
+            self.read_only = True
+            return store
 
     def close_all(self) -> None:
         """Close every connection opened so far."""

@@ -200,10 +200,15 @@ def digest_usage(store: Store, run: RunRow) -> Usage:
 
 
 def latest_done_run(
-    store: Store, date: dt.date | None = None, profile: str | None = None, status: str = "done"
+    store: Store, date: dt.date | None = None, profile: str | None = None, status: str = "done",
+    until: dt.date | None = None,
 ) -> RunRow | None:
-    """The newest run with this status ('' for any), of one day and profile when given, or None."""
+    """The newest run with this status ('' for any), of one day and profile when given, and
+    not after `until` when given; or None."""
     sql, params = _RUN_SQL + " WHERE (r.status = ? OR ? = '')", [status, status]
+    if until is not None:
+        sql += " AND r.date <= ?"
+        params.append(until.isoformat())
     if date is not None:
         sql += " AND r.date = ?"
         params.append(date.isoformat())

@@ -8,6 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from papersieve.today import latest_possible_day
+from papersieve.validate import OutsideValueError, row_id
 from papersieve.web import charts, queries
 from papersieve.web.context import render, store_of
 
@@ -16,8 +18,11 @@ def today(request: Request) -> Response:
     """The latest finished run's digest (of one profile with `?profile=`)."""
     store = store_of(request)
     profile = request.query_params.get("profile") or None
-    run = queries.latest_done_run(store, profile=profile)
-    newest = queries.latest_done_run(store, profile=profile, status="")
+    # A run dated in the future (a feed that announced 2100-07-02, before that was refused)
+    # must not stay "Today" for ever.
+    until = latest_possible_day()
+    run = queries.latest_done_run(store, profile=profile, until=until)
+    newest = queries.latest_done_run(store, profile=profile, status="", until=until)
     # A weekend, a stale feed or a failed run after the last digest: say so above that digest.
     later = newest if newest is not None and run is not None and newest.id != run.id and (
         newest.date >= run.date) else None
@@ -40,7 +45,11 @@ def day(request: Request) -> Response:
 def run(request: Request) -> Response:
     """One run's digest; `?all=1` lists every candidate with its outcome."""
     store = store_of(request)
-    found = queries.get_run(store, request.path_params["run_id"])
+    try:
+        run_id = row_id(request.path_params["run_id"], "run id")
+    except OutsideValueError as err:  # /run/99999999999999999999 overflowed SQLite: a bare 500
+        raise HTTPException(404, "no such run") from err
+    found = queries.get_run(store, run_id)
     if found is None:
         raise HTTPException(404, "no such run")
     everything = bool(request.query_params.get("all"))
