@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from papersieve.store import open_store
 from papersieve.store.db import Store
 from papersieve.web import filters
+from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -22,12 +23,18 @@ STATIC = HERE / "static"
 
 
 class Stores:
-    """One store connection per worker thread: SQLite connections are not shared across threads."""
+    """One store connection per worker thread: SQLite connections are not shared across threads.
 
-    def __init__(self, path: Path) -> None:
+    Each connection has a `QueryGuard`: every request gets `budget` steps (web/guard.py).
+    """
+
+    def __init__(self, path: Path, budget: int = DEFAULT_BUDGET) -> None:
         self.path = path
+        self.budget = budget
         self._local = threading.local()
         self._all: list[Store] = []
+        self.guards: list[QueryGuard] = []
+        """Every connection's guard (what a bench or a test inspects)."""
         self._lock = threading.Lock()
 
     def get(self) -> Store:
@@ -36,9 +43,17 @@ class Stores:
         if store is None:
             store = open_store(self.path)
             self._local.store = store
+            self._local.guard = QueryGuard(store.conn, self.budget)
             with self._lock:
                 self._all.append(store)
+                self.guards.append(self._local.guard)
         return store
+
+    def guard(self) -> QueryGuard:
+        """This thread's query guard (opening the store first if needed)."""
+        self.get()
+        guard: QueryGuard = self._local.guard
+        return guard
 
     def close_all(self) -> None:
         """Close every connection opened so far."""
@@ -46,6 +61,7 @@ class Stores:
             for store in self._all:
                 store.close()
             self._all.clear()
+            self.guards.clear()
         self._local = threading.local()
 
 
@@ -68,9 +84,11 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 def store_of(request: Request) -> Store:
-    """The store for this request's thread."""
+    """The store for this request's thread, its statements abandoned if the client leaves."""
     stores: Stores = request.app.state.stores
-    return stores.get()
+    store = stores.get()
+    stores.guard().serve(request.scope, client_gone(request))
+    return store
 
 
 def render(
