@@ -89,7 +89,7 @@ def _record(element: ET.Element, origin: str) -> OaiRecord | None:
     if header is None:
         return None
     stamp = _text(header.find(f"{OAI}datestamp"))
-    datestamp = dt.date.fromisoformat(stamp[:10]) if stamp else None
+    datestamp = _datestamp(stamp, origin) if stamp else None
     sets = tuple(_text(s) for s in header.findall(f"{OAI}setSpec"))
     if header.get("status") == "deleted":
         return None
@@ -100,6 +100,13 @@ def _record(element: ET.Element, origin: str) -> OaiRecord | None:
     if dc is not None:
         return _dc_record(dc, header, datestamp, sets, origin)
     raise FeedError("record in an unknown metadata format (use arXivRaw or oai_dc)", source=origin)
+
+
+def _datestamp(stamp: str, origin: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(stamp[:10])
+    except ValueError as err:  # `2025-13-45`, `yesterday`: a ValueError traceback before
+        raise FeedError(f"a record has a bad datestamp ({stamp[:40]!r})", source=origin) from err
 
 
 def _text(element: ET.Element | None) -> str:

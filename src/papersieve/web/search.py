@@ -29,6 +29,8 @@ MAX_TERMS = 12
 MAX_PREFIX_TERMS = 3
 """`word*` terms in one search: a short prefix expands to thousands of index terms (review: 13 s
 of CPU on the demo store, 190 s on 25k papers, for `m* d* l* ...` repeated)."""
+MAX_PAGE = 10**9
+"""Highest page number sent to SQLite."""
 TOO_EXPENSIVE_SEARCH = ("this search needs more work than the server allows for one request:"
                         " use fewer or longer prefix* words")
 
@@ -153,7 +155,8 @@ def _page_keys(store: Store, query: str, where: _Where, f: SearchFilters) -> tup
         base, params = "FROM papers p WHERE 1", list(where.params)
         order = " ORDER BY COALESCE(p.first_listed, '') DESC, p.id DESC"
     total = int(store.conn.execute(f"SELECT COUNT(*) {base}{where.sql()}", params).fetchone()[0])
-    offset = (max(f.page, 1) - 1) * f.per_page
+    # A page past any store's end is empty; an offset past 2**63 was an OverflowError (a 500).
+    offset = (min(max(f.page, 1), MAX_PAGE) - 1) * f.per_page
     keys = store.conn.execute(
         f"SELECT {key} {base}{where.sql()}{order} LIMIT ? OFFSET ?", [*params, f.per_page, offset]
     ).fetchall()
