@@ -106,6 +106,26 @@ def test_any_page_over_budget_is_a_503_page_with_the_security_headers(data: WebD
     assert page.headers["x-frame-options"] == "DENY"
 
 
+def test_a_like_is_not_held_to_the_page_budget(tmp_path: Path) -> None:
+    """A POST needs the CSRF token (no page can fire it), and its retraining of the local judge
+    may rightly take long on a large store: only GET and HEAD have a budget."""
+    data = build_store(tmp_path / "like.db", hostile=False)
+    paper = data.picks[next(iter(data.picks))][0]
+    secret = b"s" * 32
+    with TestClient(create_app(data.path, token="", secret=secret), base_url=BASE) as first:
+        token = first.get("/").text.split('name="csrf_token" value="', 1)[1].split('"')[0]
+        cookies = dict(first.cookies)
+    tight = create_app(data.path, token="", secret=secret, query_budget=2)
+    with TestClient(tight, base_url=BASE, cookies=cookies) as client:
+        assert client.get("/archive").status_code == 503  # a GET is held to the budget
+        reply = client.post("/feedback", data={"paper_id": paper, "label": "like"},
+                            headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert reply.status_code == 200, reply.text
+    with open_store(data.path) as store:
+        labels = store.conn.execute("SELECT label FROM feedback WHERE paper_id = ?", (paper,))
+        assert [row[0] for row in labels] == [1]
+
+
 def test_ordinary_pages_stay_within_the_default_budget(data: WebData) -> None:
     with TestClient(create_app(data.path, token=""), base_url=BASE) as client:
         for url in ("/", "/archive", "/runs", "/search?q=learn*", "/search?category=cs.AI"):

@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 from papersieve.store import open_store
 from papersieve.store.db import Store
 from papersieve.web import filters
-from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone
+from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone, guarded_method
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -84,10 +84,12 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 def store_of(request: Request) -> Store:
-    """The store for this request's thread, its statements abandoned if the client leaves."""
+    """The store for this request's thread; a GET's statements have a budget and are abandoned if
+    the client leaves (web/guard.py)."""
     stores: Stores = request.app.state.stores
     store = stores.get()
-    stores.guard().serve(request.scope, client_gone(request))
+    stores.guard().serve(request.scope, client_gone(request),
+                         limited=guarded_method(request.method))
     return store
 
 

@@ -69,20 +69,24 @@ class QueryGuard:
         """Why the last statement was stopped: "budget", "client gone" or ""."""
         self._gone: threading.Event | None = None
         self._request: object = None
+        self._limited = True
         conn.set_progress_handler(self._tick, STEP)
 
-    def serve(self, request: object, gone: threading.Event | None) -> None:
+    def serve(self, request: object, gone: threading.Event | None, *, limited: bool = True) -> None:
         """Run the next statements for `request` (a new one gets a fresh budget); its client
-        leaving sets `gone`."""
+        leaving sets `gone`. `limited` False runs them unguarded (see `guarded_method`)."""
         if request is not self._request:
             self._request = request
             self.used = 0
             self.stopped = ""
             self._cpu_start = time.thread_time()
         self._gone = gone
+        self._limited = limited
 
     def _tick(self) -> int:
         self.used += 1
+        if not self._limited:
+            return 0
         if self._gone is not None and self._gone.is_set():
             self.stopped = "client gone"
             return 1
@@ -92,6 +96,13 @@ class QueryGuard:
             self.stopped = "budget"
             return 1
         return 0
+
+
+def guarded_method(method: str) -> bool:
+    """True for the requests the guard limits: GET and HEAD, which any web page can make a browser
+    send (an `<img>`). A POST needs the CSRF token, and a like's retraining of the local judge may
+    rightly take seconds on a large store: stopping it halfway would help nobody."""
+    return method in ("GET", "HEAD")
 
 
 def is_interrupted(err: BaseException) -> bool:
