@@ -46,7 +46,9 @@ class DownloadLimits:
     max_bytes: int = 64 * MB
     """Largest body accepted (after decompression); a daily feed is ~2 MB, an OAI page ~5 MB."""
     deadline: float = 300.0
-    """Seconds from the first request of one `get` to its last byte, waits and retries included."""
+    """Seconds from the first request of one `get` to its last byte, waits and retries included
+    (checked between reads, and no read may wait past it: a stalled read ends at the deadline or
+    at the client's per-read timeout, whichever it started with less of)."""
 
     def __post_init__(self) -> None:
         if self.max_bytes <= 0 or not self.deadline > 0:
