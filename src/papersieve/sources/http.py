@@ -47,8 +47,9 @@ class DownloadLimits:
     """Largest body accepted (after decompression); a daily feed is ~2 MB, an OAI page ~5 MB."""
     deadline: float = 300.0
     """Seconds from the first request of one `get` to its last byte, waits and retries included
-    (checked between reads, and no read may wait past it: a stalled read ends at the deadline or
-    at the client's per-read timeout, whichever it started with less of)."""
+    (checked after every read; one read of an attempt waits at most the per-read timeout or the
+    time left when the attempt began, whichever is less, so a stalled server overshoots it by at
+    most that wait)."""
 
     def __post_init__(self) -> None:
         if self.max_bytes <= 0 or not self.deadline > 0:
