@@ -19,7 +19,7 @@ from papersieve.models import Listing, ListingStatus
 from papersieve.profile import Profile
 from papersieve.sources.arxiv_api import ArxivApiSource
 from papersieve.sources.feeds import parse_feed, parse_feed_file
-from papersieve.sources.http import HttpClient
+from papersieve.sources.http import DownloadLimits, HttpClient
 from papersieve.sources.jsonl import listings_for_day
 from papersieve.sources.oai_pmh import OaiPmhSource
 from papersieve.store.db import Store
@@ -49,6 +49,13 @@ def _say(progress: Progress | None, message: str) -> None:
         progress(message)
 
 
+def client_for(profile: Profile) -> HttpClient:
+    """The HTTP client with the profile's download limits (the environment overrides them)."""
+    network = profile.settings.network
+    return HttpClient.from_env(DownloadLimits.resolve(network.download_max_mb,
+                                                      network.download_deadline))
+
+
 def fetch_day(
     store: Store,
     profile: Profile,
@@ -66,7 +73,7 @@ def fetch_day(
     """
     cats = tuple(categories or profile.settings.categories)
     own_client = client is None
-    http = client or HttpClient.from_env()
+    http = client or client_for(profile)
     try:
         listings = []
         for category in cats:
@@ -247,7 +254,7 @@ def backfill(
     check_not_future(end, what="the last day of the backfill")
     cats = profile.settings.categories
     own_client = client is None
-    http = client or HttpClient.from_env()
+    http = client or client_for(profile)
     try:
         if via == "oai":
             _say(progress, f"OAI-PMH ListRecords {start} to {end}")

@@ -113,6 +113,13 @@ class EndpointSettings(_Strict):
     semantic_scholar: str = ""
 
 
+class NetworkSettings(_Strict):
+    """`[network]`: bounds on every download (PAPERSIEVE_DOWNLOAD_MAX_MB / _DEADLINE win)."""
+
+    download_max_mb: float = Field(default=64.0, gt=0, allow_inf_nan=False)
+    download_deadline: float = Field(default=300.0, gt=0, allow_inf_nan=False)
+
+
 class ProfileSettings(_Strict):
     """The whole profile.toml."""
 
@@ -129,6 +136,7 @@ class ProfileSettings(_Strict):
     endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
 
     @field_validator("categories")
     @classmethod

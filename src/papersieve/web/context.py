@@ -17,6 +17,7 @@ from papersieve.errors import StoreError
 from papersieve.store import open_store
 from papersieve.store.db import Store
 from papersieve.web import filters
+from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone, guarded_method
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -24,15 +25,21 @@ STATIC = HERE / "static"
 
 
 class Stores:
-    """One store connection per worker thread: SQLite connections are not shared across threads."""
+    """One store connection per worker thread: SQLite connections are not shared across threads.
 
-    def __init__(self, path: Path) -> None:
+    Each connection has a `QueryGuard`: every request gets `budget` steps (web/guard.py).
+    """
+
+    def __init__(self, path: Path, budget: int = DEFAULT_BUDGET) -> None:
         self.path = path
         self.read_only = False
         """True when the store could only be opened read-only (a read-only disk): pages work,
         likes answer with the store's one-line error."""
+        self.budget = budget
         self._local = threading.local()
         self._all: list[Store] = []
+        self.guards: list[QueryGuard] = []
+        """Every connection's guard (what a bench or a test inspects)."""
         self._lock = threading.Lock()
 
     def get(self) -> Store:
@@ -41,8 +48,10 @@ class Stores:
         if store is None:
             store = self._open()
             self._local.store = store
+            self._local.guard = QueryGuard(store.conn, self.budget)
             with self._lock:
                 self._all.append(store)
+                self.guards.append(self._local.guard)
         return store
 
     def _open(self) -> Store:
@@ -63,6 +72,11 @@ class Stores:
                 raise first from None
             self.read_only = True
             return store
+    def guard(self) -> QueryGuard:
+        """This thread's query guard (opening the store first if needed)."""
+        self.get()
+        guard: QueryGuard = self._local.guard
+        return guard
 
     def close_all(self) -> None:
         """Close every connection opened so far."""
@@ -70,6 +84,7 @@ class Stores:
             for store in self._all:
                 store.close()
             self._all.clear()
+            self.guards.clear()
         self._local = threading.local()
 
 
@@ -92,9 +107,13 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 def store_of(request: Request) -> Store:
-    """The store for this request's thread."""
+    """The store for this request's thread; a GET's statements have a budget and are abandoned if
+    the client leaves (web/guard.py)."""
     stores: Stores = request.app.state.stores
-    return stores.get()
+    store = stores.get()
+    stores.guard().serve(request.scope, client_gone(request),
+                         limited=guarded_method(request.method))
+    return store
 
 
 def render(

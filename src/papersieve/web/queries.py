@@ -185,7 +185,9 @@ def list_runs(store: Store, limit: int = 1000) -> list[RunRow]:
 
 
 def get_run(store: Store, run_id: int) -> RunRow | None:
-    """One run, or None."""
+    """One run, or None (also for an id SQLite cannot hold: an OverflowError and a 500 before)."""
+    if not -(2**63) <= run_id < 2**63:
+        return None
     row = store.conn.execute(_RUN_SQL + " WHERE r.id = ?", (run_id,)).fetchone()
     return _run(row) if row is not None else None
 
