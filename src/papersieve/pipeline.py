@@ -27,6 +27,7 @@ from papersieve.models import Digest, ListingStatus, Paper, Usage
 from papersieve.outcomes import one_per_candidate, record
 from papersieve.prefilter.rules import PrefilterResult, apply_pins, prefilter
 from papersieve.profile import Profile
+from papersieve.redact import check_secrets
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
@@ -87,6 +88,7 @@ def run_day(
     progress: Say | None = None, judge: Judge | None = None, deliver: bool = True,
 ) -> RunReport:
     """Do the whole day for one profile; see the module docstring."""
+    check_secrets()  # a malformed secret fails here, before anything is fetched or sent
     say = progress or (lambda _message: None)
     clock = _Clock()
     with clock.stage("fetch"):

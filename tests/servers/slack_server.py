@@ -32,6 +32,8 @@ class FakeSlack:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.fail_next: deque[int] = deque()
+        self.echo_auth = False
+        """Echo mode: a failure's body (and invalid_auth's) quotes the Authorization header."""
         self._lock = threading.Lock()
         self._ts = 1751500000
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -66,13 +68,15 @@ class FakeSlack:
         with self._lock:
             self.received.append(Received(path, auth, body))
             if self.fail_next:
-                return self.fail_next.popleft(), "error"
+                return self.fail_next.popleft(), f"error (Authorization: {auth})" if self.echo_auth \
+                    else "error"
             if path.startswith("/services/"):
                 return 200, "ok"
             if path != "/api/chat.postMessage":
                 return 404, "no such method"
             if auth != f"Bearer {TOKEN}":
-                return 200, {"ok": False, "error": "invalid_auth"}
+                return 200, {"ok": False, "error": f"invalid_auth: {auth}" if self.echo_auth
+                             else "invalid_auth"}
             if not body.get("channel"):
                 return 200, {"ok": False, "error": "channel_not_found"}
             self._ts += 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
+from papersieve.redact import redact
 from papersieve.render.atom import render_atom
 from papersieve.render.html import render_day_html, render_index_html, render_month_html
 from papersieve.render.json_out import digest_dict, render_json
@@ -77,11 +78,12 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write atomically (temporary file + rename), so a reader never sees half a file."""
+    """Write atomically (temporary file + rename), so a reader never sees half a file; every
+    output file passes through the redactor here."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, "utf-8")
+        tmp.write_text(redact(text), "utf-8")
         os.replace(tmp, path)
     except OSError:
         # A full disk leaves a partial temporary file that holds the space the next run needs.

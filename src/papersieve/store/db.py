@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from papersieve.errors import StoreError
 from papersieve.home import database_path
+from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
 
 
 def utcnow() -> str:
     """Timestamps in the store: UTC, ISO 8601, seconds."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class RedactingConnection(sqlite3.Connection):
+    """A connection whose statements' string parameters pass through the redactor: the one place
+    where text enters the store (errors, delivery details, notes, run messages, raw replies)."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return super().execute(sql, redact_params(parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return super().executemany(sql, redact_rows(parameters))
 
 
 class Store:
@@ -71,7 +84,8 @@ def open_store(path: Path | str | None = None) -> Store:
     target = Path(path) if path is not None else database_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False,
+                               factory=RedactingConnection)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
