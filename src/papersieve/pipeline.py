@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +24,7 @@ from papersieve.deliver import DeliveryResult
 from papersieve.deliver.run import deliver_all
 from papersieve.digests import build_digest, earlier_usage, save_run_details
 from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
+from papersieve.interrupts import on_termination
 from papersieve.judges.factory import make_judge
 from papersieve.judges.interface import Judge, JudgeResult, Progress
 from papersieve.models import Digest, ListingStatus, Paper, Usage
@@ -32,7 +36,7 @@ from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
-from papersieve.store.locks import acquire_lock, release_lock
+from papersieve.store.locks import acquire_lock, close_interrupted, release_lock, renewing
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
 
 Say = Callable[[str], None]
@@ -96,15 +100,37 @@ def run_day(
     partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
     if fetched.status is not ListingStatus.OK and not partly_stale:
         return _no_day(store, profile, fetched)
-    acquire_lock(store, profile.name, fetched.date)
+    lock_note = acquire_lock(store, profile.name, fetched.date)
+    if lock_note:
+        say(f"note: {lock_note}")
     try:
-        report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
-                             out_dir or profile.output_dir, deliver)
+        with renewing(store, profile.name, fetched.date), \
+                on_termination(_close_on_signal(store, profile.name, fetched.date)):
+            report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
+                                 out_dir or profile.output_dir, deliver)
     finally:
         release_lock(store, profile.name, fetched.date)
+    if lock_note:  # for whoever runs the job, not for the digest's reader
+        report = dataclasses.replace(report, notes=(lock_note, *report.notes))
     # A day with one stale category is still made from the fresh ones; exit code 3 tells a
     # scheduler to run it again later, when the cache makes the rerun cheap.
     return dataclasses.replace(report, stale=partly_stale)
+
+
+def _close_on_signal(store: Store, profile: str, date: dt.date) -> Callable[[int], None]:
+    """What SIGTERM or SIGINT does during a locked run: close the run as interrupted (its paid
+    replies are already committed), release the lock, say so in one line."""
+
+    def cleanup(signum: int) -> None:
+        name = signal.Signals(signum).name
+        with store.transaction() as conn:
+            close_interrupted(conn, profile, date, os.getpid(),
+                              f"interrupted by {name}: paid replies are kept; run the day again")
+        release_lock(store, profile, date)
+        print(f"interrupted by {name}: the run of {profile} for {date} was closed and its lock"
+              " released; run it again to finish (replies already paid for are kept)", file=sys.stderr)
+
+    return cleanup
 
 
 def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,

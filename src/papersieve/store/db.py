@@ -11,6 +11,7 @@ from typing import Any
 
 from papersieve.errors import StoreError
 from papersieve.home import database_path
+from papersieve.interrupts import deferred
 from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
 
@@ -44,21 +45,23 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            yield self.conn
-            self.conn.commit()
-        except sqlite3.IntegrityError:
-            self._rollback()
-            raise  # a broken invariant is a bug: keep its traceback
-        except sqlite3.DatabaseError as err:
-            self._rollback()
-            # A full disk, a read-only file or a locked database must reach the user as one
-            # line, not a traceback (found by tests/test_faults_disk.py).
-            raise StoreError(f"cannot write the store at {self.path}: {err}") from err
-        except BaseException:
-            self._rollback()
-            raise
+        # A SIGTERM that arrives in here is handled after COMMIT or ROLLBACK (papersieve.interrupts).
+        with deferred():
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                yield self.conn
+                self.conn.commit()
+            except sqlite3.IntegrityError:
+                self._rollback()
+                raise  # a broken invariant is a bug: keep its traceback
+            except sqlite3.DatabaseError as err:
+                self._rollback()
+                # A full disk, a read-only file or a locked database must reach the user as one
+                # line, not a traceback (found by tests/test_faults_disk.py).
+                raise StoreError(f"cannot write the store at {self.path}: {err}") from err
+            except BaseException:
+                self._rollback()
+                raise
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
