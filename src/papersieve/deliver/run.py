@@ -50,7 +50,7 @@ def deliver_all(
             results.append(_attempt("slack", send, say, lambda: _slack(digest, profile, page)))
     if settings.deliver.email.enabled:
         with stage("email"):
-            results.append(_attempt("email", send, say, lambda: _email(digest, profile)))
+            results.append(_attempt("email", send, say, lambda: _email(digest, profile, page)))
     for result in results[1:]:
         record_delivery(store, run_id, result)
     return outputs, results
@@ -75,10 +75,10 @@ def _slack(digest: Digest, profile: Profile, page: str) -> str:
     return send_slack(digest, profile.settings.deliver.slack.channel, page)
 
 
-def _email(digest: Digest, profile: Profile) -> str:
+def _email(digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.email import send_email
 
-    return send_email(digest, profile.settings.deliver.email, profile.settings.outputs.site_url)
+    return send_email(digest, profile.settings.deliver.email, page)
 
 
 def _page_url(site_url: str, digest: Digest) -> str:
