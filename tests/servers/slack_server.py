@@ -2,7 +2,8 @@
 
 Every POST is recorded (path, headers, JSON body). The Web API checks the bearer token, answers
 `{"ok": true, "ts": ...}` with a new timestamp per message, and `{"ok": false, "error": ...}` for
-a wrong token or a missing channel; `fail_next` queues HTTP statuses for the next requests.
+a wrong token or a missing channel; `fail_next` queues HTTP statuses for the next requests
+(a 429 with `retry_after` as its Retry-After header).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class FakeSlack:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.fail_next: deque[int] = deque()
+        self.retry_after: str | None = None
+        """The Retry-After header of a queued 429 (seconds or an HTTP date), if any."""
         self.echo_auth = False
         """Echo mode: a failure's body (and invalid_auth's) quotes the Authorization header."""
         self._lock = threading.Lock()
@@ -91,6 +94,8 @@ def _handler(server: FakeSlack) -> type[BaseHTTPRequestHandler]:
             status, reply = server.answer(self.path, self.headers.get("Authorization", ""), body)
             data = (json.dumps(reply) if isinstance(reply, dict) else str(reply)).encode()
             self.send_response(status)
+            if status == 429 and server.retry_after is not None:
+                self.send_header("Retry-After", server.retry_after)
             self.send_header("Content-Type", "application/json" if isinstance(reply, dict)
                              else "text/plain")
             self.send_header("Content-Length", str(len(data)))
