@@ -90,6 +90,7 @@ def run_day(
     store: Store, profile: Profile, date: dt.date | None = None, *,
     title_stage: bool | None = None, out_dir: Path | None = None, offline_dir: Path | None = None,
     progress: Say | None = None, judge: Judge | None = None, deliver: bool = True,
+    redeliver: bool = False,
 ) -> RunReport:
     """Do the whole day for one profile; see the module docstring."""
     check_secrets()  # a malformed secret fails here, before anything is fetched or sent
@@ -107,7 +108,7 @@ def run_day(
         with renewing(store, profile.name, fetched.date), \
                 on_termination(_close_on_signal(store, profile.name, fetched.date)):
             report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
-                                 out_dir or profile.output_dir, deliver)
+                                 out_dir or profile.output_dir, (deliver, redeliver))
     finally:
         release_lock(store, profile.name, fetched.date)
     if lock_note:  # for whoever runs the job, not for the digest's reader
@@ -165,7 +166,7 @@ def _no_day(store: Store, profile: Profile, fetched: DayFetch) -> RunReport:
 
 def _locked_run(
     store: Store, profile: Profile, fetched: DayFetch, clock: _Clock, say: Say,
-    judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: bool,
+    judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: tuple[bool, bool],
 ) -> RunReport:
     approximate = any(x.approximate for x in fetched.listings)
     notes: list[str] = [fetched.message] if fetched.status is ListingStatus.STALE or approximate else []
@@ -201,7 +202,8 @@ def _candidates(store: Store, profile: Profile, fetched: DayFetch) -> Candidates
 
 def _judged_run(
     store: Store, profile: Profile, date: dt.date, candidates: Candidates, judge: Judge,
-    run_id: int, clock: _Clock, say: Say, notes: list[str], out_dir: Path, deliver: bool,
+    run_id: int, clock: _Clock, say: Say, notes: list[str], out_dir: Path,
+    deliver: tuple[bool, bool],
 ) -> RunReport:
     with clock.stage("prefilter"):
         rules = prefilter(candidates.papers, profile)
@@ -224,7 +226,7 @@ def _judged_run(
         judgements=final, papers=papers, prompt=result.prompt, run_id=run_id, notes=notes)
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
-                                      send=deliver)
+                                      send=deliver[0], redeliver=deliver[1])
     # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
     # not labels (retraining on them would change a rerun's digest); after a local run it only
     # retrains when the day holds a paper the user liked or disliked before it was fetched.

@@ -27,8 +27,10 @@ from papersieve.store import open_store
 @click.option("--offline", "offline_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Read the day from arxiv-<date>-<category>.jsonl files instead of the feeds.")
 @click.option("--no-deliver", is_flag=True, help="Write the files but send no Slack message or email.")
+@click.option("--redeliver", is_flag=True,
+              help="Send Slack and email again even if an earlier run of this day delivered them.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
-        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
+        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed.
@@ -38,7 +40,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     with open_store() as store, console.status("starting") as status:
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
                          out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
-                         deliver=not no_deliver)
+                         deliver=not no_deliver, redeliver=redeliver)
     print_summary(report, profile.name)
     if report.status == "no_announcement":
         warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
