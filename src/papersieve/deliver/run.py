@@ -57,8 +57,8 @@ def deliver_all(
         with stage(channel):
             results.append(_already(channel, earlier, say) if earlier
                            else _attempt(channel, send, say, actions[channel]))
-    for result in results[1:]:
-        record_delivery(store, run_id, result)
+        # At once: a run cancelled during the email must still know that Slack was posted.
+        record_delivery(store, run_id, results[-1])
     return outputs, results
 
 
