@@ -141,3 +141,35 @@ def test_a_live_run_renews_its_lease_and_keeps_its_lock(world: World) -> None:
     _, err = child.communicate(timeout=120)
     assert child.returncode == 0, err
     assert query(world.db, "SELECT COUNT(*) FROM run_locks") == [(0,)]
+
+
+DEFERRED = """
+import os, signal, sys
+from papersieve.interrupts import on_termination
+from papersieve.store import open_store
+
+store = open_store(sys.argv[1])
+
+def cleanup(signum):
+    seen = store.conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+    print(f"cleanup after {signal.Signals(signum).name} saw {seen} rows", flush=True)
+
+with on_termination(cleanup):
+    with store.transaction() as conn:
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives inside the transaction
+        conn.execute("INSERT INTO feedback (paper_id, label, source, created_at)"
+                     " VALUES ('2507.00001', 1, 'test', 'now')")
+        print("still in the transaction", flush=True)
+    print("not reached", flush=True)
+"""
+
+
+def test_a_signal_inside_a_store_transaction_waits_for_its_commit(tmp_path: Path) -> None:
+    """A reply's record and the judgements it paid for are one transaction: a SIGTERM in the
+    middle must not roll it back (the reply would be paid and lost) nor leave it half done."""
+    db = tmp_path / "store.db"
+    result = run_child([sys.executable, "-c", DEFERRED, str(db)],
+                       {**child_env(tmp_path / "home", "http://127.0.0.1:9/{category}", "x")})
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
+    assert result.stdout == "still in the transaction\ncleanup after SIGTERM saw 1 rows\n"
+    assert query(db, "SELECT paper_id FROM feedback") == [("2507.00001",)]
