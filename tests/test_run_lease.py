@@ -152,6 +152,9 @@ store = open_store(sys.argv[1])
 
 def cleanup(signum):
     seen = store.conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+    with store.transaction() as conn:  # the cleanup writes too, as the run's does
+        conn.execute("INSERT INTO feedback (paper_id, label, source, created_at)"
+                     " VALUES ('cleanup', 0, 'test', 'now')")
     print(f"cleanup after {signal.Signals(signum).name} saw {seen} rows", flush=True)
 
 with on_termination(cleanup):
@@ -172,4 +175,4 @@ def test_a_signal_inside_a_store_transaction_waits_for_its_commit(tmp_path: Path
                        {**child_env(tmp_path / "home", "http://127.0.0.1:9/{category}", "x")})
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout == "still in the transaction\ncleanup after SIGTERM saw 1 rows\n"
-    assert query(db, "SELECT paper_id FROM feedback") == [("2507.00001",)]
+    assert query(db, "SELECT paper_id FROM feedback ORDER BY id") == [("2507.00001",), ("cleanup",)]

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from papersieve.deliver import DeliveryResult
 from papersieve.deliver.run import deliver_all
 from papersieve.digests import build_digest, earlier_usage, save_run_details
 from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
-from papersieve.interrupts import on_termination
+from papersieve.interrupts import notice, on_termination
 from papersieve.judges.factory import make_judge
 from papersieve.judges.interface import Judge, JudgeResult, Progress
 from papersieve.models import Digest, ListingStatus, Paper, Usage
@@ -128,8 +127,8 @@ def _close_on_signal(store: Store, profile: str, date: dt.date) -> Callable[[int
             close_interrupted(conn, profile, date, os.getpid(),
                               f"interrupted by {name}: paid replies are kept; run the day again")
         release_lock(store, profile, date)
-        print(f"interrupted by {name}: the run of {profile} for {date} was closed and its lock"
-              " released; run it again to finish (replies already paid for are kept)", file=sys.stderr)
+        notice(f"interrupted by {name}: the run of {profile} for {date} was closed and its lock"
+               " released; run it again to finish (replies already paid for are kept)")
 
     return cleanup
 

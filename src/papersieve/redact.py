@@ -20,7 +20,6 @@ import base64
 import os
 import re
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
@@ -129,18 +128,21 @@ def _base64_forms(data: bytes) -> Iterator[str]:
             yield encoded[start:end]
 
 
-_lock = threading.Lock()
 _cached: tuple[tuple[str | None, ...], Redactor] | None = None
 
 
 def current() -> Redactor:
-    """The redactor for the environment as it is now (rebuilt when a secret changes)."""
+    """The redactor for the environment as it is now (rebuilt when a secret changes).
+
+    No lock: two threads may build the same redactor twice, harmlessly, and a signal handler
+    that prints (papersieve.interrupts) can never wait for a lock its own thread holds.
+    """
     global _cached
     key = tuple(os.environ.get(name) for name in (*SECRET_ENV, LOGIN_ENV))
-    with _lock:
-        if _cached is None or _cached[0] != key:
-            _cached = (key, Redactor(secret_values(), os.environ.get(LOGIN_ENV, "")))
-        return _cached[1]
+    cached = _cached
+    if cached is None or cached[0] != key:
+        cached = _cached = (key, Redactor(secret_values(), os.environ.get(LOGIN_ENV, "")))
+    return cached[1]
 
 
 def redact(text: str) -> str:
