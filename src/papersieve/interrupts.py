@@ -70,7 +70,7 @@ class _Forwarder:
     thread blocked on a lock (waiting for the workers' futures) is, as far as we can tell, not
     woken: the handler waited for a call to end. Without this, the child of
     tests/test_run_lease.py hung until the test's timeout in 3 of 44 runs (2 of them while
-    redact.current() still had a lock); with it, in none of 40. Python writes each signal's
+    redact.current() still had a lock); with it, in none of 90. Python writes each signal's
     number to the wakeup fd whichever thread took it; this thread reads it and, if the main
     thread has not acted on it, sends the signal to the main thread itself.
     """
