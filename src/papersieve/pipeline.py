@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,17 +23,19 @@ from papersieve.deliver import DeliveryResult
 from papersieve.deliver.run import deliver_all
 from papersieve.digests import build_digest, earlier_usage, save_run_details
 from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
+from papersieve.interrupts import notice, on_termination
 from papersieve.judges.factory import make_judge
 from papersieve.judges.interface import Judge, JudgeResult, Progress
 from papersieve.models import Digest, ListingStatus, Paper, Usage
 from papersieve.outcomes import one_per_candidate, record
 from papersieve.prefilter.rules import PrefilterResult, apply_pins, prefilter
 from papersieve.profile import Profile
+from papersieve.redact import check_secrets
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
-from papersieve.store.locks import acquire_lock, release_lock
+from papersieve.store.locks import acquire_lock, close_interrupted, release_lock, renewing
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
 from papersieve.today import check_not_future, is_future
 
@@ -86,13 +90,14 @@ def run_day(
     store: Store, profile: Profile, date: dt.date | None = None, *,
     title_stage: bool | None = None, out_dir: Path | None = None, offline_dir: Path | None = None,
     progress: Say | None = None, judge: Judge | None = None, deliver: bool = True,
-    fetched: DayFetch | None = None,
+    fetched: DayFetch | None = None, redeliver: bool = False,
 ) -> RunReport:
     """Do the whole day for one profile; see the module docstring.
 
     `fetched`: the day as the caller already fetched it (`run` fetches first to learn the
     current day and catch up the days before it); otherwise it is fetched here.
     """
+    check_secrets()  # a malformed secret fails here, before anything is fetched or sent
     say = progress or (lambda _message: None)
     clock = _Clock()
     with clock.stage("fetch"):
@@ -100,15 +105,37 @@ def run_day(
     partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
     if fetched.status is not ListingStatus.OK and not partly_stale:
         return _no_day(store, profile, fetched)
-    acquire_lock(store, profile.name, fetched.date)
+    lock_note = acquire_lock(store, profile.name, fetched.date)
+    if lock_note:
+        say(f"note: {lock_note}")
     try:
-        report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
-                             out_dir or profile.output_dir, deliver)
+        with renewing(store, profile.name, fetched.date), \
+                on_termination(_close_on_signal(store, profile.name, fetched.date)):
+            report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
+                                 out_dir or profile.output_dir, (deliver, redeliver))
     finally:
         release_lock(store, profile.name, fetched.date)
+    if lock_note:  # for whoever runs the job, not for the digest's reader
+        report = dataclasses.replace(report, notes=(lock_note, *report.notes))
     # A day with one stale category is still made from the fresh ones; exit code 3 tells a
     # scheduler to run it again later, when the cache makes the rerun cheap.
     return dataclasses.replace(report, stale=partly_stale)
+
+
+def _close_on_signal(store: Store, profile: str, date: dt.date) -> Callable[[int], None]:
+    """What SIGTERM or SIGINT does during a locked run: close the run as interrupted (its paid
+    replies are already committed), release the lock, say so in one line."""
+
+    def cleanup(signum: int) -> None:
+        name = signal.Signals(signum).name
+        with store.transaction() as conn:
+            close_interrupted(conn, profile, date, os.getpid(),
+                              f"interrupted by {name}: paid replies are kept; run the day again")
+        release_lock(store, profile, date)
+        notice(f"interrupted by {name}: the run of {profile} for {date} was closed and its lock"
+               " released; run it again to finish (replies already paid for are kept)")
+
+    return cleanup
 
 
 def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,
@@ -147,7 +174,7 @@ def _no_day(store: Store, profile: Profile, fetched: DayFetch) -> RunReport:
 
 def _locked_run(
     store: Store, profile: Profile, fetched: DayFetch, clock: _Clock, say: Say,
-    judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: bool,
+    judge: Judge | None, title_stage: bool | None, out_dir: Path, deliver: tuple[bool, bool],
 ) -> RunReport:
     approximate = any(x.approximate for x in fetched.listings)
     notes: list[str] = [fetched.message] if fetched.status is ListingStatus.STALE or approximate else []
@@ -185,7 +212,8 @@ def _candidates(store: Store, profile: Profile, fetched: DayFetch) -> Candidates
 
 def _judged_run(
     store: Store, profile: Profile, date: dt.date, candidates: Candidates, judge: Judge,
-    run_id: int, clock: _Clock, say: Say, notes: list[str], out_dir: Path, deliver: bool,
+    run_id: int, clock: _Clock, say: Say, notes: list[str], out_dir: Path,
+    deliver: tuple[bool, bool],
 ) -> RunReport:
     with clock.stage("prefilter"):
         rules = prefilter(candidates.papers, profile)
@@ -208,7 +236,7 @@ def _judged_run(
         judgements=final, papers=papers, prompt=result.prompt, run_id=run_id, notes=notes)
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
-                                      send=deliver)
+                                      send=deliver[0], redeliver=deliver[1])
     # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
     # not labels (retraining on them would change a rerun's digest); after a local run it only
     # retrains when the day holds a paper the user liked or disliked before it was fetched.

@@ -111,6 +111,8 @@ class FakeLLM:
         self.slow_seconds = slow_seconds
         self.always_status = always_status
         self.log: list[CallLog] = []
+        self.echo_auth = False
+        """Echo mode: error bodies quote the request's Authorization header."""
         self._seen: set[str] = set()
         self._faulty = 0
         self._prompts: list[str] = []
@@ -301,6 +303,9 @@ def _handler_for(server: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {}, _error_body(400))
                 return
             status, headers, payload = server.answer(body)
+            if server.echo_auth and status >= 400 and payload is not None:
+                # A server that quotes the request's credentials in its error (echo mode).
+                payload["error"]["message"] += f" (Authorization: {self.headers.get('Authorization')})"
             self._send(status, headers, payload)
 
         def _send(self, status: int, headers: Mapping[str, str], payload: Any) -> None:

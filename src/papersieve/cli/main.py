@@ -65,10 +65,19 @@ def cli() -> None:
     State lives in $PAPERSIEVE_HOME (default $XDG_DATA_HOME/papersieve if XDG_DATA_HOME is set,
     else ~/.papersieve). Start with `papersieve demo`.
     """
+    from papersieve.redact import check_secrets
+
+    check_secrets()  # before any command sends anything (a one-line error, the value not shown)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI; a PapersieveError becomes `error: <one line>` and exit code 2."""
+    """Run the CLI; a PapersieveError becomes `error: <one line>` and exit code 2.
+
+    Everything the process prints (messages, errors, a traceback) goes through the redactor.
+    """
+    from papersieve.redact import install_stream_redaction
+
+    install_stream_redaction()
     try:
         return cli.main(args=argv, prog_name="papersieve", standalone_mode=False)
     except PapersieveError as err:

@@ -30,8 +30,10 @@ from papersieve.store.retention import prune_store
 @click.option("--offline", "offline_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Read the day from arxiv-<date>-<category>.jsonl files instead of the feeds.")
 @click.option("--no-deliver", is_flag=True, help="Write the files but send no Slack message or email.")
+@click.option("--redeliver", is_flag=True,
+              help="Send Slack and email again even if an earlier run of this day delivered them.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
-        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
+        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     With no --date, announcement days missed since the last run are run first (up to
@@ -53,7 +55,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
                                       deliver=not no_deliver)
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
                          out_dir=out_dir, offline_dir=offline_dir, progress=say,
-                         deliver=not no_deliver, fetched=fetched)
+                         deliver=not no_deliver, fetched=fetched, redeliver=redeliver)
         prune_store(store, profile.settings.store.keep_raw_days)
     for caught_up in earlier:
         print_summary(caught_up, profile.name)

@@ -14,6 +14,7 @@ from typing import Any
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
+from papersieve.redact import redact
 from papersieve.render.atom import render_atom
 from papersieve.render.day_files import Warn, newest_current, read_days
 from papersieve.render.html import render_day_html, render_index_html, render_month_html
@@ -83,11 +84,12 @@ def _write_site(out_dir: Path, days: list[dict[str, Any]], digest: Digest) -> li
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write atomically (temporary file + rename), so a reader never sees half a file."""
+    """Write atomically (temporary file + rename), so a reader never sees half a file; every
+    output file passes through the redactor here."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, "utf-8")
+        tmp.write_text(redact(text), "utf-8")
         os.replace(tmp, path)
     except OSError:
         # A full disk leaves a partial temporary file that holds the space the next run needs.

@@ -29,11 +29,13 @@ def record_delivery(store: Store, run_id: int, result: DeliveryResult) -> None:
 
 def deliver_all(
     store: Store, run_id: int, digest: Digest, profile: Profile, out_dir: Path, stage: Stage,
-    say: Callable[[str], None], *, send: bool = True,
+    say: Callable[[str], None], *, send: bool = True, redeliver: bool = False,
 ) -> tuple[list[Path], list[DeliveryResult]]:
     """Write the files (a failure there fails the run), then Slack and email if enabled.
 
-    A Slack or email failure is recorded and reported, and does not undo the day.
+    A Slack or email failure is recorded and reported, and does not undo the day. A channel that
+    an earlier run of the same profile and day delivered to is skipped unless `redeliver`: a
+    rerun (after a stale feed, a failed email, a cancelled job) must not post the day twice.
     """
     settings = profile.settings
     with stage("render"):
@@ -46,14 +48,18 @@ def deliver_all(
     results = [DeliveryResult("files", "ok", f"{len(outputs)} files in {out_dir}")]
     record_delivery(store, run_id, results[0])
     page = _page_url(settings.outputs.site_url, digest)
-    if settings.deliver.slack.enabled:
-        with stage("slack"):
-            results.append(_attempt("slack", send, say, lambda: _slack(digest, profile, page)))
-    if settings.deliver.email.enabled:
-        with stage("email"):
-            results.append(_attempt("email", send, say, lambda: _email(digest, profile)))
-    for result in results[1:]:
-        record_delivery(store, run_id, result)
+    actions = {"slack": lambda: _slack(digest, profile, page),
+               "email": lambda: _email(digest, profile, page)}
+    for channel, enabled in (("slack", settings.deliver.slack.enabled),
+                             ("email", settings.deliver.email.enabled)):
+        if not enabled:
+            continue
+        earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
+        with stage(channel):
+            results.append(_already(channel, earlier, say) if earlier
+                           else _attempt(channel, send, say, actions[channel]))
+        # At once: a run cancelled during the email must still know that Slack was posted.
+        record_delivery(store, run_id, results[-1])
     return outputs, results
 
 
@@ -70,16 +76,32 @@ def _attempt(channel: str, send: bool, say: Callable[[str], None],
     return DeliveryResult(channel, "ok", detail)
 
 
+def _earlier_delivery(store: Store, run_id: int, channel: str) -> str:
+    """'run N at T' when an earlier run of this run's profile and day delivered to `channel`."""
+    row = store.conn.execute(
+        "SELECT d.run_id, d.created_at FROM deliveries d JOIN runs r ON r.id = d.run_id"
+        " JOIN runs this ON this.id = ? WHERE r.profile = this.profile AND r.date = this.date"
+        " AND d.channel = ? AND d.status = 'ok' AND d.run_id != this.id ORDER BY d.id DESC LIMIT 1",
+        (run_id, channel)).fetchone()
+    return f"run {row['run_id']} at {row['created_at']}" if row else ""
+
+
+def _already(channel: str, earlier: str, say: Callable[[str], None]) -> DeliveryResult:
+    detail = f"already delivered by {earlier}; run --redeliver to send it again"
+    say(f"{channel}: {detail}")
+    return DeliveryResult(channel, "skipped", detail)
+
+
 def _slack(digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.slack import send_slack
 
     return send_slack(digest, profile.settings.deliver.slack.channel, page)
 
 
-def _email(digest: Digest, profile: Profile) -> str:
+def _email(digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.email import send_email
 
-    return send_email(digest, profile.settings.deliver.email, profile.settings.outputs.site_url)
+    return send_email(digest, profile.settings.deliver.email, page)
 
 
 def _page_url(site_url: str, digest: Digest) -> str:

@@ -5,19 +5,33 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from papersieve.errors import StoreError
 from papersieve.home import database_path
+from papersieve.interrupts import deferred
+from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
 
 
 def utcnow() -> str:
     """Timestamps in the store: UTC, ISO 8601, seconds."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class RedactingConnection(sqlite3.Connection):
+    """A connection whose statements' string parameters pass through the redactor: the one place
+    where text enters the store (errors, delivery details, notes, run messages, raw replies)."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return super().execute(sql, redact_params(parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return super().executemany(sql, redact_rows(parameters))
 
 
 class Store:
@@ -33,21 +47,23 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            yield self.conn
-            self.conn.commit()
-        except sqlite3.IntegrityError:
-            self._rollback()
-            raise  # a broken invariant is a bug: keep its traceback
-        except sqlite3.DatabaseError as err:
-            self._rollback()
-            # A full disk, a read-only file or a locked database must reach the user as one
-            # line, not a traceback (found by tests/test_faults_disk.py).
-            raise StoreError(f"cannot write the store at {self.path}: {err}") from err
-        except BaseException:
-            self._rollback()
-            raise
+        # A SIGTERM that arrives in here is handled after COMMIT or ROLLBACK (papersieve.interrupts).
+        with deferred():
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                yield self.conn
+                self.conn.commit()
+            except sqlite3.IntegrityError:
+                self._rollback()
+                raise  # a broken invariant is a bug: keep its traceback
+            except sqlite3.DatabaseError as err:
+                self._rollback()
+                # A full disk, a read-only file or a locked database must reach the user as one
+                # line, not a traceback (found by tests/test_faults_disk.py).
+                raise StoreError(f"cannot write the store at {self.path}: {err}") from err
+            except BaseException:
+                self._rollback()
+                raise
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
@@ -79,7 +95,8 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
         return _open_read_only(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False,
+                               factory=RedactingConnection)
         conn.row_factory = sqlite3.Row
         conn.text_factory = _text_decoder(target)
         conn.execute("PRAGMA journal_mode=WAL")

@@ -226,5 +226,13 @@ CREATE TABLE local_features (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+V5 = """
+-- The run lock's lease: a live run renews it; once it has passed, the lock is stale on any host
+-- (a cancelled CI job never comes back to release it, and its runner's host name is never seen
+-- again). '' for a lock taken before leases: its lease ends LEASE seconds after acquired_at.
+ALTER TABLE run_locks ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
