@@ -226,5 +226,19 @@ CREATE TABLE local_features (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+V5 = """
+-- What the LLM judge learnt about a server and model (judges/llm): the structured-output form that
+-- worked, the batch size refused for its length. `server` is the base URL without credentials.
+CREATE TABLE llm_servers (
+    server TEXT NOT NULL,
+    model TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (server, model, key)
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
