@@ -32,6 +32,10 @@ class Outcome(StrEnum):
     COST_CAP = "not_judged_cost_cap"
 
 
+PARTIAL_PREFIX = "Judged in part:"
+"""How the note of a day judged in part begins (pipeline.partial_notice)."""
+
+
 class ListingStatus(StrEnum):
     """What fetching one category's daily listing gave."""
 
@@ -208,3 +212,8 @@ class Digest:
     run_id: int | None = None
     notes: tuple[str, ...] = ()
     """Things the user should be told about this run (fell back to the local judge, ...)."""
+
+    @property
+    def partial_notice(self) -> str:
+        """The note saying the day was judged in part (shown at the top), or ""."""
+        return next((n for n in self.notes if n.startswith(PARTIAL_PREFIX)), "")

@@ -62,6 +62,8 @@ class Scripted:
     finish_reason: str = "stop"
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
+    error: str = ""
+    """The error message of a failed status (e.g. a context_length_exceeded text)."""
 
 
 @dataclass
@@ -184,7 +186,7 @@ class FakeLLM:
         entry.status, entry.content = scripted.status, scripted.content
         if scripted.status != 200:
             entry.answered = ()
-            return scripted.status, dict(scripted.headers), _error_body(scripted.status)
+            return scripted.status, dict(scripted.headers), _error_body(scripted.status, scripted.error)
         if fault == "slow":
             entry.answered = ()  # the client gave up before this arrives
             time.sleep(self.slow_seconds)
@@ -303,7 +305,10 @@ def is_reasoning(model: str) -> bool:
     return bool(re.match(r"^(o\d+(-|$)|gpt-5)", model))
 
 
-def _refusal(body: dict[str, Any], refused: Collection[str]) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+Answer = tuple[int, dict[str, str], dict[str, Any]]
+
+
+def _refusal(body: dict[str, Any], refused: Collection[str]) -> Answer | None:
     """A 400 for what a reasoning model does not take, a 500 for a refused response_format."""
     if is_reasoning(str(body.get("model", ""))):
         for name, instead in (("temperature", "only the default (1) is supported"),

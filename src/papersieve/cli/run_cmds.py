@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from papersieve.profile import load_profile
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
+
+PROGRESS_INTERVAL = 10.0
+"""Seconds between progress lines when stderr is not a terminal."""
 
 
 @click.command()
@@ -31,14 +35,15 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
-    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed.
+    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed,
+    5 judged in part (more than judge.max_failed_share of the papers failed or were not judged).
     """
     profile = load_profile(profile_dir)
     console = Console(stderr=True, highlight=False)
-    with open_store() as store, console.status("starting") as status:
+    with open_store() as store, console.status("starting") as status, Heartbeat(console) as beat:
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
-                         out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
-                         deliver=not no_deliver)
+                         out_dir=out_dir, offline_dir=offline_dir,
+                         progress=_progress(console, status, beat), deliver=not no_deliver)
     print_summary(report, profile.name)
     if report.status == "no_announcement":
         warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
@@ -61,21 +66,51 @@ def demo(out_dir: Path | None) -> None:
     print_summary(report, "demo")
 
 
-def _progress(console: Console, status: Status) -> Callable[[str], None]:
-    """Judging progress updates the spinner line; every other step is printed once."""
+def _progress(console: Console, status: Status, beat: Heartbeat | None = None) -> Callable[[str], None]:
+    """Judging progress updates the spinner line (or, off a terminal, the heartbeat's line);
+    every other step is printed once."""
 
     def say(message: str) -> None:
         if message.startswith("judging:"):
             status.update(message)
+            if beat is not None:
+                beat.latest = message
         else:
             console.print(message, markup=False)
 
     return say
 
 
+class Heartbeat:
+    """Off a terminal (cron, CI) the spinner shows nothing: print the latest progress line every
+    `interval` seconds instead, so a long judging stage is not 12 silent minutes."""
+
+    def __init__(self, console: Console, interval: float = PROGRESS_INTERVAL) -> None:
+        self.console = console
+        self.interval = interval
+        self.latest = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        if not self.console.is_terminal:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.latest:
+                self.console.print(self.latest, markup=False)
+
+
 def print_summary(report: RunReport, profile: str) -> None:
     """The closing summary: counts, picks, tokens, dollars and where the outputs are."""
-    if report.status != "done" or report.digest is None:
+    if report.status not in ("done", "partial") or report.digest is None:
         label = {"no_announcement": "No announcement", "stale": "Stale feed"}.get(report.status, "")
         message = report.message
         if label and message.lower().startswith(label.lower()):  # not "No announcement: no ..."
