@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from papersieve.cli.main import main
-from papersieve.cli.run_cmds import Heartbeat
 from papersieve.judges.llm import LLMJudge
 from papersieve.pipeline import RunReport, run_day
 from papersieve.store import Store
@@ -106,6 +105,8 @@ def test_the_cli_exits_5_for_a_partial_day(day_dir: Path, tmp_path: Path,
 
 
 def test_progress_lines_are_printed_off_a_terminal() -> None:
+    from papersieve.cli.run_cmds import Heartbeat
+
     out = io.StringIO()
     console = Console(file=out, force_terminal=False)
     with Heartbeat(console, interval=0.01) as beat:
