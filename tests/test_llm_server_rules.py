@@ -213,3 +213,16 @@ def test_the_local_fallback_does_not_import_openai() -> None:
             "print(judge.name, 'openai' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["local", "False"]
+
+
+def test_a_one_slot_server_is_not_sent_a_queue_of_requests(store: Store) -> None:
+    with FakeLLM(one_slot=True, latency=0.2) as server:
+        result = judge_for(store, server, title_stage=False, concurrency=8).judge(day_papers()[:32])
+    assert all(j.outcome is Outcome.JUDGED for j in result.judgements)
+    assert server.calls == 8 and server.most_in_flight <= 2  # it tried two at once, then one
+
+
+def test_published_slots_cap_the_requests_in_flight(store: Store) -> None:
+    with FakeLLM(published_slots=2, latency=0.2) as server:
+        judge_for(store, server, title_stage=False, concurrency=8).judge(day_papers()[:32])
+    assert server.calls == 8 and server.most_in_flight == 2

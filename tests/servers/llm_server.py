@@ -108,7 +108,8 @@ class FakeLLM:
         fault_kinds: Sequence[str] = FAULTS, seed: int = 0, retry_after: str = "1",
         slow_seconds: float = 3.0, always_status: int | None = None,
         models: Sequence[str] = ("gpt-4o",), refuse_formats: Collection[str] = (),
-        structured_answers: bool = False, usage: str = "normal",
+        structured_answers: bool = False, usage: str = "normal", one_slot: bool = False,
+        published_slots: int | None = None,
     ) -> None:
         self.labels = load_labels() if labels is None else labels
         self.script = script
@@ -126,6 +127,13 @@ class FakeLLM:
         self.structured_answers = structured_answers
         self.usage = usage
         self.bodies: list[dict[str, Any]] = []
+        self.one_slot = one_slot
+        """Compute one request at a time (the others wait, as in llama-cpp-python's queue)."""
+        self.published_slots = published_slots
+        """Publish llama.cpp's /props `total_slots`."""
+        self.most_in_flight = 0
+        self._in_flight = 0
+        self._slot = threading.Lock()
         self.log: list[CallLog] = []
         self._seen: set[str] = set()
         self._faulty = 0
@@ -156,6 +164,19 @@ class FakeLLM:
 
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         """Status, headers and JSON body for one request (called on the server's threads)."""
+        with self._lock:
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            if self.one_slot:
+                with self._slot:
+                    return self._answer(body)
+            return self._answer(body)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         messages = body.get("messages") or []
         system = next((m["content"] for m in messages if m.get("role") == "system"), "")
         user = next((m["content"] for m in messages if m.get("role") == "user"), "")
@@ -372,7 +393,9 @@ def _completion(body: dict[str, Any], reply: Scripted, prompt_tokens: int, cache
 def _handler_for(server: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path.rstrip("/") == "/v1/models":
+            if self.path == "/props" and server.published_slots:
+                self._send(200, {}, {"total_slots": server.published_slots})
+            elif self.path.rstrip("/") == "/v1/models":
                 data = [{"id": m, "object": "model", "owned_by": "papersieve-tests"}
                         for m in server.models]
                 self._send(200, {}, {"object": "list", "data": data})

@@ -96,17 +96,17 @@ class LLMJudge(Judge):
         client = ChatClient(self._api_key, self.base_url, model,
                             temperature=self.settings.temperature, seed=self.settings.seed,
                             timeout=self.timeout)
-        concurrency = self._concurrency()
+        concurrency, adapt = self._concurrency()
         with ThreadPoolExecutor(concurrency, thread_name_prefix="llm") as pool:
             ctx = RunContext(
                 client=client, limiter=RateLimiter(self.settings.calls_per_minute), executor=pool,
                 store=self.store, prompts=self.profile.prompts, model=model,
                 price=price_for(model, price_table(shipped=is_openai(self.base_url))),
-                papers={p.id: p for p in unique}, concurrency=concurrency,
+                papers={p.id: p for p in unique}, concurrency=1 if adapt else concurrency,
                 max_retries=self.settings.max_retries, cost_cap=self.settings.cost_cap,
                 run_id=run_id, backoff=self.backoff, progress=progress, server=self.where,
                 reply_tokens=self.settings.reply_tokens_per_paper, token_cap=self.settings.token_cap,
-                adapt=not is_openai(self.base_url),
+                adapt=adapt, ceiling=concurrency,
             )
             self._structured(ctx)
             self._batch_limits(ctx)
@@ -115,13 +115,15 @@ class LLMJudge(Judge):
             finally:
                 client.close()
 
-    def _concurrency(self) -> int:
-        """The profile's concurrency, never above the slots a server says it has."""
+    def _concurrency(self) -> tuple[int, bool]:
+        """The most requests in flight, and whether to find it from latency: the profile's
+        concurrency, never above the slots a server says it has; a server that does not say
+        starts from one (8 requests queued in a one-slot server timed out while it computed)."""
         wanted = self.settings.concurrency
         if wanted == 1 or is_openai(self.base_url):
-            return wanted
+            return wanted, False
         slots = server_slots(str(self.base_url), self._api_key)
-        return min(wanted, slots) if slots else wanted
+        return (min(wanted, slots), False) if slots else (wanted, True)
 
     def _structured(self, ctx: RunContext) -> None:
         """The structured-output form to start with: the profile's, or for `auto` the one that

@@ -116,7 +116,9 @@ class RunContext:
     reply_tokens: int = 160
     token_cap: int = 0
     adapt: bool = False
-    """Lower the concurrency when latency shows a queue (servers that do not publish slots)."""
+    """Find the concurrency from latency (servers that do not publish their slots)."""
+    ceiling: int = 1
+    """The most requests in flight `adapt` may reach."""
     batch_limits: dict[str, int] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
@@ -277,11 +279,21 @@ class StageRunner:
             remember(self.ctx.store, self.ctx.server, self.ctx.model, "structured", call.mode)
             self.ctx.remembered_mode = call.mode
         per_paper = reply.latency / max(1, len(task.ids))
-        if (self.ctx.adapt and call.in_flight > 0 and self.ctx.concurrency > 1
-                and slower_than_queue(per_paper, self.ctx.fastest)):
-            self.ctx.concurrency -= 1
+        if self.ctx.adapt:
+            self._adapt(call, per_paper)
         if self.ctx.fastest is None or per_paper < self.ctx.fastest:
             self.ctx.fastest = per_paper
+
+    def _adapt(self, call: Call, per_paper: float) -> None:
+        """A server that does not say how many requests it computes at once starts with one; each
+        answer that ran at the present level without waiting in a queue allows one more, up to the
+        profile's concurrency, and one that did wait sets the ceiling one lower (a one-slot server
+        ends at one)."""
+        if call.in_flight > 0 and slower_than_queue(per_paper, self.ctx.fastest):
+            self.ctx.concurrency = max(1, self.ctx.concurrency - 1)
+            self.ctx.ceiling = self.ctx.concurrency
+        elif self.ctx.concurrency < self.ctx.ceiling and call.in_flight + 1 >= self.ctx.concurrency:
+            self.ctx.concurrency += 1  # it ran at the present level without waiting
 
     def _read_reply(self, task: Task, reply: ChatReply) -> None:
         resolution = self.resolve(reply, task.ids)
@@ -322,6 +334,7 @@ class StageRunner:
             self.queue.extend(Task(h, task.attempt) for h in halves(task.ids))
         elif reply.timed_out and task.tries + 1 < TRANSPORT_TRIES:
             self.ctx.concurrency = max(1, min(self.ctx.concurrency, len(self.in_flight) + 1) // 2)
+            self.ctx.ceiling = min(self.ctx.ceiling, max(self.ctx.concurrency, 1))
             later = time.monotonic() + after_timeout(reply.latency)
             parts = halves(task.ids) if len(task.ids) > 1 else [task.ids]
             self.queue.extend(Task(p, task.attempt, task.tries + 1, later) for p in parts)
