@@ -90,6 +90,12 @@ def test_a_few_failures_leave_the_day_done_without_a_notice(
     assert report.status == "done" and report.exit_code == 0 and slack.received != []
     markdown = (tmp_path / "out" / "2025-07" / "2025-07-02.md").read_text("utf-8")
     assert "Judged in part" not in markdown
+    # The JSON digest shows the schema the replies were held to; the seed Markdown does not.
+    data = json.loads((tmp_path / "out" / "2025-07" / "2025-07-02.json").read_text("utf-8"))
+    schema = data["prompt"]["schema"]
+    assert schema["required"] == ["<arXiv id>"]
+    assert schema["properties"]["<arXiv id>"]["properties"]["NOVELTY"]["enum"] == list(range(1, 11))
+    assert "<arXiv id>" not in markdown and "additionalProperties" not in markdown
 
 
 def test_the_cli_exits_5_for_a_partial_day(day_dir: Path, tmp_path: Path,

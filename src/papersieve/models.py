@@ -192,6 +192,9 @@ class PromptText:
 
     system: str
     user: str
+    schema: str = ""
+    """The JSON schema the replies were constrained to (compact JSON, one `<arXiv id>` key
+    standing for every paper of a batch), or "" when none was sent."""
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,9 @@ CREATE TABLE llm_servers (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (server, model, key)
 );
+
+-- The JSON schema the LLM's replies were constrained to (shown in the JSON digest).
+ALTER TABLE runs ADD COLUMN prompt_schema TEXT NOT NULL DEFAULT '';
 """
 
 

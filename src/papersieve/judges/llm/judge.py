@@ -4,6 +4,8 @@ and one judgement (or recorded reason) per paper."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +20,7 @@ from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text
 from papersieve.judges.llm.ratelimit import RateLimiter
 from papersieve.judges.llm.runner import Resolution, RunContext, StageResult, StageRunner
 from papersieve.judges.llm.server import choose_model, served_models, server_slots
-from papersieve.judges.llm.structured import MODES, Mode
+from papersieve.judges.llm.structured import MODES, Mode, batch_schema
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
@@ -169,7 +171,8 @@ class LLMJudge(Judge):
         notes = self._notes(papers, final, ctx, len(failed_before))
         return JudgeResult(
             judgements=tuple(final[p.id] for p in papers), usage=ctx.usage, calls=ctx.calls,
-            prompt=prompt_text(self.profile.prompts, "abstract"), notes=tuple(notes),
+            prompt=dataclasses.replace(prompt_text(self.profile.prompts, "abstract"),
+                                       schema=shown_schema(ctx)), notes=tuple(notes),
         )
 
     def _no_success(self, ctx: RunContext) -> JudgeError:
@@ -311,6 +314,15 @@ class AbstractResolver:
         if not reply.text.strip():
             parsed.problems.append("empty reply")
         return Resolution(settled, parsed.problems, frozenset(parsed.conflicts))
+
+
+def shown_schema(ctx: RunContext) -> str:
+    """The schema the abstract replies were constrained to, one `<arXiv id>` standing for every
+    paper (the JSON digest shows it; the seed Markdown does not), or "" when none was sent."""
+    answered = ctx.answered_modes - {"off"}
+    if not answered and (ctx.answered_modes or ctx.mode == "off"):
+        return ""
+    return json.dumps(batch_schema("abstract", ["<arXiv id>"]), separators=(",", ":"))
 
 
 def _as_mode(value: str | None) -> Mode | None:

@@ -136,6 +136,8 @@ class RunContext:
     done: int = 0
     fastest: float | None = None
     """The lowest latency per paper seen so far."""
+    answered_modes: set[str] = field(default_factory=set)
+    """The structured-output forms of the calls that got a reply."""
 
     def report(self, message: str = "") -> None:
         """Tell the progress callback where we are."""
@@ -275,6 +277,7 @@ class StageRunner:
 
     def _learn(self, task: Task, call: Call, reply: ChatReply) -> None:
         """Remember the structured form that worked; lower the concurrency when a queue shows."""
+        self.ctx.answered_modes.add(call.mode)
         if self.ctx.negotiate and self.ctx.remembered_mode != call.mode:
             remember(self.ctx.store, self.ctx.server, self.ctx.model, "structured", call.mode)
             self.ctx.remembered_mode = call.mode
