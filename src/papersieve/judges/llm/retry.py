@@ -20,8 +20,9 @@ TRANSPORT_TRIES = 6
 MAX_BACKOFF = 30.0
 FATAL_STATUSES = (401, 403, 404)
 QUEUE_FACTOR = 1.6
-"""A call slower per paper than this times the fastest one, sent while others were in flight,
-waited in the server's queue: the server computes fewer requests at once than we send."""
+"""A call slower than this times the fastest one of its kind (stage, papers), sent while others
+were in flight, waited in the server's queue: the server computes fewer requests at once than
+we send."""
 CORRECTION_CHARS = 1500
 
 
@@ -75,6 +76,6 @@ def correction_text(ids: Sequence[str], problems: Sequence[str], attempt: int, o
             "for, with nothing before or after it.")
 
 
-def slower_than_queue(latency_per_paper: float, fastest: float | None) -> bool:
+def slower_than_queue(latency: float, fastest: float | None) -> bool:
     """True when a call's latency shows it waited behind others in the server's queue."""
-    return fastest is not None and latency_per_paper > QUEUE_FACTOR * fastest
+    return fastest is not None and latency > QUEUE_FACTOR * fastest

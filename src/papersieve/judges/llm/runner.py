@@ -134,8 +134,8 @@ class RunContext:
     success, never answered through a whole batch's retries."""
     last_failure: ChatReply | None = None
     done: int = 0
-    fastest: float | None = None
-    """The lowest latency per paper seen so far."""
+    fastest: dict[tuple[str, int], float] = field(default_factory=dict)
+    """The lowest latency seen so far per (stage, papers in the call)."""
     answered_modes: set[str] = field(default_factory=set)
     """The structured-output forms of the calls that got a reply."""
 
@@ -281,18 +281,19 @@ class StageRunner:
         if self.ctx.negotiate and self.ctx.remembered_mode != call.mode:
             remember(self.ctx.store, self.ctx.server, self.ctx.model, "structured", call.mode)
             self.ctx.remembered_mode = call.mode
-        per_paper = reply.latency / max(1, len(task.ids))
+        key = (self.stage, len(task.ids))
+        fastest = self.ctx.fastest.get(key)
         if self.ctx.adapt:
-            self._adapt(call, per_paper)
-        if self.ctx.fastest is None or per_paper < self.ctx.fastest:
-            self.ctx.fastest = per_paper
+            self._adapt(call, reply.latency, fastest)
+        if fastest is None or reply.latency < fastest:
+            self.ctx.fastest[key] = reply.latency
 
-    def _adapt(self, call: Call, per_paper: float) -> None:
+    def _adapt(self, call: Call, latency: float, fastest: float | None) -> None:
         """A server that does not say how many requests it computes at once starts with one; each
         answer that ran at the present level without waiting in a queue allows one more, up to the
         profile's concurrency, and one that did wait sets the ceiling one lower (a one-slot server
         ends at one)."""
-        if call.in_flight > 0 and slower_than_queue(per_paper, self.ctx.fastest):
+        if call.in_flight > 0 and slower_than_queue(latency, fastest):
             self.ctx.concurrency = max(1, self.ctx.concurrency - 1)
             self.ctx.ceiling = self.ctx.concurrency
         elif self.ctx.concurrency < self.ctx.ceiling and call.in_flight + 1 >= self.ctx.concurrency:
