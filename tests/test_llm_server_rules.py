@@ -228,3 +228,13 @@ def test_published_slots_cap_the_requests_in_flight(store: Store) -> None:
     with FakeLLM(published_slots=2, latency=0.2) as server:
         judge_for(store, server, title_stage=False, concurrency=8).judge(day_papers()[:32])
     assert server.calls == 8 and server.most_in_flight == 2
+
+
+def test_a_timed_out_batch_is_not_resent_as_it_was(store: Store) -> None:
+    papers = day_papers()[:4]
+    with FakeLLM(faults={0: "slow"}, slow_seconds=2.0) as server:
+        judge = LLMJudge(profile(title_stage=False), store, api_key="k", base_url=server.url,
+                         timeout=0.5, backoff=0.01)
+        result = judge.judge(papers)
+    assert all(j.outcome is Outcome.JUDGED for j in result.judgements)
+    assert [len(c.ids) for c in server.log] == [4, 2, 2]  # fewer papers, not the same request
