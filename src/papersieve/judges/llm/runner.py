@@ -290,14 +290,16 @@ class StageRunner:
 
     def _adapt(self, call: Call, latency: float, fastest: float | None) -> None:
         """A server that does not say how many requests it computes at once starts with one; each
-        answer that ran at the present level without waiting in a queue allows one more, up to the
-        profile's concurrency, and one that did wait sets the ceiling one lower (a one-slot server
-        ends at one)."""
+        answer that ran at the present level without waiting in a queue allows twice as many, up
+        to the profile's concurrency, and one that did wait sets the ceiling one lower (a one-slot
+        server ends at one)."""
         if call.in_flight > 0 and slower_than_queue(latency, fastest):
             self.ctx.concurrency = max(1, self.ctx.concurrency - 1)
             self.ctx.ceiling = self.ctx.concurrency
         elif self.ctx.concurrency < self.ctx.ceiling and call.in_flight + 1 >= self.ctx.concurrency:
-            self.ctx.concurrency += 1  # it ran at the present level without waiting
+            # It ran at the present level without waiting: double it (1, 2, 4, 8, as TCP's slow
+            # start), so a server that computes many at once is soon sent many.
+            self.ctx.concurrency = min(self.ctx.ceiling, self.ctx.concurrency * 2)
 
     def _read_reply(self, task: Task, reply: ChatReply) -> None:
         resolution = self.resolve(reply, task.ids)
