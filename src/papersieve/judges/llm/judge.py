@@ -239,8 +239,9 @@ class LLMJudge(Judge):
         counts = {o: sum(1 for j in final.values() if j.outcome is o) for o in Outcome}
         notes = []
         if counts[Outcome.COST_CAP]:
-            notes.append(f"cost cap ${self.settings.cost_cap:g} reached: "
-                         f"{counts[Outcome.COST_CAP]} papers not judged")
+            cap_name = (f"cost cap ${self.settings.cost_cap:g}" if ctx.price is not None
+                        else f"token cap {self.settings.token_cap}")
+            notes.append(f"{cap_name} reached: {counts[Outcome.COST_CAP]} papers not judged")
         if ctx.price is None:
             cap = (f"the token cap ({self.settings.token_cap} tokens) applies instead"
                    if self.settings.token_cap else "no token cap set (judge.token_cap)")
@@ -248,9 +249,6 @@ class LLMJudge(Judge):
         elif ctx.usage_unknown:
             notes.append(f"{ctx.usage_unknown} calls reported no usable token counts: cost unknown;"
                          " the cost cap counted each at its highest estimate")
-        if counts[Outcome.COST_CAP] and ctx.price is None:
-            notes[0] = (f"token cap {self.settings.token_cap} reached: "
-                        f"{counts[Outcome.COST_CAP]} papers not judged")
         if counts[Outcome.FAILED]:
             notes.append(f"{counts[Outcome.FAILED]} papers failed after retries")
         if title_failures:
