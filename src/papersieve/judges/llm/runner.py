@@ -87,6 +87,8 @@ class Call:
     """Dollars (priced model) or tokens (unpriced) this call may cost, for the caps."""
     in_flight: int
     """Requests already in flight when it was sent."""
+    seq: int
+    """Its place among the run's requests (0 = the first sent)."""
 
 
 @dataclass
@@ -119,6 +121,10 @@ class RunContext:
     """Find the concurrency from latency (servers that do not publish their slots)."""
     ceiling: int = 1
     """The most requests in flight `adapt` may reach."""
+    sent: int = 0
+    """Requests sent so far."""
+    unqueued: int = 0
+    """Replies since the last change of concurrency that showed no queue."""
     batch_limits: dict[str, int] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     calls: int = 0
@@ -198,6 +204,7 @@ class StageRunner:
                 self.result.capped.extend(task.ids)
                 continue
             future = self.ctx.executor.submit(self._send, call, task.not_before)
+            self.ctx.sent += 1
             self.in_flight[future] = (task, request, call)
 
     def _call_for(self, task: Task, request: Request) -> Call:
@@ -213,7 +220,7 @@ class StageRunner:
         estimate = dollars if dollars is not None else float(prompt_tokens + max_tokens)
         mode = self.ctx.mode
         return Call(tuple(messages), max_tokens, mode, response_format(mode, self.stage, task.ids),
-                    estimate, len(self.in_flight))
+                    estimate, len(self.in_flight), self.ctx.sent)
 
     def _would_pass_cap(self, estimate: float) -> bool:
         pending = sum(c.estimate for _, _, c in self.in_flight.values())
@@ -289,17 +296,21 @@ class StageRunner:
             self.ctx.fastest[key] = reply.latency
 
     def _adapt(self, call: Call, latency: float, fastest: float | None) -> None:
-        """A server that does not say how many requests it computes at once starts with one; each
-        answer that ran at the present level without waiting in a queue allows twice as many, up
-        to the profile's concurrency, and one that did wait sets the ceiling one lower (a one-slot
-        server ends at one)."""
-        if call.in_flight > 0 and slower_than_queue(latency, fastest):
-            self.ctx.concurrency = max(1, self.ctx.concurrency - 1)
+        """A server that does not say how many requests it computes at once starts with one.
+        When as many replies as are allowed in flight came back without waiting in a queue, twice
+        as many are allowed (1, 2, 4, 8, as TCP's slow start), up to the profile's concurrency; a
+        reply that waited (slower than the fastest of its kind while another request was in
+        flight) halves it and makes that the ceiling (a one-slot server ends at one)."""
+        overlapped = call.in_flight > 0 or self.ctx.sent > call.seq + 1
+        if overlapped and slower_than_queue(latency, fastest):
+            self.ctx.concurrency = max(1, self.ctx.concurrency // 2)
             self.ctx.ceiling = self.ctx.concurrency
-        elif self.ctx.concurrency < self.ctx.ceiling and call.in_flight + 1 >= self.ctx.concurrency:
-            # It ran at the present level without waiting: double it (1, 2, 4, 8, as TCP's slow
-            # start), so a server that computes many at once is soon sent many.
-            self.ctx.concurrency = min(self.ctx.ceiling, self.ctx.concurrency * 2)
+            self.ctx.unqueued = 0
+        elif self.ctx.concurrency < self.ctx.ceiling:
+            self.ctx.unqueued += 1
+            if self.ctx.unqueued >= self.ctx.concurrency:
+                self.ctx.concurrency = min(self.ctx.ceiling, self.ctx.concurrency * 2)
+                self.ctx.unqueued = 0
 
     def _read_reply(self, task: Task, reply: ChatReply) -> None:
         resolution = self.resolve(reply, task.ids)
