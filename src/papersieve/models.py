@@ -46,6 +46,10 @@ SEEN_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_seen)
 """The outcome codes that count as "seen" (see `Outcome.counts_as_seen`)."""
 
 
+PARTIAL_PREFIX = "Judged in part:"
+"""How the note of a day judged in part begins (pipeline.partial_notice)."""
+
+
 class ListingStatus(StrEnum):
     """What fetching one category's daily listing gave."""
 
@@ -204,6 +208,9 @@ class PromptText:
 
     system: str
     user: str
+    schema: str = ""
+    """The JSON schema the replies were constrained to (compact JSON, one `<arXiv id>` key
+    standing for every paper of a batch), or "" when none was sent."""
 
 
 @dataclass(frozen=True)
@@ -224,3 +231,8 @@ class Digest:
     run_id: int | None = None
     notes: tuple[str, ...] = ()
     """Things the user should be told about this run (fell back to the local judge, ...)."""
+
+    @property
+    def partial_notice(self) -> str:
+        """The note saying the day was judged in part (shown at the top), or ""."""
+        return next((n for n in self.notes if n.startswith(PARTIAL_PREFIX)), "")

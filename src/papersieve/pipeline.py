@@ -26,7 +26,7 @@ from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
 from papersieve.interrupts import notice, on_termination
 from papersieve.judges.factory import make_judge
 from papersieve.judges.interface import Judge, JudgeResult, Progress
-from papersieve.models import Digest, ListingStatus, Paper, Usage
+from papersieve.models import PARTIAL_PREFIX, Digest, Judgement, ListingStatus, Outcome, Paper, Usage
 from papersieve.outcomes import one_per_candidate, record
 from papersieve.prefilter.rules import PrefilterResult, apply_pins, prefilter
 from papersieve.profile import Profile
@@ -63,9 +63,11 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 done or no announcement; 3 stale feed; 4 a delivery failed."""
+        """0 done or no announcement; 3 stale feed; 5 judged in part; 4 a delivery failed."""
         if self.status == "stale" or self.stale:
             return 3
+        if self.status == "partial":
+            return 5
         if any(d.status == "failed" for d in self.deliveries):
             return 4
         return 0
@@ -221,6 +223,8 @@ def _judged_run(
     notes += hindex_notes
     with clock.stage("judge"):
         result = _judge(judge, rules.to_judge, run_id, say)
+    partial = partial_notice(result.judgements, profile.settings.judge.max_failed_share)
+    notes[:0] = [partial] if partial else []
     notes += result.notes
     papers = {p.id: p for p in (*candidates.papers, *candidates.seen_before)}
     with clock.stage("select"):
@@ -235,18 +239,59 @@ def _judged_run(
         prompt_hash=judge.prompt_hash, counts=candidates.counts, usage=usage, picks=picks,
         judgements=final, papers=papers, prompt=result.prompt, run_id=run_id, notes=notes)
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
+    send = deliver[0] and _may_send(partial, result.judgements, profile, say)
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,
-                                      send=deliver[0], redeliver=deliver[1])
+                                      send=send, redeliver=deliver[1])
     # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
     # not labels (retraining on them would change a rerun's digest); after a local run it only
     # retrains when the day holds a paper the user liked or disliked before it was fetched.
     if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store)):
         notes += _retrain(store, profile, clock)
-    finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings,
-               message=f"{len(picks)} picks of {len(final)} candidates")
-    return RunReport("done", date, f"{len(picks)} picks of {len(final)} candidates", run_id,
+    message = f"{len(picks)} picks of {len(final)} candidates" + (f"; {partial}" if partial else "")
+    # The store keeps "done" (the digest exists and is served); the report says "partial".
+    finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings, message=message)
+    return RunReport("partial" if partial else "done", date, message, run_id,
                      digest, tuple(outputs), tuple(deliveries), tuple(notes), clock.timings,
                      result.usage, out_dir)
+
+
+UNJUDGED = (Outcome.FAILED, Outcome.COST_CAP)
+
+
+def partial_notice(judgements: tuple[Judgement, ...], max_failed_share: float) -> str:
+    """The digest's notice when more than `max_failed_share` of the papers sent to the judge
+    ended failed or not judged (a server gone mid-run, unusable answers, a cap); else ""."""
+    sent = len(judgements)
+    unjudged = [j for j in judgements if j.outcome in UNJUDGED]
+    if not sent or len(unjudged) <= max_failed_share * sent:
+        return ""
+    why = _top_reason(unjudged)
+    return (f"{PARTIAL_PREFIX} {len(unjudged)} of {sent} papers were not judged ({why});"
+            " a rerun of the day asks for them again")
+
+
+
+def _top_reason(unjudged: list[Judgement]) -> str:
+    reasons: dict[str, int] = {}
+    for j in unjudged:
+        reason = (j.detail or j.outcome.value).split(": ", 1)[-1][:120]
+        reasons[reason] = reasons.get(reason, 0) + 1
+    reason, count = max(reasons.items(), key=lambda item: item[1])
+    return reason if count == len(unjudged) else f"{count} of them: {reason}"
+
+
+def _may_send(partial: str, judgements: tuple[Judgement, ...], profile: Profile, say: Say) -> bool:
+    """Deliveries of a partial day wait for `judge.deliver_partial`; a day where nothing sent
+    to the judge was judged sends nothing at all."""
+    if not partial:
+        return True
+    if all(j.outcome in UNJUDGED for j in judgements):
+        say("note: no paper was judged: nothing is sent")
+        return False
+    if not profile.settings.judge.deliver_partial:
+        say("note: the day was judged in part: nothing is sent (judge.deliver_partial = false)")
+        return False
+    return True
 
 
 def _hindex(store: Store, profile: Profile, rules: PrefilterResult) -> tuple[PrefilterResult, list[str]]:

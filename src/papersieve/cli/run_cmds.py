@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
 from papersieve.store.retention import prune_store
+
+PROGRESS_INTERVAL = 10.0
+"""Seconds between progress lines when stderr is not a terminal."""
 
 
 @click.command()
@@ -38,15 +42,16 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
 
     With no --date, announcement days missed since the last run are run first (up to
     `[schedule] catch_up_days`, through the arXiv API when the feeds have moved on).
-    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed.
+    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed,
+    5 judged in part (more than judge.max_failed_share of the papers failed or were not judged).
     """
     profile = load_profile(profile_dir)
     console = Console(stderr=True, highlight=False)
     earlier: list[RunReport] = []
     notes: list[str] = []
     fetched: DayFetch | None = None
-    with open_store() as store, console.status("starting") as status:
-        say = _progress(console, status)
+    with open_store() as store, console.status("starting") as status, Heartbeat(console) as beat:
+        say = _progress(console, status, beat)
         if day is None and offline_dir is None:
             # The current day comes from the feeds themselves; the days missed before it are
             # run first, in date order, so that each day's "seen before" sees the ones before.
@@ -82,12 +87,15 @@ def demo(out_dir: Path | None) -> None:
     print_summary(report, "demo")
 
 
-def _progress(console: Console, status: Status) -> Callable[[str], None]:
-    """Judging progress updates the spinner line; every other step is printed once."""
+def _progress(console: Console, status: Status, beat: Heartbeat | None = None) -> Callable[[str], None]:
+    """Judging progress updates the spinner line (or, off a terminal, the heartbeat's line);
+    every other step is printed once."""
 
     def say(message: str) -> None:
         if message.startswith("judging:"):
             status.update(message)
+            if beat is not None:
+                beat.latest = message
         else:
             # A warning names a file: never break its path across lines.
             console.print(message, markup=False, soft_wrap=message.startswith("warning:"))
@@ -95,9 +103,36 @@ def _progress(console: Console, status: Status) -> Callable[[str], None]:
     return say
 
 
+class Heartbeat:
+    """Off a terminal (cron, CI) the spinner shows nothing: print the latest progress line every
+    `interval` seconds instead, so a long judging stage is not 12 silent minutes."""
+
+    def __init__(self, console: Console, interval: float = PROGRESS_INTERVAL) -> None:
+        self.console = console
+        self.interval = interval
+        self.latest = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        if not self.console.is_terminal:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.latest:
+                self.console.print(self.latest, markup=False)
+
+
 def print_summary(report: RunReport, profile: str) -> None:
     """The closing summary: counts, picks, tokens, dollars and where the outputs are."""
-    if report.status != "done" or report.digest is None:
+    if report.status not in ("done", "partial") or report.digest is None:
         label = {"no_announcement": "No announcement", "stale": "Stale feed"}.get(report.status, "")
         message = report.message
         if label and message.lower().startswith(label.lower()):  # not "No announcement: no ..."

@@ -38,6 +38,7 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_MODEL": "judge.model",
     "PAPERSIEVE_CATEGORIES": "categories",
     "PAPERSIEVE_OUT": "outputs.dir",
+    "PAPERSIEVE_LLM_TIMEOUT": "judge.timeout",
 }
 
 

@@ -20,8 +20,15 @@ class JudgeSettings(_Strict):
     """`[judge]`: which judge, which model, how to call it."""
 
     kind: Literal["llm", "local", "hybrid"] = "llm"
-    model: str = "gpt-4o"
+    model: str = ""
+    """Empty: gpt-4o on OpenAI's API, else the one model the server lists at /v1/models."""
     base_url: str = ""
+    structured: Literal["auto", "json_schema", "json_object", "off"] = "auto"
+    """How replies are constrained to a JSON schema; `auto` tries the strongest form first."""
+    timeout: float = Field(default=120.0, gt=0, le=3600)
+    """Seconds per call (PAPERSIEVE_LLM_TIMEOUT)."""
+    reply_tokens_per_paper: int = Field(default=160, ge=16, le=4000)
+    """The abstract stage's reply budget per paper (`max_tokens` = papers x this + a margin)."""
     title_stage: bool = True
     title_batch: int = Field(default=8, ge=1, le=200)
     abstract_batch: int = Field(default=4, ge=1, le=100)
@@ -29,6 +36,12 @@ class JudgeSettings(_Strict):
     calls_per_minute: int = Field(default=60, ge=1, le=10_000)
     concurrency: int = Field(default=8, ge=1, le=64)
     cost_cap: float = Field(default=1.0, ge=0)
+    token_cap: int = Field(default=0, ge=0)
+    """Tokens per run for a model whose price is unknown (a local server); 0 means no cap."""
+    max_failed_share: float = Field(default=0.2, ge=0, le=1)
+    """More candidates than this share failed or not judged: the day is partial (exit code 5)."""
+    deliver_partial: bool = False
+    """Send Slack/email for a partial day too (files are always written)."""
     temperature: float = Field(default=0.0, ge=0, le=2)
     seed: int | None = 0
     target_recall: float = Field(default=0.95, gt=0, le=1)

@@ -27,8 +27,15 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
         "notes": list(digest.notes),
         "picks": [pick.paper.id for pick in digest.picks],
         "candidates": [_candidate(j, digest.papers, ranks) for j in judgements],
-        "prompt": {"system": digest.prompt.system, "user": digest.prompt.user},
+        "prompt": _prompt(digest),
     }
+
+
+def _prompt(digest: Digest) -> dict[str, Any]:
+    prompt: dict[str, Any] = {"system": digest.prompt.system, "user": digest.prompt.user}
+    if digest.prompt.schema:  # only when replies were constrained to one (judges/llm/structured.py)
+        prompt["schema"] = json.loads(digest.prompt.schema)
+    return prompt
 
 
 def render_json(digest: Digest) -> str:

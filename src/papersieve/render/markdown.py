@@ -16,6 +16,8 @@ from papersieve.render.text import dollars, novelty_text, score, title_line
 def render_markdown(digest: Digest) -> str:
     """The whole digest as one string (no trailing newline, like the seeds)."""
     parts = [f"# {title_line(digest)}", usage_table(digest), _totals(digest), _toc(digest.picks)]
+    if digest.partial_notice:  # only then: a complete day stays byte for byte the seed format
+        parts.insert(1, f"> **{digest.partial_notice}**")
     text = "\n\n".join(parts) + "\n\n---\n\n"
     text += "".join(_section(i, pick) + "\n\n---\n\n" for i, pick in enumerate(digest.picks, 1))
     return text + prompt_section(digest.prompt, digest.judge, digest.model)
