@@ -18,7 +18,8 @@ from pathlib import Path
 
 from papersieve.candidates import Candidates, select_candidates
 from papersieve.deliver import DeliveryResult
-from papersieve.deliver.run import deliver_all
+from papersieve.deliver.empty import EmptyDay
+from papersieve.deliver.run import deliver_all, deliver_empty_day
 from papersieve.digests import build_digest, earlier_usage, save_run_details
 from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
 from papersieve.judges.factory import make_judge
@@ -27,6 +28,7 @@ from papersieve.models import Digest, ListingStatus, Paper, Usage
 from papersieve.outcomes import one_per_candidate, record
 from papersieve.prefilter.rules import PrefilterResult, apply_pins, prefilter
 from papersieve.profile import Profile
+from papersieve.profile.settings import EmptyKind
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
@@ -93,7 +95,8 @@ def run_day(
         fetched = _fetch(store, profile, date, offline_dir, say)
     partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
     if fetched.status is not ListingStatus.OK and not partly_stale:
-        return _no_day(store, profile, fetched)
+        report = _no_day(store, profile, fetched)
+        return _word_for_the_reader(store, profile, fetched, report, deliver, say)
     acquire_lock(store, profile.name, fetched.date)
     try:
         report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
@@ -133,6 +136,17 @@ def _no_day(store: Store, profile: Profile, fetched: DayFetch) -> RunReport:
     run_id = start_run(store, profile.name, fetched.date, profile.settings.judge.kind)
     finish_run(store, run_id, status, message=fetched.message)
     return RunReport(status, fetched.date, fetched.message, run_id)
+
+
+def _word_for_the_reader(store: Store, profile: Profile, fetched: DayFetch, report: RunReport,
+                         deliver: bool, say: Say) -> RunReport:
+    """A short message on a no-announcement or stale day, if `[deliver] send_empty` asks."""
+    if report.run_id is None:
+        return report
+    kind: EmptyKind = "stale" if report.status == "stale" else "no_announcement"
+    day = EmptyDay(kind, fetched.date, profile.name, fetched.total, fetched.message)
+    results = deliver_empty_day(store, report.run_id, day, profile, send=deliver, say=say)
+    return dataclasses.replace(report, deliveries=tuple(results))
 
 
 def _locked_run(

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
+EmptyKind = Literal["no_announcement", "stale", "no_picks"]
+"""The days without a digest that `[deliver] send_empty` can ask a short message for."""
 
 
 class _Strict(BaseModel):
@@ -83,6 +85,8 @@ class EmailSettings(_Strict):
 class DeliverSettings(_Strict):
     """`[deliver]`."""
 
+    send_empty: bool | tuple[EmptyKind, ...] = False
+    """A short message on a day without picks: true for every kind, or a list of kinds."""
     slack: SlackSettings = Field(default_factory=SlackSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
 
