@@ -53,9 +53,10 @@ def test_make_demo_runs_the_demo(papersieve_home: Path) -> None:
 
 
 def _fresh_clone(target: Path) -> Path:
-    """The tracked files of this checkout, as `git clone` would lay them out (uncommitted edits
-    included, so the test checks the code under test, not the last commit)."""
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True)
+    """The files of this checkout that git tracks or would add (not the ignored ones: .venv,
+    caches), laid out as `git clone` would: the code under test, uncommitted edits included."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, capture_output=True, check=True)
     for name in listed.stdout.decode("utf-8").split("\0"):
         source = REPO / name
         if name and source.is_file():

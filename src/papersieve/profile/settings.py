@@ -99,6 +99,7 @@ class EndpointSettings(_Strict):
     arxiv_api: str = ""
     oai_pmh: str = ""
     semantic_scholar: str = ""
+    biorxiv_api: str = ""
 
 
 class ProfileSettings(_Strict):
@@ -121,10 +122,14 @@ class ProfileSettings(_Strict):
     def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("at least one category is needed")
-        unknown = [c for c in value if c not in known_categories()]
-        if unknown:
-            raise ValueError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)")
-        return value
+        for category in value:
+            if ":" in category:
+                if category.lower() not in preprint_subjects():
+                    raise ValueError(f"unknown bioRxiv/medRxiv subject {category!r} (write it as"
+                                     " biorxiv:neuroscience or medrxiv:cardiovascular_medicine)")
+            elif category not in known_categories():
+                raise ValueError(f"unknown arXiv category {category!r} (see arxiv.org/category_taxonomy)")
+        return tuple(c.lower() if ":" in c else c for c in value)
 
     @field_validator("announce_types")
     @classmethod
@@ -132,6 +137,15 @@ class ProfileSettings(_Strict):
         if not value:
             raise ValueError("at least one announce type is needed")
         return value
+
+
+@lru_cache(maxsize=1)
+def preprint_subjects() -> frozenset[str]:
+    """bioRxiv and medRxiv subjects as profile categories (`biorxiv:cell_biology`), shipped."""
+    text = resources.files("papersieve").joinpath("data/preprint_subjects.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 
 from papersieve.digests import earlier_usage, run_usage
-from papersieve.models import Usage, abs_url, pdf_url
+from papersieve.models import Usage, abs_url, id_label, pdf_url
 from papersieve.store.db import Store
 
 # The latest feedback label of a paper (feedback_paper index); NULL when it has none.
@@ -60,13 +60,18 @@ class Item:
 
     @property
     def abs_url(self) -> str:
-        """The arXiv abstract page."""
-        return abs_url(self.paper_id)
+        """The abstract page on the paper's own server (arXiv, bioRxiv, medRxiv)."""
+        return abs_url(self.paper_id, self.categories)
 
     @property
     def pdf_url(self) -> str:
-        """The arXiv PDF."""
-        return pdf_url(self.paper_id)
+        """The PDF."""
+        return pdf_url(self.paper_id, self.categories)
+
+    @property
+    def id_label(self) -> str:
+        """`arXiv:ID` or `doi:DOI`."""
+        return id_label(self.paper_id)
 
 
 @dataclass(frozen=True)
