@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from papersieve.codelinks import code_links
 from papersieve.ids import is_doi
 
 
@@ -75,6 +76,11 @@ class Paper:
     def pdf_url(self) -> str:
         """The PDF."""
         return pdf_url(self.id, self.categories)
+
+    @property
+    def code_links(self) -> tuple[str, ...]:
+        """Code repositories named in the abstract or the arXiv comments (see codelinks.py)."""
+        return code_links(self.abstract, self.comment)
 
 
 PREPRINT_SERVERS = ("biorxiv", "medrxiv")

@@ -75,6 +75,7 @@ def _candidate(
         "abstract": paper.abstract if paper else "",
         "categories": list(paper.categories) if paper else [],
         "url": paper.abs_url if paper else abs_url(j.paper_id),
+        "code": list(paper.code_links) if paper else [],
         "outcome": j.outcome.value,
         "picked": pick is not None,
         "rank": rank,

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass, replace
 from itertools import groupby
 
+from papersieve.codelinks import code_links
 from papersieve.digests import earlier_usage, run_usage
 from papersieve.models import Usage, abs_url, id_label, pdf_url
 from papersieve.store.db import Store
@@ -69,6 +70,11 @@ class Item:
         return pdf_url(self.paper_id, self.categories)
 
     @property
+    def code_links(self) -> tuple[str, ...]:
+        """Code repositories named in the abstract or the arXiv comments."""
+        return code_links(self.abstract, self.arxiv_comment)
+
+    @property
     def id_label(self) -> str:
         """`arXiv:ID` or `doi:DOI`."""
         return id_label(self.paper_id)
@@ -106,6 +112,8 @@ class SearchFilters:
     judged: bool = False
     picked: bool = False
     liked: bool = False
+    code: bool = False
+    """Only papers that name a code repository (GitHub, GitLab, Hugging Face, Codeberg)."""
     page: int = 1
     per_page: int = 50
 
