@@ -35,6 +35,7 @@ from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
 from papersieve.store.locks import acquire_lock, release_lock
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
+from papersieve.weekly import is_delivery_day
 
 Say = Callable[[str], None]
 
@@ -96,7 +97,8 @@ def run_day(
     partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
     if fetched.status is not ListingStatus.OK and not partly_stale:
         report = _no_day(store, profile, fetched)
-        return _word_for_the_reader(store, profile, fetched, report, deliver, say)
+        report = _word_for_the_reader(store, profile, fetched, report, deliver, say)
+        return _weekly_if_due(store, profile, report, out_dir or profile.output_dir, deliver, say)
     acquire_lock(store, profile.name, fetched.date)
     try:
         report = _locked_run(store, profile, fetched, clock, say, judge, title_stage,
@@ -105,7 +107,20 @@ def run_day(
         release_lock(store, profile.name, fetched.date)
     # A day with one stale category is still made from the fresh ones; exit code 3 tells a
     # scheduler to run it again later, when the cache makes the rerun cheap.
-    return dataclasses.replace(report, stale=partly_stale)
+    report = dataclasses.replace(report, stale=partly_stale)
+    return _weekly_if_due(store, profile, report, out_dir or profile.output_dir, deliver, say)
+
+
+def _weekly_if_due(store: Store, profile: Profile, report: RunReport, out_dir: Path, deliver: bool,
+                   say: Say) -> RunReport:
+    """On a weekly profile's chosen weekday, the week's digest is written and sent."""
+    if report.date is None or report.run_id is None or not is_delivery_day(profile, report.date):
+        return report
+    from papersieve.deliver.weekly import weekly_rollup
+
+    _, results = weekly_rollup(store, profile, report.date, out_dir, send=deliver,
+                               record_run=report.run_id, say=say)
+    return dataclasses.replace(report, deliveries=report.deliveries + tuple(results))
 
 
 def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Path | None,

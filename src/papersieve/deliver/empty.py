@@ -11,15 +11,11 @@ the digest itself (their pacing and retries), with a one-message body of their o
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
-
-import httpx
 
 from papersieve.deliver import DeliveryResult
-from papersieve.endpoints import USER_AGENT
+from papersieve.deliver.plain import send_text_email, send_text_slack
 from papersieve.errors import DeliveryError
 from papersieve.profile.settings import DeliverSettings, EmailSettings, EmptyKind
 
@@ -79,44 +75,11 @@ def _attempt(channel: str, action: Callable[[], str]) -> DeliveryResult:
 
 def send_empty_slack(day: EmptyDay, channel: str = "") -> str:
     """One Slack message through the digest's own webhook or bot-token sender."""
-    from papersieve.deliver import slack
+    from papersieve.deliver.slack import escape
 
-    message = slack.SlackMessage(slack.escape(day.text), (
-        {"type": "section", "text": {"type": "mrkdwn", "text": slack.escape(day.text)}},))
-    token, webhook = os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_WEBHOOK_URL")
-    with httpx.Client(timeout=slack.TIMEOUT, headers={"User-Agent": USER_AGENT}) as client:
-        if token:
-            if not channel:
-                raise DeliveryError("slack: SLACK_BOT_TOKEN is set but [deliver.slack] channel is empty")
-            return f"{day.kind}: " + slack._post_thread(client, token, channel, [message])
-        if webhook:
-            slack._post_webhook(client, webhook, message)
-            return f"{day.kind}: 1 message to the incoming webhook"
-    raise DeliveryError("slack: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and [deliver.slack] channel")
-
-
-def build_empty_email(day: EmptyDay, settings: EmailSettings) -> EmailMessage:
-    """A plain-text email whose subject is the headline."""
-    sender = settings.sender or os.environ.get("SMTP_USER") or ""
-    if not sender or not settings.to:
-        raise DeliveryError("email: set [deliver.email] sender (or SMTP_USER) and to")
-    message = EmailMessage()
-    message["Subject"] = day.headline
-    message["From"] = sender
-    message["To"] = ", ".join(settings.to)
-    message.set_content(day.text + "\n")
-    return message
+    return f"{day.kind}: " + send_text_slack([escape(day.text)], channel)
 
 
 def send_empty_email(day: EmptyDay, settings: EmailSettings) -> str:
-    """Send it over the digest's own SMTP path (same security and login)."""
-    import smtplib
-
-    from papersieve.deliver import email
-
-    message = build_empty_email(day, settings)
-    try:
-        email._send(message, settings)
-    except (smtplib.SMTPException, OSError) as err:
-        raise email._error(settings, err) from err
-    return f"{day.kind}: sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
+    """A plain-text email whose subject is the headline."""
+    return f"{day.kind}: " + send_text_email(day.headline, day.text + "\n", settings)

@@ -45,6 +45,9 @@ def deliver_all(
             raise
     results = [DeliveryResult("files", "ok", f"{len(outputs)} files in {out_dir}")]
     record_delivery(store, run_id, results[0])
+    if settings.schedule.frequency == "weekly":
+        # Slack and email get the weekly digest on the chosen weekday instead (pipeline.py).
+        return outputs, results
     if not digest.picks and wanted(settings.deliver, "no_picks"):
         # The reader asked for a short "nothing for you today" instead of an empty digest.
         day = EmptyDay("no_picks", digest.date, digest.profile, digest.counts.unique)
@@ -68,7 +71,7 @@ def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile
                       say: Callable[[str], None]) -> list[DeliveryResult]:
     """The short message of a day with no digest (no announcement, stale), when the profile
     asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
-    if not wanted(profile.settings.deliver, day.kind):
+    if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
         return []
     results = _send_empty(day, profile, send, None, say)
     for result in results:

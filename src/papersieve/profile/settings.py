@@ -91,6 +91,16 @@ class DeliverSettings(_Strict):
     email: EmailSettings = Field(default_factory=EmailSettings)
 
 
+class ScheduleSettings(_Strict):
+    """`[schedule]`: a digest every announcement day, or one a week on a chosen weekday."""
+
+    frequency: Literal["daily", "weekly"] = "daily"
+    """`weekly`: every run still fetches and judges its day (files are written), but Slack and
+    email get one weekly digest, grouped by topic, on `weekday` instead of one a day."""
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = \
+        "friday"
+
+
 class EndpointSettings(_Strict):
     """`[endpoints]`: overrides of the service addresses (environment variables win)."""
 
@@ -115,6 +125,7 @@ class ProfileSettings(_Strict):
     filters: FilterSettings = Field(default_factory=FilterSettings)
     outputs: OutputSettings = Field(default_factory=OutputSettings)
     deliver: DeliverSettings = Field(default_factory=DeliverSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
 
     @field_validator("categories")
