@@ -153,3 +153,18 @@ def test_the_local_judges_nearest_topic_wins_over_the_first_named() -> None:
     comment = ("Local ranker (no novelty score): matched keywords (low-rank, efficiency); Representation"
                " Learning (sparse); nearest topic in meaning: Model Compression (0.31); profile text only.")
     assert topic_named_in(comment, topics) == "Model Compression"
+
+
+def test_slack_messages_of_a_big_week_stay_within_a_sections_limit() -> None:
+    import datetime as dt
+
+    from papersieve.deliver.weekly import MAX_SECTION, slack_texts
+    from papersieve.weekly import WeeklyDigest, WeeklyPick
+
+    day = dt.date(2025, 5, 30)
+    many = tuple(WeeklyPick(day, pick("", f"Paper {i} " + "long title " * 20), "Model Compression", "text")
+                 for i in range(200))
+    week = WeeklyDigest("me", day - dt.timedelta(days=6), day, (day,), (("Model Compression", many),))
+    texts = slack_texts(week)
+    assert len(texts) > 3 and all(len(t) <= MAX_SECTION for t in texts)
+    assert sum(t.count("• <https://arxiv.org/abs/2505.00001|") for t in texts) == 200

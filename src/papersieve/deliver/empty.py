@@ -11,12 +11,10 @@ the digest itself (their pacing and retries), with a one-message body of their o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from papersieve.deliver import DeliveryResult
-from papersieve.deliver.plain import send_text_email, send_text_slack
-from papersieve.errors import DeliveryError
+from papersieve.deliver.plain import attempt, send_text_email, send_text_slack
 from papersieve.profile.settings import DeliverSettings, EmailSettings, EmptyKind
 
 
@@ -59,18 +57,10 @@ def send_empty_day(day: EmptyDay, settings: DeliverSettings) -> list[DeliveryRes
     """Send the short message to every enabled channel; failures are results, not exceptions."""
     results = []
     if settings.slack.enabled:
-        results.append(_attempt("slack", lambda: send_empty_slack(day, settings.slack.channel)))
+        results.append(attempt("slack", lambda: send_empty_slack(day, settings.slack.channel)))
     if settings.email.enabled:
-        results.append(_attempt("email", lambda: send_empty_email(day, settings.email)))
+        results.append(attempt("email", lambda: send_empty_email(day, settings.email)))
     return results
-
-
-def _attempt(channel: str, action: Callable[[], str]) -> DeliveryResult:
-    try:
-        detail = action()
-    except DeliveryError as err:
-        return DeliveryResult(channel, "failed", str(err))
-    return DeliveryResult(channel, "ok", detail)
 
 
 def send_empty_slack(day: EmptyDay, channel: str = "") -> str:

@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import os
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 
 import httpx
 
+from papersieve.deliver import DeliveryResult
 from papersieve.endpoints import USER_AGENT
 from papersieve.errors import DeliveryError
 from papersieve.profile.settings import EmailSettings
+
+
+def attempt(channel: str, action: Callable[[], str]) -> DeliveryResult:
+    """Run one delivery; a DeliveryError becomes a `failed` result (the day is not undone)."""
+    try:
+        return DeliveryResult(channel, "ok", action())
+    except DeliveryError as err:
+        return DeliveryResult(channel, "failed", str(err))
 
 
 def send_text_slack(texts: Sequence[str], channel: str = "") -> str:

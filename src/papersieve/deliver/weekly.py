@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from papersieve.deliver import DeliveryResult
-from papersieve.deliver.plain import send_text_email, send_text_slack
+from papersieve.deliver.plain import attempt, send_text_email, send_text_slack
 from papersieve.errors import DeliveryError
 from papersieve.profile import Profile
 from papersieve.render.text import score
@@ -64,18 +64,11 @@ def send_weekly(week: WeeklyDigest, profile: Profile) -> list[DeliveryResult]:
     deliver = profile.settings.deliver
     results = []
     if deliver.slack.enabled:
-        results.append(_attempt("slack", lambda: send_text_slack(slack_texts(week), deliver.slack.channel)))
+        results.append(attempt("slack", lambda: send_text_slack(slack_texts(week), deliver.slack.channel)))
     if deliver.email.enabled:
-        results.append(_attempt("email", lambda: send_text_email(
+        results.append(attempt("email", lambda: send_text_email(
             weekly_title(week), render_weekly_markdown(week), deliver.email)))
     return [DeliveryResult(f"weekly {r.channel}", r.status, r.detail) for r in results]
-
-
-def _attempt(channel: str, action: Callable[[], str]) -> DeliveryResult:
-    try:
-        return DeliveryResult(channel, "ok", action())
-    except DeliveryError as err:
-        return DeliveryResult(channel, "failed", str(err))
 
 
 def weekly_rollup(store: Store, profile: Profile, end: dt.date, out_dir: Path, *, send: bool,
