@@ -95,7 +95,7 @@ def test_an_api_still_serving_the_day_before_is_stale(api: BiorxivServer) -> Non
     api.misbehave("biorxiv", "stale")
     listing = source(api).listing("biorxiv:neuroscience", DAY)
     assert listing.status is ListingStatus.STALE and listing.entries == ()
-    assert listing.note == ("stale: biorxiv:neuroscience still serves 2025-07-02 (1 posts),"
+    assert listing.note == ("stale feed: biorxiv:neuroscience still serves 2025-07-02 (1 posts),"
                             " expected 2025-07-03")
 
 
@@ -236,3 +236,28 @@ def test_the_web_app_shows_a_preprint_with_its_server_link(mixed_profile: tuple[
     assert 'href="https://www.medrxiv.org/content/10.1101/2025.07.01.25330001"' in page.text
     assert "doi:10.1101/2025.07.01.25330001" in page.text
     assert 'href="https://www.biorxiv.org/content/10.1101/2025.07.01.662001"' in day.text
+
+
+def test_a_reply_slower_than_the_timeout_fails_with_the_url(api: BiorxivServer) -> None:
+    api.slow_seconds = 1.5
+    api.misbehave("biorxiv", "slow", "slow")
+    with pytest.raises(FetchError, match="timed out"):
+        source(api, retries=1).listing("biorxiv:neuroscience", DAY)
+
+
+def test_a_broken_api_is_one_line_and_exit_two(mixed_profile: tuple[Path, FeedServer], api: BiorxivServer,
+                                               tmp_path: Path) -> None:
+    folder, _ = mixed_profile
+    api.misbehave("medrxiv", "truncated")
+    result = run("run", "--profile", str(folder), "--date", "2025-07-03", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "broken JSON from the bioRxiv API" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_stale_biorxiv_only_day_is_exit_three(api: BiorxivServer, tmp_path: Path) -> None:
+    folder = profile_folder(tmp_path / "p", '["biorxiv:neuroscience"]')
+    api.misbehave("biorxiv", "stale")
+    result = run("run", "--profile", str(folder), "--date", "2025-07-03", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 3, result.output
+    assert result.stdout.startswith("Stale feed: biorxiv:neuroscience still serves 2025-07-02")

@@ -110,7 +110,7 @@ def listing_from_records(category: str, day: dt.date, records: list[dict[str, An
     if not today:
         older = sorted({_text(r, "date") for r in records if _text(r, "date") < day.isoformat()})
         if older:
-            note = (f"stale: {category} still serves {older[-1]} ({len(records)} posts),"
+            note = (f"stale feed: {category} still serves {older[-1]} ({len(records)} posts),"
                     f" expected {day}")
             return Listing(category, _date(older[-1]), (), server, ListingStatus.STALE, note=note)
         return Listing(category, day, (), server, ListingStatus.NO_ANNOUNCEMENT,
