@@ -57,13 +57,13 @@ def weekly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pa
         monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
         text = (folder / "profile.toml").read_text("utf-8")
         text = text.replace('name = "default"', 'name = "weekly"').replace('kind = "llm"', 'kind = "local"')
-        text = without_tables(text, "[deliver.") + WEEKLY.format(port=smtp.port)
+        text = without_tables(text, ("[deliver", "[schedule]")) + WEEKLY.format(port=smtp.port)
         (folder / "profile.toml").write_text(text, "utf-8")
         yield folder, slack, smtp
 
 
-def without_tables(text: str, prefix: str) -> str:
-    """The TOML text without the tables whose header starts with `prefix`."""
+def without_tables(text: str, prefix: tuple[str, ...]) -> str:
+    """The TOML text without the tables whose header starts with one of `prefix`."""
     kept, skipping = [], False
     for line in text.splitlines():
         if line.startswith("["):
