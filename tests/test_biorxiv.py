@@ -21,7 +21,7 @@ from papersieve.ids import ArxivIdError, is_doi, parse_paper_id
 from papersieve.ingest import backfill, fetch_day
 from papersieve.models import AnnounceType, ListingStatus, abs_url, pdf_url
 from papersieve.profile import load_profile
-from papersieve.sources.biorxiv import MAX_PAGES, PreprintSource
+from papersieve.sources.biorxiv import MAX_PAGES, PreprintSource, posting_window
 from papersieve.sources.http import HttpClient
 from papersieve.store import Store
 from tests.servers.biorxiv_server import BiorxivServer
@@ -57,7 +57,7 @@ def source(api: BiorxivServer, retries: int = 1) -> PreprintSource:
 
 def test_a_subject_day_is_one_entry_per_doi_with_its_newest_version(api: BiorxivServer) -> None:
     listing = source(api).listing("biorxiv:neuroscience", DAY)
-    assert api.requests == ["/details/biorxiv/2025-07-03/2025-07-03/0?category=neuroscience"]
+    assert api.requests == ["/details/biorxiv/2025-07-02/2025-07-02/0?category=neuroscience"]
     assert listing.status is ListingStatus.OK and listing.date == DAY and listing.source == "biorxiv"
     got = [(e.paper.id, e.paper.version, e.announce_type) for e in listing.entries]
     assert got == [("10.1101/2025.07.01.662001", 1, AnnounceType.NEW),
@@ -75,7 +75,7 @@ def test_a_multi_word_subject_and_medrxiv(api: BiorxivServer) -> None:
     epi = source(api).listing("medrxiv:epidemiology", DAY)
     assert len(epi.entries) == 2
     assert epi.entries[0].paper.abs_url == "https://www.medrxiv.org/content/10.1101/2025.07.01.25330001"
-    assert api.requests[-1] == "/details/medrxiv/2025-07-03/2025-07-03/0?category=epidemiology"
+    assert api.requests[-1] == "/details/medrxiv/2025-07-02/2025-07-02/0?category=epidemiology"
 
 
 def test_a_big_day_is_read_page_by_page_with_the_cursor(api: BiorxivServer) -> None:
@@ -86,17 +86,26 @@ def test_a_big_day_is_read_page_by_page_with_the_cursor(api: BiorxivServer) -> N
 
 
 def test_no_posts_is_an_empty_day_not_an_error(api: BiorxivServer) -> None:
-    listing = source(api).listing("biorxiv:neuroscience", dt.date(2025, 7, 6))
+    listing = source(api).listing("biorxiv:neuroscience", dt.date(2025, 7, 8))
+    assert api.requests == ["/details/biorxiv/2025-07-07/2025-07-07/0?category=neuroscience"]
     assert listing.status is ListingStatus.NO_ANNOUNCEMENT
-    assert listing.note == "no posts for 2025-07-06" and listing.entries == ()
+    assert listing.note == "no posts on 2025-07-07" and listing.entries == ()
+
+
+def test_a_monday_reads_the_posts_of_friday_to_sunday(api: BiorxivServer) -> None:
+    assert posting_window(dt.date(2025, 7, 7)) == (dt.date(2025, 7, 4), dt.date(2025, 7, 6))
+    assert posting_window(dt.date(2025, 7, 3)) == (dt.date(2025, 7, 2), dt.date(2025, 7, 2))
+    listing = source(api).listing("biorxiv:neuroscience", dt.date(2025, 7, 7))
+    assert api.requests == ["/details/biorxiv/2025-07-04/2025-07-06/0?category=neuroscience"]
+    assert listing.note == "no posts on 2025-07-04 to 2025-07-06"
 
 
 def test_an_api_still_serving_the_day_before_is_stale(api: BiorxivServer) -> None:
     api.misbehave("biorxiv", "stale")
     listing = source(api).listing("biorxiv:neuroscience", DAY)
     assert listing.status is ListingStatus.STALE and listing.entries == ()
-    assert listing.note == ("stale feed: biorxiv:neuroscience still serves 2025-07-02 (1 posts),"
-                            " expected 2025-07-03")
+    assert listing.note == ("stale feed: biorxiv:neuroscience still serves 2025-07-01 (1 posts),"
+                            " expected 2025-07-02")
 
 
 @pytest.mark.parametrize("fault", ["truncated", "html"])
@@ -111,7 +120,7 @@ def test_server_errors_are_retried_then_fail_with_the_url(api: BiorxivServer) ->
     api.retry_after = "0"
     assert len(source(api, retries=2).listing("biorxiv:neuroscience", DAY).entries) == 3
     api.misbehave("biorxiv", "500", "500")
-    with pytest.raises(FetchError, match="/details/biorxiv/2025-07-03/2025-07-03/0"):
+    with pytest.raises(FetchError, match="/details/biorxiv/2025-07-02/2025-07-02/0"):
         source(api, retries=1).listing("biorxiv:neuroscience", DAY)
 
 
@@ -215,8 +224,8 @@ def test_fetch_day_of_a_biorxiv_only_profile(api: BiorxivServer, tmp_path: Path,
     folder = profile_folder(tmp_path / "p", '["medrxiv:epidemiology"]')
     fetched = fetch_day(store, load_profile(folder), DAY)
     assert fetched.status is ListingStatus.OK and fetched.total == 2
-    weekend = fetch_day(store, load_profile(folder), dt.date(2025, 7, 5))
-    assert weekend.status is ListingStatus.NO_ANNOUNCEMENT
+    nothing = fetch_day(store, load_profile(folder), dt.date(2025, 7, 5))  # Friday 07-04: none
+    assert nothing.status is ListingStatus.NO_ANNOUNCEMENT
 
 
 def test_the_web_app_shows_a_preprint_with_its_server_link(mixed_profile: tuple[Path, FeedServer],
@@ -260,4 +269,4 @@ def test_a_stale_biorxiv_only_day_is_exit_three(api: BiorxivServer, tmp_path: Pa
     api.misbehave("biorxiv", "stale")
     result = run("run", "--profile", str(folder), "--date", "2025-07-03", "--out", str(tmp_path / "o"))
     assert result.exit_code == 3, result.output
-    assert result.stdout.startswith("Stale feed: biorxiv:neuroscience still serves 2025-07-02")
+    assert result.stdout.startswith("Stale feed: biorxiv:neuroscience still serves 2025-07-01")

@@ -79,17 +79,12 @@ def fetch_day(
             listings.append(listing)
         preprints = [c for c in cats if is_preprint_category(c)]
         if preprints:
-            day = date or _newest_date(listings) or _yesterday()
+            day = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
             listings += _preprint_listings(http, profile, preprints, day, progress)
     finally:
         if own_client:
             http.close()
     return store_day(store, listings, date or (_newest_date(listings) if preprints else None))
-
-
-def _yesterday() -> dt.date:
-    """A bioRxiv-only profile's default day: the last whole day of posts (US Eastern)."""
-    return dt.datetime.now(EASTERN).date() - dt.timedelta(days=1)
 
 
 def _preprint_listings(http: HttpClient, profile: Profile, categories: Sequence[str], day: dt.date,
@@ -259,8 +254,8 @@ def backfill(
                 _say(progress, f"arXiv API: submitted on {day}")
                 per_day[day] += api.listings_for_day(cats, day)
         if preprints:
-            # bioRxiv and medRxiv list posts by their posting date: a past day is exact, not
-            # approximate, and comes from the same details API as today's.
+            # bioRxiv and medRxiv list posts by their posting date: a past day's window is exact,
+            # not approximate, and comes from the same details API as today's.
             for day in _days(start, end):
                 per_day[day] += _preprint_listings(http, profile, preprints, day, progress)
         per_day = {day: x for day, x in per_day.items() if x}

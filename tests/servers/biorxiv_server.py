@@ -6,7 +6,7 @@ misbehaving on request like the arXiv feed server does.
 the `category` query parameter (underscores or %20 for spaces), as api.biorxiv.org/details/help
 describes: at most 100 records per call, `messages[0]` with `status`, `interval`, `cursor`,
 `count`, `count_new_papers` and `total`, and `status: "no posts found"` for an empty interval.
-`server.extra_posts = N` adds N generated posts (bioRxiv neuroscience, the first fixture day)
+`server.extra_posts = N` adds N generated posts (bioRxiv neuroscience, posted 2025-07-02)
 to make a day span several pages. `server.misbehave("biorxiv", "500", ...)` queues faults for
 the next requests of a server, in order:
 
@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "biorxiv" / "posts.json"
 FAULTS = ("500", "429", "slow", "html", "truncated", "empty", "stale", "stuck")
 PAGE = 100
-FIRST_DAY = dt.date(2025, 7, 3)
+FIRST_DAY = dt.date(2025, 7, 2)
 
 
 def fixture_posts() -> list[dict[str, Any]]:
@@ -42,7 +42,7 @@ def fixture_posts() -> list[dict[str, Any]]:
 
 
 def generated_post(n: int) -> dict[str, Any]:
-    """A plain neuroscience post of the first fixture day, numbered `n`."""
+    """A plain neuroscience post of FIRST_DAY, numbered `n`."""
     doi = f"10.1101/2025.07.01.67{n:04d}"
     return {"doi": doi, "title": f"Generated neuroscience post {n}", "authors": "Doe, J.; Roe, R.",
             "author_corresponding": "Doe, J.", "author_corresponding_institution": "Example University",

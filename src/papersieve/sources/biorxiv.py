@@ -9,9 +9,13 @@ YYYY-MM-DD), `version`, `type`, `category` (lower case, with spaces), `abstract`
 one record per version: a paper posted and revised on the same day appears twice. An interval
 without posts answers `status: "no posts found"` and no collection.
 
-A day's listing is the posts of that date: "no posts" is that day's explicit empty outcome, an
-answer whose posts are all older than the day asked for is stale, and a broken answer fails the
-fetch. Requests go through the one polite `HttpClient` (interval per host, bounded retries).
+The listing of a run day D holds the posts of whole days before it: from the weekday before D
+up to D - 1 (Tuesday to Friday: the day before; Monday: Friday to Sunday), so that a run on every
+announcement day reads every day's posts once they are complete, weekends included (a post seen
+on an earlier run day is "seen before", as on arXiv). "No posts" in that window is the day's
+explicit empty outcome, an answer whose posts are all older than the window is stale, and a
+broken answer fails the fetch. Requests go through the one polite `HttpClient` (interval per
+host, bounded retries).
 """
 
 from __future__ import annotations
@@ -30,6 +34,14 @@ PAGE_SIZE = 100
 MAX_PAGES = 100
 """At most 10,000 records for one subject and day (bioRxiv posts a few hundred a day in all)."""
 NO_POSTS = "no posts found"
+
+
+def posting_window(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The posting days read for run day `day`: the weekday before it up to the day before it."""
+    start = day - dt.timedelta(days=1)
+    while start.weekday() >= 5:  # Saturday, Sunday
+        start -= dt.timedelta(days=1)
+    return start, day - dt.timedelta(days=1)
 
 
 def is_preprint_category(category: str) -> bool:
@@ -51,12 +63,13 @@ class PreprintSource:
         self.base_url = base_url.rstrip("/")
 
     def url(self, category: str, day: dt.date, cursor: int) -> str:
-        """The details address of one page (the subject goes in `params`)."""
+        """The details address of one page of run day `day` (the subject goes in `params`)."""
         server, _ = split_category(category)
-        return f"{self.base_url}/details/{server}/{day.isoformat()}/{day.isoformat()}/{cursor}"
+        start, end = posting_window(day)
+        return f"{self.base_url}/details/{server}/{start.isoformat()}/{end.isoformat()}/{cursor}"
 
     def listing(self, category: str, day: dt.date) -> Listing:
-        """Every post of `day` in the subject, one entry per DOI; see the module docstring."""
+        """The posts of run day `day`'s window in the subject, one entry per DOI."""
         records = self._records(category, day)
         _, subject = split_category(category)
         mine = [r for r in records if _text(r, "category").lower() == subject]
@@ -103,18 +116,20 @@ def _page(body: bytes, url: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 def listing_from_records(category: str, day: dt.date, records: list[dict[str, Any]]) -> Listing:
-    """The day's listing: posts dated `day`, one entry per DOI (its newest version; "new" when
-    version 1 was posted that day, else a replacement). Only older posts: stale. None: no posts."""
+    """Run day `day`'s listing: posts of its window, one entry per DOI (its newest version; "new"
+    when version 1 was posted in the window, else a replacement). Only older posts: stale."""
     server, _ = split_category(category)
-    today = [r for r in records if _text(r, "date") == day.isoformat()]
+    start, end = (d.isoformat() for d in posting_window(day))
+    today = [r for r in records if start <= _text(r, "date") <= end]
+    span = start if start == end else f"{start} to {end}"
     if not today:
-        older = sorted({_text(r, "date") for r in records if _text(r, "date") < day.isoformat()})
+        older = sorted({_text(r, "date") for r in records if _text(r, "date") < start})
         if older:
             note = (f"stale feed: {category} still serves {older[-1]} ({len(records)} posts),"
-                    f" expected {day}")
+                    f" expected {span}")
             return Listing(category, _date(older[-1]), (), server, ListingStatus.STALE, note=note)
         return Listing(category, day, (), server, ListingStatus.NO_ANNOUNCEMENT,
-                       note=f"no posts for {day}")
+                       note=f"no posts on {span}")
     by_doi: dict[str, list[dict[str, Any]]] = {}
     for record in today:
         by_doi.setdefault(_doi(record, category), []).append(record)
