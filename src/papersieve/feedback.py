@@ -9,7 +9,7 @@ from typing import Any
 
 from papersieve.bibtex import read_bibtex
 from papersieve.errors import ConfigError
-from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id
+from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id, parse_paper_id
 from papersieve.judges.local import TrainReport, retrain
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store.db import Store
@@ -54,7 +54,7 @@ def record_feedback(store: Store, paper_ids: list[str] | tuple[str, ...], label:
     if not paper_ids:
         raise ConfigError("no paper id given")
     try:
-        ids = tuple(dict.fromkeys(parse_arxiv_id(text).id for text in paper_ids))
+        ids = tuple(dict.fromkeys(parse_paper_id(text) for text in paper_ids))
     except ArxivIdError as err:
         raise ConfigError(str(err)) from err
     add_feedback(store, ids, label, source, note)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from papersieve.codelinks import code_links
+from papersieve.ids import is_doi
 
 
 class AnnounceType(StrEnum):
@@ -85,23 +89,50 @@ class Paper:
 
     @property
     def abs_url(self) -> str:
-        """The abstract page."""
-        return abs_url(self.id)
+        """The abstract page, on the paper's own server."""
+        return abs_url(self.id, self.categories)
 
     @property
     def pdf_url(self) -> str:
         """The PDF."""
-        return pdf_url(self.id)
+        return pdf_url(self.id, self.categories)
+
+    @property
+    def code_links(self) -> tuple[str, ...]:
+        """Code repositories named in the abstract or the arXiv comments (see codelinks.py)."""
+        return code_links(self.abstract, self.comment)
 
 
-def abs_url(paper_id: str) -> str:
-    """The arXiv abstract page of a version-less id."""
-    return f"https://arxiv.org/abs/{paper_id}"
+PREPRINT_SERVERS = ("biorxiv", "medrxiv")
+"""Sources whose categories are written `server:subject` and whose paper ids are DOIs."""
 
 
-def pdf_url(paper_id: str) -> str:
-    """The arXiv PDF of a version-less id."""
-    return f"https://arxiv.org/pdf/{paper_id}"
+def preprint_server(categories: Sequence[str]) -> str | None:
+    """`biorxiv` or `medrxiv` when the first category is one of theirs (`biorxiv:neuroscience`)."""
+    server = categories[0].split(":", 1)[0] if categories and ":" in categories[0] else ""
+    return server if server in PREPRINT_SERVERS else None
+
+
+def abs_url(paper_id: str, categories: Sequence[str] = ()) -> str:
+    """The abstract page of a version-less id: arXiv's, or a DOI's on bioRxiv / medRxiv (both use
+    the DOI prefix 10.1101, so the server comes from the paper's category; doi.org otherwise)."""
+    if not is_doi(paper_id):
+        return f"https://arxiv.org/abs/{paper_id}"
+    server = preprint_server(categories)
+    return f"https://www.{server}.org/content/{paper_id}" if server else f"https://doi.org/{paper_id}"
+
+
+def pdf_url(paper_id: str, categories: Sequence[str] = ()) -> str:
+    """The PDF of a version-less id (a preprint's newest version on its server)."""
+    if not is_doi(paper_id):
+        return f"https://arxiv.org/pdf/{paper_id}"
+    server = preprint_server(categories)
+    return f"https://www.{server}.org/content/{paper_id}.full.pdf" if server else abs_url(paper_id)
+
+
+def id_label(paper_id: str) -> str:
+    """How a page names the id: `arXiv:2507.01335` or `doi:10.1101/...`."""
+    return f"doi:{paper_id}" if is_doi(paper_id) else f"arXiv:{paper_id}"
 
 
 @dataclass(frozen=True)

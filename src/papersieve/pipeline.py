@@ -20,7 +20,8 @@ from pathlib import Path
 
 from papersieve.candidates import Candidates, select_candidates
 from papersieve.deliver import DeliveryResult
-from papersieve.deliver.run import deliver_all
+from papersieve.deliver.empty import EmptyDay
+from papersieve.deliver.run import deliver_all, deliver_empty_day
 from papersieve.digests import build_digest, earlier_usage, save_run_details
 from papersieve.ingest import DayFetch, fetch_day, load_offline_day, stored_day
 from papersieve.interrupts import notice, on_termination
@@ -30,6 +31,7 @@ from papersieve.models import PARTIAL_PREFIX, Digest, Judgement, ListingStatus, 
 from papersieve.outcomes import one_per_candidate, record
 from papersieve.prefilter.rules import PrefilterResult, apply_pins, prefilter
 from papersieve.profile import Profile
+from papersieve.profile.settings import EmptyKind
 from papersieve.redact import check_secrets
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
@@ -38,6 +40,7 @@ from papersieve.store.feedback import feedback_labels
 from papersieve.store.locks import acquire_lock, close_interrupted, release_lock, renewing
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
 from papersieve.today import check_not_future, is_future
+from papersieve.weekly import is_delivery_day
 
 Say = Callable[[str], None]
 
@@ -106,7 +109,9 @@ def run_day(
         fetched = fetched or _fetch(store, profile, date, offline_dir, say)
     partly_stale = fetched.status is ListingStatus.STALE and any(x.entries for x in fetched.listings)
     if fetched.status is not ListingStatus.OK and not partly_stale:
-        return _no_day(store, profile, fetched)
+        report = _no_day(store, profile, fetched)
+        report = _word_for_the_reader(store, profile, fetched, report, deliver, say)
+        return _weekly_if_due(store, profile, report, out_dir or profile.output_dir, deliver, say)
     lock_note = acquire_lock(store, profile.name, fetched.date)
     if lock_note:
         say(f"note: {lock_note}")
@@ -121,7 +126,20 @@ def run_day(
         report = dataclasses.replace(report, notes=(lock_note, *report.notes))
     # A day with one stale category is still made from the fresh ones; exit code 3 tells a
     # scheduler to run it again later, when the cache makes the rerun cheap.
-    return dataclasses.replace(report, stale=partly_stale)
+    report = dataclasses.replace(report, stale=partly_stale)
+    return _weekly_if_due(store, profile, report, out_dir or profile.output_dir, deliver, say)
+
+
+def _weekly_if_due(store: Store, profile: Profile, report: RunReport, out_dir: Path, deliver: bool,
+                   say: Say) -> RunReport:
+    """On a weekly profile's chosen weekday, the week's digest is written and sent."""
+    if report.date is None or report.run_id is None or not is_delivery_day(profile, report.date):
+        return report
+    from papersieve.deliver.weekly import weekly_rollup
+
+    _, results = weekly_rollup(store, profile, report.date, out_dir, send=deliver,
+                               record_run=report.run_id, say=say)
+    return dataclasses.replace(report, deliveries=report.deliveries + tuple(results))
 
 
 def _close_on_signal(store: Store, profile: str, date: dt.date) -> Callable[[int], None]:
@@ -172,6 +190,17 @@ def _no_day(store: Store, profile: Profile, fetched: DayFetch) -> RunReport:
     run_id = start_run(store, profile.name, fetched.date, profile.settings.judge.kind)
     finish_run(store, run_id, status, message=fetched.message)
     return RunReport(status, fetched.date, fetched.message, run_id)
+
+
+def _word_for_the_reader(store: Store, profile: Profile, fetched: DayFetch, report: RunReport,
+                         deliver: bool, say: Say) -> RunReport:
+    """A short message on a no-announcement or stale day, if `[deliver] send_empty` asks."""
+    if report.run_id is None:
+        return report
+    kind: EmptyKind = "stale" if report.status == "stale" else "no_announcement"
+    day = EmptyDay(kind, fetched.date, profile.name, fetched.total, fetched.message)
+    results = deliver_empty_day(store, report.run_id, day, profile, send=deliver, say=say)
+    return dataclasses.replace(report, deliveries=tuple(results))
 
 
 def _locked_run(

@@ -28,7 +28,7 @@ from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
 from papersieve.models import ListingStatus
 from papersieve.profile import Profile, load_profile
-from papersieve.profile.settings import known_categories
+from papersieve.profile.settings import known_categories, preprint_subjects
 from papersieve.store import Store, open_store
 from papersieve.store.runs import papers_judged_before
 from papersieve.today import check_not_future
@@ -66,7 +66,8 @@ def _progress_display(label: str) -> Iterator[Progress]:
 def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Path | None,
           source: str, files: tuple[Path, ...], offline_dir: Path | None) -> None:
     """Fetch a day's arXiv listings, store them, and print the day's counts."""
-    unknown = [c for c in categories if c not in known_categories()]
+    known = known_categories() | preprint_subjects()
+    unknown = [c for c in categories if c not in known and c.lower() not in known]
     if unknown:
         raise ConfigError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)",
                           key="--category")

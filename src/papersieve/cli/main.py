@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Fetch past days through the arXiv API or OAI-PMH (approximate)."),
     "judge": ("papersieve.cli.judge_cmds", "judge", "Judge a stored day's candidates."),
     "run": ("papersieve.cli.run_cmds", "run", "Do the whole day: fetch, judge, render, deliver."),
+    "digest": ("papersieve.cli.digest_cmds", "digest",
+               "Write the week's picks grouped by your topics (--week)."),
     "demo": ("papersieve.cli.run_cmds", "demo",
              "Run the whole pipeline on a bundled real arXiv day, offline, with no key."),
     "like": ("papersieve.cli.feedback_cmds", "like", "Mark papers as liked."),

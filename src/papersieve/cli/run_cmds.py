@@ -139,6 +139,8 @@ def print_summary(report: RunReport, profile: str) -> None:
             click.echo(message[:1].upper() + message[1:])
         else:
             click.echo(f"{label or report.status}: {message}")
+        for d in report.deliveries:
+            click.echo(f"Delivery {d.channel}: {d.status} ({d.detail})")
         return
     digest = report.digest
     counts, usage = digest.counts, digest.usage

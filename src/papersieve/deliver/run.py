@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from papersieve.deliver import DeliveryResult
+from papersieve.deliver.empty import EmptyDay, send_empty_day, wanted
 from papersieve.deliver.files import write_outputs
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
@@ -47,6 +48,16 @@ def deliver_all(
             raise
     results = [DeliveryResult("files", "ok", f"{len(outputs)} files in {out_dir}")]
     record_delivery(store, run_id, results[0])
+    if settings.schedule.frequency == "weekly":
+        # Slack and email get the weekly digest on the chosen weekday instead (pipeline.py).
+        return outputs, results
+    if not digest.picks and wanted(settings.deliver, "no_picks"):
+        # The reader asked for a short "nothing for you today" instead of an empty digest.
+        day = EmptyDay("no_picks", digest.date, digest.profile, digest.counts.unique)
+        empty = _send_empty(day, profile, send, stage, say)
+        for result in empty:
+            record_delivery(store, run_id, result)
+        return outputs, results + empty
     page = _page_url(settings.outputs.site_url, digest)
     actions = {"slack": lambda: _slack(digest, profile, page),
                "email": lambda: _email(digest, profile, page)}
@@ -61,6 +72,31 @@ def deliver_all(
         # At once: a run cancelled during the email must still know that Slack was posted.
         record_delivery(store, run_id, results[-1])
     return outputs, results
+
+
+def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile, *, send: bool,
+                      say: Callable[[str], None]) -> list[DeliveryResult]:
+    """The short message of a day with no digest (no announcement, stale), when the profile
+    asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
+    if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
+        return []
+    results = _send_empty(day, profile, send, None, say)
+    for result in results:
+        record_delivery(store, run_id, result)
+    return results
+
+
+def _send_empty(day: EmptyDay, profile: Profile, send: bool, stage: Stage | None,
+                say: Callable[[str], None]) -> list[DeliveryResult]:
+    deliver = profile.settings.deliver
+    if not send:
+        channels = [c for c, on in (("slack", deliver.slack.enabled), ("email", deliver.email.enabled)) if on]
+        return [DeliveryResult(c, "skipped", "deliveries turned off for this run") for c in channels]
+    with stage("empty_day") if stage else nullcontext():
+        results = send_empty_day(day, deliver)
+    for result in results:
+        say(f"{result.channel} ({day.kind}): {result.detail}")
+    return results
 
 
 def _attempt(channel: str, send: bool, say: Callable[[str], None],

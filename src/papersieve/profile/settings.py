@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
+EmptyKind = Literal["no_announcement", "stale", "no_picks"]
+"""The days without a digest that `[deliver] send_empty` can ask a short message for."""
 
 
 class _Strict(BaseModel):
@@ -97,13 +99,21 @@ class EmailSettings(_Strict):
 class DeliverSettings(_Strict):
     """`[deliver]`."""
 
+    send_empty: bool | tuple[EmptyKind, ...] = False
+    """A short message on a day without picks: true for every kind, or a list of kinds."""
     slack: SlackSettings = Field(default_factory=SlackSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
 
 
 class ScheduleSettings(_Strict):
-    """`[schedule]`: how `run` with no date catches up announcement days that were missed."""
+    """`[schedule]`: a digest every announcement day or once a week, and how `run` with no date
+    catches up announcement days that were missed."""
 
+    frequency: Literal["daily", "weekly"] = "daily"
+    """`weekly`: every run still fetches and judges its day (files are written), but Slack and
+    email get one weekly digest, grouped by topic, on `weekday` instead of one a day."""
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = \
+        "friday"
     catch_up_days: int = Field(default=5, ge=0, le=60)
     holidays: tuple[dt.date, ...] = ()
     """Weekdays with no arXiv announcement (the catch-up does not take them for missed days)."""
@@ -124,6 +134,7 @@ class EndpointSettings(_Strict):
     arxiv_api: str = ""
     oai_pmh: str = ""
     semantic_scholar: str = ""
+    biorxiv_api: str = ""
 
 
 class NetworkSettings(_Strict):
@@ -146,8 +157,8 @@ class ProfileSettings(_Strict):
     filters: FilterSettings = Field(default_factory=FilterSettings)
     outputs: OutputSettings = Field(default_factory=OutputSettings)
     deliver: DeliverSettings = Field(default_factory=DeliverSettings)
-    endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
 
@@ -156,10 +167,14 @@ class ProfileSettings(_Strict):
     def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("at least one category is needed")
-        unknown = [c for c in value if c not in known_categories()]
-        if unknown:
-            raise ValueError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)")
-        return value
+        for category in value:
+            if ":" in category:
+                if category.lower() not in preprint_subjects():
+                    raise ValueError(f"unknown bioRxiv/medRxiv subject {category!r} (write it as"
+                                     " biorxiv:neuroscience or medrxiv:cardiovascular_medicine)")
+            elif category not in known_categories():
+                raise ValueError(f"unknown arXiv category {category!r} (see arxiv.org/category_taxonomy)")
+        return tuple(c.lower() if ":" in c else c for c in value)
 
     @field_validator("announce_types")
     @classmethod
@@ -167,6 +182,15 @@ class ProfileSettings(_Strict):
         if not value:
             raise ValueError("at least one announce type is needed")
         return value
+
+
+@lru_cache(maxsize=1)
+def preprint_subjects() -> frozenset[str]:
+    """bioRxiv and medRxiv subjects as profile categories (`biorxiv:cell_biology`), shipped."""
+    text = resources.files("papersieve").joinpath("data/preprint_subjects.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @lru_cache(maxsize=1)

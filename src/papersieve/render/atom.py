@@ -65,6 +65,8 @@ def _entries(day: dict[str, Any], profile: str, base: str) -> list[ET.Element]:
         if base:
             ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related",
                           href=f"{base}{relative_day_link(date)}#link{rank}")
+        for url in c.get("code", []):
+            ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related", title="code", href=url)
         for name in c["authors"]:
             _sub(entry, "author").append(_el("name", name))
         _sub(entry, "summary", _summary(c))
@@ -94,7 +96,8 @@ def _stamp(moment: dt.datetime) -> str:
 
 def _summary(c: dict[str, Any]) -> str:
     scores = f"Relevance {_n(c['relevance'])}, novelty {_n(c['novelty'])}."
-    return " ".join(part for part in (scores, c["comment"], c["abstract"]) if part)
+    code = "Code: " + " ".join(c["code"]) + "." if c.get("code") else ""
+    return " ".join(part for part in (scores, c["comment"], code, c["abstract"]) if part)
 
 
 def _n(value: float | None) -> str:

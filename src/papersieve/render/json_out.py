@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from papersieve.models import Digest, Judgement, Paper, Pick
+from papersieve.models import Digest, Judgement, Paper, Pick, abs_url
 
 FORMAT = "papersieve-digest/1"
 
@@ -81,7 +81,8 @@ def _candidate(
         "authors": list(paper.authors) if paper else [],
         "abstract": paper.abstract if paper else "",
         "categories": list(paper.categories) if paper else [],
-        "url": paper.abs_url if paper else f"https://arxiv.org/abs/{j.paper_id}",
+        "url": paper.abs_url if paper else abs_url(j.paper_id),
+        "code": list(paper.code_links) if paper else [],
         "outcome": j.outcome.value,
         "picked": pick is not None,
         "rank": rank,

@@ -8,8 +8,9 @@ import sqlite3
 from dataclasses import dataclass, replace
 from itertools import groupby
 
+from papersieve.codelinks import code_links
 from papersieve.digests import earlier_usage, run_usage
-from papersieve.models import Usage, abs_url, pdf_url
+from papersieve.models import Usage, abs_url, id_label, pdf_url
 from papersieve.store.db import Store
 
 # The latest feedback label of a paper (feedback_paper index); NULL when it has none.
@@ -60,13 +61,23 @@ class Item:
 
     @property
     def abs_url(self) -> str:
-        """The arXiv abstract page."""
-        return abs_url(self.paper_id)
+        """The abstract page on the paper's own server (arXiv, bioRxiv, medRxiv)."""
+        return abs_url(self.paper_id, self.categories)
 
     @property
     def pdf_url(self) -> str:
-        """The arXiv PDF."""
-        return pdf_url(self.paper_id)
+        """The PDF."""
+        return pdf_url(self.paper_id, self.categories)
+
+    @property
+    def code_links(self) -> tuple[str, ...]:
+        """Code repositories named in the abstract or the arXiv comments."""
+        return code_links(self.abstract, self.arxiv_comment)
+
+    @property
+    def id_label(self) -> str:
+        """`arXiv:ID` or `doi:DOI`."""
+        return id_label(self.paper_id)
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,8 @@ class SearchFilters:
     judged: bool = False
     picked: bool = False
     liked: bool = False
+    code: bool = False
+    """Only papers that name a code repository (GitHub, GitLab, Hugging Face, Codeberg)."""
     page: int = 1
     per_page: int = 50
 

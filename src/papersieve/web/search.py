@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from papersieve.codelinks import has_code
 from papersieve.errors import PapersieveError
 from papersieve.store.db import Store
 from papersieve.web.guard import is_interrupted
@@ -108,6 +109,8 @@ def _filters(f: SearchFilters) -> _Where:
             "p.id IN (SELECT f.paper_id FROM feedback f WHERE f.label = 1"
             " AND f.id = (SELECT MAX(g.id) FROM feedback g WHERE g.paper_id = f.paper_id))"
         )
+    if f.code:
+        where.add("papersieve_has_code(p.abstract, p.comment)")
     return where
 
 
@@ -120,6 +123,8 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
         query = fts_query(f.text)
     except SearchTooBroad as err:
         return SearchResults((), 0, f, error=str(err))
+    # The "with code" filter is the same rule as the badge, as an SQL function of this connection.
+    store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
     try:
         total, keys = _page_keys(store, query, _filters(f), f)
         rows = _page_rows(store, query, keys)

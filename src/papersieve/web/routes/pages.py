@@ -66,9 +66,12 @@ def _digest_page(
 ) -> Response:
     store = store_of(request)
     items = queries.digest_items(store, run.id, picked_only=not everything) if run else []
+    code_only = bool(request.query_params.get("code"))
+    if code_only:  # "with code only": the papers whose abstract or comments name a repository
+        items = [item for item in items if item.code_links]
     usage = queries.digest_usage(store, run) if run else None
     return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
-                  profiles=queries.profiles(store), usage=usage, later=later)
+                  profiles=queries.profiles(store), usage=usage, later=later, code_only=code_only)
 
 
 def archive(request: Request) -> Response:

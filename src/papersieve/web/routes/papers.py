@@ -15,7 +15,7 @@ from papersieve.web.context import render, store_of
 from papersieve.web.search import marked
 from papersieve.web.search import search as run_search
 
-SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked")
+SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code")
 
 
 def search(request: Request) -> Response:
@@ -51,7 +51,8 @@ def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
     filters = queries.SearchFilters(
         text=params.get("q", "").strip()[:500], date_from=dates[0], date_to=dates[1],
         category=params.get("category", "").strip()[:50], judged=bool(params.get("judged")),
-        picked=bool(params.get("picked")), liked=bool(params.get("liked")), page=page,
+        picked=bool(params.get("picked")), liked=bool(params.get("liked")),
+        code=bool(params.get("code")), page=page,
     )
     return filters, problem
 
