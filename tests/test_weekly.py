@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from papersieve.judges.local.topics import parse_topics
 
 from papersieve.cli.main import main
+from papersieve.judges.local.text.topics import parse_topics
 from papersieve.models import Judgement, Outcome, Paper, Pick
 from papersieve.profile import init_profile, load_profile
 from papersieve.weekly import OTHER, assign_topic, topic_named_in
