@@ -5,6 +5,7 @@ prefix words cost 190 s of CPU on 25k papers and ran on after the client left.""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
 import threading
 from pathlib import Path
@@ -159,8 +160,15 @@ def _asgi_get(app: Any, path: str) -> list[dict[str, Any]]:
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
              "root_path": "", "headers": [(b"host", b"127.0.0.1:8000")],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
-    asyncio.run(app(scope, receive, send))
+    _run_in_own_loop(app(scope, receive, send))
     return sent
+
+
+def _run_in_own_loop(coroutine: Any) -> None:
+    """`asyncio.run` on a thread of its own: the browser tests' Playwright (sync API) keeps an
+    event loop running on the main thread for the whole session, where asyncio.run refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def test_client_watch_sees_a_disconnect_the_app_never_reads() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,7 +100,7 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
                                factory=RedactingConnection)
         conn.row_factory = sqlite3.Row
         conn.text_factory = _text_decoder(target)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -114,6 +115,22 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
     except OSError as err:
         raise StoreError(f"cannot open the store at {target}: {err.strerror}") from err
     return store
+
+
+def _use_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Switch a store to WAL mode. On a new file several processes opening it at once race for
+    the exclusive lock the switch needs, and SQLite answers "database is locked" at once instead
+    of waiting for its busy timeout (seen in `test_processes_opening_a_new_store_together`): try
+    again, briefly, within the same patience as the busy timeout."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 RESTORE = "restore it from a backup, or move it away to start a new one"
