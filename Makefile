@@ -1,23 +1,31 @@
-# papersieve developer commands. `make setup` is the only install step a user needs.
+# papersieve developer commands. From a fresh clone, `make demo` and `make test` are all a user
+# needs: both create .venv and install papersieve with its dev extras first, when needed.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The install is redone only when pyproject.toml changes (or .venv is removed).
+STAMP := $(VENV)/.papersieve-installed
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x tests/test_ids.py"`.
+PYTEST_ARGS ?=
 
 .PHONY: setup test lint demo
 
-setup: ## Create .venv with papersieve and everything its tests need
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
 
-test: ## Lint, type-check and run the whole test suite
+setup: $(STAMP) ## Create .venv with papersieve and everything its tests need
+
+test: $(STAMP) ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-lint:
+lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
-demo:
+demo: $(STAMP) ## The whole pipeline on a bundled real arXiv day, offline, no key
 	$(BIN)/papersieve demo

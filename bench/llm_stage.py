@@ -6,7 +6,10 @@ fixed latency of 1 s per call (answers derived from the labels, title stage on, 
 setting runs on a fresh store, so nothing comes from the cache. Also reports calls, tokens and
 the gpt-4o cost per day, and a rerun of the same day (zero calls).
 
-Run: .venv/bin/python bench/llm_stage.py [--latency 1.0] [--concurrency N]
+The server publishes no slot count unless `--slots N` (llama.cpp's /props): without it the judge
+starts with one request in flight and doubles while latency shows no queue.
+
+Run: .venv/bin/python bench/llm_stage.py [--latency 1.0] [--concurrency N] [--slots N]
 """
 
 from __future__ import annotations
@@ -63,10 +66,13 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=None,
                         help="requests in flight (default: the profile default)")
+    parser.add_argument("--slots", type=int, default=None,
+                        help="the server publishes this many slots (default: none)")
     args = parser.parse_args()
     args.concurrency = args.concurrency or load_profile().settings.judge.concurrency
     papers = day_papers()
-    with tempfile.TemporaryDirectory() as tmp, FakeLLM(latency=args.latency) as server:
+    with tempfile.TemporaryDirectory() as tmp, FakeLLM(latency=args.latency,
+                                                           published_slots=args.slots) as server:
         os.environ["PAPERSIEVE_HOME"] = tmp
         seq_time, seq, seq_calls = run(papers, server, 1, Path(tmp) / "seq.db")
         con_time, con, con_calls = run(papers, server, args.concurrency, Path(tmp) / "con.db")
@@ -77,11 +83,14 @@ def main() -> None:
     print(f"concurrent (concurrency {args.concurrency}): {con_time:6.1f} s, {con_calls} calls"
           f"  -> {seq_time / con_time:.1f}x faster")
     print(f"tokens per day: {usage.prompt_tokens:,} prompt ({usage.cached_tokens:,} cached), "
-          f"{usage.completion_tokens:,} completion; gpt-4o cost ${usage.cost or 0:.2f}")
+          f"{usage.completion_tokens:,} completion; cost "
+          + ("unknown (a loopback server is not billed at OpenAI's prices)" if usage.cost is None
+             else f"${usage.cost:.2f}"))
     print(f"rerun of the same day: {rerun_calls} calls")
     assert seq.judgements == con.judgements
     print("command: .venv/bin/python bench/llm_stage.py "
-          f"--latency {args.latency:g} --concurrency {args.concurrency}")
+          f"--latency {args.latency:g} --concurrency {args.concurrency}"
+          + (f" --slots {args.slots}" if args.slots else ""))
 
 
 if __name__ == "__main__":

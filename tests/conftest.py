@@ -19,6 +19,7 @@ _SCRUBBED = (
     "PAPERSIEVE_DB", "PAPERSIEVE_JUDGE", "PAPERSIEVE_MODEL", "PAPERSIEVE_CATEGORIES",
     "PAPERSIEVE_OUT", "PAPERSIEVE_ARXIV_RSS_URL", "PAPERSIEVE_ARXIV_ATOM_URL",
     "PAPERSIEVE_ARXIV_API_URL", "PAPERSIEVE_OAI_PMH_URL", "PAPERSIEVE_S2_URL", "XDG_DATA_HOME",
+    "PAPERSIEVE_LOCK_LEASE", "TELEGRAM_BOT_TOKEN", "PAPERSIEVE_BIORXIV_API_URL",
 )
 
 
@@ -30,6 +31,8 @@ def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("PAPERSIEVE_HOME", str(home))
     for name in _SCRUBBED:
         monkeypatch.delenv(name, raising=False)
+    # Slack's one-message-a-second pacing is tested with a fake clock (test_deliver_slack.py).
+    monkeypatch.setenv("PAPERSIEVE_SLACK_INTERVAL", "0")
     yield home
 
 

@@ -64,6 +64,7 @@ def child_env(home: Path, feeds_template: str, llm_url: str,
         "PAPERSIEVE_HOME": str(home), "PAPERSIEVE_ARXIV_RSS_URL": feeds_template,
         "PAPERSIEVE_HTTP_INTERVAL": "0", "OPENAI_BASE_URL": llm_url, "OPENAI_API_KEY": "fake",
         "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1", "COLUMNS": "200",
+        "PAPERSIEVE_SLACK_INTERVAL": "0",
     })
     env.update(extra or {})
     return env

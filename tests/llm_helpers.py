@@ -30,3 +30,15 @@ def profile(**overrides: Any) -> Profile:
     values: dict[str, Any] = {"judge.concurrency": 8, "judge.calls_per_minute": 10_000}
     values.update({f"judge.{k}": v for k, v in overrides.items()})
     return load_profile(None, values)
+
+
+def priced_like_openai() -> None:
+    """Bill the loopback server's calls at OpenAI's prices: the shipped table applies to OpenAI's
+    API only, so a test that checks dollars lists them in the user's prices.toml."""
+    from importlib import resources
+
+    from papersieve.home import home_dir
+
+    shipped = resources.files("papersieve").joinpath("data/prices.toml").read_text("utf-8")
+    home_dir().mkdir(parents=True, exist_ok=True)
+    (home_dir() / "prices.toml").write_text(shipped, "utf-8")

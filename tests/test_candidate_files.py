@@ -53,6 +53,13 @@ BAD = [
     (line(title=None), "line 4: title must be a non-empty string"),
     (line(abstract=["x"]), "line 4: abstract must be a string"),
     (line(version="v2"), "line 4: version must be a positive integer"),
+    # Too large for SQLite: these reached the store as an OverflowError.
+    (line(id="2507.00001v123456789012345678901234567890"), "line 4: arXiv version must be between"
+     " 1 and 1000, not 12345678901234567890... in '2507.00001v1234"),
+    ("[" * 100_000, "line 4 is not usable JSON (maximum recursion depth exceeded"),
+    ('{"id": "2507.00001", "title": "t", "version": ' + "9" * 5000 + "}",
+     "line 4 is not usable JSON (Exceeds the limit"),
+    (line(version=123456789012345678901234567890), "line 4: arXiv version must be between 1 and"),
 ]
 
 

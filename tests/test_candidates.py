@@ -9,6 +9,7 @@ import json
 import pytest
 
 from papersieve.candidates import kept_entries, select_candidates
+from papersieve.errors import ConfigError
 from papersieve.ingest import load_offline_day, store_day
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Outcome, Paper
 from papersieve.sources.feeds import parse_feed
@@ -128,12 +129,11 @@ def test_cross_day_dedup(store: Store) -> None:
     assert papers_judged_before(store, "other-profile", second) == frozenset()
 
 
-def test_missing_category_file_is_no_announcement(store: Store) -> None:
-    fetched = load_offline_day(store, REALWORLD, dt.date(2025, 7, 5), CATS)
-    assert fetched.status is ListingStatus.NO_ANNOUNCEMENT
-    assert fetched.message == "no announcement for 2025-07-05"
-    rows = store.conn.execute("SELECT status FROM listings").fetchall()
-    assert [r[0] for r in rows] == ["no_announcement", "no_announcement"]
+def test_a_day_without_candidate_files_is_missing_data_not_no_announcement(store: Store) -> None:
+    """It was stored as "no announcement" for both categories (issue 17: missing data)."""
+    with pytest.raises(ConfigError, match=r"no arxiv-2025-07-05-<category>\.jsonl file: no data"):
+        load_offline_day(store, REALWORLD, dt.date(2025, 7, 5), CATS)
+    assert store.conn.execute("SELECT COUNT(*) FROM listings").fetchone()[0] == 0
 
 
 def test_duplicate_within_one_category_counts_twice_in_scanned() -> None:
@@ -141,3 +141,18 @@ def test_duplicate_within_one_category_counts_twice_in_scanned() -> None:
     entries = tuple(ListingEntry(paper, "cs.LG", AnnounceType.NEW, i) for i in range(2))
     cands = select_candidates(af.DAYS[0], [Listing("cs.LG", af.DAYS[0], entries, "rss")])
     assert (cands.counts.total, cands.counts.scanned, cands.counts.unique) == (2, 2, 1)
+
+
+@pytest.mark.parametrize("outcome", [Outcome.FAILED, Outcome.COST_CAP, Outcome.SEEN_BEFORE])
+def test_a_paper_never_decided_is_not_seen_on_later_days(store: Store, outcome: Outcome) -> None:
+    """A paper that failed or hit the cost cap was counted as "seen" and never judged again."""
+    upsert_papers(store, [Paper(pid, "t", "a", ("Ada",), ("cs.LG",))
+                          for pid in ("2506.00001", "2506.00002")])
+    run = start_run(store, "default", dt.date(2025, 6, 30), "llm")
+    record_outcomes(store, run, [("2506.00001", outcome, None, False, None),
+                                 ("2506.00002", Outcome.SKIPPED_LOCAL, None, False, None)])
+    finish_run(store, run, "done")
+    seen = papers_judged_before(store, "default", dt.date(2025, 7, 1))
+    assert seen == frozenset({"2506.00002"})
+    assert seen == papers_judged_before(store, "default", dt.date(2025, 7, 1),
+                                        ["2506.00001", "2506.00002"])

@@ -32,7 +32,8 @@ def test_help_shows_the_date_form() -> None:
 
 
 def test_a_short_month_and_day_are_read() -> None:
-    result = CliRunner().invoke(cli, ["run", "--date", "2025-7-5", "--offline",
+    # (2025-07-05, a Saturday, was used here; a day without offline files is now an error)
+    result = CliRunner().invoke(cli, ["run", "--date", "2025-7-3", "--offline",
                                       str(DATA / "candidates"), "--no-deliver"])
     assert result.exit_code == 0, result.output
-    assert "No announcement for 2025-07-05" in result.output
+    assert "Day 2025-07-03 " in result.output

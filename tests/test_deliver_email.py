@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
-from papersieve.deliver.email import send_email
+from papersieve.deliver.email import MAX_BYTES, build_message, send_email
 from papersieve.errors import DeliveryError
 from papersieve.profile.settings import EmailSettings
-from papersieve.render.markdown import render_markdown
+from papersieve.render.email_body import email_body
 from tests.digestfixtures import HOSTILE_TITLE, sample_digest
+from tests.labelled_digest import LARGEST_DAY, labelled_digest
 from tests.servers.smtp_server import PASSWORD, USER, SmtpServer
 
 
@@ -34,13 +39,59 @@ def test_message_arrives_with_plain_text_and_html_parts(monkeypatch: pytest.Monk
     plain = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert plain is not None and html is not None
-    # SMTP carries CRLF line ends; the text is otherwise the Markdown digest, whole.
-    assert plain.get_content().replace("\r\n", "\n") == render_markdown(digest) + "\n"
+    # SMTP carries CRLF line ends; the text is otherwise the slim body, whole.
+    assert plain.get_content().replace("\r\n", "\n") == email_body(digest).text
     page = html.get_content()
     assert "&lt;script&gt;" in page and "<script>" not in page
     assert HOSTILE_TITLE not in page
     assert "<nav>" not in page  # no site links without a site
     assert PASSWORD not in message.as_string()
+
+
+def test_the_message_has_date_and_message_id_headers() -> None:
+    """RFC 5322 requires Date; without Message-ID receivers make one up and threads break."""
+    with SmtpServer() as smtp:
+        send_email(sample_digest(), settings(smtp.port), retry_delay=0)
+    [message] = smtp.handler.messages
+    sent = parsedate_to_datetime(str(message["Date"]))
+    assert sent.tzinfo is not None and abs(sent - dt.datetime.now(dt.UTC)) < dt.timedelta(hours=1)
+    assert re.fullmatch(r"<[^@<>\s]+\.papersieve\.default\.2025-07-03@example\.org>",
+                        str(message["Message-ID"])), message["Message-ID"]
+
+
+def test_the_largest_real_day_is_a_slim_email_under_100_kb() -> None:
+    """2025-05-27 (817 candidates, 84 picks): the day's whole page made a 512 KB message (Gmail
+    clips past 102 KB). The email now holds the picks and a link to the full day."""
+    digest = labelled_digest()
+    page_url = f"https://me.github.io/papers/2025-05/{LARGEST_DAY}.html"
+    with SmtpServer() as smtp:
+        send_email(digest, settings(smtp.port), page_url, retry_delay=0)
+    [message] = smtp.handler.messages
+    assert len(message.as_bytes()) < 100_000
+    html = message.get_body(("html",))
+    plain = message.get_body(("plain",))
+    assert html is not None and plain is not None
+    page, text = html.get_content(), plain.get_content()
+    assert len(digest.picks) == 84
+    for i, pick in enumerate(digest.picks, 1):
+        assert f'{i}. <a href="{pick.paper.abs_url}">' in page
+        assert f"\n{i}. " in text and pick.paper.abs_url in text
+    assert f'<a href="{page_url}">the full day</a>' in page and f"The full day: {page_url}" in text
+    assert "Every candidate" in page and "All 817 candidates" not in page
+    assert pick.paper.abstract[:80] not in page + text  # abstracts are on the day's page
+
+
+def test_a_day_too_large_for_the_limit_ends_with_the_rest_on_the_page() -> None:
+    base = labelled_digest()
+    digest = dataclasses.replace(base, picks=base.picks * 12)  # 1,008 picks
+    message = build_message(digest, settings(25), "https://x.org/day.html")
+    assert len(message.as_bytes()) <= MAX_BYTES
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content().replace("\r\n", "\n")
+    more = re.search(r"…and (\d+) more: https://x.org/day.html\n$", text)
+    assert more and int(more.group(1)) > 0
+    assert text.count("\n   Relevance ") + int(more.group(1)) == 1008
 
 
 def test_a_transient_reply_is_retried_once() -> None:

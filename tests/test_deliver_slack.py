@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import time
+from email.utils import formatdate
 
 import pytest
 
@@ -12,12 +15,15 @@ from papersieve.deliver.slack import (
     MAX_SECTION,
     MAX_TEXT,
     TOP_TITLES,
+    header_message,
     send_slack,
     thread_messages,
 )
+from papersieve.deliver.slack_sender import MAX_TRIES, PacedSender
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest, Pick
 from tests.digestfixtures import HOSTILE_TITLE, sample_digest
+from tests.fakeclock import Clock
 from tests.seedfiles import seed_digest
 from tests.servers.slack_server import TOKEN, FakeSlack
 
@@ -101,3 +107,93 @@ def test_errors_name_the_endpoint_and_the_reply(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("SLACK_WEBHOOK_URL")
     with pytest.raises(DeliveryError, match="set SLACK_WEBHOOK_URL"):
         send_slack(sample_digest())
+
+
+# --- one paced sender, Retry-After in both forms, text cut before escaping -------------------
+
+def test_messages_to_a_channel_are_paced_one_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack asks for about one message a second per channel: 14-38 went back to back."""
+    clock = Clock()
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv(API_URL_ENV, slack.api_url)
+        send_slack(many_picks(60), channel="#papers",
+                   sender=PacedSender(1.0, sleep=clock.sleep, clock=clock))
+    assert len(slack.received) > 5
+    assert clock.waits == [1.0] * (len(slack.received) - 1)
+
+
+def test_a_429_waits_its_retry_after_in_seconds_then_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        slack.retry_after = "7"
+        slack.fail_next.extend([429, 429])
+        detail = send_slack(sample_digest(), sender=PacedSender(1.0, sleep=clock.sleep, clock=clock))
+    assert detail == "2 messages to the incoming webhook"
+    assert clock.waits == [7.0, 7.0, 1.0]  # two 429s on the header, then the second message
+    assert len(slack.received) == 4
+
+
+def test_a_429_with_an_http_date_retry_after_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A date-form Retry-After raised an uncaught ValueError (float("Wed, 21 Oct ..."))."""
+    clock = Clock()
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        slack.retry_after = formatdate(time.time() + 20, usegmt=True)
+        slack.fail_next.append(429)
+        send_slack(sample_digest(), sender=PacedSender(0.0, sleep=clock.sleep, clock=clock))
+    [waited] = clock.waits
+    assert 10 < waited <= 20
+    assert len(slack.received) == 3
+
+
+def test_retries_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", slack.webhook_url)
+        slack.retry_after = "3600"
+        slack.fail_next.append(429)
+        with pytest.raises(DeliveryError, match=r"^slack: rate limited \(HTTP 429\), asked to wait 3600 s"):
+            send_slack(sample_digest(), sender=PacedSender(0.0, sleep=clock.sleep, clock=clock))
+        assert clock.waits == []
+        slack.retry_after = "2"
+        slack.fail_next.extend([429] * 10)
+        with pytest.raises(DeliveryError, match=r"^slack webhook: HTTP 429"):
+            send_slack(sample_digest(), sender=PacedSender(0.0, sleep=clock.sleep, clock=clock))
+    assert clock.waits == [2.0] * (MAX_TRIES - 1)
+
+
+ENTITY_OR_LINK = re.compile(r"&(amp|lt|gt);|<[^<>|]+\|[^<>]*>|[<>]")
+
+
+def assert_whole(text: str) -> None:
+    """Every & starts a whole entity; every < opens a whole link that > closes (a > starting a
+    line is the abstract's quote)."""
+    unquoted = re.sub(r"^> ", "", text, flags=re.MULTILINE)
+    rest = ENTITY_OR_LINK.sub(lambda m: "" if len(m.group(0)) > 1 else m.group(0), unquoted)
+    assert "&" not in rest and "<" not in rest and ">" not in rest, text[-200:]
+
+
+def test_text_is_cut_before_escaping_never_inside_an_entity_or_a_link() -> None:
+    base = seed_digest("2025-07-03")
+    picks = []
+    for i, pick in enumerate(base.picks[:12]):
+        paper = dataclasses.replace(
+            pick.paper, title="Q&A <and> " * (40 + i), abstract="R&D <x> " * (600 + i),
+            authors=tuple(f"A&{n}" for n in range(200 + 7 * i)))
+        judgement = dataclasses.replace(pick.judgement, comment="a<b & c>d " * (80 + i))
+        picks.append(Pick(paper, judgement))
+    digest = dataclasses.replace(base, picks=tuple(picks))
+    header = header_message(digest, "https://me.github.io/p/day.html")
+    messages = [header, *thread_messages(digest)]
+    for message in messages:
+        assert len(message.text) <= MAX_TEXT
+        for block in message.blocks:
+            text = block["text"]["text"]
+            assert len(text) <= MAX_SECTION
+            assert_whole(text)
+    assert header.text.endswith("<https://me.github.io/p/day.html|The digest page>")
+    for i in range(1, 13):
+        assert any(f"*{i}. <https://arxiv.org/abs/" in b["text"]["text"]
+                   for m in messages[1:] for b in m.blocks)

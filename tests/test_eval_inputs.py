@@ -140,3 +140,22 @@ def test_a_candidate_day_without_labels_has_no_recall_of_picks(
     assert second["sent_fraction"] == 1.0
     assert hybrid["recall_of_picks"] == first["recall_of_picks"]
     assert err == "note: 1 candidate day has no label (no pick): 2025-06-27\n"
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("[" * 100_000, "line 2 is nested too deeply to be a label"),
+    ('{"date": "2025-06-27", "id": "2506.20702", "relevance": ' + "9" * 400 + "}", None),
+], ids=["deep-nesting", "huge-score"])
+def test_a_hostile_label_line_is_a_one_line_error_or_no_score(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, expected: str | None) -> None:
+    """100k nested `[` was a RecursionError, a 400-digit score an OverflowError."""
+    folder = _candidates(tmp_path, DATES[-1:])
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps({"date": DATES[-1], "id": "2506.20702"}) + "\n" + line + "\n")
+    if expected is None:
+        main(["eval", "--candidates", str(folder), "--labels", str(labels), "--judge", "local"])
+        return
+    with pytest.raises(SystemExit) as stop:
+        main(["eval", "--candidates", str(folder), "--labels", str(labels), "--judge", "local"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == f"error: {labels}: {expected}\n"

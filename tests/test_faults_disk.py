@@ -111,11 +111,14 @@ def test_a_full_output_disk_fails_clearly_and_the_rerun_reuses_every_judgement(w
 def test_a_full_store_disk_fails_clearly_and_the_rerun_pays_for_nothing_twice(world: World) -> None:
     home = world.tmp / "home"
     out = world.tmp / "out"
-    with tmpfs(home, "800k") as mounted:
+    # The size lets the day's listing and the first reply in, and not the rest (880k since the
+    # run lock's lease, migration 5, and the LLM servers table, migration 6, added to what a run
+    # writes before its first call).
+    with tmpfs(home, "880k") as mounted:
         limit: Callable[[], None] | None = None
         if not mounted:
             def limit() -> None:
-                resource.setrlimit(resource.RLIMIT_FSIZE, (800_000, 800_000))
+                resource.setrlimit(resource.RLIMIT_FSIZE, (880_000, 880_000))
         line = one_line_error(world.run(home, out, limit))
         assert line.startswith(f"error: cannot write the store at {home / 'papersieve.db'}: ")
         assert line.endswith(("database or disk is full", "disk I/O error"))

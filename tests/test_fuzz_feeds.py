@@ -16,12 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from papersieve.errors import PapersieveError
+from papersieve.errors import FeedError, PapersieveError
 from papersieve.ids import parse_arxiv_id
 from papersieve.models import Paper
 from papersieve.sources.arxiv_api import parse_api_page
 from papersieve.sources.feeds import parse_feed
 from papersieve.sources.oai_pmh import parse_oai_page
+from papersieve.validate import MAX_VERSION
 from tests.servers import arxiv_feeds as af
 
 DAY = dt.date(2025, 7, 3)
@@ -58,6 +59,8 @@ WILD_SAMPLES = [
     "arXiv:9999.99999v999999999999 Announce Type: replace", "\x00\x01\x1b[31m", "\ufeff\u202e",
     "Announce Type: \nAbstract:", "x" * 5000, "<?xml version='1.0'?>", "<!DOCTYPE x [<!ENTITY"
     " a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>]>", "weird", "",
+    "arXiv:2507.01234v123456789012345678901234567890 Announce Type: new", "2025-13-45",
+    "yesterday", "9" * 5000,
 ]
 WILD_TEXT = st.one_of(st.text(max_size=200), st.sampled_from(WILD_SAMPLES))
 
@@ -107,6 +110,7 @@ def _drop_tag(data: bytes, which: int) -> bytes:
 
 def check_paper(paper: Paper) -> None:
     assert parse_arxiv_id(paper.id).id == paper.id  # version-less and valid
+    assert paper.version is None or 1 <= paper.version <= MAX_VERSION  # fits SQLite
     assert isinstance(paper.title, str) and isinstance(paper.abstract, str)
     assert all(isinstance(a, str) for a in paper.authors)
 
@@ -194,3 +198,66 @@ def test_an_item_without_any_arxiv_id_is_a_clear_error(base: Callable[[], bytes]
     with pytest.raises(PapersieveError, match="an item has no arXiv id") as info:
         parse_feed(data, origin="fuzz")
     clear(info.value)
+
+
+HUGE = "123456789012345678901234567890"
+
+
+def test_an_rss_version_too_large_for_sqlite_is_a_feed_error() -> None:
+    """`v123456789012345678901234567890` reached SQLite and raised OverflowError there."""
+    data = small_rss()
+    first = re.search(rb"arXiv:(\d{4}\.\d{4,5})v\d+", data)
+    assert first is not None
+    data = data.replace(first.group(0), b"arXiv:" + first.group(1) + b"v" + HUGE.encode())
+    with pytest.raises(FeedError) as info:
+        parse_feed(data, origin="fuzz")
+    assert str(info.value).startswith("an item has a bad arXiv id (arXiv version must be between 1"
+                                      " and 1000")
+    clear(info.value)
+
+
+def oai_record(datestamp: str = "2025-07-02", version: str = "v2") -> bytes:
+    """One arXivRaw record in a ListRecords response."""
+    return (
+        '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords><record><header>'
+        f"<identifier>oai:arXiv.org:2507.00001</identifier><datestamp>{datestamp}</datestamp>"
+        '<setSpec>cs</setSpec></header><metadata><arXivRaw xmlns="http://arxiv.org/OAI/arXivRaw/">'
+        f'<id>2507.00001</id><version version="v1"><date>x</date></version>'
+        f'<version version="{version}"><date>y</date></version><title>T</title>'
+        "<authors>A. Author</authors><categories>cs.AI</categories><abstract>A.</abstract>"
+        "</arXivRaw></metadata></record></ListRecords></OAI-PMH>"
+    ).encode()
+
+
+def test_a_good_oai_record_parses() -> None:
+    (record,) = parse_oai_page(oai_record()).records
+    assert record.datestamp == dt.date(2025, 7, 2) and record.paper.version == 2
+
+
+@pytest.mark.parametrize("datestamp, version, expected", [
+    ("2025-13-45", "v2", "a record has a bad datestamp (datestamp is not a calendar date"),
+    ("yesterday", "v2", "a record has a bad datestamp (datestamp is not a date (YYYY-MM-DD)"),
+    ("2025-07-02", "v" + HUGE, "a record has a bad version (arXiv version must be between 1"),
+])
+def test_a_bad_oai_number_is_a_feed_error(datestamp: str, version: str, expected: str) -> None:
+    """A ValueError (datestamp) or an OverflowError in SQLite (version) before."""
+    with pytest.raises(FeedError) as info:
+        parse_oai_page(oai_record(datestamp, version), origin="oai")
+    assert str(info.value).startswith(expected) and str(info.value).endswith(": oai")
+    clear(info.value)
+
+
+OAI_NUMBERS = st.one_of(st.sampled_from(["2025-13-45", "yesterday", "0000-00-00", "2025-02-30",
+                                         "9" * 40, "-1", ""]), st.text(max_size=30))
+
+
+@FUZZ
+@given(OAI_NUMBERS, st.one_of(OAI_NUMBERS, st.integers(0, 10**40).map(lambda n: f"v{n}")))
+def test_oai_datestamps_and_versions_never_crash(datestamp: str, version: str) -> None:
+    try:
+        page = parse_oai_page(oai_record(escape(datestamp), escape(version)), origin="oai")
+    except PapersieveError as err:
+        clear(err)
+        return
+    for record in page.records:
+        check_paper(record.paper)

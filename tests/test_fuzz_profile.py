@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from papersieve.cli.main import main
 from papersieve.errors import ConfigError
 from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import Profile
@@ -109,6 +111,10 @@ def load_or_clear_error(folder: Path) -> Profile | None:
 
 @FUZZ
 @given(st.one_of(documents(), st.text(max_size=300), st.binary(max_size=300)))
+# 1,000-deep nesting was a RecursionError traceback (issue 17).
+@example("categories = " + "[" * 1000 + "]" * 1000)
+@example("[cutoffs]\nrelevance = " + "{a = " * 1000 + "1" + "}" * 1000)
+@example("[" + ".".join(["a"] * 1000) + "]\nb = 1")
 def test_random_profiles_load_or_fail_in_one_line(toml: str) -> None:
     with profile_folder(toml) as folder:
         profile = load_or_clear_error(folder)
@@ -154,3 +160,12 @@ def test_random_environment_overrides_load_or_fail_in_one_line(name: str, value:
             os.environ.pop(name, None)
         else:
             os.environ[name] = before
+
+
+def test_a_deeply_nested_profile_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with profile_folder("categories = " + "[" * 1000 + "]" * 1000) as folder:
+        with pytest.raises(SystemExit) as stop:
+            main(["fetch", "--profile", str(folder), "--offline", str(folder), "--date", "2025-07-03"])
+        assert stop.value.code == 2
+        assert capsys.readouterr().err == (
+            f"error: {folder / 'profile.toml'}: not usable TOML (nested too deeply)\n")

@@ -17,14 +17,15 @@ PACKAGE = "papersieve"
 LAYERS: tuple[frozenset[str], ...] = (
     # 0: plain values and helpers every room may use
     frozenset({"papersieve", "models", "errors", "ids", "authors", "endpoints", "home", "candidates",
+               "validate", "today", "schedule", "bibtex", "redact", "interrupts", "codelinks",
                "outbound"}),
     # 1: configuration and the record
     frozenset({"profile", "store"}),
     # 2: the stages of a day
     frozenset({"sources", "ingest", "prefilter", "judges", "selection", "outcomes", "digests",
-               "render", "deliver", "feedback"}),
+               "render", "deliver", "feedback", "rebuild", "weekly"}),
     # 3: one day, end to end
-    frozenset({"pipeline"}),
+    frozenset({"pipeline", "catchup"}),
     # 4: what is built on whole days
     frozenset({"demo", "eval", "web"}),
     # 5: the only place that exits

@@ -10,7 +10,7 @@ from papersieve.cli.main import main
 from papersieve.sources.jsonl import listings_from_file
 from papersieve.store import open_store
 from papersieve.store.listings import save_listing
-from tests.llm_helpers import DATA
+from tests.llm_helpers import DATA, priced_like_openai
 from tests.servers.llm_server import FakeLLM
 
 DAY = dt.date(2025, 7, 2)
@@ -27,6 +27,7 @@ def stored_day() -> None:
 def test_judge_command_on_a_stored_day(
     stored_day: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    priced_like_openai()
     with FakeLLM() as server:
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
@@ -57,7 +58,7 @@ def test_judge_command_without_a_key_is_one_line(
         main(["judge", "--date", "2025-07-02"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err == "error: no API key: set OPENAI_API_KEY (any value for a local server); model gpt-4o\n"
+    assert err == "error: no API key: set OPENAI_API_KEY (any value for a local server)\n"
 
 
 def test_judge_command_without_a_stored_day(capsys: pytest.CaptureFixture[str]) -> None:

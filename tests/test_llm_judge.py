@@ -18,7 +18,7 @@ from papersieve.store import Store, open_store
 from papersieve.store.judgements import judgements_for_paper
 from papersieve.store.llm_calls import calls_for_run, count_calls
 from papersieve.store.runs import start_run
-from tests.llm_helpers import DAY, day_papers, profile
+from tests.llm_helpers import DAY, day_papers, priced_like_openai, profile
 from tests.servers.llm_server import FAULTS, INVENTED_ID, CallInfo, FakeLLM, load_labels
 
 
@@ -113,6 +113,7 @@ def test_crash_mid_run_resumes_where_it_stopped(store: Store) -> None:
 
 
 def test_cost_cap_stops_calling_and_says_so(store: Store) -> None:
+    priced_like_openai()
     papers = day_papers()[:100]
     with FakeLLM() as server:
         judge = make_judge(store, server, cost_cap=0.05, title_stage=False, concurrency=2)
@@ -140,6 +141,7 @@ def test_unknown_model_costs_unknown_never_zero(store: Store) -> None:
 
 
 def test_usage_reads_cached_tokens_and_prices_them(store: Store) -> None:
+    priced_like_openai()
     papers = day_papers()[:40]
     with FakeLLM() as server:
         judge = make_judge(store, server, title_stage=False, concurrency=1)

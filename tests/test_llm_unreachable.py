@@ -26,7 +26,7 @@ DAY = dt.date(2025, 7, 3)
 
 def unreachable_judge(store: Store) -> tuple[LLMJudge, str]:
     url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
-    return LLMJudge(profile(), store, api_key="test-key", base_url=url, timeout=2.0,
+    return LLMJudge(profile(model="gpt-4o"), store, api_key="test-key", base_url=url, timeout=2.0,
                     backoff=0.01), url
 
 

@@ -138,15 +138,28 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("9" * 40) == 1e9
 
 
+NOT_MOVED_YET = {
+    "sources/http.py": "arXiv feeds, API and OAI-PMH: HttpClient, its own retry loop and bounded reader",
+    "deliver/slack_sender.py": "Slack: PacedSender, its own pacing and Retry-After loop",
+    "judges/llm/server.py": "the LLM server's /v1/models and /slots questions",
+    "judges/llm/client.py": "the openai SDK's own client (the runner schedules its retries)",
+}
+"""Modules that still open connections of their own (issue 24: each moves to a policy of
+`papersieve.outbound`, and leaves this list); a new module may not join it."""
+
+
 def _opens_connections(path: Path) -> bool:
-    """True when the module builds an httpx client or calls httpx's request functions itself."""
+    """True when the module builds an httpx or openai client, or calls httpx's request functions."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "httpx"
-                and node.attr in {"Client", "AsyncClient", "get", "post", "request", "stream"}):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        if node.value.id == "httpx" and node.attr in {"Client", "AsyncClient", "get", "post", "request", "stream"}:
+            return True
+        if node.value.id == "openai" and node.attr in {"OpenAI", "AsyncOpenAI", "AzureOpenAI"}:
             return True
     return False
 
 
 def test_every_caller_goes_through_the_policy() -> None:
-    openers = sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if _opens_connections(p))
-    assert openers == ["outbound/__init__.py"]
+    openers = {str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if _opens_connections(p)}
+    assert openers - {"outbound/__init__.py"} == set(NOT_MOVED_YET)

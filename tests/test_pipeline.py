@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,3 +183,34 @@ def test_a_failed_delivery_is_recorded_and_exit_four(world: World) -> None:
     assert "Delivery email: ok" in result.stdout
     with open_store() as store:
         assert store.conn.execute("SELECT status FROM runs WHERE profile = 'me'").fetchone()[0] == "done"
+
+
+def test_a_rerun_delivers_only_what_was_not_delivered_unless_asked(world: World) -> None:
+    """A rerun of a day (after a stale feed, a failed delivery, a cancelled job) posted the whole
+    digest to Slack and email again. Now a channel an earlier run delivered to is skipped,
+    a channel that failed is tried again, and `--redeliver` sends everything again."""
+    args = ("run", "--profile", str(world.profile), "--date", "2025-07-03", "--out", str(world.out))
+    world.slack.fail_next.append(500)
+    first = run(*args)
+    assert first.exit_code == 4
+    assert len(world.slack.received) == 1 and len(world.smtp.handler.messages) == 1
+    second = run(*args)  # Slack failed before: sent now; email was delivered: skipped
+    assert second.exit_code == 0, second.output
+    posted = len(world.slack.received) - 1
+    assert posted > 1 and len(world.smtp.handler.messages) == 1
+    assert re.search(r"^Delivery email: skipped \(already delivered by run 1 at [0-9T:+-]+; run"
+                     r" --redeliver to send it again\)$", second.stdout, re.M), second.stdout
+    assert "Delivery slack: ok" in second.stdout
+    third = run(*args)
+    assert third.exit_code == 0
+    assert len(world.slack.received) == 1 + posted and len(world.smtp.handler.messages) == 1
+    assert "Delivery slack: skipped (already delivered by run 2 at " in third.stdout
+    fourth = run(*args, "--redeliver")
+    assert fourth.exit_code == 0
+    assert len(world.slack.received) == 1 + 2 * posted and len(world.smtp.handler.messages) == 2
+    with open_store() as store:
+        rows = store.conn.execute("SELECT run_id, channel, status FROM deliveries"
+                                  " WHERE channel != 'files' ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [
+        (1, "slack", "failed"), (1, "email", "ok"), (2, "slack", "ok"), (2, "email", "skipped"),
+        (3, "slack", "skipped"), (3, "email", "skipped"), (4, "slack", "ok"), (4, "email", "ok")]

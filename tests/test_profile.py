@@ -31,7 +31,7 @@ def test_default_profile_is_the_seed_system() -> None:
     assert settings.categories == ("cs.LG", "cs.AI")
     assert settings.announce_types == ("new", "cross") and settings.primary_only is False
     assert (settings.cutoffs.relevance, settings.cutoffs.novelty) == (8, 7)
-    assert settings.judge.model == "gpt-4o"
+    assert settings.judge.model == ""  # gpt-4o on OpenAI's API, a local server's own model elsewhere
     assert profile.folder is None and profile.name == "default"
     assert profile.endpoints.rss_url("cs.LG") == "https://rss.arxiv.org/rss/cs.LG"
 
@@ -62,7 +62,7 @@ def test_home_profile_is_the_default_when_present(papersieve_home: Path) -> None
 def test_precedence_flag_over_environment_over_file(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    edit(folder, 'model = "gpt-4o"', 'model = "from-file"')
+    edit(folder, 'model = ""', 'model = "from-file"')
     assert load_profile(folder).settings.judge.model == "from-file"
     monkeypatch.setenv("PAPERSIEVE_MODEL", "from-env")
     monkeypatch.setenv("PAPERSIEVE_CATEGORIES", "stat.ML,cs.LG")

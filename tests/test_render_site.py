@@ -9,9 +9,13 @@ import re
 from pathlib import Path
 
 import feedparser
+import pytest
+from click.testing import CliRunner
 
+from papersieve.cli.main import cli
 from papersieve.deliver.files import write_outputs
 from papersieve.models import Digest
+from tests.conftest import DATA
 from tests.digestfixtures import sample_digest
 
 
@@ -63,3 +67,61 @@ def test_formats_setting_limits_what_is_written(tmp_path: Path) -> None:
     names = sorted(p.relative_to(tmp_path).as_posix() for p in written)
     # The JSON is always kept: the archive and the feed are rebuilt from it.
     assert names == ["2025-07/2025-07-03.json", "2025-07/2025-07-03.md", "latest.json", "latest.md"]
+
+
+BROKEN_DAYS = {  # name in the output folder -> what it holds, and the reason the warning gives
+    "cut short": ("2025-07/2025-07-01.json", None, "not valid JSON (Expecting property name"),
+    "no candidates": ("2025-07/2025-07-01.json", b'{"date": "2025-07-01", "judge": "local",'
+                      b' "model": "m", "picks": []}', "not a papersieve day (candidates: Field"
+                      " required)"),
+    "not UTF-8": ("2025-07/2025-07-01.json", b'\xff\xfe{"date": 1}', "not UTF-8 text"),
+    "bad date": ("2025-02/2025-02-30.json", None, "its name is not a calendar date"),
+    "deep nesting": ("2025-07/2025-07-01.json", b"[" * 100_000, "not valid JSON (maximum recursion"),
+    "a candidate without title": ("2025-07/2025-07-01.json", b"", "not a papersieve day"
+                                  " (candidates.0.title: Field required)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_DAYS))
+def test_a_malformed_day_file_is_left_out_with_a_warning_naming_it(tmp_path: Path, case: str) -> None:
+    """One broken day JSON broke every later run with a traceback that did not name it."""
+    name, content, reason = BROKEN_DAYS[case]
+    write_outputs(on(dt.date(2025, 6, 30)), tmp_path)
+    good = (tmp_path / "2025-06" / "2025-06-30.json").read_text("utf-8")
+    broken = tmp_path / name
+    broken.parent.mkdir(exist_ok=True)
+    if content is None:
+        content = good.replace("2025-06-30", name[8:18]).encode()[:300]
+    elif content == b"":
+        day = json.loads(good.replace("2025-06-30", "2025-07-01"))
+        del day["candidates"][0]["title"]
+        content = json.dumps(day).encode()
+    broken.write_bytes(content)
+    warnings: list[str] = []
+    written = write_outputs(on(dt.date(2025, 7, 3)), tmp_path, warn=warnings.append)
+    assert len(warnings) == 1 and warnings[0].startswith(f"left {broken} out of the site: {reason}")
+    assert tmp_path / "latest.json" in written and tmp_path / "index.html" in written
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert "2025-06-30" in index and broken.name.removesuffix(".json") not in index
+
+
+def test_latest_does_not_stick_on_a_day_in_the_future(tmp_path: Path) -> None:
+    """A 2100-07-02 day (stored before such feeds were refused) kept `latest.*` on itself."""
+    write_outputs(on(dt.date(2100, 7, 2)), tmp_path)
+    write_outputs(on(dt.date(2025, 7, 3)), tmp_path)
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
+    assert "2025-07-03" in (tmp_path / "latest.md").read_text("utf-8").splitlines()[0]
+
+
+def test_a_run_after_a_broken_day_file_warns_and_finishes(tmp_path: Path) -> None:
+    """The whole command: before, every later run ended in a traceback naming no file."""
+    out = tmp_path / "out"
+    broken = out / "2025-07" / "2025-07-02.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"date": "2025-07-02", "candidates": [', "utf-8")
+    result = CliRunner().invoke(cli, ["run", "--offline", str(DATA / "candidates"), "--date",
+                                      "2025-07-03", "--no-deliver", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: left {broken} out of the site: not valid JSON" in result.stderr
+    assert json.loads((out / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"

@@ -274,3 +274,17 @@ def test_today_says_when_the_newest_run_had_no_announcement(tmp_path: Path) -> N
         assert f'<a href="/run/{weekend}">2025-05-31</a>' in archived
         run_page = c.get(f"/run/{weekend}").text
     assert "This run ended <b>no announcement</b>: it has no digest." in run_page
+
+
+def test_today_does_not_stick_on_a_run_dated_in_the_future(tmp_path: Path) -> None:
+    """A feed that announced 2100-07-02 (before such feeds were refused) kept "Today" on 2100."""
+    data = build_store(tmp_path / "future.db", hostile=False)
+    with open_store(data.path) as store:
+        future = start_run(store, "default", dt.date(2100, 7, 2), "llm", "gpt-4o")
+        finish_run(store, future, "done")
+        later = start_run(store, "default", dt.date(2100, 7, 3), "llm", "gpt-4o")
+        finish_run(store, later, "no_announcement", message="no announcement for 2100-07-03")
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as c:
+        page = c.get("/").text
+    assert f"Latest digest: {DAYS[-1].isoformat()}" in page and "2100" not in page
+    assert article_ids(page) == data.picks[DAYS[-1].isoformat()]

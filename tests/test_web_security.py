@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +15,8 @@ from starlette.testclient import TestClient
 from papersieve.errors import ConfigError
 from papersieve.store import open_store
 from papersieve.web.app import create_app
-from papersieve.web.security import AUTH_COOKIE, check_bind, is_loopback
+from papersieve.web.security import AUTH_COOKIE, FailureThrottle, check_bind, is_loopback
+from tests.fakeclock import Clock
 from tests.webdata import HOSTILE_IDS, IMG_TITLE, SCRIPT_TITLE, WebData, build_store
 
 BASE = "http://127.0.0.1:8000"
@@ -165,7 +168,7 @@ def test_loopback_rules() -> None:
     for host in ("0.0.0.0", "192.168.1.2", "example.com", "::"):
         assert not is_loopback(host), host
     check_bind("127.0.0.1", None)
-    check_bind("0.0.0.0", "token")
+    check_bind("0.0.0.0", "kq3V8x-Zp1rT9mW4bL7nYc2HdF6sJ0aE")
     with pytest.raises(ConfigError, match="PAPERSIEVE_WEB_TOKEN"):
         check_bind("0.0.0.0", None)
 
@@ -180,3 +183,92 @@ def test_serve_refuses_a_public_host_without_a_token() -> None:
         "error: refusing to serve on non-loopback host '0.0.0.0' without an access token;"
         " set PAPERSIEVE_WEB_TOKEN or use --host 127.0.0.1"
     )
+
+
+STRONG = "kq3V8x-Zp1rT9mW4bL7nYc2HdF6sJ0aE"
+
+
+def test_a_valid_token_never_redirects_off_site(data: WebData) -> None:
+    """`//evil.example/?token=<valid>` answered `Location: //evil.example/`: an open redirect."""
+    app = create_app(data.path, token=STRONG)
+    with TestClient(app, base_url="http://192.0.2.10:8000") as c:
+        for path in ("//evil.example/", "///evil.example/x", "/\\evil.example/", "//evil.example"):
+            answer = c.get(f"{path}?token={STRONG}&q=1", follow_redirects=False)
+            assert answer.status_code == 303, path
+            location = answer.headers["location"]
+            assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+            assert location.endswith("?q=1")
+
+
+def test_serve_needs_a_strong_token_beyond_loopback() -> None:
+    for weak in ("1", "s3cret-token", "a" * 40, "abababababababababababab"):
+        with pytest.raises(ConfigError, match="PAPERSIEVE_WEB_TOKEN is too weak"):
+            check_bind("0.0.0.0", weak)
+    check_bind("0.0.0.0", STRONG)
+    check_bind("0.0.0.0", secrets.token_urlsafe(32))
+    check_bind("127.0.0.1", "1")  # loopback needs no token at all
+
+
+def test_serve_refuses_a_weak_token_from_the_environment() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "papersieve", "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PAPERSIEVE_WEB_TOKEN": "1"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: refusing to serve on non-loopback host '0.0.0.0':"
+                                    " PAPERSIEVE_WEB_TOKEN is too weak")
+    assert result.stderr.count("\n") == 1
+
+
+def test_wrong_token_guesses_are_throttled_per_client(data: WebData) -> None:
+    """81 guesses a second were answered; now ten a minute, then 429 even for the right one."""
+    app = create_app(data.path, token=STRONG)
+    with TestClient(app, base_url="http://192.0.2.10:8000") as c:
+        answers = [c.get(f"/?token=guess{n}", follow_redirects=False).status_code for n in range(30)]
+        assert answers[:10] == [401] * 10 and set(answers[10:]) == {429}
+        blocked = c.get("/", headers={"Authorization": f"Bearer {STRONG}"})
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        assert blocked.headers["x-frame-options"] == "DENY"
+        assert c.get("/").status_code == 429
+
+
+def test_the_throttle_forgets_after_its_window_and_counts_each_client_alone() -> None:
+    clock = Clock(1000.0)
+    throttle = FailureThrottle(limit=3, window=60.0, clock=clock)
+    for _ in range(3):
+        assert throttle.wait("10.0.0.1") == 0.0
+        throttle.failed("10.0.0.1")
+    assert throttle.wait("10.0.0.1") == 60.0 and throttle.wait("10.0.0.2") == 0.0
+    clock.sleep(59.0)
+    assert throttle.wait("10.0.0.1") == 1.0
+    clock.sleep(1.0)
+    assert throttle.wait("10.0.0.1") == 0.0
+    small = FailureThrottle(limit=1, max_clients=2, clock=clock)
+    for client in ("a", "b", "c"):
+        small.failed(client)
+    assert small.wait("a") == 0.0 and small.wait("c") > 0  # the oldest client is forgotten
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/search?q=x&page=99999999999999999999", 400), ("/search?q=x&page=0", 400),
+    ("/search?q=x&page=-3", 400), ("/search?q=x&page=" + "9" * 5000, 400),
+    ("/run/99999999999999999999", 404), ("/run/" + "9" * 5000, 404), ("/run/abc", 404),
+])
+def test_huge_numbers_in_the_address_are_4xx_with_the_headers(
+        client: TestClient, path: str, status: int) -> None:
+    """Both were a bare 500 (OverflowError in SQLite) without the security headers."""
+    answer = client.get(path)
+    assert answer.status_code == status
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" in answer.headers
+
+
+def test_an_unexpected_error_is_a_500_with_the_headers(data: WebData) -> None:
+    app = create_app(data.path, token="")
+    app.state.stores = None  # every page now fails inside its route
+    with TestClient(app, base_url=BASE, raise_server_exceptions=False) as c:
+        answer = c.get("/archive")
+    assert answer.status_code == 500
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "Traceback" not in answer.text

@@ -83,8 +83,8 @@ def save_run_details(store: Store, run_id: int, usage: Usage, prompt: PromptText
     with store.transaction() as conn:
         conn.execute(
             "UPDATE runs SET prompt_cost = ?, completion_cost = ?, prompt_system = ?,"
-            " prompt_user = ?, notes = ?, out_dir = ? WHERE id = ?",
-            (usage.prompt_cost, usage.completion_cost, prompt.system, prompt.user,
+            " prompt_user = ?, prompt_schema = ?, notes = ?, out_dir = ? WHERE id = ?",
+            (usage.prompt_cost, usage.completion_cost, prompt.system, prompt.user, prompt.schema,
              json.dumps(list(notes), ensure_ascii=False), out_dir, run_id),
         )
 
@@ -114,7 +114,8 @@ def load_digest(store: Store, run_id: int) -> Digest:
         date=date, profile=run["profile"], judge=run["judge"], model=run["model"],
         prompt_hash=run["prompt_hash"], counts=counts, usage=usage, picks=picks,
         judgements=judgements, papers=papers,
-        prompt=PromptText(run["prompt_system"], run["prompt_user"]), run_id=run_id,
+        prompt=PromptText(run["prompt_system"], run["prompt_user"], run["prompt_schema"]),
+        run_id=run_id,
         notes=json.loads(run["notes"] or "[]"),
     )
 

@@ -26,6 +26,8 @@ class Endpoints:
     """arXiv's OAI-PMH endpoint, used for backfill with `ListRecords`."""
     semantic_scholar: str = "https://api.semanticscholar.org/graph/v1"
     """Semantic Scholar Graph API, for the optional author h-index prefilter."""
+    biorxiv_api: str = "https://api.biorxiv.org"
+    """The bioRxiv / medRxiv API (`/details/{server}/{from}/{to}/{cursor}`, api.biorxiv.org)."""
 
     ENV: ClassVar[dict[str, str]] = {
         "arxiv_rss": "PAPERSIEVE_ARXIV_RSS_URL",
@@ -33,6 +35,7 @@ class Endpoints:
         "arxiv_api": "PAPERSIEVE_ARXIV_API_URL",
         "oai_pmh": "PAPERSIEVE_OAI_PMH_URL",
         "semantic_scholar": "PAPERSIEVE_S2_URL",
+        "biorxiv_api": "PAPERSIEVE_BIORXIV_API_URL",
     }
 
     @classmethod

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from papersieve.bibtex import read_bibtex
 from papersieve.errors import ConfigError
-from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id
+from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id, parse_paper_id
 from papersieve.judges.local import TrainReport, retrain
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store.db import Store
@@ -53,7 +54,7 @@ def record_feedback(store: Store, paper_ids: list[str] | tuple[str, ...], label:
     if not paper_ids:
         raise ConfigError("no paper id given")
     try:
-        ids = tuple(dict.fromkeys(parse_arxiv_id(text).id for text in paper_ids))
+        ids = tuple(dict.fromkeys(parse_paper_id(text) for text in paper_ids))
     except ArxivIdError as err:
         raise ConfigError(str(err)) from err
     add_feedback(store, ids, label, source, note)
@@ -140,51 +141,6 @@ def title_overlap(a: str, b: str) -> float:
     if not left or not right:
         return 0.0
     return 2 * len(left & right) / (len(left) + len(right))
-
-
-_ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
-_NOT_ENTRIES = {"comment", "string", "preamble"}
-
-
-def read_bibtex(path: Path) -> list[dict[str, Any]]:
-    """The entries of a BibTeX file (bibtexparser 1.x), field names lower-cased.
-
-    A malformed file is an error, not a partial import: bibtexparser skips an entry it cannot
-    parse without a word, so the entries it returns are checked against the entries the text
-    starts.
-    """
-    import bibtexparser
-    from bibtexparser.bibdatabase import UndefinedString
-    from bibtexparser.bparser import BibTexParser
-
-    try:
-        text = path.read_text("utf-8", errors="replace")
-    except OSError as err:
-        raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
-    parser = BibTexParser(common_strings=True, ignore_nonstandard_types=False)
-    try:
-        database = bibtexparser.loads(text, parser=parser)
-    except UndefinedString as err:
-        raise ConfigError(f"undefined @string macro {err} (a value needs braces or quotes):"
-                          " nothing was imported", path=str(path)) from err
-    if not database.entries:
-        raise ConfigError("no BibTeX entry in it (export the library or collection as BibTeX:"
-                          " @article{...} records)", path=str(path))
-    _check_all_read(text, database.entries, path)
-    return [{str(k).lower(): v for k, v in entry.items()} for entry in database.entries]
-
-
-def _check_all_read(text: str, entries: list[dict[str, Any]], path: Path) -> None:
-    """Raise when the text starts more entries than the parser returned, naming the first lost."""
-    starts = [m for m in _ENTRY_START.finditer(text) if m.group(1).lower() not in _NOT_ENTRIES]
-    lost = len(starts) - len(entries)
-    if lost <= 0:
-        return
-    keys = {str(entry.get("ID", "")) for entry in entries}
-    first = next((m for m in starts if m.group(2) not in keys), starts[-1])
-    line = text.count("\n", 0, first.start()) + 1
-    raise ConfigError(f"{lost} of {len(starts)} entries could not be read (the first at line"
-                      f" {line}): fix or remove them; nothing was imported", path=str(path))
 
 
 def import_likes(store: Store, path: Path | str, profile: Profile | None = None) -> ImportReport:

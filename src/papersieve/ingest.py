@@ -18,12 +18,14 @@ from papersieve.errors import ConfigError, FeedError
 from papersieve.models import Listing, ListingStatus
 from papersieve.profile import Profile
 from papersieve.sources.arxiv_api import ArxivApiSource
-from papersieve.sources.feeds import EASTERN, parse_feed, parse_feed_file
-from papersieve.sources.http import HttpClient
+from papersieve.sources.biorxiv import PreprintSource, is_preprint_category
+from papersieve.sources.feeds import parse_feed, parse_feed_file
+from papersieve.sources.http import DownloadLimits, HttpClient
 from papersieve.sources.jsonl import listings_for_day
 from papersieve.sources.oai_pmh import OaiPmhSource
 from papersieve.store.db import Store
 from papersieve.store.listings import load_listings, save_listing
+from papersieve.today import EASTERN, arxiv_today, check_not_future
 
 Progress = Callable[[str], None]
 
@@ -48,6 +50,13 @@ def _say(progress: Progress | None, message: str) -> None:
         progress(message)
 
 
+def client_for(profile: Profile) -> HttpClient:
+    """The HTTP client with the profile's download limits (the environment overrides them)."""
+    network = profile.settings.network
+    return HttpClient.from_env(DownloadLimits.resolve(network.download_max_mb,
+                                                      network.download_deadline))
+
+
 def fetch_day(
     store: Store,
     profile: Profile,
@@ -65,10 +74,10 @@ def fetch_day(
     """
     cats = tuple(categories or profile.settings.categories)
     own_client = client is None
-    http = client or HttpClient.from_env()
+    http = client or client_for(profile)
     try:
         listings = []
-        for category in cats:
+        for category in (c for c in cats if not is_preprint_category(c)):
             url = (profile.endpoints.atom_url(category) if source == "atom"
                    else profile.endpoints.rss_url(category))
             _say(progress, f"fetching {category}: {url}")
@@ -76,10 +85,27 @@ def fetch_day(
             _say(progress, f"{category}: {len(listing.entries)} entries"
                            f" ({listing.date or 'no date'})")
             listings.append(listing)
+        preprints = [c for c in cats if is_preprint_category(c)]
+        if preprints:
+            day = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
+            listings += _preprint_listings(http, profile, preprints, day, progress)
     finally:
         if own_client:
             http.close()
-    return store_day(store, listings, date)
+    return store_day(store, listings, date or (_newest_date(listings) if preprints else None))
+
+
+def _preprint_listings(http: HttpClient, profile: Profile, categories: Sequence[str], day: dt.date,
+                       progress: Progress | None) -> list[Listing]:
+    """The bioRxiv / medRxiv posts of `day` for each subject, through the details API."""
+    source = PreprintSource(http, profile.endpoints.biorxiv_api)
+    listings = []
+    for category in categories:
+        _say(progress, f"fetching {category}: {source.url(category, day, 0)}")
+        listing = source.listing(category, day)
+        _say(progress, f"{category}: {len(listing.entries)} posts ({listing.note or day})")
+        listings.append(listing)
+    return listings
 
 
 def load_feed_files(
@@ -98,15 +124,45 @@ def load_feed_files(
 def load_offline_day(
     store: Store, folder: Path, date: dt.date, categories: Sequence[str]
 ) -> DayFetch:
-    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it."""
+    """Load one day from a folder of JSON-lines candidate files (source "jsonl") and store it.
+
+    A category with no file is missing data: it is named in the day's listings (status MISSING)
+    but never stored, and a day with no file for any category is an error, not "no
+    announcement" (a wrong date or folder looked like an arXiv holiday, and stayed in the archive).
+    """
     if not folder.is_dir():
         raise ConfigError("offline folder does not exist", path=str(folder))
-    return store_day(store, listings_for_day(folder, date, categories), date)
+    check_not_future(date, what="the day asked for")
+    listings = listings_for_day(folder, date, categories)
+    known = [x for x in listings if x.status is not ListingStatus.MISSING]
+    if not known:
+        raise ConfigError(_no_data(folder, date, categories), path=str(folder))
+    fetched = store_day(store, known, date)
+    by_category = {x.category: x for x in (*listings, *fetched.listings)}
+    return replace(fetched, listings=tuple(by_category[c] for c in categories))
+
+
+def _no_data(folder: Path, date: dt.date, categories: Sequence[str]) -> str:
+    day = date.isoformat()
+    files = sorted(path.name for path in folder.glob(f"arxiv-{day}-*.jsonl"))
+    held = (f"{', '.join(files)} holds no {', '.join(categories)}" if files
+            else f"no arxiv-{day}-<category>.jsonl file")
+    return f"{held}: no data for {day} (nothing recorded; check the date, folder or categories)"
 
 
 def store_day(store: Store, listings: Sequence[Listing], date: dt.date | None) -> DayFetch:
-    """Decide the day's outcome, then store every listing in one transaction."""
-    requested = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
+    """Decide the day's outcome, then store every listing in one transaction.
+
+    A day after today (asked for, or announced by a feed when none was asked for) is refused
+    before anything is stored.
+    """
+    if date is not None:
+        check_not_future(date, what="the day asked for")
+    else:
+        for listing in listings:
+            if listing.date is not None:
+                check_not_future(listing.date, what=f"the date the {listing.category} feed announces")
+    requested = date or _newest_date(listings) or arxiv_today()
     ahead = [x for x in listings if x.date is not None and x.date > requested and x.entries]
     if ahead:
         # The daily feeds only ever serve the current day; storing it under a past date would
@@ -177,13 +233,19 @@ def judge_freshness(
     category's; a stale listing is stored without its entries (they belong to an older day).
     """
     if not listings or all(not listing.entries for listing in listings):
+        stale = [x.note for x in listings if x.status is ListingStatus.STALE]
+        if stale:  # a source that marked its own listing stale (the bioRxiv API serving an older day)
+            return list(listings), ListingStatus.STALE, "; ".join(stale)
         message = f"no announcement for {requested}"
         return ([_mark(lst, ListingStatus.NO_ANNOUNCEMENT, message, keep=True) for lst in listings],
                 ListingStatus.NO_ANNOUNCEMENT, message)
     newest = max(requested, _newest_date(listings) or requested)
     decided, behind = [], []
     for listing in listings:
-        if listing.entries and listing.date is not None and listing.date < newest:
+        if listing.status is ListingStatus.STALE:
+            behind.append(listing.note)
+            decided.append(listing)
+        elif listing.entries and listing.date is not None and listing.date < newest:
             note = (f"stale feed: {listing.category} still serves {listing.date}"
                     f" ({len(listing.entries)} entries), expected {newest}")
             behind.append(note)
@@ -213,20 +275,29 @@ def backfill(
     """Fetch and store approximate listings for every day from `start` to `end` (inclusive)."""
     if end < start:
         raise ConfigError(f"backfill range ends ({end}) before it starts ({start})")
-    cats = profile.settings.categories
+    check_not_future(end, what="the last day of the backfill")
+    cats = [c for c in profile.settings.categories if not is_preprint_category(c)]
+    preprints = [c for c in profile.settings.categories if is_preprint_category(c)]
     own_client = client is None
-    http = client or HttpClient.from_env()
+    http = client or client_for(profile)
     try:
-        if via == "oai":
+        per_day: dict[dt.date, list[Listing]] = {day: [] for day in _days(start, end)}
+        if cats and via == "oai":
             _say(progress, f"OAI-PMH ListRecords {start} to {end}")
-            per_day = OaiPmhSource(http, profile.endpoints.oai_pmh).listings_for_range(
-                cats, start, end)
-        else:
+            found = OaiPmhSource(http, profile.endpoints.oai_pmh).listings_for_range(cats, start, end)
+            for day, day_listings in found.items():
+                per_day.setdefault(day, []).extend(day_listings)
+        elif cats:
             api = ArxivApiSource(http, profile.endpoints.arxiv_api)
-            per_day = {}
             for day in _days(start, end):
                 _say(progress, f"arXiv API: submitted on {day}")
-                per_day[day] = api.listings_for_day(cats, day)
+                per_day[day] += api.listings_for_day(cats, day)
+        if preprints:
+            # bioRxiv and medRxiv list posts by their posting date: a past day's window is exact,
+            # not approximate, and comes from the same details API as today's.
+            for day in _days(start, end):
+                per_day[day] += _preprint_listings(http, profile, preprints, day, progress)
+        per_day = {day: x for day, x in per_day.items() if x}
     finally:
         if own_client:
             http.close()

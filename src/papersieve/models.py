@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from papersieve.codelinks import code_links
+from papersieve.ids import is_doi
 
 
 class AnnounceType(StrEnum):
@@ -31,6 +35,24 @@ class Outcome(StrEnum):
     FAILED = "failed_after_retries"
     COST_CAP = "not_judged_cost_cap"
 
+    @property
+    def counts_as_seen(self) -> bool:
+        """True when this outcome decided the paper, so a later day does not judge it again.
+
+        The one rule for "seen before": a paper that failed, was stopped by the cost cap, or was
+        itself only "seen before" was never decided, and must be judged when it is listed again.
+        """
+        return self not in _UNDECIDED
+
+
+_UNDECIDED = frozenset({Outcome.SEEN_BEFORE, Outcome.FAILED, Outcome.COST_CAP})
+SEEN_OUTCOMES = tuple(o.value for o in Outcome if o.counts_as_seen)
+"""The outcome codes that count as "seen" (see `Outcome.counts_as_seen`)."""
+
+
+PARTIAL_PREFIX = "Judged in part:"
+"""How the note of a day judged in part begins (pipeline.partial_notice)."""
+
 
 class ListingStatus(StrEnum):
     """What fetching one category's daily listing gave."""
@@ -38,6 +60,8 @@ class ListingStatus(StrEnum):
     OK = "ok"
     NO_ANNOUNCEMENT = "no_announcement"
     STALE = "stale"
+    MISSING = "missing"
+    """The source had no data for the category (no offline file): unknown, never stored."""
 
 
 @dataclass(frozen=True)
@@ -65,23 +89,50 @@ class Paper:
 
     @property
     def abs_url(self) -> str:
-        """The abstract page."""
-        return abs_url(self.id)
+        """The abstract page, on the paper's own server."""
+        return abs_url(self.id, self.categories)
 
     @property
     def pdf_url(self) -> str:
         """The PDF."""
-        return pdf_url(self.id)
+        return pdf_url(self.id, self.categories)
+
+    @property
+    def code_links(self) -> tuple[str, ...]:
+        """Code repositories named in the abstract or the arXiv comments (see codelinks.py)."""
+        return code_links(self.abstract, self.comment)
 
 
-def abs_url(paper_id: str) -> str:
-    """The arXiv abstract page of a version-less id."""
-    return f"https://arxiv.org/abs/{paper_id}"
+PREPRINT_SERVERS = ("biorxiv", "medrxiv")
+"""Sources whose categories are written `server:subject` and whose paper ids are DOIs."""
 
 
-def pdf_url(paper_id: str) -> str:
-    """The arXiv PDF of a version-less id."""
-    return f"https://arxiv.org/pdf/{paper_id}"
+def preprint_server(categories: Sequence[str]) -> str | None:
+    """`biorxiv` or `medrxiv` when the first category is one of theirs (`biorxiv:neuroscience`)."""
+    server = categories[0].split(":", 1)[0] if categories and ":" in categories[0] else ""
+    return server if server in PREPRINT_SERVERS else None
+
+
+def abs_url(paper_id: str, categories: Sequence[str] = ()) -> str:
+    """The abstract page of a version-less id: arXiv's, or a DOI's on bioRxiv / medRxiv (both use
+    the DOI prefix 10.1101, so the server comes from the paper's category; doi.org otherwise)."""
+    if not is_doi(paper_id):
+        return f"https://arxiv.org/abs/{paper_id}"
+    server = preprint_server(categories)
+    return f"https://www.{server}.org/content/{paper_id}" if server else f"https://doi.org/{paper_id}"
+
+
+def pdf_url(paper_id: str, categories: Sequence[str] = ()) -> str:
+    """The PDF of a version-less id (a preprint's newest version on its server)."""
+    if not is_doi(paper_id):
+        return f"https://arxiv.org/pdf/{paper_id}"
+    server = preprint_server(categories)
+    return f"https://www.{server}.org/content/{paper_id}.full.pdf" if server else abs_url(paper_id)
+
+
+def id_label(paper_id: str) -> str:
+    """How a page names the id: `arXiv:2507.01335` or `doi:10.1101/...`."""
+    return f"doi:{paper_id}" if is_doi(paper_id) else f"arXiv:{paper_id}"
 
 
 @dataclass(frozen=True)
@@ -188,6 +239,9 @@ class PromptText:
 
     system: str
     user: str
+    schema: str = ""
+    """The JSON schema the replies were constrained to (compact JSON, one `<arXiv id>` key
+    standing for every paper of a batch), or "" when none was sent."""
 
 
 @dataclass(frozen=True)
@@ -208,3 +262,8 @@ class Digest:
     run_id: int | None = None
     notes: tuple[str, ...] = ()
     """Things the user should be told about this run (fell back to the local judge, ...)."""
+
+    @property
+    def partial_notice(self) -> str:
+        """The note saying the day was judged in part (shown at the top), or ""."""
+        return next((n for n in self.notes if n.startswith(PARTIAL_PREFIX)), "")

@@ -7,7 +7,11 @@ Start it with `with FeedServer() as server:`; it listens on 127.0.0.1 with a fre
 - "500": HTTP 500; "429": HTTP 429 with `Retry-After: <retry_after>`;
 - "slow": the reply starts after `slow_seconds` (beyond the client's timeout);
 - "truncated": the feed cut in the middle of an item; "html": an HTML error page;
-- "weekend": a valid feed with no items; "stale": the feed of the day before.
+- "weekend": a valid feed with no items; "stale": the feed of the day before;
+- "endless": a 200 whose body never ends (RSS items, as fast as the client reads);
+- "trickle": a 200 whose body never ends, one byte every `trickle_seconds`.
+
+`server.sent` counts the body bytes of "endless" and "trickle" replies written so far.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.servers import arxiv_feeds as af
 
-FAULTS = ("500", "429", "slow", "truncated", "html", "weekend", "stale")
+FAULTS = ("500", "429", "slow", "truncated", "html", "weekend", "stale", "endless", "trickle")
 
 
 class FeedServer:
@@ -33,6 +37,8 @@ class FeedServer:
         self.replacements = replacements
         self.retry_after = "1"
         self.slow_seconds = 1.5
+        self.trickle_seconds = 0.005
+        self.sent = 0
         self.lag: dict[str, int] = {}
         """Days a category's feed is behind (a per-category stale feed that never catches up)."""
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -138,6 +144,8 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             elif fault == "429":
                 self._reply(429, b"Rate exceeded.", "text/plain",
                             {"Retry-After": server.retry_after})
+            elif fault in ("endless", "trickle"):
+                self._stream_forever(fault, content_type)
             elif fault == "html":
                 self._reply(200, b"<html><body><h1>Service unavailable</h1></body></html>",
                             "text/html")
@@ -145,6 +153,25 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 if fault == "slow":
                     time.sleep(server.slow_seconds)
                 self._reply(200, body(fault), content_type)
+
+        def _stream_forever(self, fault: str, content_type: str) -> None:
+            # No Content-Length: the body ends when the connection does, that is never.
+            item = b"<item><title>again</title></item>\n" * 100
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b"<rss><channel>")
+                while True:
+                    chunk = item if fault == "endless" else b" "
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    server.sent += len(chunk)
+                    if fault == "trickle":
+                        time.sleep(server.trickle_seconds)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client stopped reading: the point of the test
 
         def _reply(self, status: int, body: bytes, content_type: str,
                    headers: dict[str, str] | None = None) -> None:

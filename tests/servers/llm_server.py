@@ -8,6 +8,13 @@ approximately (characters / 4), with prompt caching of a shared prefix reported 
 at random with a fixed seed (`fault_rate`): whether a request body is faulty is decided by its
 hash, only on its first sighting (a resent request goes through), and the faulty ones take the
 fault kinds in turn, so every kind shows up once enough calls go wrong.
+
+It also imitates what real servers do beside the answer: `/v1/models` lists `models`; a
+`response_format` in a form listed in `refuse_formats` is refused (HTTP 500 naming it, as
+llama-cpp-python refuses json_schema); with `structured_answers` a request carrying a schema is
+answered in the schema's form (an object keyed by id); reasoning models (o-series, gpt-5) refuse
+`temperature` and `max_tokens` as OpenAI's API does and report reasoning tokens; `usage` can be
+"missing" or "negative" (hostile or broken servers).
 """
 
 from __future__ import annotations
@@ -55,6 +62,8 @@ class Scripted:
     finish_reason: str = "stop"
     status: int = 200
     headers: Mapping[str, str] = field(default_factory=dict)
+    error: str = ""
+    """The error message of a failed status (e.g. a context_length_exceeded text)."""
 
 
 @dataclass
@@ -98,6 +107,9 @@ class FakeLLM:
         faults: Mapping[int, str] | None = None, fault_rate: float = 0.0,
         fault_kinds: Sequence[str] = FAULTS, seed: int = 0, retry_after: str = "1",
         slow_seconds: float = 3.0, always_status: int | None = None,
+        models: Sequence[str] = ("gpt-4o",), refuse_formats: Collection[str] = (),
+        structured_answers: bool = False, usage: str = "normal", one_slot: bool = False,
+        published_slots: int | None = None,
     ) -> None:
         self.labels = load_labels() if labels is None else labels
         self.script = script
@@ -110,7 +122,21 @@ class FakeLLM:
         self.retry_after = retry_after
         self.slow_seconds = slow_seconds
         self.always_status = always_status
+        self.models = list(models)
+        self.refuse_formats = set(refuse_formats)
+        self.structured_answers = structured_answers
+        self.usage = usage
+        self.bodies: list[dict[str, Any]] = []
+        self.one_slot = one_slot
+        """Compute one request at a time (the others wait, as in llama-cpp-python's queue)."""
+        self.published_slots = published_slots
+        """Publish llama.cpp's /props `total_slots`."""
+        self.most_in_flight = 0
+        self._in_flight = 0
+        self._slot = threading.Lock()
         self.log: list[CallLog] = []
+        self.echo_auth = False
+        """Echo mode: error bodies quote the request's Authorization header."""
         self._seen: set[str] = set()
         self._faulty = 0
         self._prompts: list[str] = []
@@ -140,11 +166,29 @@ class FakeLLM:
 
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         """Status, headers and JSON body for one request (called on the server's threads)."""
+        with self._lock:
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        try:
+            if self.one_slot:
+                with self._slot:
+                    return self._answer(body)
+            return self._answer(body)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         messages = body.get("messages") or []
         system = next((m["content"] for m in messages if m.get("role") == "system"), "")
         user = next((m["content"] for m in messages if m.get("role") == "user"), "")
         stage = "abstract" if re.search(r"^Abstract: ", user, re.MULTILINE) else "title"
         ids = tuple(_BLOCK.findall(user) or _ID_LINE.findall(user))
+        with self._lock:
+            self.bodies.append(body)
+        refused = _refusal(body, self.refuse_formats)
+        if refused is not None:
+            return refused
         with self._lock:
             index = len(self.log)
             fault = self._choose_fault(index, json.dumps(body, sort_keys=True))
@@ -165,12 +209,17 @@ class FakeLLM:
         entry.status, entry.content = scripted.status, scripted.content
         if scripted.status != 200:
             entry.answered = ()
-            return scripted.status, dict(scripted.headers), _error_body(scripted.status)
+            return scripted.status, dict(scripted.headers), _error_body(scripted.status, scripted.error)
         if fault == "slow":
             entry.answered = ()  # the client gave up before this arrives
             time.sleep(self.slow_seconds)
-        prompt_tokens = (len(system) + len(user)) // 4
-        return 200, dict(scripted.headers), _completion(body, scripted, prompt_tokens, cached)
+        if self.structured_answers and body.get("response_format") and scripted.finish_reason != "length":
+            scripted = Scripted(_as_structured(scripted.content, stage), scripted.finish_reason)
+            entry.content = scripted.content
+        prompt_tokens = sum(len(str(m.get("content", ""))) for m in messages) // 4
+        completion = _completion(body, scripted, prompt_tokens, cached)
+        _apply_usage(completion, self.usage, str(body.get("model", "")))
+        return 200, dict(scripted.headers), completion
 
     def _choose_fault(self, index: int, raw: str) -> str:
         if index in self.faults:
@@ -269,8 +318,63 @@ def _common_prefix(a: str, b: str) -> int:
     return low
 
 
-def _error_body(status: int) -> dict[str, Any]:
-    return {"error": {"message": f"fake server error {status}", "type": "server_error", "code": status}}
+def _error_body(status: int, message: str = "") -> dict[str, Any]:
+    return {"error": {"message": message or f"fake server error {status}", "type": "server_error",
+                      "code": status}}
+
+
+def is_reasoning(model: str) -> bool:
+    """OpenAI's reasoning models, as the fake server knows them."""
+    return bool(re.match(r"^(o\d+(-|$)|gpt-5)", model))
+
+
+Answer = tuple[int, dict[str, str], dict[str, Any]]
+
+
+def _refusal(body: dict[str, Any], refused: Collection[str]) -> Answer | None:
+    """A 400 for what a reasoning model does not take, a 500 for a refused response_format."""
+    if is_reasoning(str(body.get("model", ""))):
+        for name, instead in (("temperature", "only the default (1) is supported"),
+                              ("max_tokens", "use 'max_completion_tokens' instead")):
+            if name in body:
+                return 400, {}, _error_body(400, f"Unsupported parameter: '{name}' is not supported"
+                                                 f" with this model; {instead}.")
+    kind = (body.get("response_format") or {}).get("type")
+    if kind in refused:
+        return 500, {}, _error_body(500, f"response_format type {kind!r} is not supported")
+    return None
+
+
+def _as_structured(content: str, stage: str) -> str:
+    """A JSON-lines (or id list) answer rewritten in the schema's form."""
+    if stage == "title":
+        try:
+            drops = json.loads(content)
+        except ValueError:
+            return content
+        return json.dumps({"DROP": drops})
+    keyed: dict[str, Any] = {}
+    for line in content.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "ARXIVID" in record:
+            keyed[record.pop("ARXIVID")] = record
+    return json.dumps(keyed) if keyed else content
+
+
+def _apply_usage(completion: dict[str, Any], usage: str, model: str) -> None:
+    counts = completion["usage"]
+    if is_reasoning(model):
+        counts["completion_tokens_details"] = {"reasoning_tokens": 100}
+        counts["completion_tokens"] += 100
+        counts["total_tokens"] += 100
+    if usage == "missing":
+        del completion["usage"]
+    elif usage == "negative":
+        completion["usage"] = {"prompt_tokens": -10_000_000, "completion_tokens": -1_000_000,
+                               "total_tokens": -11_000_000}
 
 
 def _completion(body: dict[str, Any], reply: Scripted, prompt_tokens: int, cached: int) -> dict[str, Any]:
@@ -290,6 +394,16 @@ def _completion(body: dict[str, Any], reply: Scripted, prompt_tokens: int, cache
 
 def _handler_for(server: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/props" and server.published_slots:
+                self._send(200, {}, {"total_slots": server.published_slots})
+            elif self.path.rstrip("/") == "/v1/models":
+                data = [{"id": m, "object": "model", "owned_by": "papersieve-tests"}
+                        for m in server.models]
+                self._send(200, {}, {"object": "list", "data": data})
+            else:
+                self._send(404, {}, _error_body(404))
+
         def do_POST(self) -> None:
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self._send(404, {}, _error_body(404))
@@ -301,6 +415,9 @@ def _handler_for(server: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {}, _error_body(400))
                 return
             status, headers, payload = server.answer(body)
+            if server.echo_auth and status >= 400 and payload is not None:
+                # A server that quotes the request's credentials in its error (echo mode).
+                payload["error"]["message"] += f" (Authorization: {self.headers.get('Authorization')})"
             self._send(status, headers, payload)
 
         def _send(self, status: int, headers: Mapping[str, str], payload: Any) -> None:

@@ -2,7 +2,8 @@
 
 Every POST is recorded (path, headers, JSON body). The Web API checks the bearer token, answers
 `{"ok": true, "ts": ...}` with a new timestamp per message, and `{"ok": false, "error": ...}` for
-a wrong token or a missing channel; `fail_next` queues HTTP statuses for the next requests.
+a wrong token or a missing channel; `fail_next` queues HTTP statuses for the next requests
+(a 429 with `retry_after` as its Retry-After header).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class FakeSlack:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.fail_next: deque[int] = deque()
+        self.retry_after: str | None = None
+        """The Retry-After header of a queued 429 (seconds or an HTTP date), if any."""
+        self.echo_auth = False
+        """Echo mode: a failure's body (and invalid_auth's) quotes the Authorization header."""
         self._lock = threading.Lock()
         self._ts = 1751500000
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -66,13 +71,15 @@ class FakeSlack:
         with self._lock:
             self.received.append(Received(path, auth, body))
             if self.fail_next:
-                return self.fail_next.popleft(), "error"
+                return self.fail_next.popleft(), f"error (Authorization: {auth})" if self.echo_auth \
+                    else "error"
             if path.startswith("/services/"):
                 return 200, "ok"
             if path != "/api/chat.postMessage":
                 return 404, "no such method"
             if auth != f"Bearer {TOKEN}":
-                return 200, {"ok": False, "error": "invalid_auth"}
+                return 200, {"ok": False, "error": f"invalid_auth: {auth}" if self.echo_auth
+                             else "invalid_auth"}
             if not body.get("channel"):
                 return 200, {"ok": False, "error": "channel_not_found"}
             self._ts += 1
@@ -87,6 +94,8 @@ def _handler(server: FakeSlack) -> type[BaseHTTPRequestHandler]:
             status, reply = server.answer(self.path, self.headers.get("Authorization", ""), body)
             data = (json.dumps(reply) if isinstance(reply, dict) else str(reply)).encode()
             self.send_response(status)
+            if status == 429 and server.retry_after is not None:
+                self.send_header("Retry-After", server.retry_after)
             self.send_header("Content-Type", "application/json" if isinstance(reply, dict)
                              else "text/plain")
             self.send_header("Content-Length", str(len(data)))

@@ -31,6 +31,8 @@ class Handler:
         self.envelopes: list[Envelope] = []
         self.replies: deque[str] = deque()
         self.logins: list[str] = []
+        self.echo_password = False
+        """Echo mode: a refused login's reply quotes the password it was given."""
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         if self.replies:
@@ -46,6 +48,10 @@ class Handler:
             and auth_data.password.decode() == PASSWORD
         if ok:
             self.logins.append(USER)
+        if not ok and self.echo_password and isinstance(auth_data, LoginPassword):
+            given = auth_data.password.decode("utf-8", "replace")
+            return AuthResult(success=False, handled=False,
+                              message=f"535 5.7.8 wrong password {given!s} for {auth_data.login.decode()}")
         return AuthResult(success=ok)
 
 

@@ -10,7 +10,7 @@ from papersieve.cli.options import profile_option
 from papersieve.feedback import FeedbackResult, list_feedback, record_feedback
 from papersieve.feedback import import_likes as import_likes_file
 from papersieve.profile.loader import load_profile
-from papersieve.store import open_store
+from papersieve.store import open_store, open_store_to_read
 
 
 def _echo_result(result: FeedbackResult, verb: str) -> None:
@@ -57,7 +57,7 @@ def import_likes(file: Path, profile_dir: Path | None) -> None:
 @click.command()
 def feedback() -> None:
     """List your liked and disliked papers, newest first."""
-    with open_store() as store:
+    with open_store_to_read() as store:
         rows = list_feedback(store)
     if not rows:
         click.echo("No feedback yet (papersieve like ID, dislike ID, import-likes FILE.bib).")

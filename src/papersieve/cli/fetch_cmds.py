@@ -23,15 +23,15 @@ from papersieve.cli.options import (
     as_date,
     date_option,
     profile_option,
-    warn_if_no_offline_file,
 )
 from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
 from papersieve.models import ListingStatus
 from papersieve.profile import Profile, load_profile
-from papersieve.profile.settings import known_categories
+from papersieve.profile.settings import known_categories, preprint_subjects
 from papersieve.store import Store, open_store
 from papersieve.store.runs import papers_judged_before
+from papersieve.today import check_not_future
 
 
 @contextmanager
@@ -66,7 +66,8 @@ def _progress_display(label: str) -> Iterator[Progress]:
 def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Path | None,
           source: str, files: tuple[Path, ...], offline_dir: Path | None) -> None:
     """Fetch a day's arXiv listings, store them, and print the day's counts."""
-    unknown = [c for c in categories if c not in known_categories()]
+    known = known_categories() | preprint_subjects()
+    unknown = [c for c in categories if c not in known and c.lower() not in known]
     if unknown:
         raise ConfigError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)",
                           key="--category")
@@ -75,6 +76,8 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
     date = as_date(day)
     if offline_dir is not None and date is None:
         raise click.UsageError("--offline needs --date")
+    if date is not None:
+        check_not_future(date, what="the day asked for")
     with open_store() as store, _progress_display("fetching") as progress:
         if files:
             fetched = ingest.load_feed_files(store, files, date, progress=progress)
@@ -85,8 +88,6 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
                                        source=cast(Literal["rss", "atom"], source))
         seen = papers_judged_before(store, profile.name, fetched.date)
     _print_day(fetched, profile.settings.announce_types, profile.settings.primary_only, seen)
-    if fetched.status is ListingStatus.NO_ANNOUNCEMENT:
-        warn_if_no_offline_file(offline_dir, fetched.date, profile.settings.categories)
 
 
 def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only: bool,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 from typing import Any
 
@@ -14,12 +15,15 @@ from papersieve.errors import PapersieveError
 # name -> (module, attribute, one-line help). The help is here so that --help imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("papersieve.cli.profile_cmds", "init", "Write an editable profile folder."),
-    "db": ("papersieve.cli.profile_cmds", "db", "Show where the store is and what it holds."),
+    "db": ("papersieve.cli.profile_cmds", "db",
+           "Show where the store is and what it holds (--vacuum: prune and compact it)."),
     "fetch": ("papersieve.cli.fetch_cmds", "fetch", "Fetch and store a day's arXiv listings."),
     "backfill": ("papersieve.cli.fetch_cmds", "backfill",
                  "Fetch past days through the arXiv API or OAI-PMH (approximate)."),
     "judge": ("papersieve.cli.judge_cmds", "judge", "Judge a stored day's candidates."),
     "run": ("papersieve.cli.run_cmds", "run", "Do the whole day: fetch, judge, render, deliver."),
+    "digest": ("papersieve.cli.digest_cmds", "digest",
+               "Write the week's picks grouped by your topics (--week)."),
     "demo": ("papersieve.cli.run_cmds", "demo",
              "Run the whole pipeline on a bundled real arXiv day, offline, with no key."),
     "like": ("papersieve.cli.feedback_cmds", "like", "Mark papers as liked."),
@@ -29,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "feedback": ("papersieve.cli.feedback_cmds", "feedback", "List your feedback."),
     "eval": ("papersieve.cli.eval_cmds", "eval_", "Replay labelled days and measure the judges."),
     "serve": ("papersieve.cli.serve_cmds", "serve", "Serve the local web app."),
+    "status": ("papersieve.cli.status_cmds", "status",
+               "Say whether the store is behind arXiv's announcement days, and why."),
 }
 
 
@@ -61,14 +67,31 @@ def cli() -> None:
     State lives in $PAPERSIEVE_HOME (default $XDG_DATA_HOME/papersieve if XDG_DATA_HOME is set,
     else ~/.papersieve). Start with `papersieve demo`.
     """
+    from papersieve.redact import check_secrets
+
+    check_secrets()  # before any command sends anything (a one-line error, the value not shown)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI; a PapersieveError becomes `error: <one line>` and exit code 2."""
+    """Run the CLI; a PapersieveError becomes `error: <one line>` and exit code 2.
+
+    Everything the process prints (messages, errors, a traceback) goes through the redactor.
+    """
+    from papersieve.redact import install_stream_redaction
+
+    install_stream_redaction()
     try:
         return cli.main(args=argv, prog_name="papersieve", standalone_mode=False)
     except PapersieveError as err:
         click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except sqlite3.DatabaseError as err:
+        from papersieve.store.db import damaged_store
+
+        damaged = damaged_store(err)
+        if damaged is None:
+            raise  # any other database error is a bug: keep its traceback
+        click.echo(f"error: {damaged}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,22 +60,3 @@ def date_option(func: F) -> F:
 def as_date(value: dt.datetime | None) -> dt.date | None:
     """click gives datetimes; the library takes dates."""
     return value.date() if value is not None else None
-
-
-def warn_if_no_offline_file(folder: Path | None, day: dt.date | None,
-                            categories: Sequence[str] = ()) -> None:
-    """Say on stderr why an offline folder gave "no announcement" for the day.
-
-    The day is then recorded as "no announcement", as for a weekend; on a weekday that is far
-    more often a wrong date, folder or category than a real arXiv holiday, and the user should
-    see which: no file at all for the day, or files that list none of the `categories`.
-    """
-    if folder is None or day is None or not folder.is_dir():
-        return
-    files = sorted(path.name for path in folder.glob(f"arxiv-{day.isoformat()}-*.jsonl"))
-    if not files:
-        click.echo(f"note: {folder} has no arxiv-{day.isoformat()}-<category>.jsonl file:"
-                   f" nothing to read for {day.isoformat()}", err=True)
-    elif categories:
-        click.echo(f"note: {folder} has {', '.join(files)} for {day.isoformat()}, but no paper"
-                   f" of {', '.join(categories)} in it", err=True)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import shlex
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from papersieve.cli.options import profile_option
 from papersieve.home import home_dir
-from papersieve.profile import init_profile
+from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
-from papersieve.store import open_store
+from papersieve.rebuild import rebuild_from_site
+from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
+from papersieve.store import open_store, open_store_to_read
+from papersieve.store.retention import prune_store, vacuum
 from papersieve.store.stats import store_counts
 
 
 @click.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite an existing profile.")
-def init(folder: Path | None, force: bool) -> None:
+@click.option("--systemd", is_flag=True,
+              help="Also write a systemd user service and timer ($XDG_CONFIG_HOME/systemd/user).")
+def init(folder: Path | None, force: bool, systemd: bool) -> None:
     """Write an editable copy of the default profile to FOLDER ($PAPERSIEVE_HOME/profile)."""
     target = init_profile(folder, force=force).resolve()
     click.echo(f"Profile written to {target}")
@@ -26,21 +32,44 @@ def init(folder: Path | None, force: bool) -> None:
     click.echo(f"GitHub Actions workflow: {target / WORKFLOW_PATH} (make this folder a repository"
                " and set its variable PAPERSIEVE_PACKAGE to a pip requirement for papersieve,"
                " to run it daily and publish the site to Pages)")
-    click.echo("Or schedule it with cron (01:30 UTC, Monday to Friday, after arXiv's announcement):")
+    command = scheduled_command(target)
+    if systemd:
+        name = f"papersieve-{load_profile(target).name}"
+        for path in write_systemd_units(command, name):
+            click.echo(f"systemd unit: {path}")
+        click.echo(f"Start it with: systemctl --user daemon-reload && systemctl --user enable --now"
+                   f" {name}.timer")
+    times = " and ".join(f"{t:%H:%M}" for t in RUN_TIMES_UTC)
+    click.echo(f"Or schedule it with cron ({times} UTC, Monday to Friday: after arXiv's feeds"
+               " change at midnight US Eastern, then a catch-up):")
     click.echo(cron_line(target))
 
 
 def cron_line(profile_dir: Path) -> str:
-    """The crontab line equivalent to the workflow's schedule (cron runs in UTC here).
+    """The crontab lines equivalent to the workflow's schedule (cron runs in UTC here).
 
     cron starts jobs with a bare environment and PATH, so the line names this installation's
     executable and this state folder: a `papersieve` found elsewhere, or the default home, would
     run another installation against another store than the one the user set up.
     """
-    home = home_dir().expanduser().absolute()
-    return (f"CRON_TZ=UTC\n30 1 * * 1-5 PAPERSIEVE_HOME={shlex.quote(str(home))}"
-            f" {shlex.quote(_executable())} run --profile {shlex.quote(str(profile_dir))}"
-            f" >> {shlex.quote(str(home / 'run.log'))} 2>&1")
+    return "\n".join(cron_lines(scheduled_command(profile_dir)))
+
+
+def scheduled_command(profile_dir: Path) -> Command:
+    """This installation's executable on this home, for the profile in `profile_dir`."""
+    return Command(home_dir().expanduser().absolute(), _executable(), profile_dir)
+
+
+def write_systemd_units(command: Command, name: str) -> list[Path]:
+    """Write the service and timer into the user's systemd folder; returns their paths."""
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    folder = Path(config) / "systemd" / "user"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file_name, text in systemd_units(command, name).items():
+        (folder / file_name).write_text(text, "utf-8")
+        written.append(folder / file_name)
+    return written
 
 
 def _executable() -> str:
@@ -50,9 +79,27 @@ def _executable() -> str:
 
 
 @click.command()
-def db() -> None:
+@click.option("--vacuum", "do_vacuum", is_flag=True,
+              help="Prune raw LLM replies older than [store] keep_raw_days, then compact the file.")
+@click.option("--from-site", "site", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Record the days of a published site (its YYYY-MM/YYYY-MM-DD.json) that the store"
+                   " lacks, e.g. after the store was lost.")
+@profile_option
+def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
     """Show where the SQLite store is and basic counts."""
-    with open_store() as store:
+    opener = open_store if site is not None or do_vacuum else open_store_to_read
+    with opener() as store:
+        if site is not None:
+            added = rebuild_from_site(store, site, warn=lambda w: click.echo(f"warning: {w}", err=True))
+            click.echo(f"Rebuilt {len(added)} day(s) from {site}"
+                       + (f": {added[0][1]} to {added[-1][1]}" if added else ""))
+        if do_vacuum:
+            keep = load_profile(profile_dir).settings.store.keep_raw_days
+            pruned = prune_store(store, keep)["raw replies"]
+            before, after = vacuum(store)
+            click.echo(f"Pruned {pruned} raw LLM replies older than {keep} days"
+                       if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")
+            click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
         click.echo(f"Store: {store.path}")
         click.echo(f"Schema version: {store.schema_version()}")
         for name, value in store_counts(store).items():

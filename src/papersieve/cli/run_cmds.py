@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,12 +11,18 @@ import click
 from rich.console import Console
 from rich.status import Status
 
-from papersieve.cli.options import as_date, date_option, profile_option, warn_if_no_offline_file
+from papersieve.catchup import catch_up
+from papersieve.cli.options import as_date, date_option, profile_option
+from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
 from papersieve.profile import load_profile
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
+from papersieve.store.retention import prune_store
+
+PROGRESS_INTERVAL = 10.0
+"""Seconds between progress lines when stderr is not a terminal."""
 
 
 @click.command()
@@ -27,25 +34,44 @@ from papersieve.store import open_store
 @click.option("--offline", "offline_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Read the day from arxiv-<date>-<category>.jsonl files instead of the feeds.")
 @click.option("--no-deliver", is_flag=True, help="Write the files but send no Slack message or email.")
+@click.option("--redeliver", is_flag=True,
+              help="Send Slack and email again even if an earlier run of this day delivered them.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
-        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool) -> None:
+        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
-    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed.
+    With no --date, announcement days missed since the last run are run first (up to
+    `[schedule] catch_up_days`, through the arXiv API when the feeds have moved on).
+    Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed,
+    5 judged in part (more than judge.max_failed_share of the papers failed or were not judged).
     """
     profile = load_profile(profile_dir)
     console = Console(stderr=True, highlight=False)
-    with open_store() as store, console.status("starting") as status:
+    earlier: list[RunReport] = []
+    notes: list[str] = []
+    fetched: DayFetch | None = None
+    with open_store() as store, console.status("starting") as status, Heartbeat(console) as beat:
+        say = _progress(console, status, beat)
+        if day is None and offline_dir is None:
+            # The current day comes from the feeds themselves; the days missed before it are
+            # run first, in date order, so that each day's "seen before" sees the ones before.
+            fetched = fetch_day(store, profile, progress=say)
+            earlier, notes = catch_up(store, profile, fetched.date, out_dir=out_dir, progress=say,
+                                      deliver=not no_deliver)
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
-                         out_dir=out_dir, offline_dir=offline_dir, progress=_progress(console, status),
-                         deliver=not no_deliver)
+                         out_dir=out_dir, offline_dir=offline_dir, progress=say,
+                         deliver=not no_deliver, fetched=fetched, redeliver=redeliver)
+        prune_store(store, profile.settings.store.keep_raw_days)
+    for caught_up in earlier:
+        print_summary(caught_up, profile.name)
+    for note in notes:
+        click.echo(f"Catch-up: {note}")
     print_summary(report, profile.name)
-    if report.status == "no_announcement":
-        warn_if_no_offline_file(offline_dir, report.date, profile.settings.categories)
-    if report.exit_code:
+    exit_code = report.exit_code or next((r.exit_code for r in earlier if r.exit_code), 0)
+    if exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.
-        raise SystemExit(report.exit_code)
+        raise SystemExit(exit_code)
 
 
 @click.command()
@@ -61,27 +87,60 @@ def demo(out_dir: Path | None) -> None:
     print_summary(report, "demo")
 
 
-def _progress(console: Console, status: Status) -> Callable[[str], None]:
-    """Judging progress updates the spinner line; every other step is printed once."""
+def _progress(console: Console, status: Status, beat: Heartbeat | None = None) -> Callable[[str], None]:
+    """Judging progress updates the spinner line (or, off a terminal, the heartbeat's line);
+    every other step is printed once."""
 
     def say(message: str) -> None:
         if message.startswith("judging:"):
             status.update(message)
+            if beat is not None:
+                beat.latest = message
         else:
-            console.print(message, markup=False)
+            # A warning names a file: never break its path across lines.
+            console.print(message, markup=False, soft_wrap=message.startswith("warning:"))
 
     return say
 
 
+class Heartbeat:
+    """Off a terminal (cron, CI) the spinner shows nothing: print the latest progress line every
+    `interval` seconds instead, so a long judging stage is not 12 silent minutes."""
+
+    def __init__(self, console: Console, interval: float = PROGRESS_INTERVAL) -> None:
+        self.console = console
+        self.interval = interval
+        self.latest = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="progress", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        if not self.console.is_terminal:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.latest:
+                self.console.print(self.latest, markup=False)
+
+
 def print_summary(report: RunReport, profile: str) -> None:
     """The closing summary: counts, picks, tokens, dollars and where the outputs are."""
-    if report.status != "done" or report.digest is None:
+    if report.status not in ("done", "partial") or report.digest is None:
         label = {"no_announcement": "No announcement", "stale": "Stale feed"}.get(report.status, "")
         message = report.message
         if label and message.lower().startswith(label.lower()):  # not "No announcement: no ..."
             click.echo(message[:1].upper() + message[1:])
         else:
             click.echo(f"{label or report.status}: {message}")
+        for d in report.deliveries:
+            click.echo(f"Delivery {d.channel}: {d.status} ({d.detail})")
         return
     digest = report.digest
     counts, usage = digest.counts, digest.usage

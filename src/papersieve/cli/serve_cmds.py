@@ -31,6 +31,9 @@ def serve(host: str, port: int, profile_dir: Path | None) -> None:
     token = token_from_env()
     check_bind(host, token)
     app = create_app(token=token, profile=load_profile(profile_dir))
+    if app.state.stores.read_only:
+        click.echo(f"note: {app.state.stores.path} is read-only: pages work, likes are not saved",
+                   err=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"papersieve web app on http://{shown}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

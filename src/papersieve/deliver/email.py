@@ -1,4 +1,5 @@
-"""Email over SMTP: an HTML and a plain-text part, STARTTLS, SSL or no encryption.
+"""Email over SMTP: a slim plain-text and HTML body (render/email_body.py), STARTTLS, SSL or no
+encryption.
 
 SMTP_USER and SMTP_PASSWORD come from the environment only. A transient failure (a 4xx reply,
 a dropped connection) is retried once; the error names host, port and the server's reply.
@@ -6,25 +7,30 @@ a dropped connection) is retried once; the error names host, port and the server
 
 from __future__ import annotations
 
+import copy
 import os
+import re
 import smtplib
 import ssl
 import time
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.profile.settings import EmailSettings
-from papersieve.render.html import render_day_html
-from papersieve.render.json_out import digest_dict
-from papersieve.render.markdown import render_markdown
+from papersieve.redact import redact
+from papersieve.render.email_body import email_body
 
 TIMEOUT = 30.0
+MAX_BYTES = 95_000
+"""The whole message as sent: Gmail clips a message past 102 KB."""
 RETRY_DELAY = 2.0
 
 
-def build_message(digest: Digest, settings: EmailSettings, site_url: str = "") -> EmailMessage:
-    """The email: subject with the day and pick count, plain text (Markdown) and HTML parts."""
+def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -> EmailMessage:
+    """The email: subject with the day and pick count, Date and Message-ID (RFC 5322), and a slim
+    body (the picks, a link to the full day) in plain text and HTML."""
     sender = settings.sender or os.environ.get("SMTP_USER") or ""
     if not sender or not settings.to:
         raise DeliveryError("email: set [deliver.email] sender (or SMTP_USER) and to")
@@ -32,17 +38,27 @@ def build_message(digest: Digest, settings: EmailSettings, site_url: str = "") -
     message["Subject"] = f"papersieve: {len(digest.picks)} papers for {digest.date.isoformat()}"
     message["From"] = sender
     message["To"] = ", ".join(settings.to)
-    message.set_content(render_markdown(digest) + "\n")
-    root = site_url.rstrip("/") + "/" if site_url else ""
-    html = render_day_html(digest_dict(digest), root=root, nav=bool(root))
-    message.add_alternative(html, subtype="html")
-    return message
+    message["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "papersieve.invalid"
+    profile = re.sub(r"[^A-Za-z0-9-]+", "-", digest.profile)
+    message["Message-ID"] = make_msgid(f"papersieve.{profile}.{digest.date}", domain=domain)
+    keep = len(digest.picks)
+    while True:
+        body = email_body(digest, page_url, keep)
+        sized = copy.deepcopy(message)  # the headers alone, set above
+        sized.set_content(redact(body.text))
+        sized.add_alternative(redact(body.html), subtype="html")
+        size = len(sized.as_bytes())
+        if size <= MAX_BYTES or keep == 0:
+            return sized
+        keep = min(keep - 1, int(keep * MAX_BYTES / size))
 
 
-def send_email(digest: Digest, settings: EmailSettings, site_url: str = "",
+def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
                retry_delay: float = RETRY_DELAY) -> str:
-    """Send the digest; returns a one-line summary or raises DeliveryError."""
-    message = build_message(digest, settings, site_url)
+    """Send the digest (`page_url`: the day's page on the site); returns a one-line summary or
+    raises DeliveryError."""
+    message = build_message(digest, settings, page_url)
     try:
         _send(message, settings)
     except (smtplib.SMTPServerDisconnected, ConnectionResetError, smtplib.SMTPResponseException) as err:

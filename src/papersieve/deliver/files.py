@@ -6,15 +6,17 @@ files in the output folder, so the folder alone (e.g. on a git branch) is the wh
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
+from papersieve.redact import redact
 from papersieve.render.atom import render_atom
+from papersieve.render.day_files import Warn, newest_current, read_days
 from papersieve.render.html import render_day_html, render_index_html, render_month_html
 from papersieve.render.json_out import digest_dict, render_json
 from papersieve.render.markdown import render_markdown
@@ -22,7 +24,6 @@ from papersieve.render.paths import (
     FEED_NAME,
     INDEX_NAME,
     dated_path,
-    day_json_files,
     latest_path,
     month_dir,
 )
@@ -32,16 +33,24 @@ FEED_DAYS = 14
 
 def write_outputs(
     digest: Digest, out_dir: Path, formats: Sequence[str] = ("markdown", "json", "html", "atom"),
-    site_url: str = "",
+    site_url: str = "", warn: Warn | None = None,
 ) -> list[Path]:
-    """Write the day's files (dated and, if it is the newest day, `latest.*`); returns the paths."""
+    """Write the day's files (dated and, if it is the newest day, `latest.*`); returns the paths.
+
+    A malformed day file of the folder is left out of the site and named to `warn`.
+    """
     try:
-        return _write_all(digest, out_dir, formats, site_url)
+        return _write_all(digest, out_dir, formats, site_url, warn or _stderr)
     except OSError as err:
         raise DeliveryError(f"cannot write the outputs to {out_dir}: {err.strerror}") from err
 
 
-def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: str) -> list[Path]:
+def _stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: str,
+               warn: Warn) -> list[Path]:
     day = digest_dict(digest)
     texts: dict[str, str] = {"json": render_json(digest)}
     if "markdown" in formats:
@@ -49,8 +58,11 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "html" in formats:
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
-    days = [_load(path) for _, path in day_json_files(out_dir)]
-    if days and days[0]["date"] == day["date"]:
+    days = read_days(out_dir, warn)
+    newest = newest_current(days)
+    # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
+    # keep `latest.*` on itself for ever.
+    if newest is not None and newest["date"] == day["date"]:
         if "html" in texts:
             texts["html"] = render_day_html(day, root="")
         written += [write_text(latest_path(out_dir, ext), text) for ext, text in texts.items()]
@@ -71,17 +83,13 @@ def _write_site(out_dir: Path, days: list[dict[str, Any]], digest: Digest) -> li
     ]
 
 
-def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    return data
-
-
 def write_text(path: Path, text: str) -> Path:
-    """Write atomically (temporary file + rename), so a reader never sees half a file."""
+    """Write atomically (temporary file + rename), so a reader never sees half a file; every
+    output file passes through the redactor here."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, "utf-8")
+        tmp.write_text(redact(text), "utf-8")
         os.replace(tmp, path)
     except OSError:
         # A full disk leaves a partial temporary file that holds the space the next run needs.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from papersieve.deliver import DeliveryResult
+from papersieve.deliver.empty import EmptyDay, send_empty_day, wanted
 from papersieve.deliver.files import write_outputs
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
@@ -29,31 +30,73 @@ def record_delivery(store: Store, run_id: int, result: DeliveryResult) -> None:
 
 def deliver_all(
     store: Store, run_id: int, digest: Digest, profile: Profile, out_dir: Path, stage: Stage,
-    say: Callable[[str], None], *, send: bool = True,
+    say: Callable[[str], None], *, send: bool = True, redeliver: bool = False,
 ) -> tuple[list[Path], list[DeliveryResult]]:
     """Write the files (a failure there fails the run), then Slack and email if enabled.
 
-    A Slack or email failure is recorded and reported, and does not undo the day.
+    A Slack or email failure is recorded and reported, and does not undo the day. A channel that
+    an earlier run of the same profile and day delivered to is skipped unless `redeliver`: a
+    rerun (after a stale feed, a failed email, a cancelled job) must not post the day twice.
     """
     settings = profile.settings
     with stage("render"):
         try:
-            outputs = write_outputs(digest, out_dir, settings.outputs.formats, settings.outputs.site_url)
+            outputs = write_outputs(digest, out_dir, settings.outputs.formats,
+                                    settings.outputs.site_url, warn=lambda m: say(f"warning: {m}"))
         except DeliveryError as err:
             record_delivery(store, run_id, DeliveryResult("files", "failed", str(err)))
             raise
     results = [DeliveryResult("files", "ok", f"{len(outputs)} files in {out_dir}")]
     record_delivery(store, run_id, results[0])
+    if settings.schedule.frequency == "weekly":
+        # Slack and email get the weekly digest on the chosen weekday instead (pipeline.py).
+        return outputs, results
+    if not digest.picks and wanted(settings.deliver, "no_picks"):
+        # The reader asked for a short "nothing for you today" instead of an empty digest.
+        day = EmptyDay("no_picks", digest.date, digest.profile, digest.counts.unique)
+        empty = _send_empty(day, profile, send, stage, say)
+        for result in empty:
+            record_delivery(store, run_id, result)
+        return outputs, results + empty
     page = _page_url(settings.outputs.site_url, digest)
-    if settings.deliver.slack.enabled:
-        with stage("slack"):
-            results.append(_attempt("slack", send, say, lambda: _slack(digest, profile, page)))
-    if settings.deliver.email.enabled:
-        with stage("email"):
-            results.append(_attempt("email", send, say, lambda: _email(digest, profile)))
-    for result in results[1:]:
-        record_delivery(store, run_id, result)
+    actions = {"slack": lambda: _slack(digest, profile, page),
+               "email": lambda: _email(digest, profile, page)}
+    for channel, enabled in (("slack", settings.deliver.slack.enabled),
+                             ("email", settings.deliver.email.enabled)):
+        if not enabled:
+            continue
+        earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
+        with stage(channel):
+            results.append(_already(channel, earlier, say) if earlier
+                           else _attempt(channel, send, say, actions[channel]))
+        # At once: a run cancelled during the email must still know that Slack was posted.
+        record_delivery(store, run_id, results[-1])
     return outputs, results
+
+
+def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile, *, send: bool,
+                      say: Callable[[str], None]) -> list[DeliveryResult]:
+    """The short message of a day with no digest (no announcement, stale), when the profile
+    asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
+    if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
+        return []
+    results = _send_empty(day, profile, send, None, say)
+    for result in results:
+        record_delivery(store, run_id, result)
+    return results
+
+
+def _send_empty(day: EmptyDay, profile: Profile, send: bool, stage: Stage | None,
+                say: Callable[[str], None]) -> list[DeliveryResult]:
+    deliver = profile.settings.deliver
+    if not send:
+        channels = [c for c, on in (("slack", deliver.slack.enabled), ("email", deliver.email.enabled)) if on]
+        return [DeliveryResult(c, "skipped", "deliveries turned off for this run") for c in channels]
+    with stage("empty_day") if stage else nullcontext():
+        results = send_empty_day(day, deliver)
+    for result in results:
+        say(f"{result.channel} ({day.kind}): {result.detail}")
+    return results
 
 
 def _attempt(channel: str, send: bool, say: Callable[[str], None],
@@ -69,16 +112,32 @@ def _attempt(channel: str, send: bool, say: Callable[[str], None],
     return DeliveryResult(channel, "ok", detail)
 
 
+def _earlier_delivery(store: Store, run_id: int, channel: str) -> str:
+    """'run N at T' when an earlier run of this run's profile and day delivered to `channel`."""
+    row = store.conn.execute(
+        "SELECT d.run_id, d.created_at FROM deliveries d JOIN runs r ON r.id = d.run_id"
+        " JOIN runs this ON this.id = ? WHERE r.profile = this.profile AND r.date = this.date"
+        " AND d.channel = ? AND d.status = 'ok' AND d.run_id != this.id ORDER BY d.id DESC LIMIT 1",
+        (run_id, channel)).fetchone()
+    return f"run {row['run_id']} at {row['created_at']}" if row else ""
+
+
+def _already(channel: str, earlier: str, say: Callable[[str], None]) -> DeliveryResult:
+    detail = f"already delivered by {earlier}; run --redeliver to send it again"
+    say(f"{channel}: {detail}")
+    return DeliveryResult(channel, "skipped", detail)
+
+
 def _slack(digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.slack import send_slack
 
     return send_slack(digest, profile.settings.deliver.slack.channel, page)
 
 
-def _email(digest: Digest, profile: Profile) -> str:
+def _email(digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.email import send_email
 
-    return send_email(digest, profile.settings.deliver.email, profile.settings.outputs.site_url)
+    return send_email(digest, profile.settings.deliver.email, page)
 
 
 def _page_url(site_url: str, digest: Digest) -> str:

@@ -5,19 +5,18 @@ cannot start threads, so the entries follow as plain messages; or a bot token (S
 and the profile's channel, through chat.postMessage, with the entries as replies (thread_ts).
 Messages respect Slack's limits: at most 50 blocks, a section's text at most 3,000 characters,
 and we keep each message's text under 4,000 characters (Slack's advice for readable messages).
+Text is cut before it is escaped, and only plain text is cut: never an entity, never a link.
+Sending (pacing, Retry-After, retries) is deliver/slack_sender.py.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from papersieve.endpoints import USER_AGENT
+from papersieve.deliver.slack_sender import PacedSender
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest, Pick
 from papersieve.render.text import dollars, novelty_text, score, title_line
@@ -28,7 +27,9 @@ MAX_BLOCKS = 50
 MAX_SECTION = 3000
 MAX_TEXT = 4000
 TOP_TITLES = 10
-TIMEOUT = 20.0
+MAX_LABEL = 300
+MAX_AUTHORS = 500
+MAX_COMMENT = 500
 
 
 @dataclass(frozen=True)
@@ -48,43 +49,67 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def fit(text: str, limit: int) -> str:
+    """`text` escaped, in at most `limit` characters: cut before escaping (ending with … when
+    cut), so that an entity such as `&amp;` is never split."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    low, high = 0, min(len(text), limit)  # the longest prefix whose escaped form fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(escape(text[:middle])) <= limit - 1:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(text[:low]) + "…"
+
+
 def link(url: str, label: str) -> str:
-    """`<url|label>` with a label that cannot end the link early."""
-    return f"<{url}|{escape(label).replace('|', '¦')}>"
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, ending with … when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`<url|label>` with a label that cannot end the link early (cut before escaping)."""
+    return f"<{url}|{fit(label, MAX_LABEL).replace('|', '¦')}>"
 
 
 def header_message(digest: Digest, page_url: str = "") -> SlackMessage:
-    """The day's headline: counts, cost and the top titles."""
+    """The day's headline: counts, cost and the top titles, each line whole (never cut)."""
     usage = digest.usage
     lines = [f"*{escape(title_line(digest))}*",
              f"{len(digest.picks)} picks of {digest.counts.scanned} scanned papers"
-             f" · {digest.judge} judge ({escape(digest.model)})"
+             f" · {digest.judge} judge ({fit(digest.model, 100)})"
              f" · {usage.total_tokens} tokens, {dollars(usage.cost)}"]
+    tail = [link(page_url, "The digest page")] if page_url else []
+    shown = 0
     for i, pick in enumerate(digest.picks[:TOP_TITLES], 1):
-        lines.append(f"{i}. {link(pick.paper.abs_url, pick.paper.title)}")
-    if len(digest.picks) > TOP_TITLES:
-        lines.append(f"…and {len(digest.picks) - TOP_TITLES} more in the thread")
-    if page_url:
-        lines.append(link(page_url, "The digest page"))
-    text = clip("\n".join(lines), MAX_SECTION)
+        line = f"{i}. {link(pick.paper.abs_url, pick.paper.title)}"
+        if _length([*lines, line, *tail]) + len(_more(len(digest.picks), i)) + 1 > MAX_SECTION:
+            break
+        lines.append(line)
+        shown = i
+    if len(digest.picks) > shown:
+        lines.append(_more(len(digest.picks), shown))
+    text = "\n".join([*lines, *tail])
     return SlackMessage(text, ({"type": "section", "text": {"type": "mrkdwn", "text": text}},))
 
 
+def _more(total: int, shown: int) -> str:
+    return f"…and {total - shown} more in the thread"
+
+
+def _length(lines: Sequence[str]) -> int:
+    return sum(map(len, lines)) + max(len(lines) - 1, 0)
+
+
 def entry_text(i: int, pick: Pick) -> str:
-    """One paper's full entry, within a section's limit (the abstract is cut first)."""
+    """One paper's full entry, within a section's limit (the abstract is cut first, before
+    escaping; the title, authors and comment have bounds of their own)."""
     paper, j = pick.paper, pick.judgement
     head = (f"*{i}. {link(paper.abs_url, paper.title)}*" + (" (pinned author)" if pick.pinned else "")
-            + f"\n{escape(', '.join(paper.authors))}"
+            + f"\n{fit(', '.join(paper.authors), MAX_AUTHORS)}"
             + f"\nRelevance {score(j.relevance)} · Novelty {escape(novelty_text(j))}")
     if j.comment:
-        head += f"\n_{escape(j.comment)}_"
+        head += f"\n_{fit(j.comment, MAX_COMMENT)}_"
     room = MAX_SECTION - len(head) - 3
-    return clip(head, MAX_SECTION) if room < 20 else head + "\n> " + clip(escape(paper.abstract), room)
+    return head if room < 20 else head + "\n> " + fit(paper.abstract, room)
 
 
 def thread_messages(digest: Digest) -> list[SlackMessage]:
@@ -93,7 +118,7 @@ def thread_messages(digest: Digest) -> list[SlackMessage]:
     texts: list[str] = []
     for i, pick in enumerate(digest.picks, 1):
         text = entry_text(i, pick)
-        if texts and (len(texts) >= MAX_BLOCKS or sum(map(len, texts)) + len(text) > MAX_TEXT):
+        if texts and (len(texts) >= MAX_BLOCKS or _joined(texts) + 2 + len(text) > MAX_TEXT):
             messages.append(_message(texts))
             texts = []
         texts.append(text)
@@ -102,35 +127,41 @@ def thread_messages(digest: Digest) -> list[SlackMessage]:
     return messages
 
 
+def _joined(texts: Sequence[str]) -> int:
+    return sum(map(len, texts)) + 2 * max(len(texts) - 1, 0)
+
+
 def _message(texts: Sequence[str]) -> SlackMessage:
     blocks = tuple({"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts)
-    return SlackMessage(clip("\n\n".join(texts), MAX_TEXT), blocks)
+    return SlackMessage("\n\n".join(texts), blocks)
 
 
-def send_slack(digest: Digest, channel: str = "", page_url: str = "") -> str:
-    """Post the digest; returns a one-line summary. Raises DeliveryError naming the endpoint."""
+def send_slack(digest: Digest, channel: str = "", page_url: str = "",
+               sender: PacedSender | None = None) -> str:
+    """Post the digest through one paced sender; returns a one-line summary. Raises
+    DeliveryError naming the endpoint."""
     messages = [header_message(digest, page_url), *thread_messages(digest)]
     webhook = os.environ.get("SLACK_WEBHOOK_URL")
     token = os.environ.get("SLACK_BOT_TOKEN")
-    with httpx.Client(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}) as client:
+    if token and not channel:
+        raise DeliveryError("slack: SLACK_BOT_TOKEN is set but [deliver.slack] channel is empty")
+    if not token and not webhook:
+        raise DeliveryError("slack: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and [deliver.slack] channel")
+    with sender or PacedSender() as paced:
         if token:
-            if not channel:
-                raise DeliveryError("slack: SLACK_BOT_TOKEN is set but [deliver.slack] channel is empty")
-            return _post_thread(client, token, channel, messages)
-        if webhook:
-            for message in messages:
-                _post_webhook(client, webhook, message)
-            return f"{len(messages)} messages to the incoming webhook"
-    raise DeliveryError("slack: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and [deliver.slack] channel")
+            return _post_thread(paced, token, channel, messages)
+        for message in messages:
+            _post_webhook(paced, str(webhook), message)
+        return f"{len(messages)} messages to the incoming webhook"
 
 
-def _post_webhook(client: httpx.Client, url: str, message: SlackMessage) -> None:
-    response = _post(client, url, message.payload(), {})
+def _post_webhook(sender: PacedSender, url: str, message: SlackMessage) -> None:
+    response = sender.post(url, url, message.payload())
     if response.status_code != 200:
         raise DeliveryError(f"slack webhook: HTTP {response.status_code}: {clip(response.text, 200)}")
 
 
-def _post_thread(client: httpx.Client, token: str, channel: str, messages: list[SlackMessage]) -> str:
+def _post_thread(sender: PacedSender, token: str, channel: str, messages: list[SlackMessage]) -> str:
     api = os.environ.get(API_URL_ENV, DEFAULT_API_URL).rstrip("/")
     headers = {"Authorization": f"Bearer {token}"}
     thread_ts = None
@@ -138,7 +169,7 @@ def _post_thread(client: httpx.Client, token: str, channel: str, messages: list[
         body = {**message.payload(), "channel": channel}
         if thread_ts:
             body["thread_ts"] = thread_ts
-        reply = _post(client, f"{api}/chat.postMessage", body, headers)
+        reply = sender.post(channel, f"{api}/chat.postMessage", body, headers)
         data = reply.json() if reply.headers.get("content-type", "").startswith("application/json") else {}
         if reply.status_code != 200 or not data.get("ok"):
             raise DeliveryError(f"slack chat.postMessage at {api}: HTTP {reply.status_code}:"
@@ -147,25 +178,6 @@ def _post_thread(client: httpx.Client, token: str, channel: str, messages: list[
     return f"{len(messages)} messages to {channel} (thread {thread_ts})"
 
 
-def _post(client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
-    """POST once, and once more after a 429's Retry-After (capped at 30 s)."""
-    try:
-        response = client.post(url, json=body, headers=headers)
-        if response.status_code == 429:
-            time.sleep(min(float(response.headers.get("Retry-After", "1")), 30.0))
-            response = client.post(url, json=body, headers=headers)
-    except (httpx.HTTPError, httpx.InvalidURL) as err:
-        # InvalidURL is no HTTPError: a webhook secret pasted with a trailing newline was a
-        # traceback after the day's files were written.
-        raise DeliveryError(f"slack: cannot reach {_host(url)}: {err}") from err
-    return response
-
-
-def _host(url: str) -> str:
-    """The host of `url` alone: the rest of a webhook URL is its secret, so a URL without a
-    readable host (no scheme, a stray space or newline) is never shown."""
-    try:
-        host = httpx.URL(url).host
-    except httpx.InvalidURL:
-        host = ""
-    return host or "the Slack address (not a valid http(s) URL)"
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters of a reply quoted in an error, ending with … when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -101,6 +101,8 @@ def _parse(line: str, number: int, path: Path) -> tuple[str, Label]:
         record: Any = json.loads(line)
         date = dt.date.fromisoformat(str(record["date"])).isoformat()
         paper_id = parse_arxiv_id(str(record["id"])).id
+    except RecursionError as err:  # 100k nested brackets
+        raise ConfigError(f"line {number} is nested too deeply to be a label", path=str(path)) from err
     except (ValueError, KeyError, TypeError, ArxivIdError) as err:
         raise ConfigError(f"line {number} needs a date and an id ({err})", path=str(path)) from err
     return date, Label(paper_id, _number(record.get("relevance")), _number(record.get("novelty")),
@@ -108,4 +110,9 @@ def _parse(line: str, number: int, path: Path) -> tuple[str, Label]:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer of 400 digits is no score
+        return None

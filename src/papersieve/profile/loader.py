@@ -38,6 +38,7 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_MODEL": "judge.model",
     "PAPERSIEVE_CATEGORIES": "categories",
     "PAPERSIEVE_OUT": "outputs.dir",
+    "PAPERSIEVE_LLM_TIMEOUT": "judge.timeout",
 }
 
 
@@ -133,11 +134,15 @@ def init_profile(folder: Path | str | None = None, *, force: bool = False) -> Pa
     if (target / PROFILE_FILE).exists() and not force:
         raise ConfigError("a profile already exists here (use --force to overwrite)",
                           path=str(target / PROFILE_FILE))
-    target.mkdir(parents=True, exist_ok=True)
-    for source in builtin_profile_dir().iterdir():
-        if source.is_file():
-            shutil.copyfile(source, target / source.name)
-    write_workflow(target, force=force)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for source in builtin_profile_dir().iterdir():
+            if source.is_file():
+                shutil.copyfile(source, target / source.name)
+        write_workflow(target, force=force)
+    except OSError as err:  # a read-only folder or disk, no permission, a file in the way
+        where = err.filename or target
+        raise ConfigError(f"cannot write the profile ({err.strerror or err})", path=str(where)) from err
     return target
 
 
@@ -173,6 +178,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"not valid TOML ({err})", path=str(path)) from err
+    except RecursionError as err:  # `a = [[[[...` 1,000 deep
+        raise ConfigError("not usable TOML (nested too deeply)", path=str(path)) from err
     except UnicodeDecodeError as err:
         raise ConfigError(f"not UTF-8 text ({err.reason} at byte {err.start})", path=str(path)) from err
     except OSError as err:

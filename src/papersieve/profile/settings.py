@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -9,6 +10,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
+EmptyKind = Literal["no_announcement", "stale", "no_picks"]
+"""The days without a digest that `[deliver] send_empty` can ask a short message for."""
 
 
 class _Strict(BaseModel):
@@ -19,8 +22,15 @@ class JudgeSettings(_Strict):
     """`[judge]`: which judge, which model, how to call it."""
 
     kind: Literal["llm", "local", "hybrid"] = "llm"
-    model: str = "gpt-4o"
+    model: str = ""
+    """Empty: gpt-4o on OpenAI's API, else the one model the server lists at /v1/models."""
     base_url: str = ""
+    structured: Literal["auto", "json_schema", "json_object", "off"] = "auto"
+    """How replies are constrained to a JSON schema; `auto` tries the strongest form first."""
+    timeout: float = Field(default=120.0, gt=0, le=3600)
+    """Seconds per call (PAPERSIEVE_LLM_TIMEOUT)."""
+    reply_tokens_per_paper: int = Field(default=160, ge=16, le=4000)
+    """The abstract stage's reply budget per paper (`max_tokens` = papers x this + a margin)."""
     title_stage: bool = True
     title_batch: int = Field(default=8, ge=1, le=200)
     abstract_batch: int = Field(default=4, ge=1, le=100)
@@ -28,6 +38,12 @@ class JudgeSettings(_Strict):
     calls_per_minute: int = Field(default=60, ge=1, le=10_000)
     concurrency: int = Field(default=8, ge=1, le=64)
     cost_cap: float = Field(default=1.0, ge=0)
+    token_cap: int = Field(default=0, ge=0)
+    """Tokens per run for a model whose price is unknown (a local server); 0 means no cap."""
+    max_failed_share: float = Field(default=0.2, ge=0, le=1)
+    """More candidates than this share failed or not judged: the day is partial (exit code 5)."""
+    deliver_partial: bool = False
+    """Send Slack/email for a partial day too (files are always written)."""
     temperature: float = Field(default=0.0, ge=0, le=2)
     seed: int | None = 0
     target_recall: float = Field(default=0.95, gt=0, le=1)
@@ -83,8 +99,31 @@ class EmailSettings(_Strict):
 class DeliverSettings(_Strict):
     """`[deliver]`."""
 
+    send_empty: bool | tuple[EmptyKind, ...] = False
+    """A short message on a day without picks: true for every kind, or a list of kinds."""
     slack: SlackSettings = Field(default_factory=SlackSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+
+
+class ScheduleSettings(_Strict):
+    """`[schedule]`: a digest every announcement day or once a week, and how `run` with no date
+    catches up announcement days that were missed."""
+
+    frequency: Literal["daily", "weekly"] = "daily"
+    """`weekly`: every run still fetches and judges its day (files are written), but Slack and
+    email get one weekly digest, grouped by topic, on `weekday` instead of one a day."""
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = \
+        "friday"
+    catch_up_days: int = Field(default=5, ge=0, le=60)
+    holidays: tuple[dt.date, ...] = ()
+    """Weekdays with no arXiv announcement (the catch-up does not take them for missed days)."""
+
+
+class StoreSettings(_Strict):
+    """`[store]`: how long the store keeps what it only needs for a while."""
+
+    keep_raw_days: int = Field(default=30, ge=0)
+    """Raw LLM replies of runs older than this many days are pruned (0: keep them forever)."""
 
 
 class EndpointSettings(_Strict):
@@ -95,6 +134,14 @@ class EndpointSettings(_Strict):
     arxiv_api: str = ""
     oai_pmh: str = ""
     semantic_scholar: str = ""
+    biorxiv_api: str = ""
+
+
+class NetworkSettings(_Strict):
+    """`[network]`: bounds on every download (PAPERSIEVE_DOWNLOAD_MAX_MB / _DEADLINE win)."""
+
+    download_max_mb: float = Field(default=64.0, gt=0, allow_inf_nan=False)
+    download_deadline: float = Field(default=300.0, gt=0, allow_inf_nan=False)
 
 
 class ProfileSettings(_Strict):
@@ -110,17 +157,24 @@ class ProfileSettings(_Strict):
     filters: FilterSettings = Field(default_factory=FilterSettings)
     outputs: OutputSettings = Field(default_factory=OutputSettings)
     deliver: DeliverSettings = Field(default_factory=DeliverSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
 
     @field_validator("categories")
     @classmethod
     def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("at least one category is needed")
-        unknown = [c for c in value if c not in known_categories()]
-        if unknown:
-            raise ValueError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)")
-        return value
+        for category in value:
+            if ":" in category:
+                if category.lower() not in preprint_subjects():
+                    raise ValueError(f"unknown bioRxiv/medRxiv subject {category!r} (write it as"
+                                     " biorxiv:neuroscience or medrxiv:cardiovascular_medicine)")
+            elif category not in known_categories():
+                raise ValueError(f"unknown arXiv category {category!r} (see arxiv.org/category_taxonomy)")
+        return tuple(c.lower() if ":" in c else c for c in value)
 
     @field_validator("announce_types")
     @classmethod
@@ -128,6 +182,15 @@ class ProfileSettings(_Strict):
         if not value:
             raise ValueError("at least one announce type is needed")
         return value
+
+
+@lru_cache(maxsize=1)
+def preprint_subjects() -> frozenset[str]:
+    """bioRxiv and medRxiv subjects as profile categories (`biorxiv:cell_biology`), shipped."""
+    text = resources.files("papersieve").joinpath("data/preprint_subjects.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 @lru_cache(maxsize=1)

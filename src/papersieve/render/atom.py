@@ -11,10 +11,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from papersieve.render.paths import FEED_NAME, relative_day_link
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+EASTERN = ZoneInfo("America/New_York")
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -29,9 +31,11 @@ def render_atom(days: Sequence[dict[str, Any]], profile: str, site_url: str = ""
     base = site_url.rstrip("/") + "/" if site_url else ""
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _sub(feed, "title", f"papersieve picks ({profile})")
-    _sub(feed, "id", f"{base}{FEED_NAME}" if base else f"urn:papersieve:{profile}:feed")
-    newest = days[0]["date"] if days else "1970-01-01"
-    _sub(feed, "updated", f"{newest}T00:00:00Z")
+    # One id for the life of the feed: setting or changing `site_url` later must not make
+    # readers see a new feed (RFC 4287 4.2.6: an id is permanent).
+    _sub(feed, "id", f"urn:papersieve:{profile}:feed")
+    newest = dt.date.fromisoformat(days[0]["date"]) if days else dt.date(1970, 1, 2)
+    _sub(feed, "updated", _stamp(announced(newest)))
     _sub(feed, "author").append(_el("name", "papersieve"))
     _sub(feed, "generator", "papersieve")
     if base:
@@ -56,11 +60,13 @@ def _entries(day: dict[str, Any], profile: str, base: str) -> list[ET.Element]:
         entry = ET.Element(f"{{{ATOM_NS}}}entry")
         _sub(entry, "title", c["title"])
         _sub(entry, "id", f"urn:papersieve:{profile}:{day['date']}:{pid}")
-        _sub(entry, "updated", f"{day['date']}T00:00:00Z")
+        _sub(entry, "updated", _stamp(entry_updated(date, rank)))
         ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="alternate", href=c["url"])
         if base:
             ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related",
                           href=f"{base}{relative_day_link(date)}#link{rank}")
+        for url in c.get("code", []):
+            ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related", title="code", href=url)
         for name in c["authors"]:
             _sub(entry, "author").append(_el("name", name))
         _sub(entry, "summary", _summary(c))
@@ -68,9 +74,30 @@ def _entries(day: dict[str, Any], profile: str, base: str) -> list[ET.Element]:
     return entries
 
 
+def announced(day: dt.date) -> dt.datetime:
+    """When arXiv announced the listing of `day`: 20:00 US Eastern the evening before, in UTC."""
+    evening = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(20, 0), tzinfo=EASTERN)
+    return evening.astimezone(dt.UTC)
+
+
+def entry_updated(day: dt.date, rank: int) -> dt.datetime:
+    """A pick's `updated`: the announcement, one second earlier per rank.
+
+    Distinct within the feed (a day's picks never reach 86,400), the same on every rerun of the
+    day, and in rank order for readers that sort by time; every entry having the day's midnight
+    made them reorder the picks.
+    """
+    return announced(day) - dt.timedelta(seconds=rank - 1)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _summary(c: dict[str, Any]) -> str:
     scores = f"Relevance {_n(c['relevance'])}, novelty {_n(c['novelty'])}."
-    return " ".join(part for part in (scores, c["comment"], c["abstract"]) if part)
+    code = "Code: " + " ".join(c["code"]) + "." if c.get("code") else ""
+    return " ".join(part for part in (scores, c["comment"], code, c["abstract"]) if part)
 
 
 def _n(value: float | None) -> str:

@@ -60,6 +60,7 @@ def _pick_view(c: dict[str, Any], judge: str) -> dict[str, Any]:
         novelty = "n/a (local judge)"
     return {"id": c["id"], "url": c["url"], "title": c["title"], "authors": ", ".join(c["authors"]),
             "abstract": c["abstract"], "comment": c["comment"], "pinned": c["pinned"],
+            "code": c.get("code", []),
             "relevance": _number(c["relevance"]), "novelty": novelty}
 
 

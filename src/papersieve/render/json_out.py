@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from papersieve.models import Digest, Judgement, Paper, Pick
+from papersieve.models import Digest, Judgement, Paper, Pick, abs_url
 
 FORMAT = "papersieve-digest/1"
 
@@ -27,8 +27,15 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
         "notes": list(digest.notes),
         "picks": [pick.paper.id for pick in digest.picks],
         "candidates": [_candidate(j, digest.papers, ranks) for j in judgements],
-        "prompt": {"system": digest.prompt.system, "user": digest.prompt.user},
+        "prompt": _prompt(digest),
     }
+
+
+def _prompt(digest: Digest) -> dict[str, Any]:
+    prompt: dict[str, Any] = {"system": digest.prompt.system, "user": digest.prompt.user}
+    if digest.prompt.schema:  # only when replies were constrained to one (judges/llm/structured.py)
+        prompt["schema"] = json.loads(digest.prompt.schema)
+    return prompt
 
 
 def render_json(digest: Digest) -> str:
@@ -74,7 +81,8 @@ def _candidate(
         "authors": list(paper.authors) if paper else [],
         "abstract": paper.abstract if paper else "",
         "categories": list(paper.categories) if paper else [],
-        "url": paper.abs_url if paper else f"https://arxiv.org/abs/{j.paper_id}",
+        "url": paper.abs_url if paper else abs_url(j.paper_id),
+        "code": list(paper.code_links) if paper else [],
         "outcome": j.outcome.value,
         "picked": pick is not None,
         "rank": rank,

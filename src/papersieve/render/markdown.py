@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from papersieve.ids import is_doi
 from papersieve.models import Digest, Pick, PromptText
 from papersieve.render.text import dollars, novelty_text, score, title_line
 
@@ -16,6 +17,8 @@ from papersieve.render.text import dollars, novelty_text, score, title_line
 def render_markdown(digest: Digest) -> str:
     """The whole digest as one string (no trailing newline, like the seeds)."""
     parts = [f"# {title_line(digest)}", usage_table(digest), _totals(digest), _toc(digest.picks)]
+    if digest.partial_notice:  # only then: a complete day stays byte for byte the seed format
+        parts.insert(1, f"> **{digest.partial_notice}**")
     text = "\n\n".join(parts) + "\n\n---\n\n"
     text += "".join(_section(i, pick) + "\n\n---\n\n" for i, pick in enumerate(digest.picks, 1))
     return text + prompt_section(digest.prompt, digest.judge, digest.model)
@@ -63,13 +66,18 @@ def _section(i: int, pick: Pick) -> str:
     paper, judgement = pick.paper, pick.judgement
     return (
         f"## {i}. [{paper.title}]({paper.abs_url}) <a id=\"link{i}\"></a>\n\n"
-        f"**ArXiv ID:** {paper.id}\n\n"
+        f"{_id_line(paper.id)}\n\n"
         f"**Authors:** {authors(pick)}\n\n"
         f"**Abstract:** {paper.abstract}\n\n"
         f"**Comment:** {_comment(pick)}\n\n"
         f"**Relevance:** {score(judgement.relevance)}\n"
         f"**Novelty:** {novelty_text(judgement)}"
     )
+
+
+def _id_line(paper_id: str) -> str:
+    """The seed's `**ArXiv ID:**` line; a bioRxiv or medRxiv preprint's DOI says DOI."""
+    return f"**DOI:** {paper_id}" if is_doi(paper_id) else f"**ArXiv ID:** {paper_id}"
 
 
 def _comment(pick: Pick) -> str:

@@ -20,6 +20,7 @@ from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
 from papersieve.sources.feeds import parse_datetime
 from papersieve.sources.http import HttpClient
+from papersieve.validate import OutsideValueError, bounded_int
 
 PAGE_SIZE = 200
 """Entries per API page; the manual allows up to 2000, smaller pages fail less often."""
@@ -88,9 +89,10 @@ def parse_api_page(data: bytes | str, origin: str = "arXiv API") -> ApiPage:
 
 
 def _int(value: Any) -> int | None:
+    """A count of the OpenSearch header, or None when it is missing or not a sane number."""
     try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+        return bounded_int(str(value).strip(), what="count")
+    except OutsideValueError:
         return None
 
 

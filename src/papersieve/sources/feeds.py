@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import feedparser
 
@@ -23,8 +22,8 @@ from papersieve.authors import split_authors
 from papersieve.errors import FeedError
 from papersieve.ids import ArxivIdError, find_arxiv_id, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
+from papersieve.today import EASTERN
 
-EASTERN = ZoneInfo("America/New_York")
 """arXiv announces on US Eastern time; listing dates are Eastern dates."""
 
 _DESCRIPTION = re.compile(
@@ -152,16 +151,20 @@ def _item(entry: Any, origin: str) -> FeedItem:
 
 
 def _entry_id(entry: Any, from_description: str | None, origin: str) -> Any:
+    title = str(entry.get("title", ""))[:80]
     for raw in (from_description, entry.get("id"), entry.get("link")):
         if not raw:
             continue
         try:
             return parse_arxiv_id(str(raw))
-        except ArxivIdError:
+        except ArxivIdError as err:
+            if "version" in str(err):  # an id with a version no paper has: the item is broken
+                raise FeedError(f"an item has a bad arXiv id ({err}; title {title!r})",
+                                source=origin) from err
             found = find_arxiv_id(str(raw))
             if found:
                 return found
-    raise FeedError(f"an item has no arXiv id (title {entry.get('title', '')!r})", source=origin)
+    raise FeedError(f"an item has no arXiv id (title {title!r})", source=origin)
 
 
 def _authors(entry: Any) -> tuple[str, ...]:

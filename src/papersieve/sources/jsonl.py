@@ -17,14 +17,18 @@ from typing import Any
 from papersieve.errors import FeedError
 from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
+from papersieve.validate import OutsideValueError, version_number
 
 _NAME = re.compile(r"arxiv-(\d{4}-\d{2}-\d{2})-(.+)\.jsonl$")
 
 
 def file_date(path: Path) -> dt.date | None:
-    """The listing date in a candidate file's name, or None."""
+    """The listing date in a candidate file's name, or None (also for `arxiv-2025-13-45-...`)."""
     match = _NAME.search(path.name)
-    return dt.date.fromisoformat(match.group(1)) if match else None
+    try:
+        return dt.date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
 
 
 def paper_from_record(record: dict[str, Any]) -> Paper:
@@ -67,6 +71,9 @@ def _checked(line: str, number: int, path: Path) -> dict[str, Any]:
         record = json.loads(line)
     except json.JSONDecodeError as err:
         raise FeedError(f"line {number} is not JSON ({err.msg})", source=str(path)) from err
+    except (ValueError, RecursionError) as err:  # a 5,000-digit number, 100k nested brackets
+        raise FeedError(f"line {number} is not usable JSON ({_first_line(err)})",
+                        source=str(path)) from err
     if not isinstance(record, dict) or "id" not in record or "title" not in record:
         raise FeedError(f"line {number} has no id or title", source=str(path))
     problem = _problem(record)
@@ -75,6 +82,10 @@ def _checked(line: str, number: int, path: Path) -> dict[str, Any]:
     parsed = parse_arxiv_id(record["id"])
     version = record.get("version") or parsed.version
     return {**record, "id": parsed.id, "version": version}
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0][:120]
 
 
 def _problem(record: dict[str, Any]) -> str | None:
@@ -95,8 +106,13 @@ def _problem(record: dict[str, Any]) -> str | None:
         if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
             return f"{key} must be a list of strings"
     version = record.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
-        return "version must be a positive integer"
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int):
+            return "version must be a positive integer"
+        try:
+            version_number(version)
+        except OutsideValueError as err:
+            return str(err)
     return _announce_problem(record)
 
 
@@ -142,21 +158,35 @@ def listings_for_day(
 ) -> list[Listing]:
     """The listings of one day from a folder of candidate files, one per requested category.
 
-    Per-category files win over union files; a category with no file gets a "no announcement"
-    listing.
+    Per-category files win over union files. A category that no file of the day covers is
+    MISSING (unknown: missing data), not "no announcement"; one a file covers without any paper
+    of it (an empty per-category file, an `-all` file) had nothing announced.
     """
     found: dict[str, Listing] = {}
     files = sorted(folder.glob(f"arxiv-{date.isoformat()}-*.jsonl"))
     per_category = [f for f in files if _NAME.search(f.name) and _is_single(f)]
     unions = [f for f in files if f not in per_category]
+    covered: set[str] = set()
     for path in per_category + unions:
+        covered |= _covers(path, categories)
         for listing in listings_from_file(path, categories):
             found.setdefault(listing.category, listing)
-    return [
-        found.get(cat) or Listing(cat, date, (), "jsonl", ListingStatus.NO_ANNOUNCEMENT,
-                                  note="no candidate file for this category")
-        for cat in categories
-    ]
+    return [found.get(cat) or _empty(cat, date, cat in covered, folder) for cat in categories]
+
+
+def _covers(path: Path, categories: Sequence[str]) -> set[str]:
+    """The categories a file speaks for, from its name: one, several (`cs.LG+cs.AI`) or all."""
+    match = _NAME.search(path.name)
+    name = match.group(2) if match else ""
+    return set(categories) if name == "all" else set(name.split("+"))
+
+
+def _empty(category: str, date: dt.date, covered: bool, folder: Path) -> Listing:
+    if covered:
+        return Listing(category, date, (), "jsonl", ListingStatus.NO_ANNOUNCEMENT,
+                       note="its candidate file lists no paper")
+    return Listing(category, date, (), "jsonl", ListingStatus.MISSING,
+                   note=f"no candidate file for this category in {folder}")
 
 
 def _is_single(path: Path) -> bool:

@@ -20,6 +20,7 @@ from papersieve.ids import ArxivId, ArxivIdError, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
 from papersieve.sources.arxiv_api import in_category
 from papersieve.sources.http import HttpClient
+from papersieve.validate import OutsideValueError, outside_date, version_number
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 RAW = "{http://arxiv.org/OAI/arXivRaw/}"
@@ -89,7 +90,7 @@ def _record(element: ET.Element, origin: str) -> OaiRecord | None:
     if header is None:
         return None
     stamp = _text(header.find(f"{OAI}datestamp"))
-    datestamp = dt.date.fromisoformat(stamp[:10]) if stamp else None
+    datestamp = _datestamp(stamp, origin) if stamp else None
     sets = tuple(_text(s) for s in header.findall(f"{OAI}setSpec"))
     if header.get("status") == "deleted":
         return None
@@ -110,7 +111,7 @@ def _raw_record(raw: ET.Element, datestamp: dt.date | None, sets: tuple[str, ...
                 origin: str) -> OaiRecord:
     arxiv_id = _parse_id(_text(raw.find(f"{RAW}id")), origin)
     versions = [v.get("version", "") for v in raw.findall(f"{RAW}version")]
-    numbers = [int(v[1:]) for v in versions if re.fullmatch(r"v\d+", v)]
+    numbers = [_version(v[1:], origin) for v in versions if re.fullmatch(r"v\d+", v)]
     comment = _text(raw.find(f"{RAW}comments")) or None
     paper = Paper(
         id=arxiv_id.id,
@@ -144,6 +145,20 @@ def _dc_record(dc: ET.Element, header: ET.Element, datestamp: dt.date | None,
         comment=comments[0] if comments else None,
     )
     return OaiRecord(paper, datestamp, sets)
+
+
+def _datestamp(text: str, origin: str) -> dt.date:
+    try:
+        return outside_date(text, what="datestamp")
+    except OutsideValueError as err:
+        raise FeedError(f"a record has a bad datestamp ({err})", source=origin) from err
+
+
+def _version(text: str, origin: str) -> int:
+    try:
+        return version_number(text)
+    except OutsideValueError as err:
+        raise FeedError(f"a record has a bad version ({err})", source=origin) from err
 
 
 def _parse_id(text: str, origin: str) -> ArxivId:

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from papersieve.errors import StoreError
 from papersieve.home import database_path
+from papersieve.interrupts import deferred
+from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
 
 
 def utcnow() -> str:
     """Timestamps in the store: UTC, ISO 8601, seconds."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+class RedactingConnection(sqlite3.Connection):
+    """A connection whose statements' string parameters pass through the redactor: the one place
+    where text enters the store (errors, delivery details, notes, run messages, raw replies)."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return super().execute(sql, redact_params(parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return super().executemany(sql, redact_rows(parameters))
 
 
 class Store:
@@ -31,21 +47,23 @@ class Store:
         if self.conn.in_transaction:
             yield self.conn
             return
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            yield self.conn
-            self.conn.commit()
-        except sqlite3.IntegrityError:
-            self._rollback()
-            raise  # a broken invariant is a bug: keep its traceback
-        except sqlite3.DatabaseError as err:
-            self._rollback()
-            # A full disk, a read-only file or a locked database must reach the user as one
-            # line, not a traceback (found by tests/test_faults_disk.py).
-            raise StoreError(f"cannot write the store at {self.path}: {err}") from err
-        except BaseException:
-            self._rollback()
-            raise
+        # A SIGTERM that arrives in here is handled after COMMIT or ROLLBACK (papersieve.interrupts).
+        with deferred():
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                yield self.conn
+                self.conn.commit()
+            except sqlite3.IntegrityError:
+                self._rollback()
+                raise  # a broken invariant is a bug: keep its traceback
+            except sqlite3.DatabaseError as err:
+                self._rollback()
+                # A full disk, a read-only file or a locked database must reach the user as one
+                # line, not a traceback (found by tests/test_faults_disk.py).
+                raise StoreError(f"cannot write the store at {self.path}: {err}") from err
+            except BaseException:
+                self._rollback()
+                raise
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
@@ -66,13 +84,21 @@ class Store:
         self.close()
 
 
-def open_store(path: Path | str | None = None) -> Store:
-    """Open (and create or migrate) the store at `path`, default `$PAPERSIEVE_HOME/papersieve.db`."""
+def open_store(path: Path | str | None = None, *, read_only: bool = False) -> Store:
+    """Open (and create or migrate) the store at `path`, default `$PAPERSIEVE_HOME/papersieve.db`.
+
+    `read_only` opens an existing, current store without ever writing to it (see
+    `open_store_to_read`).
+    """
     target = Path(path) if path is not None else database_path()
+    if read_only:
+        return _open_read_only(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False,
+                               factory=RedactingConnection)
         conn.row_factory = sqlite3.Row
+        conn.text_factory = _text_decoder(target)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -80,10 +106,100 @@ def open_store(path: Path | str | None = None) -> Store:
         store = Store(conn, target)
         migrate(store)
     except sqlite3.Error as err:
-        raise StoreError(f"cannot open the store at {target}: {err}") from err
+        hint = "" if _writable(target) else " (this command writes to it, and it is read-only here)"
+        raise StoreError(f"cannot open the store at {target}: {err}{hint}") from err
+    except UnicodeDecodeError as err:  # SQLite's own message quoted a damaged schema's bytes
+        raise StoreError(f"cannot open the store at {target}: it is damaged ({err.reason});"
+                         f" {RESTORE}") from err
     except OSError as err:
         raise StoreError(f"cannot open the store at {target}: {err.strerror}") from err
     return store
+
+
+RESTORE = "restore it from a backup, or move it away to start a new one"
+
+
+def _writable(target: Path) -> bool:
+    """False when an existing store or its folder cannot be written (a read-only disk)."""
+    return not target.exists() or (os.access(target, os.W_OK) and os.access(target.parent, os.W_OK))
+
+
+def open_store_to_read(path: Path | str | None = None) -> Store:
+    """The store for a command that only reads (`db`, `feedback`): opened read-only when it
+    exists and needs no migration, so a store on a read-only disk, or one this user may not
+    write, can still be read (it failed with "unable to open database file"); otherwise the
+    ordinary open, which creates or migrates it."""
+    target = Path(path) if path is not None else database_path()
+    if target.exists():
+        try:
+            store = _open_read_only(target)
+        except StoreError:
+            return open_store(target)  # an older schema: migrating needs the ordinary open
+        return store
+    return open_store(target)
+
+
+def _open_read_only(target: Path) -> Store:
+    """An existing store, current schema, opened so that nothing can be written."""
+    uri = f"file:{quote(str(target.absolute()))}?mode=ro"
+    try:
+        conn = _connect_read_only(uri, target)
+        store = Store(conn, target)
+        version = store.schema_version()
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot open the store at {target} to read it: {err}") from err
+    except UnicodeDecodeError as err:
+        raise StoreError(f"cannot open the store at {target}: it is damaged ({err.reason});"
+                         f" {RESTORE}") from err
+    if version != len(MIGRATIONS):
+        store.close()
+        raise StoreError(f"the store at {target} has schema {version}, not {len(MIGRATIONS)}:"
+                         " it must be opened once with write access to be upgraded")
+    return store
+
+
+def _connect_read_only(uri: str, target: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_schema").fetchone()
+    except sqlite3.OperationalError as err:
+        conn.close()
+        # A WAL store on a read-only disk: SQLite cannot create the shared-memory file that a
+        # reader needs. With no write-ahead log beside it the file is all there is and nothing
+        # can change it, so it may be read as immutable.
+        wal = target.with_name(target.name + "-wal")
+        if getattr(err, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or (
+                wal.exists() and wal.stat().st_size > 0):
+            raise
+        conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None,
+                               check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.text_factory = _text_decoder(target)
+    conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+def _text_decoder(path: Path) -> Callable[[bytes], str]:
+    """SQLite hands back whatever bytes a damaged page holds; Python's own decoding then raised a
+    UnicodeDecodeError (a traceback) in whichever command read that row first."""
+
+    def decode(raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise StoreError(f"the store at {path} is damaged: a stored text is not UTF-8"
+                             f" ({err.reason} at byte {err.start}); {RESTORE}") from err
+
+    return decode
+
+
+def damaged_store(err: sqlite3.DatabaseError, path: Path | None = None) -> StoreError | None:
+    """The one-line error for SQLite's "database disk image is malformed" (pages damaged on disk,
+    found by whichever query reads them), or None for any other database error."""
+    name = str(getattr(err, "sqlite_errorname", ""))
+    if not (name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB"):
+        return None
+    return StoreError(f"the store at {path or database_path()} is damaged ({err}); {RESTORE}")
 
 
 def migrate(store: Store) -> None:

@@ -32,8 +32,19 @@ class CallRecord:
     run_id: int | None = None
 
 
+MAX_RAW_REPLY = 64 * 1024
+"""Characters of a raw reply kept in the store; a reply is ~1 KB, a hostile one was 30 MB."""
+
+
+def capped_reply(text: str, limit: int = MAX_RAW_REPLY) -> str:
+    """`text`, or its first `limit` characters and a marker saying how many were dropped."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n[papersieve: {len(text) - limit} more characters not stored]"
+
+
 def record_call(store: Store, call: CallRecord) -> int:
-    """Insert one call; returns its row id."""
+    """Insert one call (its raw reply capped, `capped_reply`); returns its row id."""
     with store.transaction() as conn:
         cursor = conn.execute(
             "INSERT INTO llm_calls (run_id, request_hash, model, stage, paper_ids, prompt_tokens,"
@@ -41,7 +52,8 @@ def record_call(store: Store, call: CallRecord) -> int:
             " raw_reply, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (call.run_id, call.request_hash, call.model, call.stage, json.dumps(list(call.paper_ids)),
              call.prompt_tokens, call.completion_tokens, call.cached_tokens, call.cost,
-             call.latency_ms, call.status, call.finish_reason, call.error, call.raw_reply, utcnow()),
+             call.latency_ms, call.status, call.finish_reason, call.error,
+             capped_reply(call.raw_reply), utcnow()),
         )
         return int(cursor.lastrowid or 0)
 

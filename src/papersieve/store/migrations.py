@@ -226,5 +226,30 @@ CREATE TABLE local_features (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+V5 = """
+-- The run lock's lease: a live run renews it; once it has passed, the lock is stale on any host
+-- (a cancelled CI job never comes back to release it, and its runner's host name is never seen
+-- again). '' for a lock taken before leases: its lease ends LEASE seconds after acquired_at.
+ALTER TABLE run_locks ADD COLUMN expires_at TEXT NOT NULL DEFAULT '';
+"""
+
+
+V6 = """
+-- What the LLM judge learnt about a server and model (judges/llm): the structured-output form that
+-- worked, the batch size refused for its length. `server` is the base URL without credentials.
+CREATE TABLE llm_servers (
+    server TEXT NOT NULL,
+    model TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (server, model, key)
+);
+
+-- The JSON schema the LLM's replies were constrained to (shown in the JSON digest).
+ALTER TABLE runs ADD COLUMN prompt_schema TEXT NOT NULL DEFAULT '';
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 
-from papersieve.models import DayCounts, Outcome, Usage
+from papersieve.models import SEEN_OUTCOMES, DayCounts, Outcome, Usage
 from papersieve.store.db import Store, utcnow
 
 
@@ -97,7 +97,10 @@ _CHUNK = 500
 def papers_judged_before(
     store: Store, profile: str, date: dt.date, among: Iterable[str] | None = None
 ) -> frozenset[str]:
-    """Ids that a finished run of this profile judged on an earlier day (cross-day dedup).
+    """Ids that a finished run of this profile decided on an earlier day (cross-day dedup).
+
+    Which outcomes count is `Outcome.counts_as_seen`: a paper that failed or hit the cost cap
+    was never decided and is judged again when it is listed again.
 
     With `among` (the day's ids), only those are looked up, through the paper index: a year of
     history holds ~100,000 judged ids, and reading them all cost a day 160 ms (bench/growth.py).
@@ -107,8 +110,8 @@ def papers_judged_before(
     # for 215 ids against a year of runs).
     sql = ("SELECT DISTINCT rc.paper_id FROM run_candidates rc CROSS JOIN runs r ON r.id = rc.run_id"
            " WHERE r.profile = ? AND r.date < ? AND r.status = 'done'"
-           " AND rc.outcome != 'seen_before'")
-    params: list[object] = [profile, date.isoformat()]
+           f" AND rc.outcome IN ({', '.join('?' for _ in SEEN_OUTCOMES)})")
+    params: list[object] = [profile, date.isoformat(), *SEEN_OUTCOMES]
     if among is None:
         whole = sql.replace("CROSS JOIN", "JOIN")  # every id: the runs index is the right start
         return frozenset(str(r[0]) for r in store.conn.execute(whole, params))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from papersieve.home import database_path
 from papersieve.profile.loader import Profile
 from papersieve.web.context import STATIC, Stores, make_templates
+from papersieve.web.guard import ClientWatch, budget_from_env, too_expensive_handler
 from papersieve.web.routes import feedback, pages, papers
 from papersieve.web.security import SecurityMiddleware, token_from_env
 from papersieve.web.teach import Teacher
@@ -26,15 +28,18 @@ def create_app(
     token: str | None = None,
     secret: bytes | None = None,
     profile: Profile | None = None,
+    query_budget: int | None = None,
 ) -> Starlette:
     """The app over the store at `store_path` (default: the user's store).
 
     `token` is the access token every request must carry; None reads `PAPERSIEVE_WEB_TOKEN` (unset
     means no token: the app then answers only to loopback host names). `secret` signs the CSRF
     cookie (default: random per process). `profile` is the one likes retrain (default: the
-    user's profile).
+    user's profile). `query_budget` bounds each SQL statement (web/guard.py; None reads
+    `PAPERSIEVE_WEB_QUERY_BUDGET`, else the default).
     """
-    stores = Stores(Path(store_path) if store_path is not None else database_path())
+    budget = query_budget if query_budget is not None else budget_from_env()
+    stores = Stores(Path(store_path) if store_path is not None else database_path(), budget)
     stores.get()  # open (and migrate) now, so a broken store fails at start, not on a page
     access_token = token if token is not None else token_from_env()
 
@@ -47,7 +52,7 @@ def create_app(
         routes=[
             Route("/", pages.today, name="today"),
             Route("/day/{day}", pages.day, name="day"),
-            Route("/run/{run_id:int}", pages.run, name="run"),
+            Route("/run/{run_id}", pages.run, name="run"),
             Route("/archive", pages.archive, name="archive"),
             Route("/runs", pages.runs, name="runs"),
             Route("/search", papers.search, name="search"),
@@ -55,8 +60,11 @@ def create_app(
             Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(SecurityMiddleware, token=access_token, secret=secret)],
-        exception_handlers={HTTPException: pages.http_error},
+        # ClientWatch first (outermost): it must read the client's own messages, not a replay.
+        middleware=[Middleware(ClientWatch),
+                    Middleware(SecurityMiddleware, token=access_token, secret=secret)],
+        exception_handlers={HTTPException: pages.http_error,
+                            sqlite3.OperationalError: too_expensive_handler(pages.http_error)},
         lifespan=lifespan,
     )
     app.state.stores = stores

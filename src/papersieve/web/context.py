@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from papersieve.errors import StoreError
 from papersieve.store import open_store
 from papersieve.store.db import Store
 from papersieve.web import filters
+from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone, guarded_method
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -22,23 +25,58 @@ STATIC = HERE / "static"
 
 
 class Stores:
-    """One store connection per worker thread: SQLite connections are not shared across threads."""
+    """One store connection per worker thread: SQLite connections are not shared across threads.
 
-    def __init__(self, path: Path) -> None:
+    Each connection has a `QueryGuard`: every request gets `budget` steps (web/guard.py).
+    """
+
+    def __init__(self, path: Path, budget: int = DEFAULT_BUDGET) -> None:
         self.path = path
+        self.read_only = False
+        """True when the store could only be opened read-only (a read-only disk): pages work,
+        likes answer with the store's one-line error."""
+        self.budget = budget
         self._local = threading.local()
         self._all: list[Store] = []
+        self.guards: list[QueryGuard] = []
+        """Every connection's guard (what a bench or a test inspects)."""
         self._lock = threading.Lock()
 
     def get(self) -> Store:
         """This thread's store, opened (and migrated) on first use."""
         store: Store | None = getattr(self._local, "store", None)
         if store is None:
-            store = open_store(self.path)
+            store = self._open()
             self._local.store = store
+            self._local.guard = QueryGuard(store.conn, self.budget)
             with self._lock:
                 self._all.append(store)
+                self.guards.append(self._local.guard)
         return store
+
+    def _open(self) -> Store:
+        if self.read_only:
+            return open_store(self.path, read_only=True)
+        try:
+            return open_store(self.path)
+        except StoreError as first:
+            writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+            if not self.path.exists() or writable:
+                raise  # a locked or damaged store is not served read-only behind the user's back
+            # The store cannot be written (a read-only disk, no write permission): serve it
+            # read-only rather than not at all; if it cannot be read either, the first error
+            # is the one to show.
+            try:
+                store = open_store(self.path, read_only=True)
+            except StoreError:
+                raise first from None
+            self.read_only = True
+            return store
+    def guard(self) -> QueryGuard:
+        """This thread's query guard (opening the store first if needed)."""
+        self.get()
+        guard: QueryGuard = self._local.guard
+        return guard
 
     def close_all(self) -> None:
         """Close every connection opened so far."""
@@ -46,6 +84,7 @@ class Stores:
             for store in self._all:
                 store.close()
             self._all.clear()
+            self.guards.clear()
         self._local = threading.local()
 
 
@@ -68,9 +107,13 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 def store_of(request: Request) -> Store:
-    """The store for this request's thread."""
+    """The store for this request's thread; a GET's statements have a budget and are abandoned if
+    the client leaves (web/guard.py)."""
     stores: Stores = request.app.state.stores
-    return stores.get()
+    store = stores.get()
+    stores.guard().serve(request.scope, client_gone(request),
+                         limited=guarded_method(request.method))
+    return store
 
 
 def render(

@@ -8,8 +8,9 @@ import sqlite3
 from dataclasses import dataclass, replace
 from itertools import groupby
 
+from papersieve.codelinks import code_links
 from papersieve.digests import earlier_usage, run_usage
-from papersieve.models import Usage, abs_url, pdf_url
+from papersieve.models import Usage, abs_url, id_label, pdf_url
 from papersieve.store.db import Store
 
 # The latest feedback label of a paper (feedback_paper index); NULL when it has none.
@@ -60,13 +61,23 @@ class Item:
 
     @property
     def abs_url(self) -> str:
-        """The arXiv abstract page."""
-        return abs_url(self.paper_id)
+        """The abstract page on the paper's own server (arXiv, bioRxiv, medRxiv)."""
+        return abs_url(self.paper_id, self.categories)
 
     @property
     def pdf_url(self) -> str:
-        """The arXiv PDF."""
-        return pdf_url(self.paper_id)
+        """The PDF."""
+        return pdf_url(self.paper_id, self.categories)
+
+    @property
+    def code_links(self) -> tuple[str, ...]:
+        """Code repositories named in the abstract or the arXiv comments."""
+        return code_links(self.abstract, self.arxiv_comment)
+
+    @property
+    def id_label(self) -> str:
+        """`arXiv:ID` or `doi:DOI`."""
+        return id_label(self.paper_id)
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,8 @@ class SearchFilters:
     judged: bool = False
     picked: bool = False
     liked: bool = False
+    code: bool = False
+    """Only papers that name a code repository (GitHub, GitLab, Hugging Face, Codeberg)."""
     page: int = 1
     per_page: int = 50
 
@@ -185,7 +198,9 @@ def list_runs(store: Store, limit: int = 1000) -> list[RunRow]:
 
 
 def get_run(store: Store, run_id: int) -> RunRow | None:
-    """One run, or None."""
+    """One run, or None (also for an id SQLite cannot hold: an OverflowError and a 500 before)."""
+    if not -(2**63) <= run_id < 2**63:
+        return None
     row = store.conn.execute(_RUN_SQL + " WHERE r.id = ?", (run_id,)).fetchone()
     return _run(row) if row is not None else None
 
@@ -200,10 +215,15 @@ def digest_usage(store: Store, run: RunRow) -> Usage:
 
 
 def latest_done_run(
-    store: Store, date: dt.date | None = None, profile: str | None = None, status: str = "done"
+    store: Store, date: dt.date | None = None, profile: str | None = None, status: str = "done",
+    until: dt.date | None = None,
 ) -> RunRow | None:
-    """The newest run with this status ('' for any), of one day and profile when given, or None."""
+    """The newest run with this status ('' for any), of one day and profile when given, and
+    not after `until` when given; or None."""
     sql, params = _RUN_SQL + " WHERE (r.status = ? OR ? = '')", [status, status]
+    if until is not None:
+        sql += " AND r.date <= ?"
+        params.append(until.isoformat())
     if date is not None:
         sql += " AND r.date = ?"
         params.append(date.isoformat())

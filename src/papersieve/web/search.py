@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from papersieve.codelinks import has_code
+from papersieve.errors import PapersieveError
 from papersieve.store.db import Store
+from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
     LATEST_LABEL,
     SearchFilters,
@@ -22,13 +25,38 @@ from papersieve.web.queries import (
 _OPEN, _CLOSE = "\x02", "\x03"
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
+MAX_TERMS = 12
+"""Words or phrases in one search; more narrow nothing down and each one costs a pass."""
+MAX_PREFIX_TERMS = 3
+"""`word*` terms in one search: a short prefix expands to thousands of index terms (review: 13 s
+of CPU on the demo store, 190 s on 25k papers, for `m* d* l* ...` repeated)."""
+MAX_PAGE = 10**9
+"""Highest page number sent to SQLite."""
+TOO_EXPENSIVE_SEARCH = ("this search needs more work than the server allows for one request:"
+                        " use fewer or longer prefix* words")
+
+
+class SearchTooBroad(PapersieveError):
+    """A search with more terms or prefix terms than allowed."""
+
 
 def fts_query(text: str) -> str:
     """The user's words as an FTS5 query: each word or "quoted phrase" a literal, all required.
 
     Every term is quoted, so FTS5 operators and punctuation typed by the user cannot break the
-    query; a trailing `*` keeps its meaning of a prefix search.
+    query; a trailing `*` keeps its meaning of a prefix search. Raises `SearchTooBroad` past
+    `MAX_TERMS` terms or `MAX_PREFIX_TERMS` prefix terms.
     """
+    terms = _terms(text)
+    prefixes = sum(term.endswith("*") for term in terms)
+    if len(terms) > MAX_TERMS or prefixes > MAX_PREFIX_TERMS:
+        raise SearchTooBroad(
+            f"too many words to search for ({len(terms)}, {prefixes} of them prefix* words):"
+            f" at most {MAX_TERMS}, and {MAX_PREFIX_TERMS} prefix* words")
+    return " ".join(terms)
+
+
+def _terms(text: str) -> list[str]:
     terms = []
     for phrase, word in _TOKEN.findall(text):
         raw = phrase if phrase else word
@@ -37,7 +65,7 @@ def fts_query(text: str) -> str:
         cleaned = raw.replace('"', " ").strip()
         if cleaned:
             terms.append(f'"{cleaned}"' + ("*" if prefix else ""))
-    return " ".join(terms)
+    return terms
 
 
 def marked(text: str) -> Markup:
@@ -81,6 +109,8 @@ def _filters(f: SearchFilters) -> _Where:
             "p.id IN (SELECT f.paper_id FROM feedback f WHERE f.label = 1"
             " AND f.id = (SELECT MAX(g.id) FROM feedback g WHERE g.paper_id = f.paper_id))"
         )
+    if f.code:
+        where.add("papersieve_has_code(p.abstract, p.comment)")
     return where
 
 
@@ -89,11 +119,18 @@ _FTS_FROM = "FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE pape
 
 def search(store: Store, f: SearchFilters) -> SearchResults:
     """One page of matches (best first with text, newest first without) and the total count."""
-    query = fts_query(f.text)
+    try:
+        query = fts_query(f.text)
+    except SearchTooBroad as err:
+        return SearchResults((), 0, f, error=str(err))
+    # The "with code" filter is the same rule as the badge, as an SQL function of this connection.
+    store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
     try:
         total, keys = _page_keys(store, query, _filters(f), f)
         rows = _page_rows(store, query, keys)
     except sqlite3.OperationalError as err:
+        if is_interrupted(err):  # the statement used its budget (web/guard.py)
+            return SearchResults((), 0, f, error=TOO_EXPENSIVE_SEARCH)
         return SearchResults((), 0, f, error=f"cannot search for {f.text!r}: {err}")
     days = day_outcomes(store, [r["id"] for r in rows])
     hits = tuple(
@@ -123,7 +160,8 @@ def _page_keys(store: Store, query: str, where: _Where, f: SearchFilters) -> tup
         base, params = "FROM papers p WHERE 1", list(where.params)
         order = " ORDER BY COALESCE(p.first_listed, '') DESC, p.id DESC"
     total = int(store.conn.execute(f"SELECT COUNT(*) {base}{where.sql()}", params).fetchone()[0])
-    offset = (max(f.page, 1) - 1) * f.per_page
+    # A page past any store's end is empty; an offset past 2**63 was an OverflowError (a 500).
+    offset = (min(max(f.page, 1), MAX_PAGE) - 1) * f.per_page
     keys = store.conn.execute(
         f"SELECT {key} {base}{where.sql()}{order} LIMIT ? OFFSET ?", [*params, f.per_page, offset]
     ).fetchall()
@@ -134,7 +172,9 @@ def _page_rows(store: Store, query: str, keys: list[int]) -> list[sqlite3.Row]:
     """The page's papers with their labels and marked title and snippet, in `keys` order.
 
     Highlights are computed for this page only: in the ranking query they would be computed for
-    every match before the sort.
+    every match before the sort. The page's keys are a range for FTS5 (one pass over the matches)
+    and a plain filter after it (`+rowid`): as a `rowid IN (...)` constraint FTS5 ran the whole
+    query again for each key, 50 times 0.1 s for `a* b* c*` on 25k papers.
     """
     if not keys:
         return []
@@ -144,9 +184,9 @@ def _page_rows(store: Store, query: str, keys: list[int]) -> list[sqlite3.Row]:
         sql = (
             f"SELECT p.*, {label} AS label, highlight(papers_fts, 0, char(2), char(3)) AS t_marked,"
             f" snippet(papers_fts, 1, char(2), char(3), '…', 40) AS s_marked {_FTS_FROM}"
-            f" AND papers_fts.rowid IN ({marks})"
+            f" AND papers_fts.rowid BETWEEN ? AND ? AND +papers_fts.rowid IN ({marks})"
         )
-        params: list[object] = [query, *keys]
+        params: list[object] = [query, min(keys), max(keys), *keys]
     else:
         sql = (
             f"SELECT p.*, {label} AS label, p.title AS t_marked, p.abstract AS s_marked"

@@ -16,9 +16,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
+import math
 import os
 import secrets
-from collections.abc import Iterable
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -69,12 +73,39 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse to listen beyond this machine without an access token."""
-    if not is_loopback(host) and not token:
+    """Refuse to listen beyond this machine without a strong access token."""
+    if is_loopback(host):
+        return
+    if not token:
         raise ConfigError(
             f"refusing to serve on non-loopback host {host!r} without an access token;"
             f" set {TOKEN_ENV} or use --host 127.0.0.1"
         )
+    if token_bits(token) < MIN_TOKEN_BITS:
+        # `PAPERSIEVE_WEB_TOKEN=1` served the whole network behind a one-character password.
+        raise ConfigError(
+            f"refusing to serve on non-loopback host {host!r}: {TOKEN_ENV} is too weak (at least"
+            f" {MIN_TOKEN_CHARS} varied characters; make one with"
+            " `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+        )
+
+
+MIN_TOKEN_CHARS = 20
+MIN_TOKEN_BITS = 80
+
+
+def token_bits(token: str) -> float:
+    """A rough upper bound of a token's entropy: length x log2(distinct characters used).
+
+    Zero below `MIN_TOKEN_CHARS` characters. `secrets.token_urlsafe(32)` scores about 220,
+    `token_urlsafe(16)` about 90, "correct-horse-battery" 73 and "abababababababababababab" 24.
+    It cannot see words or keyboard walks ("password1234567890ab" scores 83): it stops the
+    short and the repetitive, the advice to generate one does the rest.
+    """
+    if len(token) < MIN_TOKEN_CHARS:
+        return 0.0
+    distinct = len(set(token))
+    return len(token) * math.log2(distinct) if distinct > 1 else 0.0
 
 
 def auth_cookie_value(token: str) -> str:
@@ -114,11 +145,13 @@ class SecurityMiddleware:
         token: str | None = None,
         secret: bytes | None = None,
         allowed_hosts: Iterable[str] = (),
+        throttle: FailureThrottle | None = None,
     ) -> None:
         self.app = app
         self.token = token
         self.signer = Signer(secret or secrets.token_bytes(32), salt="papersieve-csrf")
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+        self.throttle = throttle or FailureThrottle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,8 +159,16 @@ class SecurityMiddleware:
             return
         headers = _headers(scope)
         cookies = _cookies(headers)
+        client = _client(scope)
+        wait = self.throttle.wait(client) if self.token else 0.0
+        if wait > 0:
+            await _plain(send, 429, f"Too many wrong access tokens: try again in {math.ceil(wait)} s.",
+                         [("retry-after", str(math.ceil(wait)))])
+            return
         refusal = self._refusal(scope, headers, cookies)
         if refusal is not None:
+            if refusal[1] == WRONG_TOKEN:
+                self.throttle.failed(client)
             await _plain(send, *refusal)
             return
         if self.token and "token" in parse_qs(scope.get("query_string", b"").decode("latin-1")):
@@ -140,7 +181,16 @@ class SecurityMiddleware:
             if not ok:
                 await _plain(send, 403, "CSRF check failed: reload the page and try again.")
                 return
-        await self.app(scope, receive, self._wrap_send(send, scope, new_cookie))
+        started: list[bool] = []
+        try:
+            await self.app(scope, receive, self._wrap_send(send, scope, new_cookie, started))
+        except Exception:
+            # Starlette's own 500 page is sent from outside every middleware, so it went out
+            # without the security headers; a page that fails before answering gets this one.
+            if started:
+                raise
+            LOG.exception("error while answering %s %s", scope["method"], scope["path"])
+            await _plain(send, 500, "Internal error: the details are in the server's log.")
 
     def _refusal(
         self, scope: Scope, headers: dict[str, str], cookies: dict[str, str]
@@ -149,10 +199,11 @@ class SecurityMiddleware:
         if self.token:
             supplied = _query_token(scope)
             if supplied is not None:
-                return None if same_secret(supplied, self.token) else (401, "Wrong access token.")
+                return None if same_secret(supplied, self.token) else (401, WRONG_TOKEN)
             bearer = headers.get("authorization", "")
-            if bearer.lower().startswith("bearer ") and same_secret(bearer[7:].strip(), self.token):
-                return None
+            if bearer.lower().startswith("bearer "):
+                return None if same_secret(bearer[7:].strip(), self.token) else (401, WRONG_TOKEN)
+            # A stale cookie (the token changed) is no guess: a keyed hash cannot be guessed.
             if same_secret(cookies.get(AUTH_COOKIE), auth_cookie_value(self.token)):
                 return None
             return 401, "Access token required: open the address with ?token=... once."
@@ -167,7 +218,11 @@ class SecurityMiddleware:
             (k, v) for k, vs in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()
             for v in vs if k != "token"
         ]
-        location = scope.get("root_path", "") + scope["path"] + (f"?{urlencode(query)}" if query else "")
+        # `//evil.example/?token=...` must land on this site's `/evil.example/`, not on
+        # evil.example: a path that starts with two slashes (or a backslash, which browsers
+        # read as one) is a protocol-relative address in a Location header.
+        path = "/" + (scope.get("root_path", "") + scope["path"]).lstrip("/\\")
+        location = path + (f"?{urlencode(query)}" if query else "")
         assert self.token is not None
         cookie = f"{AUTH_COOKIE}={auth_cookie_value(self.token)}; Path=/; HttpOnly; SameSite=Strict"
         await _plain(send, 303, "See Other", [("location", location), ("set-cookie", cookie)])
@@ -204,11 +259,13 @@ class SecurityMiddleware:
         field = parse_qs(body.decode("latin-1")).get(CSRF_FIELD, [None])[0]
         return same_secret(field, csrf), _replay(body)
 
-    def _wrap_send(self, send: Send, scope: Scope, new_cookie: str | None) -> Send:
+    def _wrap_send(self, send: Send, scope: Scope, new_cookie: str | None,
+                   started: list[bool]) -> Send:
         static = scope["path"].startswith("/static/")
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
+                started.append(True)
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
@@ -219,6 +276,51 @@ class SecurityMiddleware:
             await send(message)
 
         return wrapped
+
+
+WRONG_TOKEN = "Wrong access token."
+LOG = logging.getLogger("papersieve.web")
+
+
+class FailureThrottle:
+    """Wrong access tokens per client: after `limit` in `window` seconds the client must wait.
+
+    Guesses were answered as fast as they came (81 a second); now a client gets `limit` tries
+    per window, whatever it sends meanwhile. Only the newest `max_clients` clients are kept.
+    """
+
+    def __init__(self, limit: int = 10, window: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.max_clients = max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def wait(self, client: str) -> float:
+        """Seconds this client must wait before its next try (0 when it may try now)."""
+        times = self._failures.get(client)
+        if not times:
+            return 0.0
+        now = self.clock()
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) < self.limit:
+            return 0.0
+        return self.window - (now - times[0])
+
+    def failed(self, client: str) -> None:
+        """Count one wrong token from this client."""
+        times = self._failures.setdefault(client, deque(maxlen=self.limit))
+        times.append(self.clock())
+        self._failures.move_to_end(client)
+        while len(self._failures) > self.max_clients:
+            self._failures.popitem(last=False)
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 def _query_token(scope: Scope) -> str | None:

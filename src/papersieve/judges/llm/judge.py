@@ -4,32 +4,33 @@ and one judgement (or recorded reason) per paper."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from papersieve.errors import JudgeError
 from papersieve.judges.interface import Judge, JudgeResult, ProgressCallback
 from papersieve.judges.llm.batching import adaptive_batch_size, make_batches
-from papersieve.judges.llm.client import (
-    DEFAULT_TIMEOUT,
-    ChatClient,
-    ChatReply,
-    resolve_api_key,
-    resolve_base_url,
-)
+from papersieve.judges.llm.client import ChatClient, ChatReply
+from papersieve.judges.llm.keys import is_openai, resolve_api_key, resolve_base_url
 from papersieve.judges.llm.parsing import parse_abstract_reply, parse_title_reply
-from papersieve.judges.llm.pricing import price_for
+from papersieve.judges.llm.pricing import price_for, price_table
 from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text
 from papersieve.judges.llm.ratelimit import RateLimiter
 from papersieve.judges.llm.runner import Resolution, RunContext, StageResult, StageRunner
+from papersieve.judges.llm.server import choose_model, served_models, server_slots
+from papersieve.judges.llm.structured import MODES, Mode, batch_schema
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.judgements import cached_judgements, save_judgements
+from papersieve.store.llm_servers import remembered
 from papersieve.store.papers import stored_ids, upsert_papers
 
 NAME = "llm"
 KEPT_BY_TITLE = "kept by the title stage"
+OPENAI_DEFAULT_MODEL = "gpt-4o"
 
 
 class LLMJudge(Judge):
@@ -40,7 +41,7 @@ class LLMJudge(Judge):
     def __init__(
         self, profile: Profile, store: Store, *, api_key: str | None = None,
         base_url: str | None = None, title_stage: bool | None = None,
-        timeout: float = DEFAULT_TIMEOUT, backoff: float = 1.0,
+        timeout: float | None = None, backoff: float = 1.0,
     ) -> None:
         self.profile = profile
         self.store = store
@@ -52,13 +53,28 @@ class LLMJudge(Judge):
                              model=self.settings.model)
         self._api_key = key
         self.base_url = resolve_base_url(base_url, self.settings.base_url)
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else self.settings.timeout
         self.backoff = backoff
+        self._model: str | None = self.settings.model or None
 
     @property
     def model(self) -> str:
-        """The chat model's name."""
-        return self.settings.model
+        """The chat model's name: the profile's; else gpt-4o on OpenAI's API; else the one model
+        the server serves (asked once; sending `gpt-4o` to a local server that accepts any name
+        made its tokens look like gpt-4o's)."""
+        if self._model is None:
+            if is_openai(self.base_url):
+                self._model = OPENAI_DEFAULT_MODEL
+            else:
+                where = self.where
+                self._model = choose_model(served_models(str(self.base_url), self._api_key, where),
+                                           where)
+        return self._model
+
+    @property
+    def where(self) -> str:
+        """The server's address, fit to show (no credentials)."""
+        return _without_credentials(self.base_url) if self.base_url else "the OpenAI API"
 
     @property
     def prompt_hash(self) -> str:
@@ -76,22 +92,64 @@ class LLMJudge(Judge):
         """One judgement per paper: cached, title-filtered, scored, failed or stopped by the cap."""
         unique = list({p.id: p for p in papers}.values())
         _ensure_stored(self.store, unique)
-        client = ChatClient(self._api_key, self.base_url, self.model,
+        if not unique:
+            return JudgeResult((), prompt=prompt_text(self.profile.prompts, "abstract"))
+        model = self.model
+        client = ChatClient(self._api_key, self.base_url, model,
                             temperature=self.settings.temperature, seed=self.settings.seed,
                             timeout=self.timeout)
-        with ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="llm") as pool:
+        concurrency, adapt = self._concurrency()
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="llm") as pool:
             ctx = RunContext(
                 client=client, limiter=RateLimiter(self.settings.calls_per_minute), executor=pool,
-                store=self.store, prompts=self.profile.prompts, model=self.model,
-                price=price_for(self.model), papers={p.id: p for p in unique},
-                concurrency=self.settings.concurrency, max_retries=self.settings.max_retries,
-                cost_cap=self.settings.cost_cap, run_id=run_id, backoff=self.backoff,
-                progress=progress,
+                store=self.store, prompts=self.profile.prompts, model=model,
+                price=price_for(model, price_table(shipped=is_openai(self.base_url))),
+                papers={p.id: p for p in unique}, concurrency=1 if adapt else concurrency,
+                max_retries=self.settings.max_retries, cost_cap=self.settings.cost_cap,
+                run_id=run_id, backoff=self.backoff, progress=progress, server=self.where,
+                reply_tokens=self.settings.reply_tokens_per_paper, token_cap=self.settings.token_cap,
+                adapt=adapt, ceiling=concurrency,
             )
+            self._structured(ctx)
+            self._batch_limits(ctx)
             try:
                 return self._judge(unique, ctx)
             finally:
                 client.close()
+
+    def _concurrency(self) -> tuple[int, bool]:
+        """The most requests in flight, and whether to find it from latency: the profile's
+        concurrency, never above the slots a server says it has; a server that does not say
+        starts from one (8 requests queued in a one-slot server timed out while it computed)."""
+        wanted = self.settings.concurrency
+        if wanted == 1 or is_openai(self.base_url):
+            return wanted, False
+        slots = server_slots(str(self.base_url), self._api_key)
+        return (min(wanted, slots), False) if slots else (wanted, True)
+
+    def _structured(self, ctx: RunContext) -> None:
+        """The structured-output form to start with: the profile's, or for `auto` the one that
+        worked with this server and model before, else the strongest."""
+        setting = self.settings.structured
+        if setting != "auto":
+            ctx.mode = setting
+            return
+        known = remembered(self.store, ctx.server, ctx.model, "structured")
+        ctx.negotiate = True
+        ctx.remembered_mode = known
+        ctx.mode = _as_mode(known) or MODES[0]
+
+    def _batch_limits(self, ctx: RunContext) -> None:
+        for stage in ("title", "abstract"):
+            key = f"max_batch_{stage}"
+            value = remembered(self.store, ctx.server, ctx.model, key)
+            if value is not None and value.isdigit():
+                ctx.batch_limits[key] = int(value)
+
+    def _batch_size(self, ctx: RunContext, stage: Stage, base: int, n: int) -> int:
+        """The adaptive batch size, below any size this server refused for its length."""
+        size = adaptive_batch_size(base, n)
+        return min(size, ctx.batch_limits.get(f"max_batch_{stage}", size))
 
     def _judge(self, papers: list[Paper], ctx: RunContext) -> JudgeResult:
         final: dict[str, Judgement] = dict(self._cached("abstract", papers))
@@ -113,7 +171,8 @@ class LLMJudge(Judge):
         notes = self._notes(papers, final, ctx, len(failed_before))
         return JudgeResult(
             judgements=tuple(final[p.id] for p in papers), usage=ctx.usage, calls=ctx.calls,
-            prompt=prompt_text(self.profile.prompts, "abstract"), notes=tuple(notes),
+            prompt=dataclasses.replace(prompt_text(self.profile.prompts, "abstract"),
+                                       schema=shown_schema(ctx)), notes=tuple(notes),
         )
 
     def _no_success(self, ctx: RunContext) -> JudgeError:
@@ -121,7 +180,7 @@ class LLMJudge(Judge):
         (nothing is cached for them), so the next run asks for them again."""
         failure = ctx.fatal or ctx.last_failure
         why = failure.error if failure is not None and failure.error else "no reply"
-        where = _without_credentials(self.base_url) if self.base_url else "the OpenAI API"
+        where = self.where
         if failure is not None and failure.status is None:
             return JudgeError(f"no reply from the LLM server at {where} ({why})", model=self.model)
         if ctx.fatal is not None:
@@ -142,7 +201,7 @@ class LLMJudge(Judge):
         """Papers dropped by their title (cached or asked); papers it failed on go on to abstracts."""
         cached = self._cached("title", papers)
         ask = [p.id for p in papers if p.id not in cached]
-        size = adaptive_batch_size(self.settings.title_batch, len(papers))
+        size = self._batch_size(ctx, "title", self.settings.title_batch, len(papers))
         resolve = TitleResolver(self.model, self.stage_hash("title"))
         saver = StageSaver(self.store, ctx, "title")
         result = StageRunner(ctx, "title", resolve, saver).run(make_batches(ask, size))
@@ -154,7 +213,7 @@ class LLMJudge(Judge):
         return dropped, result.failed
 
     def _abstract_stage(self, papers: list[Paper], ctx: RunContext) -> StageResult:
-        size = adaptive_batch_size(self.settings.abstract_batch, len(papers))
+        size = self._batch_size(ctx, "abstract", self.settings.abstract_batch, len(papers))
         resolve = AbstractResolver(self.model, self.prompt_hash)
         runner = StageRunner(ctx, "abstract", resolve, StageSaver(self.store, ctx, "abstract"))
         return runner.run(make_batches([p.id for p in papers], size))
@@ -165,7 +224,8 @@ class LLMJudge(Judge):
         for paper_id, detail in result.failed.items():
             out[paper_id] = Judgement(paper_id, Outcome.FAILED, NAME, self.model, self.prompt_hash,
                                       detail=detail)
-        cap = f"not judged: cost cap ${self.settings.cost_cap:g} reached"
+        cap = (f"not judged: cost cap ${self.settings.cost_cap:g} reached" if ctx.price is not None
+               else f"not judged: token cap {self.settings.token_cap} reached")
         for paper_id in result.capped:
             out[paper_id] = Judgement(paper_id, Outcome.COST_CAP, NAME, self.model, self.prompt_hash,
                                       detail=cap)
@@ -179,11 +239,16 @@ class LLMJudge(Judge):
         counts = {o: sum(1 for j in final.values() if j.outcome is o) for o in Outcome}
         notes = []
         if counts[Outcome.COST_CAP]:
-            notes.append(f"cost cap ${self.settings.cost_cap:g} reached: "
-                         f"{counts[Outcome.COST_CAP]} papers not judged")
+            cap_name = (f"cost cap ${self.settings.cost_cap:g}" if ctx.price is not None
+                        else f"token cap {self.settings.token_cap}")
+            notes.append(f"{cap_name} reached: {counts[Outcome.COST_CAP]} papers not judged")
         if ctx.price is None:
-            notes.append(f"price of model {self.model} unknown: cost not counted"
-                         + (", cost cap not enforced" if self.settings.cost_cap > 0 else ""))
+            cap = (f"the token cap ({self.settings.token_cap} tokens) applies instead"
+                   if self.settings.token_cap else "no token cap set (judge.token_cap)")
+            notes.append(f"price of model {self.model} unknown: cost not counted; {cap}")
+        elif ctx.usage_unknown:
+            notes.append(f"{ctx.usage_unknown} calls reported no usable token counts: cost unknown;"
+                         " the cost cap counted each at its highest estimate")
         if counts[Outcome.FAILED]:
             notes.append(f"{counts[Outcome.FAILED]} papers failed after retries")
         if title_failures:
@@ -247,6 +312,22 @@ class AbstractResolver:
         if not reply.text.strip():
             parsed.problems.append("empty reply")
         return Resolution(settled, parsed.problems, frozenset(parsed.conflicts))
+
+
+def shown_schema(ctx: RunContext) -> str:
+    """The schema the abstract replies were constrained to, one `<arXiv id>` standing for every
+    paper (the JSON digest shows it; the seed Markdown does not), or "" when none was sent."""
+    answered = ctx.answered_modes - {"off"}
+    if not answered and (ctx.answered_modes or ctx.mode == "off"):
+        return ""
+    return json.dumps(batch_schema("abstract", ["<arXiv id>"]), separators=(",", ":"))
+
+
+def _as_mode(value: str | None) -> Mode | None:
+    for mode in MODES:
+        if mode == value:
+            return mode
+    return None
 
 
 def _ensure_stored(store: Store, papers: Sequence[Paper]) -> None:

@@ -1,10 +1,14 @@
 """Reading the model's replies without losing anything and without ever raising.
 
-Accepted: code fences, prose around the answer, JSON lines or one JSON array, trailing commas,
-keys in any case and spelling (`ARXIVID`, `arxiv_id`, `id`), scores as numbers or strings
-(`"8"`, `8.0`, `"8/10"`). Rejected with a recorded problem: ids that were not in the batch,
-scores outside 0-10, lines that are not JSON, and an id answered twice with different scores
-(`conflicts`). What is not parsed is missing, and the caller retries exactly the missing papers.
+Accepted: code fences, prose around the answer, JSON lines, one JSON array, or one object keyed by
+arXiv id (the structured form, judges/llm/structured.py), trailing commas, keys in any case and
+spelling (`ARXIVID`, `arxiv_id`, `id`), scores as integers or strings (`"8"`, `8.0`, `"8/10"`).
+As a last resort, `json-repair` reads single quotes, unquoted keys and Python's `None`.
+Numbers are read as the text they were written as: an id written as a bare number
+(`2507.00010`) keeps its digits (as a float it became `2507.0001`, "not in the batch").
+Rejected with a recorded problem: ids that were not in the batch, scores that are not an integer
+from 1 to 10 (never clamped), lines that are not JSON, and an id answered twice with different
+scores (`conflicts`). What is not parsed is missing, and the caller retries exactly those papers.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import json_repair
+
 from papersieve.ids import ArxivIdError, parse_arxiv_id
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*")
@@ -22,6 +28,7 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _OBJECT = re.compile(r"\{[^{}]*\}", re.DOTALL)
 _ARRAY = re.compile(r"\[[^\[\]]*\]", re.DOTALL)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_BARE_ID = re.compile(r"([:\[,]\s*)(\d{4}\.\d{4,5}(?:v\d+)?)(?=\s*[,}\]\n])")
 _KEYS = {
     "arxivid": "id", "arxiv": "id", "id": "id", "paperid": "id",
     "comment": "comment", "comments": "comment", "reason": "comment",
@@ -37,6 +44,10 @@ class Scored:
     relevance: float
     novelty: float
     comment: str
+
+
+class Number(str):
+    """A JSON number as written in the reply (ids and scores are read from the text)."""
 
 
 @dataclass
@@ -67,48 +78,97 @@ def strip_fences(text: str) -> str:
 
 
 def _loads(text: str) -> Any:
-    """json.loads that tolerates trailing commas and returns None instead of raising."""
+    """json.loads that tolerates trailing commas, keeps numbers as written (`Number`) and returns
+    None instead of raising."""
     for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
-            return json.loads(candidate)
+            return json.loads(candidate, parse_float=Number, parse_int=Number)
         except (ValueError, RecursionError):
             continue
     return None
 
 
+def _repair(text: str) -> Any:
+    """The last resort: json-repair (single quotes, unquoted keys, `None`), with bare ids quoted
+    first so that they keep their digits; None when nothing JSON-like is found."""
+    try:
+        value = json_repair.loads(_BARE_ID.sub(r'\1"\2"', text))
+    except (ValueError, RecursionError, TypeError):
+        return None
+    return value if isinstance(value, dict | list) and value else None
+
+
+def _records(value: Any) -> list[dict[str, Any]] | None:
+    """The answer records in one parsed value: an array of objects, an object holding one array,
+    an object keyed by paper id (the structured form), or one record; None if it holds none."""
+    if isinstance(value, list):
+        return [o for o in value if isinstance(o, dict)]
+    if not isinstance(value, dict):
+        return None
+    if _canonical(value).get("id"):
+        return [value]
+    keyed = [(k, v) for k, v in value.items() if isinstance(v, dict) and _looks_like_id(k)]
+    if keyed:
+        return [{**v, "ARXIVID": k} for k, v in keyed]
+    lists = [v for v in value.values() if isinstance(v, list)]
+    return _records(lists[0]) if len(lists) == 1 else [value]
+
+
+def _looks_like_id(key: object) -> bool:
+    try:
+        parse_arxiv_id(str(key).strip())
+    except ArxivIdError:
+        return False
+    return True
+
+
 def _objects(text: str) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the reply: a whole array (or an object holding one), else one object
-    per line, else flat objects found anywhere in what the lines left over."""
-    whole = _loads(text.strip())
-    if isinstance(whole, dict):
-        lists = [v for v in whole.values() if isinstance(v, list)]
-        whole = lists[0] if len(lists) == 1 and not _canonical(whole).get("id") else [whole]
-    if isinstance(whole, list):
-        yield from (o for o in whole if isinstance(o, dict))
+    """Every JSON object in the reply: a whole array (or an object holding one, or keyed by id),
+    else one object per line, else flat objects found anywhere in what the lines left over, else
+    whatever json-repair makes of the whole reply."""
+    whole = _records(_loads(text.strip()))
+    if whole is not None:
+        yield from whole
         return
+    found = False
     leftover = []
     for line in text.splitlines():
         value = _loads(line.strip().rstrip(",")) if line.strip().startswith("{") else None
         if isinstance(value, dict):
+            found = True
             yield value
         else:
             leftover.append(line)
+    broken = []
     for match in _OBJECT.finditer("\n".join(leftover)):
         value = _loads(match.group(0))
-        yield value if isinstance(value, dict) else {"__broken__": match.group(0)[:80]}
+        if not isinstance(value, dict):
+            value = _repair(match.group(0))
+        if isinstance(value, dict):
+            found = True
+            yield value
+        else:
+            broken.append({"__broken__": match.group(0)[:80]})
+    if not found and "{" in text:
+        repaired = _records(_repair(text))
+        if repaired:
+            yield from repaired
+            return
+    yield from broken
 
 
 def _score(value: Any) -> float | None:
-    """A 0-10 score from a number or a string such as "8", "8.5" or "8/10"."""
+    """An integer score from 1 to 10, from a number or a string such as "8", "8.0" or "8/10";
+    None for anything else (8.5, 0, 11, 98): never clamped into range."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not isinstance(value, str):
         number = float(value)
     elif isinstance(value, str) and (m := _NUMBER.search(value)):
         number = float(m.group(0))
     else:
         return None
-    return number if 0 <= number <= 10 else None
+    return number if number.is_integer() and 1 <= number <= 10 else None
 
 
 def _canonical(record: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +239,9 @@ def parse_title_reply(text: str, batch: Collection[str]) -> Parsed:
 def _fill_drops(parsed: Parsed, text: str, batch: set[str]) -> None:
     values: list[Any] | None = None
     whole = _loads(text.strip())
+    if isinstance(whole, dict):
+        lists = [v for v in whole.values() if isinstance(v, list)]
+        whole = lists[0] if len(lists) == 1 else whole
     if isinstance(whole, list):
         values = whole
     else:

@@ -1,6 +1,9 @@
 """What a call costs: the shipped price table, extended by `$PAPERSIEVE_HOME/prices.toml`.
 
-An unknown model has an unknown cost (None), never 0: a digest must not claim a free run.
+An unknown model has an unknown cost (None), never 0: a digest must not claim a free run. The
+shipped table holds OpenAI's prices, so it applies to OpenAI's API only: a local server that
+accepts any model name must not be billed at gpt-4o rates. The user's file applies to any server
+(whoever pays a provider lists its prices there).
 """
 
 from __future__ import annotations
@@ -46,10 +49,12 @@ def _read(text: str, source: str) -> dict[str, Price]:
     return prices
 
 
-def price_table(user_file: Path | None = None) -> dict[str, Price]:
-    """Shipped prices, overridden model by model by the user's file."""
-    shipped = resources.files("papersieve").joinpath("data/prices.toml").read_text("utf-8")
-    table = _read(shipped, "papersieve/data/prices.toml")
+def price_table(user_file: Path | None = None, *, shipped: bool = True) -> dict[str, Price]:
+    """Shipped prices (unless `shipped` is False), overridden model by model by the user's file."""
+    table: dict[str, Price] = {}
+    if shipped:
+        text = resources.files("papersieve").joinpath("data/prices.toml").read_text("utf-8")
+        table = _read(text, "papersieve/data/prices.toml")
     path = user_file if user_file is not None else home_dir() / USER_FILE
     if path.is_file():
         table.update(_read(path.read_text("utf-8"), str(path)))

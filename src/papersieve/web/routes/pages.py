@@ -8,6 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from papersieve.today import latest_possible_day
+from papersieve.validate import OutsideValueError, row_id
 from papersieve.web import charts, queries
 from papersieve.web.context import render, store_of
 
@@ -16,8 +18,11 @@ def today(request: Request) -> Response:
     """The latest finished run's digest (of one profile with `?profile=`)."""
     store = store_of(request)
     profile = request.query_params.get("profile") or None
-    run = queries.latest_done_run(store, profile=profile)
-    newest = queries.latest_done_run(store, profile=profile, status="")
+    # A run dated in the future (a feed that announced 2100-07-02, before that was refused)
+    # must not stay "Today" for ever.
+    until = latest_possible_day()
+    run = queries.latest_done_run(store, profile=profile, until=until)
+    newest = queries.latest_done_run(store, profile=profile, status="", until=until)
     # A weekend, a stale feed or a failed run after the last digest: say so above that digest.
     later = newest if newest is not None and run is not None and newest.id != run.id and (
         newest.date >= run.date) else None
@@ -40,7 +45,11 @@ def day(request: Request) -> Response:
 def run(request: Request) -> Response:
     """One run's digest; `?all=1` lists every candidate with its outcome."""
     store = store_of(request)
-    found = queries.get_run(store, request.path_params["run_id"])
+    try:
+        run_id = row_id(request.path_params["run_id"], "run id")
+    except OutsideValueError as err:  # /run/99999999999999999999 overflowed SQLite: a bare 500
+        raise HTTPException(404, "no such run") from err
+    found = queries.get_run(store, run_id)
     if found is None:
         raise HTTPException(404, "no such run")
     everything = bool(request.query_params.get("all"))
@@ -57,9 +66,12 @@ def _digest_page(
 ) -> Response:
     store = store_of(request)
     items = queries.digest_items(store, run.id, picked_only=not everything) if run else []
+    code_only = bool(request.query_params.get("code"))
+    if code_only:  # "with code only": the papers whose abstract or comments name a repository
+        items = [item for item in items if item.code_links]
     usage = queries.digest_usage(store, run) if run else None
     return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
-                  profiles=queries.profiles(store), usage=usage, later=later)
+                  profiles=queries.profiles(store), usage=usage, later=later, code_only=code_only)
 
 
 def archive(request: Request) -> Response:

@@ -9,12 +9,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
 from papersieve.web.search import marked
 from papersieve.web.search import search as run_search
 
-SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked")
+SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code")
 
 
 def search(request: Request) -> Response:
@@ -44,13 +45,14 @@ def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
             dates.append(None)
             problem = f"{key!r} is not a date (YYYY-MM-DD): {raw!r}"
     try:
-        page = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page = 1
+        page = page_number(params.get("page", "1").strip() or "1")
+    except OutsideValueError as err:
+        raise HTTPException(400, str(err)) from err
     filters = queries.SearchFilters(
         text=params.get("q", "").strip()[:500], date_from=dates[0], date_to=dates[1],
         category=params.get("category", "").strip()[:50], judged=bool(params.get("judged")),
-        picked=bool(params.get("picked")), liked=bool(params.get("liked")), page=page,
+        picked=bool(params.get("picked")), liked=bool(params.get("liked")),
+        code=bool(params.get("code")), page=page,
     )
     return filters, problem
 

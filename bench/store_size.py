@@ -1,0 +1,170 @@
+"""The store's size after a simulated year of real-size days, with and without pruning.
+
+1. Real days: the labelled real days of data/candidates (cs.LG + cs.AI, 199 to 817 candidates,
+   25 days) run through the whole pipeline (`run_day`: store, LLM judge, outcomes, the local
+   ranker's retraining after each LLM day), the LLM being the loopback server of
+   tests/servers/llm_server.py, which answers with the seed system's real gpt-4o comments for its
+   picks. Each LLM call's `created_at` is then set to its day, as if the days had been lived.
+2. The year: every row of those days copied `--copies` times under fresh paper ids and ids,
+   each copy shifted back by the span of the real days (25 listing days x 10 = 250 days, a year
+   of weekdays), into the same file.
+3. The size: the file after `VACUUM` as it is (no pruning), then after the pruning a run does
+   (`store/retention.py`: raw replies older than 30 days, old local model versions, cached
+   features that left the ranker's window) and `VACUUM` (`papersieve db --vacuum`), with the
+   largest tables of each.
+
+Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CANDIDATES = REPO / "data" / "candidates"
+OFFSET = 10_000_000
+"""Added per copy to integer ids, so that copies never collide."""
+INT_IDS = {"listings": "id", "runs": "id", "judgements": "id", "llm_calls": "id",
+           "local_models": "id", "papers": "pk"}
+FOREIGN = ("listing_id", "run_id", "judgement_id")
+DATES = ("date", "requested_date", "first_listed", "first_seen")
+STAMPS = ("created_at", "fetched_at", "started_at", "finished_at", "updated_at")
+TABLES = ("papers", "paper_versions", "listings", "listing_entries", "runs", "judgements",
+          "run_candidates", "llm_calls", "local_features", "local_models")
+
+
+def real_days(count: int) -> list[dt.date]:
+    names = sorted(CANDIDATES.glob("arxiv-*-cs.LG+cs.AI.jsonl"))[:count]
+    return [dt.date.fromisoformat(p.name[6:16]) for p in names]
+
+
+def run_real_days(days: list[dt.date], home: Path) -> float:
+    """The real days through the pipeline; returns the seconds."""
+    os.environ["PAPERSIEVE_HOME"] = str(home)
+    from tests.servers.llm_server import FakeLLM
+
+    from papersieve.pipeline import run_day
+    from papersieve.profile import load_profile
+    from papersieve.store import open_store
+
+    start = time.perf_counter()
+    with FakeLLM() as llm:
+        os.environ["OPENAI_API_KEY"] = "bench"
+        os.environ["OPENAI_BASE_URL"] = llm.url
+        profile = load_profile(None, {"judge.calls_per_minute": 10_000, "judge.cost_cap": 0})
+        with open_store() as store:
+            for day in days:
+                report = run_day(store, profile, day, offline_dir=CANDIDATES, out_dir=home / "out",
+                                 deliver=False)
+                print(f"  {day}: {report.status}, {len(report.digest.judgements) if report.digest else 0}"
+                      " candidates", flush=True)
+    return time.perf_counter() - start
+
+
+def date_calls(conn: sqlite3.Connection) -> None:
+    """Each LLM call dated on its run's day (06:20 UTC), as a scheduled run would have made it."""
+    conn.execute("UPDATE llm_calls SET created_at = (SELECT date || 'T06:20:00+00:00' FROM runs"
+                 " WHERE runs.id = llm_calls.run_id)")
+    conn.commit()
+
+
+def copy_rows(conn: sqlite3.Connection, copy: int, shift_days: int) -> None:
+    """Every row of the real days again, under fresh ids, `shift_days` earlier."""
+    for table in TABLES:
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        exprs = [_expr(table, column, copy, shift_days) for column in columns]
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)}"
+                     f" FROM {table} WHERE {_originals(table)}")
+    conn.commit()
+
+
+def _originals(table: str) -> str:
+    """Rows of the real days, not of earlier copies."""
+    if table in INT_IDS:
+        return f"{INT_IDS[table]} < {OFFSET}"
+    key = "listing_id" if table == "listing_entries" else "run_id" if table == "run_candidates" else None
+    if key:
+        return f"{key} < {OFFSET}"
+    return "paper_id NOT LIKE '%-c%'"
+
+
+def _expr(table: str, column: str, copy: int, shift: int) -> str:
+    if column == "paper_id" or (table == "papers" and column == "id"):
+        return f"{column} || '-c{copy:03d}'"
+    if INT_IDS.get(table) == column or column in FOREIGN:
+        return f"{column} + {copy * OFFSET}"
+    if table == "local_models" and column == "version":
+        return f"version + {copy * 1000}"
+    if column in DATES:
+        return f"date({column}, '-{shift} days')"
+    if column in STAMPS:
+        return f"strftime('%Y-%m-%dT%H:%M:%S+00:00', substr({column}, 1, 19), '-{shift} days')"
+    return column
+
+
+def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
+    with sqlite3.connect(path) as conn:
+        conn.execute("VACUUM")
+        tables = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+                              " LIMIT 8").fetchall()
+    return path.stat().st_size, [(str(name), int(size)) for name, size in tables]
+
+
+def prune(path: Path, keep_raw_days: int, now: dt.datetime) -> dict[str, int]:
+    from papersieve.store import open_store
+    from papersieve.store.retention import prune_store
+
+    with open_store(path) as store:
+        return prune_store(store, keep_raw_days, now)
+
+
+def report(label: str, size: int, tables: list[tuple[str, int]]) -> None:
+    print(f"{label}: {size / 1e6:.1f} MB")
+    for name, bytes_ in tables:
+        print(f"    {name:<36} {bytes_ / 1e6:7.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real-days", type=int, default=25)
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--keep-raw-days", type=int, default=30)
+    args = parser.parse_args()
+    days = real_days(args.real_days)
+    span = (days[-1] - days[0]).days + 1
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        print(f"real days {days[0]} to {days[-1]} through the pipeline:")
+        seconds = run_real_days(days, home)
+        db = home / "papersieve.db"
+        real_size, _ = vacuumed_size(db)
+        print(f"{len(days)} real days: {real_size / 1e6:.1f} MB ({real_size / len(days) / 1e6:.2f} MB"
+              f" a day), {seconds:.0f} s")
+        with sqlite3.connect(db) as conn:
+            date_calls(conn)
+            for copy in range(1, args.copies):
+                copy_rows(conn, copy, copy * span)
+        total_days = len(days) * args.copies
+        size, tables = vacuumed_size(db)
+        report(f"a year ({total_days} listing days), no pruning", size, tables)
+        pruned_db = Path(tmp) / "pruned.db"
+        shutil.copyfile(db, pruned_db)
+        now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+        counts = prune(pruned_db, args.keep_raw_days, now)
+        size, tables = vacuumed_size(pruned_db)
+        report(f"a year, pruned ({counts}) and vacuumed", size, tables)
+    print(f"command: .venv/bin/python bench/store_size.py --real-days {args.real_days}"
+          f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The day JSON files of an output folder, read back for the archive, the Atom feed and `latest.*`.
+
+The folder is shared with people and tools (a git branch, a hand edit, a copy cut short by a
+full disk). One malformed file (cut short, no `candidates`, not UTF-8, a date in its name that
+is not in the calendar) broke every later run with a traceback that did not name it; now it is
+left out of the site with a warning naming the file and what is wrong, and the day's own files
+are still written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from papersieve.today import is_future
+
+Warn = Callable[[str], None]
+_DAY_FILE = re.compile(r"^(\d{4}-\d{2})/(\d{4}-\d{2}-\d{2})\.json$")
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class _Candidate(_Shape):
+    """What the archive and the feed read of a candidate."""
+
+    id: str
+    title: str
+    url: str
+    authors: list[str]
+    abstract: str
+    comment: str
+    outcome: str
+    relevance: float | None
+    novelty: float | None
+
+
+class _Day(_Shape):
+    """What the archive and the feed read of a day."""
+
+    date: str
+    judge: str
+    model: str
+    picks: list[str]
+    candidates: list[_Candidate]
+
+
+def read_days(out_dir: Path, warn: Warn) -> list[dict[str, Any]]:
+    """Every well-formed day of the folder, newest first; each other one is named to `warn`."""
+    found: list[tuple[dt.date, dict[str, Any]]] = []
+    for path in sorted(out_dir.glob("*/*.json")):
+        match = _DAY_FILE.match(path.relative_to(out_dir).as_posix())
+        if match is None or not match.group(2).startswith(match.group(1)):
+            continue
+        try:
+            found.append(_read(path, match.group(2)))
+        except _Skip as err:
+            warn(f"left {path} out of the site: {err}")
+    return [day for _, day in sorted(found, key=lambda item: item[0], reverse=True)]
+
+
+def newest_current(days: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest day that is not in the future: the one `latest.*` copies."""
+    return next((d for d in days if not is_future(dt.date.fromisoformat(d["date"]))), None)
+
+
+class _Skip(Exception):
+    """Why one file is left out (a one-line reason)."""
+
+
+def _read(path: Path, named: str) -> tuple[dt.date, dict[str, Any]]:
+    try:
+        date = dt.date.fromisoformat(named)
+    except ValueError as err:
+        raise _Skip(f"its name is not a calendar date ({err})") from err
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise _Skip(f"not UTF-8 text ({err.reason} at byte {err.start})") from err
+    except (ValueError, RecursionError) as err:
+        raise _Skip(f"not valid JSON ({str(err).splitlines()[0][:120]})") from err
+    except OSError as err:
+        raise _Skip(f"cannot be read ({err.strerror})") from err
+    try:
+        day = _Day.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise _Skip(f"not a papersieve day ({where}: {first['msg']})") from err
+    if day.date != named:
+        raise _Skip(f"it holds the day {day.date[:20]!r}, not {named}")
+    return date, data

@@ -1,0 +1,83 @@
+"""What the store keeps only for a while.
+
+- Raw LLM replies are kept for audit ("what did the model actually say?"); once the day is weeks
+  old its parsed verdicts (the judgements table) are what every later step reads. The pruned rows
+  keep everything else: tokens, cost, latency, status, which papers the call carried.
+- The local ranker's older model versions: only the newest is ever loaded.
+- The local ranker's feature cache of papers that left its training window: retraining reads the
+  features of the last 60 label days and of the papers with feedback; a pruned row is recomputed
+  if it is ever needed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from papersieve.store.db import Store
+
+
+def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+    """Empty the raw replies of LLM calls older than `keep_days` days; returns how many.
+
+    `keep_days` 0 keeps them all.
+    """
+    if keep_days <= 0:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = (moment - dt.timedelta(days=keep_days)).replace(microsecond=0).isoformat()
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "UPDATE llm_calls SET raw_reply = '' WHERE raw_reply != '' AND created_at < ?", (cutoff,))
+        return cursor.rowcount
+
+
+FEATURE_DAYS = 90
+"""Features of papers first listed this many days ago or more are dropped (the ranker's label
+window is 60 days, `judges/local/training.py`)."""
+MODEL_VERSIONS = 3
+"""Versions of a profile's local model kept (the newest is the one used)."""
+
+
+def prune_model_versions(store: Store, keep: int = MODEL_VERSIONS) -> int:
+    """Delete all but the newest `keep` versions of every profile's local models."""
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "DELETE FROM local_models WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
+            " (PARTITION BY profile, method ORDER BY version DESC) AS newer FROM local_models)"
+            " WHERE newer > ?)", (keep,))
+        return cursor.rowcount
+
+
+def prune_feature_cache(store: Store, keep_days: int = FEATURE_DAYS, now: dt.datetime | None = None) -> int:
+    """Delete cached features of papers first listed `keep_days` ago or more, without feedback."""
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    with store.transaction() as conn:
+        cursor = conn.execute(
+            "DELETE FROM local_features WHERE paper_id IN (SELECT id FROM papers WHERE"
+            " first_listed < ?) AND paper_id NOT IN (SELECT paper_id FROM feedback)", (cutoff,))
+        return cursor.rowcount
+
+
+def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None) -> dict[str, int]:
+    """Every pruning above; returns how many rows each touched."""
+    return {
+        "raw replies": prune_raw_replies(store, keep_raw_days, now),
+        "model versions": prune_model_versions(store),
+        "cached features": prune_feature_cache(store, now=now),
+    }
+
+
+def vacuum(store: Store) -> tuple[int, int]:
+    """Rewrite the database file without its free pages; returns its size before and after."""
+    before = _size(store)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.conn.execute("VACUUM")
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return before, _size(store)
+
+
+def _size(store: Store) -> int:
+    page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    return int(page_size) * int(pages)

@@ -1,0 +1,106 @@
+"""The `llm` judge end to end against a real OpenAI-compatible server: llama-cpp-python's server
+with SmolLM2-135M-Instruct on CPU (../shared/tools/llama-server/serve, beside the repository).
+
+The server is the one at PAPERSIEVE_TEST_LLM_URL (.ci/run starts one), else one these tests start
+with the script on PAPERSIEVE_TEST_LLM_PORT (default 18093) and stop afterwards; where the script
+is absent (a user's clone) the tests skip. No model name is set: the run must find the server's
+own, claim no dollars, judge every paper, and make no call on a rerun. 8 papers keep them to a
+couple of minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from papersieve.cli.main import main
+from tests.conftest import REPO
+
+SERVE = REPO.parent / "shared" / "tools" / "llama-server" / "serve"
+DAY = "2025-07-02"
+PAPERS = 8
+
+
+@pytest.fixture(scope="module")
+def real_llm_url() -> Iterator[str]:
+    given = os.environ.get("PAPERSIEVE_TEST_LLM_URL")
+    if given:
+        yield given
+        return
+    if not SERVE.is_file():
+        pytest.skip(f"no real LLM server here: {SERVE} is absent")
+    port = os.environ.get("PAPERSIEVE_TEST_LLM_PORT", "18093")
+    subprocess.run([str(SERVE), "--port", port], check=True, capture_output=True, timeout=900)
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        subprocess.run([str(SERVE), "--stop", "--port", port], check=False, timeout=60)
+
+
+@pytest.fixture
+def day_dir(tmp_path: Path) -> Path:
+    """The first 8 candidates of 2025-07-02 (data/candidates) as an offline day."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    source = REPO / "data" / "candidates" / f"arxiv-{DAY}-cs.LG+cs.AI.jsonl"
+    lines = source.read_text("utf-8").splitlines()[:PAPERS]
+    (folder / source.name).write_text("\n".join(lines) + "\n", "utf-8")
+    return folder
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(click.Command("papersieve", callback=lambda: main(list(args))), [])
+
+
+def calls(home: Path) -> int:
+    [db] = list(home.rglob("*.db"))
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0])
+
+
+def judge_day(url: str, day_dir: Path, out: Path, home: Path, monkeypatch: pytest.MonkeyPatch,
+              *flags: str) -> dict[str, object]:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    args = ("run", "--offline", str(day_dir), "--date", DAY, "--no-deliver", "--out", str(out), *flags)
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    made = calls(home)
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert calls(home) == made > 0  # the rerun made no call
+    data: dict[str, object] = json.loads((out / "2025-07" / f"{DAY}.json").read_text("utf-8"))
+    assert data["model"] == "smollm2-135m"
+    usage = data["usage"]
+    assert isinstance(usage, dict) and usage["prompt_tokens"] > 0 and usage.get("cost") is None
+    assert "$" not in first.stdout.split("cost ", 1)[1].split(";", 1)[0]
+    return data
+
+
+@pytest.mark.timeout(900)
+def test_eight_papers_without_the_title_stage_are_all_judged(
+        real_llm_url: str, day_dir: Path, tmp_path: Path, papersieve_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = judge_day(real_llm_url, day_dir, tmp_path / "out", papersieve_home, monkeypatch,
+                     "--no-title-stage")
+    candidates = data["candidates"]
+    assert isinstance(candidates, list) and len(candidates) == PAPERS
+    assert {c["outcome"] for c in candidates} == {"judged"}
+
+
+@pytest.mark.timeout(900)
+def test_eight_papers_with_the_title_stage_all_get_a_verdict(
+        real_llm_url: str, day_dir: Path, tmp_path: Path, papersieve_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = judge_day(real_llm_url, day_dir, tmp_path / "out", papersieve_home, monkeypatch)
+    candidates = data["candidates"]
+    assert isinstance(candidates, list) and len(candidates) == PAPERS
+    assert {c["outcome"] for c in candidates} <= {"judged", "filtered_by_title"}

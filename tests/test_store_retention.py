@@ -1,0 +1,113 @@
+"""Raw LLM replies are pruned after `[store] keep_raw_days`; `db --vacuum` compacts the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from papersieve.cli.main import main
+from papersieve.judges.local.model.training import LABEL_WINDOW_DAYS
+from papersieve.models import Paper
+from papersieve.profile import init_profile
+from papersieve.store import Store
+from papersieve.store.feedback import add_feedback
+from papersieve.store.llm_calls import CallRecord, record_call
+from papersieve.store.papers import upsert_papers
+from papersieve.store.retention import (
+    FEATURE_DAYS,
+    prune_feature_cache,
+    prune_model_versions,
+    prune_raw_replies,
+)
+from tests.conftest import DATA
+
+
+def _call(store: Store, raw: str, days_ago: int) -> int:
+    call_id = record_call(store, CallRecord("h", "gpt-4o", "abstract", ("2507.00001",), "ok",
+                                            prompt_tokens=900, completion_tokens=120, raw_reply=raw))
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)).replace(microsecond=0).isoformat()
+    with store.transaction() as conn:
+        conn.execute("UPDATE llm_calls SET created_at = ? WHERE id = ?", (when, call_id))
+    return call_id
+
+
+def _rows(store: Store) -> list[tuple[str, int, int]]:
+    rows = store.conn.execute("SELECT raw_reply, prompt_tokens, completion_tokens FROM llm_calls"
+                              " ORDER BY id").fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(click.Command("papersieve", callback=lambda: main(list(args))), [])
+
+
+def test_raw_replies_older_than_keep_days_are_emptied_and_the_rest_is_kept(store: Store) -> None:
+    _call(store, "old reply", 40)
+    _call(store, "recent reply", 10)
+    assert prune_raw_replies(store, 0) == 0
+    assert prune_raw_replies(store, 30) == 1
+    assert _rows(store) == [("", 900, 120), ("recent reply", 900, 120)]
+    assert prune_raw_replies(store, 30) == 0
+    assert prune_raw_replies(store, 5) == 1
+    assert _rows(store)[1][0] == ""
+
+
+def test_db_vacuum_prunes_by_the_profile_setting_and_shrinks_the_file(
+    tmp_path: Path, store: Store,
+) -> None:
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "profile.toml").write_text("[store]\nkeep_raw_days = 7\n", "utf-8")
+    for n in range(40):
+        _call(store, "x" * 50_000, 8 + n)
+    _call(store, "kept", 1)
+    result = _run("db", "--vacuum", "--profile", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "Pruned 40 raw LLM replies older than 7 days" in result.stdout
+    sizes = result.stdout.split("Vacuumed: ")[1].split("\n")[0]
+    before, after = (float(part.split()[0]) for part in sizes.split(" -> "))
+    assert before > 1.5 and after < 0.5
+    assert [raw for raw, _, _ in _rows(store)].count("kept") == 1
+
+
+def test_run_prunes_old_raw_replies(tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    _call(store, "a reply from last year", 400)
+    _call(store, "yesterday's reply", 1)
+    result = _run("run", "--offline", str(DATA / "candidates"), "--date", "2025-05-27",
+                  "--out", str(tmp_path / "out"), "--no-deliver")
+    assert result.exit_code == 0, result.output
+    assert [raw for raw, _, _ in _rows(store)] == ["", "yesterday's reply"]
+
+
+def test_only_the_newest_local_model_versions_are_kept(store: Store) -> None:
+    with store.transaction() as conn:
+        for profile in ("me", "you"):
+            for version in range(1, 6 if profile == "me" else 3):
+                conn.execute("INSERT INTO local_models (profile, method, version, trained_on, blob,"
+                             " created_at) VALUES (?, 'tfidf', ?, 10, x'00', '2026-01-01')",
+                             (profile, version))
+    assert prune_model_versions(store) == 2
+    rows = store.conn.execute("SELECT profile, version FROM local_models ORDER BY profile, version")
+    assert [(r[0], r[1]) for r in rows] == [("me", 3), ("me", 4), ("me", 5), ("you", 1), ("you", 2)]
+
+
+def test_cached_features_leave_with_the_training_window_unless_the_paper_has_feedback(
+    store: Store,
+) -> None:
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    for pid, listed in (("2601.00001", "2026-01-05"), ("2601.00002", "2026-01-05"),
+                        ("2605.00001", "2026-05-20")):
+        upsert_papers(store, [Paper(pid, "t", "a", ("A",), ("cs.LG",))], listed_on=listed)
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO local_features (paper_id, kind, content_hash, data)"
+                         " VALUES (?, 'ngrams/1', 'h', x'00')", (pid,))
+    add_feedback(store, ["2601.00002"], 1, "cli")
+    assert FEATURE_DAYS > LABEL_WINDOW_DAYS
+    assert prune_feature_cache(store, now=now) == 1
+    kept = [r[0] for r in store.conn.execute("SELECT paper_id FROM local_features ORDER BY paper_id")]
+    assert kept == ["2601.00002", "2605.00001"]
