@@ -138,6 +138,7 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("9" * 40) == 1e9
 
 
+HTTPX_OPENERS = {"Client", "AsyncClient", "get", "post", "request", "stream"}
 NOT_MOVED_YET = {
     "sources/http.py": "arXiv feeds, API and OAI-PMH: HttpClient, its own retry loop and bounded reader",
     "deliver/slack_sender.py": "Slack: PacedSender, its own pacing and Retry-After loop",
@@ -153,7 +154,7 @@ def _opens_connections(path: Path) -> bool:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
             continue
-        if node.value.id == "httpx" and node.attr in {"Client", "AsyncClient", "get", "post", "request", "stream"}:
+        if node.value.id == "httpx" and node.attr in HTTPX_OPENERS:
             return True
         if node.value.id == "openai" and node.attr in {"OpenAI", "AsyncOpenAI", "AzureOpenAI"}:
             return True
