@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from papersieve.models import Outcome, Paper
+from papersieve.outbound import SEMANTIC_SCHOLAR
 from papersieve.prefilter.hindex import HIndexFilter
 from papersieve.profile import load_profile
 from papersieve.store import Store
 from tests.servers.s2_server import FakeS2
+
+FAST = replace(SEMANTIC_SCHOLAR, min_interval=0.0, backoff=0.0)
+"""The real policy without its waits."""
 
 PAPERS = (
     Paper("2507.00001", "Low", "a", ("Ann Low", "Bob Lower")),
@@ -30,7 +36,7 @@ def test_drops_papers_whose_authors_are_all_below_the_floor_and_caches(
 ) -> None:
     monkeypatch.setenv("S2_API_KEY", "s2-test-key")
     with FakeS2(S2_PAPERS, HINDEX, statuses=[429]) as server:
-        flt = HIndexFilter(20, store, server.url, min_interval=0)
+        flt = HIndexFilter(20, store, server.url, policy=FAST)
         result = flt.apply(PAPERS)
         assert [p.id for p in result.kept] == ["2507.00002", "2507.00003", "2507.00004"]
         assert [(j.paper_id, j.outcome, j.detail) for j in result.filtered] == [
@@ -45,7 +51,7 @@ def test_drops_papers_whose_authors_are_all_below_the_floor_and_caches(
         cached = store.conn.execute("SELECT COUNT(*) FROM author_hindex").fetchone()[0]
         assert cached == 10  # five authors, by id and by name
 
-        again = HIndexFilter(20, store, server.url, min_interval=0).apply(PAPERS[:2])
+        again = HIndexFilter(20, store, server.url, policy=FAST).apply(PAPERS[:2])
         assert len(server.requests) == 3  # answered from the cache
         assert [j.paper_id for j in again.filtered] == ["2507.00001"]
 
@@ -54,9 +60,9 @@ def test_off_by_default_and_failures_keep_every_paper(store: Store) -> None:
     profile = load_profile()
     assert profile.settings.filters.h_index_floor == 0
     with FakeS2(S2_PAPERS, HINDEX, statuses=[500] * 10) as server:
-        off = HIndexFilter.from_profile(profile, store, min_interval=0)
+        off = HIndexFilter.from_profile(profile, store, policy=FAST)
         assert not off.enabled and off.apply(PAPERS).kept == PAPERS
-        down = HIndexFilter(20, store, server.url, min_interval=0).apply(PAPERS)
+        down = HIndexFilter(20, store, server.url, policy=FAST).apply(PAPERS)
     assert down.kept == PAPERS and down.filtered == ()
     assert down.notes[0].startswith("h-index filter skipped: Semantic Scholar refused the batch (HTTP 500)")
     assert len(server.requests) == 4

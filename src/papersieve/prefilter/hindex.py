@@ -5,33 +5,32 @@ every author Semantic Scholar knows has an h-index below the floor; a paper it d
 or whose authors it has no h-index for, is kept: missing data never drops a paper. Two batch
 endpoints are used: `POST /paper/batch` (arXiv ids -> author ids) and `POST /author/batch`
 (author ids -> hIndex). h-indices are cached in `author_hindex` by author id and by name, so a
-rerun asks nothing. Requests are spaced (one per second by default, Semantic Scholar's limit
-for keyed and unkeyed use) and 429/5xx are retried with Retry-After or backoff, a few times.
+rerun asks nothing. Requests go through the `SEMANTIC_SCHOLAR` policy of `papersieve.outbound`
+(one per second, Semantic Scholar's limit for keyed and unkeyed use; 429/5xx retried with
+Retry-After or backoff, a few times).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from papersieve import outbound
 from papersieve.authors import normalise_name
-from papersieve.endpoints import USER_AGENT
 from papersieve.errors import FetchError
 from papersieve.models import Judgement, Outcome, Paper
+from papersieve.outbound import SEMANTIC_SCHOLAR, Policy
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store, utcnow
 
 JUDGE = "hindex"
 PAPER_BATCH = 500  # Semantic Scholar's limits per batch request
 AUTHOR_BATCH = 1000
-TRIES = 4
-MAX_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -49,18 +48,16 @@ class HIndexFilter:
 
     def __init__(
         self, floor: int, store: Store, base_url: str, *, api_key: str | None = None,
-        min_interval: float = 1.0, timeout: float = 30.0,
+        policy: Policy = SEMANTIC_SCHOLAR,
     ) -> None:
         self.floor = floor
         self.store = store
         self.base_url = base_url.rstrip("/")
-        self.min_interval = min_interval
-        headers = {"User-Agent": USER_AGENT}
+        headers = {}
         key = api_key or os.environ.get("S2_API_KEY")
         if key:
             headers["x-api-key"] = key
-        self._http = httpx.Client(headers=headers, timeout=timeout)
-        self._last = 0.0
+        self._http = outbound.client(policy, headers=headers)
         self._lock = threading.Lock()
         self.requests = 0
 
@@ -157,43 +154,21 @@ class HIndexFilter:
     # -- HTTP --------------------------------------------------------------------------------
 
     def _post(self, path: str, fields: str, ids: list[str]) -> list[Any]:
-        """One batch request with spacing and bounded retries; returns the JSON list."""
+        """One batch request (paced and retried by the policy); returns the JSON list."""
         url = f"{self.base_url}{path}"
-        for attempt in range(1, TRIES + 1):
-            self._space()
-            try:
-                response = self._http.post(url, params={"fields": fields}, json={"ids": ids})
-            except httpx.HTTPError as err:
-                if attempt == TRIES:
-                    raise FetchError(f"Semantic Scholar unreachable ({err})", url=url,
-                                     attempt=attempt) from err
-                time.sleep(min(2.0**attempt, MAX_WAIT) * self.min_interval)
-                continue
-            if response.status_code == 200:
-                data = response.json()
-                return data if isinstance(data, list) else []
-            if response.status_code in (429, 500, 502, 503, 504) and attempt < TRIES:
-                time.sleep(_retry_after(response, 2.0**attempt * self.min_interval))
-                continue
-            raise FetchError("Semantic Scholar refused the batch", url=url, attempt=attempt,
-                             status=response.status_code)
-        raise FetchError("Semantic Scholar gave no answer", url=url, attempt=TRIES)
-
-    def _space(self) -> None:
-        """At most one request per `min_interval` seconds."""
         with self._lock:
-            wait = self._last + self.min_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            self._last = time.monotonic()
             self.requests += 1
-
-
-def _retry_after(response: httpx.Response, default: float) -> float:
-    try:
-        return min(float(response.headers.get("retry-after", default)), MAX_WAIT)
-    except ValueError:
-        return min(default, MAX_WAIT)
+        try:
+            response = self._http.post(url, params={"fields": fields}, json={"ids": ids})
+        except httpx.HTTPError as err:
+            raise FetchError(f"Semantic Scholar unreachable ({err})", url=url) from err
+        if response.status_code != 200:
+            raise FetchError("Semantic Scholar refused the batch", url=url, status=response.status_code)
+        try:
+            data = response.json()
+        except ValueError as err:
+            raise FetchError("Semantic Scholar answered with something other than JSON", url=url) from err
+        return data if isinstance(data, list) else []
 
 
 def _max_known(values: Sequence[int | None]) -> int | None:
