@@ -9,7 +9,8 @@ import pytest
 
 from papersieve.endpoints import USER_AGENT
 from papersieve.errors import FetchError
-from papersieve.sources.http import HttpClient, parse_retry_after
+from papersieve.outbound import parse_retry_after
+from papersieve.sources.http import HttpClient
 from tests.fakeclock import Clock
 from tests.servers.feed_server import FeedServer
 

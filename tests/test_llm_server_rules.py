@@ -238,3 +238,18 @@ def test_a_timed_out_batch_is_not_resent_as_it_was(store: Store) -> None:
         result = judge.judge(papers)
     assert all(j.outcome is Outcome.JUDGED for j in result.judgements)
     assert [len(c.ids) for c in server.log] == [4, 2, 2]  # fewer papers, not the same request
+
+
+def test_a_retry_after_that_is_no_number_is_no_wait_of_nan_seconds() -> None:
+    """A server's `Retry-After: nan` was read with float() into a wait of nan seconds (sleep
+    raises on it); it goes through the one Retry-After parser now, dates included."""
+    from types import SimpleNamespace
+
+    from papersieve.judges.llm.client import MAX_RETRY_AFTER, _retry_after
+
+    def wait(value: str) -> float | None:
+        return _retry_after(SimpleNamespace(headers={"retry-after": value}))
+
+    assert wait("nan") is None and wait("soon") is None
+    assert wait("7") == 7.0
+    assert wait("Thu, 01 Jan 2099 00:00:00 GMT") == MAX_RETRY_AFTER

@@ -4,7 +4,7 @@ Slack asks for about one message a second per channel and answers a burst with 4
 `Retry-After` (seconds, or an HTTP date behind some proxies). A day's digest is 14-38 messages:
 sent back to back they drew 429s, a date-form Retry-After raised an uncaught ValueError, and one
 retry was all there was. Here every message waits for its channel's interval, a 429 waits what
-Slack asks (parsed by sources/http.py's `parse_retry_after`, both forms), at most `MAX_TRIES`
+Slack asks (parsed by `papersieve.outbound.parse_retry_after`, both forms), at most `MAX_TRIES`
 times per message, never more than `MAX_WAIT` at once nor `TOTAL_WAIT` in all: a longer ask is
 a DeliveryError, not a job that hangs. Everything sent passes through the redactor.
 """
@@ -21,8 +21,8 @@ import httpx
 
 from papersieve.endpoints import USER_AGENT
 from papersieve.errors import DeliveryError
+from papersieve.outbound.policy import parse_retry_after
 from papersieve.redact import redact
-from papersieve.sources.http import parse_retry_after
 
 INTERVAL_ENV = "PAPERSIEVE_SLACK_INTERVAL"
 INTERVAL = 1.0

@@ -1,6 +1,6 @@
 """Every request papersieve sends leaves through here: one policy per kind of server.
 
-    with outbound.client(outbound.ARXIV) as http:
+    with outbound.client(outbound.SEMANTIC_SCHOLAR) as http:
         response = http.get(url)
 
 `policy.py` holds the table (pacing, retries, Retry-After, deadline, size); `transport.py` applies
@@ -15,16 +15,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from papersieve.endpoints import USER_AGENT
-from papersieve.outbound.policy import (
-    ARXIV,
-    LLM,
-    POLICIES,
-    SEMANTIC_SCHOLAR,
-    SLACK,
-    Policy,
-    arxiv_interval,
-    parse_retry_after,
-)
+from papersieve.outbound.policy import POLICIES, SEMANTIC_SCHOLAR, Policy, parse_retry_after
 from papersieve.outbound.transport import (
     DeadlineExceeded,
     OutboundLimit,
@@ -34,8 +25,8 @@ from papersieve.outbound.transport import (
 )
 
 __all__ = [
-    "ARXIV", "LLM", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK", "DeadlineExceeded", "OutboundLimit",
-    "Policy", "PoliteTransport", "ResponseTooLarge", "arxiv_interval", "client", "parse_retry_after",
+    "POLICIES", "SEMANTIC_SCHOLAR", "DeadlineExceeded", "OutboundLimit", "Policy", "PoliteTransport",
+    "ResponseTooLarge", "client", "parse_retry_after",
     "shown_url",
 ]
 

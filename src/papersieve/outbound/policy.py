@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 MIB = 1024 * 1024
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-INTERVAL_ENV = "PAPERSIEVE_HTTP_INTERVAL"
-"""Overrides arXiv's request interval (seconds); the test suite's loopback servers set it to 0."""
 
 
 @dataclass(frozen=True)
@@ -81,26 +78,8 @@ def parse_retry_after(value: str, now: dt.datetime | None = None) -> float | Non
     return max(0.0, (when - current).total_seconds())
 
 
-def arxiv_interval() -> float:
-    """arXiv's 3 s between requests (its API terms of use), or `PAPERSIEVE_HTTP_INTERVAL`."""
-    raw = os.environ.get(INTERVAL_ENV, "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else 3.0
-    except ValueError:
-        return 3.0
-
-
-ARXIV = Policy("arxiv", min_interval=3.0, tries=5, backoff=2.0, max_wait=120.0, deadline=600.0)
-"""arXiv's feeds, query API and OAI-PMH: one request every 3 s (info.arxiv.org/help/api/tou.html)."""
 SEMANTIC_SCHOLAR = Policy("semantic-scholar", min_interval=1.0, tries=4, backoff=2.0, max_wait=30.0,
                           deadline=300.0, max_bytes=32 * MIB)
 """One request a second, keyed or not (Semantic Scholar's documented limit)."""
-SLACK = Policy("slack", min_interval=1.0, tries=3, backoff=1.0, max_wait=30.0, deadline=120.0,
-               max_bytes=1 * MIB, retry_status=frozenset({429}), secret_path=True)
-"""About one message a second per channel (Slack's rate-limit docs); a 5xx is not retried, since
-the message may have been posted."""
-LLM = Policy("llm", tries=4, backoff=1.0, max_wait=60.0, timeout=120.0, deadline=900.0,
-             max_bytes=8 * MIB)
-"""OpenAI-compatible servers; the LLM runner schedules its own retries with this policy's waits."""
-
-POLICIES = {p.name: p for p in (ARXIV, SEMANTIC_SCHOLAR, SLACK, LLM)}
+POLICIES = {p.name: p for p in (SEMANTIC_SCHOLAR,)}
+"""Every policy by name; a caller moved onto `outbound` (issue 24: arXiv, Slack, the LLM) adds its own."""

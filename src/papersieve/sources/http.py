@@ -11,8 +11,6 @@ or an endless body, would otherwise hold a run forever or fill the memory (both 
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import os
 import random
 import time
@@ -24,6 +22,7 @@ import httpx
 
 from papersieve.endpoints import USER_AGENT
 from papersieve.errors import ConfigError, FetchError
+from papersieve.outbound.policy import parse_retry_after
 
 ARXIV_INTERVAL = 3.0
 """Seconds between two requests to the same host (arXiv API terms of use)."""
@@ -285,18 +284,3 @@ class HttpClient:
         if advised is not None:
             return min(self.max_wait, max(advised, 0.0))
         return self._backoff(attempt)
-
-
-def parse_retry_after(value: str, now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), or None."""
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    current = now or dt.datetime.now(dt.UTC)
-    return max(0.0, (when - current).total_seconds())

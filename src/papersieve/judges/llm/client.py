@@ -21,6 +21,7 @@ from typing import Any
 
 from papersieve.endpoints import USER_AGENT
 from papersieve.judges.llm.keys import has_api_key, resolve_api_key, resolve_base_url
+from papersieve.outbound.policy import parse_retry_after
 
 __all__ = ["ChatClient", "ChatReply", "has_api_key", "is_reasoning_model", "resolve_api_key",
            "resolve_base_url"]
@@ -166,12 +167,9 @@ def _one_line(err: Exception) -> str:
 
 
 def _retry_after(response: Any) -> float | None:
-    """Seconds from a Retry-After header (seconds form), capped; None when absent."""
+    """Seconds from a Retry-After header (either form, by the one parser), capped; None when
+    absent or unreadable ("nan" read as a float once became a wait of nan seconds)."""
     headers = getattr(response, "headers", None)
     value = headers.get("retry-after") if headers is not None else None
-    if value is None:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
-    except ValueError:
-        return None
+    advised = parse_retry_after(value) if value else None
+    return None if advised is None else min(advised, MAX_RETRY_AFTER)
