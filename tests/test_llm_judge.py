@@ -19,7 +19,7 @@ from papersieve.store.judgements import judgements_for_paper
 from papersieve.store.llm_calls import calls_for_run, count_calls
 from papersieve.store.runs import start_run
 from tests.llm_helpers import DAY, day_papers, priced_like_openai, profile
-from tests.servers.llm_server import FAULTS, INVENTED_ID, CallInfo, FakeLLM, load_labels
+from tests.servers.llm_server import FAULTS, INVENTED_ID, CallInfo, FakeLLM, Scripted, load_labels
 
 
 def make_judge(store: Store, server: FakeLLM, **settings: object) -> LLMJudge:
@@ -257,3 +257,21 @@ def test_hostile_abstract_stays_in_its_block_and_cannot_add_papers(store: Store)
     assert len(block.splitlines()) == 4  # ArXiv ID, Title, Authors, Abstract: one line each
     assert {j.paper_id for j in result.judgements} == {p.id for p in papers}
     assert all(j.relevance == 2 for j in result.judgements)
+
+
+def test_a_failed_call_is_one_short_progress_line(store: Store) -> None:
+    """A server's long error text (llama-cpp-python quotes a refused response_format whole, with a
+    traceback's file path) filled four wrapped lines of a cron log every 10 s; the store keeps it
+    whole, the progress line shows its start."""
+    papers = day_papers()[:4]
+    long_error = "1 validation error: " + "x" * 600
+
+    def script(info: CallInfo) -> Scripted | None:
+        return Scripted(status=500, error=long_error) if info.index == 0 else None
+
+    seen: list[str] = []
+    with FakeLLM(script=script) as server:
+        judge = make_judge(store, server, concurrency=1, title_stage=False)
+        judge.judge(papers, progress=lambda p: seen.append(p.message))
+    failed = [m for m in seen if "failed" in m]
+    assert failed and all(len(m) < 140 and "\n" not in m for m in failed)

@@ -127,7 +127,8 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             if self.latest:
-                self.console.print(self.latest, markup=False)
+                # One line each in a log file: not wrapped at the console's width.
+                self.console.print(self.latest, markup=False, soft_wrap=True)
 
 
 def print_summary(report: RunReport, profile: str) -> None:

@@ -166,6 +166,10 @@ class StageResult:
     capped: list[str] = field(default_factory=list)
 
 
+PROGRESS_ERROR_CHARS = 80
+"""How much of a failed call's error a progress line shows."""
+
+
 class StageRunner:
     """Runs the batches of one stage to completion."""
 
@@ -253,7 +257,10 @@ class StageRunner:
             else:
                 self.ctx.last_failure = reply
                 self._retry_failed_call(task, call, reply)
-        self.ctx.report(f"{self.stage} call {self.ctx.calls}: {'ok' if reply.ok else reply.error}")
+        # A progress line, not the record (the store keeps the whole error): a server's error text
+        # can be long (a refused response_format quoted whole, with its traceback's path).
+        outcome = "ok" if reply.ok else f"failed ({reply.error[:PROGRESS_ERROR_CHARS]})"
+        self.ctx.report(f"{self.stage} call {self.ctx.calls}: {outcome}")
 
     def _account(self, task: Task, call: Call, reply: ChatReply) -> None:
         """Record the call in llm_calls and add its tokens and cost to the run's."""
