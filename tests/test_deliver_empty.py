@@ -73,6 +73,22 @@ def test_no_announcement_day_says_so_when_asked(world: World) -> None:
     assert [tuple(r) for r in rows] == [("email", "ok"), ("slack", "ok")]
 
 
+def test_the_second_scheduled_run_of_an_empty_day_does_not_say_it_again(world: World) -> None:
+    # The workflow runs twice a day (06:17 and 15:43 UTC): a weekend is told once, not twice.
+    ask_for_empty(world, "true")
+    weekend(world)
+    first = run("run", "--profile", str(world.profile), "--out", str(world.out))
+    second = run("run", "--profile", str(world.profile), "--out", str(world.out))
+    assert first.exit_code == second.exit_code == 0, second.output
+    slack, subjects = delivered(world)
+    assert len(slack) == len(subjects) == 1
+    assert "Delivery slack: skipped (already sent by run 1 at " in second.stdout
+    with open_store() as store:
+        rows = store.conn.execute("SELECT run_id, channel, status FROM deliveries ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [(1, "slack", "ok"), (1, "email", "ok"),
+                                        (2, "slack", "skipped"), (2, "email", "skipped")]
+
+
 def test_a_stale_day_says_stale(world: World) -> None:
     ask_for_empty(world, '["stale"]')
     world.feeds.misbehave("cs.LG", "stale")

@@ -11,6 +11,7 @@ the digest itself (their pacing and retries), with a one-message body of their o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from papersieve.deliver import DeliveryResult
@@ -53,12 +54,18 @@ def wanted(settings: DeliverSettings, kind: EmptyKind) -> bool:
     return kind in chosen
 
 
-def send_empty_day(day: EmptyDay, settings: DeliverSettings) -> list[DeliveryResult]:
-    """Send the short message to every enabled channel; failures are results, not exceptions."""
-    results = []
-    if settings.slack.enabled:
+def send_empty_day(day: EmptyDay, settings: DeliverSettings,
+                   sent_before: Mapping[str, str] | None = None) -> list[DeliveryResult]:
+    """Send the short message to every enabled channel; failures are results, not exceptions.
+
+    `sent_before` maps a channel to the earlier run that already told the reader about this
+    day (the schedule runs twice a day): that channel gets a "skipped" result instead."""
+    earlier = sent_before or {}
+    results = [DeliveryResult(channel, "skipped", f"already sent by {earlier[channel]}")
+               for channel in ("slack", "email") if channel in earlier]
+    if settings.slack.enabled and "slack" not in earlier:
         results.append(attempt("slack", lambda: send_empty_slack(day, settings.slack.channel)))
-    if settings.email.enabled:
+    if settings.email.enabled and "email" not in earlier:
         results.append(attempt("email", lambda: send_empty_email(day, settings.email)))
     return results
 

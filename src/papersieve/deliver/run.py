@@ -80,20 +80,23 @@ def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile
     asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
     if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
         return []
-    results = _send_empty(day, profile, send, None, say)
+    sent_before = {channel: earlier for channel in ("slack", "email")
+                   if (earlier := _earlier_delivery(store, run_id, channel, f"{day.kind}:"))}
+    results = _send_empty(day, profile, send, None, say, sent_before)
     for result in results:
         record_delivery(store, run_id, result)
     return results
 
 
 def _send_empty(day: EmptyDay, profile: Profile, send: bool, stage: Stage | None,
-                say: Callable[[str], None]) -> list[DeliveryResult]:
+                say: Callable[[str], None],
+                sent_before: dict[str, str] | None = None) -> list[DeliveryResult]:
     deliver = profile.settings.deliver
     if not send:
         channels = [c for c, on in (("slack", deliver.slack.enabled), ("email", deliver.email.enabled)) if on]
         return [DeliveryResult(c, "skipped", "deliveries turned off for this run") for c in channels]
     with stage("empty_day") if stage else nullcontext():
-        results = send_empty_day(day, deliver)
+        results = send_empty_day(day, deliver, sent_before)
     for result in results:
         say(f"{result.channel} ({day.kind}): {result.detail}")
     return results
@@ -112,13 +115,15 @@ def _attempt(channel: str, send: bool, say: Callable[[str], None],
     return DeliveryResult(channel, "ok", detail)
 
 
-def _earlier_delivery(store: Store, run_id: int, channel: str) -> str:
-    """'run N at T' when an earlier run of this run's profile and day delivered to `channel`."""
+def _earlier_delivery(store: Store, run_id: int, channel: str, detail_prefix: str = "") -> str:
+    """'run N at T' when an earlier run of this run's profile and day delivered to `channel`
+    (a delivery whose detail starts with `detail_prefix`, when given: an empty day's kind)."""
     row = store.conn.execute(
         "SELECT d.run_id, d.created_at FROM deliveries d JOIN runs r ON r.id = d.run_id"
         " JOIN runs this ON this.id = ? WHERE r.profile = this.profile AND r.date = this.date"
-        " AND d.channel = ? AND d.status = 'ok' AND d.run_id != this.id ORDER BY d.id DESC LIMIT 1",
-        (run_id, channel)).fetchone()
+        " AND d.channel = ? AND d.status = 'ok' AND d.run_id != this.id"
+        " AND substr(d.detail, 1, length(?)) = ? ORDER BY d.id DESC LIMIT 1",
+        (run_id, channel, detail_prefix, detail_prefix)).fetchone()
     return f"run {row['run_id']} at {row['created_at']}" if row else ""
 
 
