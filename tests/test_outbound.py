@@ -140,7 +140,6 @@ def test_retry_after_parsing() -> None:
 
 HTTPX_OPENERS = {"Client", "AsyncClient", "get", "post", "request", "stream"}
 NOT_MOVED_YET = {
-    "deliver/slack_sender.py": "Slack: PacedSender, its own pacing and Retry-After loop",
     "judges/llm/server.py": "the LLM server's /v1/models and /slots questions",
     "judges/llm/client.py": "the openai SDK's own client (the runner schedules its retries)",
 }

@@ -101,7 +101,7 @@ class Policy:
     def wait_for(self, attempt: int, retry_after: str | None,
                  now: dt.datetime | None = None) -> float:
         """The server's `Retry-After` when it gave one, else backoff (see `wait`)."""
-        return self.wait(attempt, self.advised(retry_after, now))
+        return self.wait(attempt, parse_retry_after(retry_after, now) if retry_after else None)
 
     def advised(self, retry_after: str | None, now: dt.datetime | None = None) -> float | None:
         """What a `Retry-After` header asks, capped at `max_wait`; None when absent or unreadable."""
