@@ -166,10 +166,12 @@ SLACK = Policy("slack", min_interval=1.0, tries=4, backoff=1.0, max_wait=30.0, t
 30 s at once and 120 s in a whole delivery, else the delivery fails. A message is sent again only
 after a 429 or a failure to connect: one that may have arrived is not posted twice."""
 LLM = Policy("llm", tries=6, backoff=1.0, max_wait=60.0, timeout=120.0, deadline=120.0,
-             max_bytes=64 * MIB, retry_errors=(), connections=64)
-"""Chat calls to an OpenAI-compatible server. The transport sends each call once: the judge
-resends a failed call through its queue (`tries` in all, after `wait`; a timed-out batch as
-halves after `wait_after_timeout`), so that every try is a recorded, rate-limited call."""
+             max_bytes=64 * MIB, retry_status=frozenset(), retry_errors=(), connections=64)
+"""Chat calls to an OpenAI-compatible server (the profile's `judge.timeout` replaces timeout and
+deadline). The transport sends each call once (it retries no status and no error): the judge
+resends a failed call through its queue, `tries` in all, after `wait` (Retry-After capped at 60 s,
+else backoff from `judge`'s base), a timed-out batch as halves after `wait_after_timeout`, so that
+every try is a recorded call within the per-minute limit and the cost cap."""
 LLM_PROBE = Policy("llm-probe", tries=1, timeout=10.0, deadline=10.0, max_bytes=4 * MIB)
 """The questions asked of an LLM server once per run (/v1/models, /props, /slots): one try each."""
 POLICIES = {p.name: p for p in (ARXIV, BIORXIV, SEMANTIC_SCHOLAR, SLACK, LLM, LLM_PROBE)}
