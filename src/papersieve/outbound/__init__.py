@@ -24,6 +24,7 @@ from papersieve.outbound.policy import (
     POLICIES,
     SEMANTIC_SCHOLAR,
     SLACK,
+    SMTP,
     Policy,
     parse_retry_after,
 )
@@ -39,7 +40,8 @@ from papersieve.outbound.transport import (
 )
 
 __all__ = [
-    "ARXIV", "BIORXIV", "LLM", "LLM_PROBE", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK", "DeadlineExceeded",
+    "ARXIV", "BIORXIV", "LLM", "LLM_PROBE", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK", "SMTP",
+    "DeadlineExceeded",
     "OutboundLimit", "Policy", "PoliteTransport", "ResponseTooLarge", "WaitRefused", "attempts",
     "client", "error_text", "parse_retry_after", "shown_url",
 ]

@@ -174,5 +174,8 @@ else backoff from `judge`'s base), a timed-out batch as halves after `wait_after
 every try is a recorded call within the per-minute limit and the cost cap."""
 LLM_PROBE = Policy("llm-probe", tries=1, timeout=10.0, deadline=10.0, max_bytes=4 * MIB)
 """The questions asked of an LLM server once per run (/v1/models, /props, /slots): one try each."""
-POLICIES = {p.name: p for p in (ARXIV, BIORXIV, SEMANTIC_SCHOLAR, SLACK, LLM, LLM_PROBE)}
+SMTP = Policy("smtp", tries=2, backoff=4.0, max_wait=4.0, timeout=30.0)
+"""Email is not HTTP and does not go through the transport: deliver/email.py sends a message
+again once after a transient failure (a 4xx reply, a dropped connection), after `wait(1)` (2-4 s)."""
+POLICIES = {p.name: p for p in (ARXIV, BIORXIV, SEMANTIC_SCHOLAR, SLACK, LLM, LLM_PROBE, SMTP)}
 """Every policy by name (Telegram's joins here)."""
