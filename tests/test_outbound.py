@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from papersieve import outbound
-from papersieve.outbound.policy import Policy, parse_retry_after
+from papersieve.outbound.policy import SLACK, Policy, parse_retry_after
 from papersieve.outbound.transport import _Pacer
 from tests.fakeclock import Clock
 from tests.servers.scripted_http import Reply, ScriptedServer
@@ -223,3 +223,41 @@ def test_a_client_of_the_policy_is_no_opener() -> None:
     tree = ast.parse("from papersieve import outbound\nh = outbound.client(P)\n"
                      "openai.OpenAI(http_client=h, max_retries=0)")
     assert not _own_connections(tree) and _sends_through_a_policy(tree)
+
+
+def test_the_proxy_the_environment_names_is_used(server: ScriptedServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx reads HTTP(S)_PROXY only for a client without a transport of its own: a client of a
+    policy went direct where the openai SDK's and the old arXiv client had used the proxy."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with outbound.client(Policy("t", tries=1)) as http:
+        assert http.get("http://papersieve.invalid/feed?x=1").text == "ok"  # the proxy answers
+        assert http.get(server.url + "/direct").text == "ok"  # in NO_PROXY
+    paths = [(method, path, {k.lower(): v for k, v in headers.items()}["host"])
+             for method, path, headers, _ in server.requests]
+    assert paths == [("GET", "http://papersieve.invalid/feed?x=1", "papersieve.invalid"),
+                     ("GET", "/direct", server.url.removeprefix("http://"))]
+
+
+def test_an_error_text_never_carries_a_secret(server: ScriptedServer,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRETsecretSECRET")
+    server.script(Reply(endless=True))
+    policy = Policy("t", max_bytes=1000)
+    with httpx.Client(transport=outbound.PoliteTransport(policy)) as http, \
+            pytest.raises(outbound.ResponseTooLarge) as info:
+        http.get(server.url + "/bot123456:SECRETsecretSECRET/sendMessage")
+    assert "SECRETsecret" not in str(info.value) and "[redacted TELEGRAM_BOT_TOKEN]" in str(info.value)
+    assert "SECRETsecret" not in outbound.error_text(RuntimeError("bot123456:SECRETsecretSECRET failed"))
+
+
+def test_slack_paces_per_channel_and_a_webhook_is_its_own_channel() -> None:
+    def key(url: str, body: dict[str, str]) -> str:
+        return SLACK.pace_key(httpx.Request("POST", url, json=body))
+
+    api = "https://slack.com/api/chat.postMessage"
+    assert key(api, {"channel": "#a", "text": "1"}) == key(api, {"channel": "#a", "text": "2"})
+    assert key(api, {"channel": "#a"}) != key(api, {"channel": "#b"})
+    hook = "https://hooks.slack.com/services/T0/B0/X"
+    assert key(hook, {"text": "1"}) == key(hook, {"text": "2"}) != key(hook + "Y", {"text": "1"})

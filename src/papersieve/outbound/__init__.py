@@ -30,6 +30,7 @@ from papersieve.outbound.policy import (
 )
 from papersieve.outbound.transport import (
     DeadlineExceeded,
+    EnvProxies,
     OutboundLimit,
     PoliteTransport,
     ResponseTooLarge,
@@ -52,8 +53,7 @@ def client(policy: Policy, *, headers: Mapping[str, str] | None = None,
            follow_redirects: bool = True) -> httpx.Client:
     """An `httpx.Client` whose every request obeys `policy` (`policy.connections` per host)."""
     connections = max(1, policy.connections)
-    inner = httpx.HTTPTransport(limits=httpx.Limits(max_connections=connections,
-                                                    max_keepalive_connections=connections))
+    inner = EnvProxies(httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
     transport = PoliteTransport(policy, inner=inner, sleep=sleep, clock=clock)
     return httpx.Client(transport=transport, headers={"User-Agent": USER_AGENT, **(headers or {})},
                         timeout=httpx.Timeout(policy.timeout, connect=min(policy.timeout, 10.0)),

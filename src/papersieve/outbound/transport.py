@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -105,6 +106,40 @@ class _Pacer:
 
 PACER = _Pacer()
 """The process's pacer (on the real clock; a transport given another clock gets its own)."""
+
+
+class EnvProxies(httpx.BaseTransport):
+    """Connections as httpx opens them when given no transport: through the proxy the environment
+    names (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY; not for a host in NO_PROXY), else direct. (httpx
+    reads the environment only for a client without a transport of its own.)"""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._inner: dict[str | None, httpx.HTTPTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport(proxy_for(request.url)).handle_request(request)
+
+    def close(self) -> None:
+        with self._lock:
+            for inner in self._inner.values():
+                inner.close()
+            self._inner.clear()
+
+    def _transport(self, proxy: str | None) -> httpx.HTTPTransport:
+        with self._lock:
+            if proxy not in self._inner:
+                self._inner[proxy] = httpx.HTTPTransport(limits=self.limits, proxy=proxy)
+            return self._inner[proxy]
+
+
+def proxy_for(url: httpx.URL) -> str | None:
+    """The proxy the environment names for `url`, or None (direct)."""
+    proxies = urllib.request.getproxies_environment()
+    if not proxies or urllib.request.proxy_bypass_environment(url.host, proxies):
+        return None
+    return proxies.get(url.scheme) or proxies.get("all") or None
 
 
 class _Retry(Exception):
