@@ -137,7 +137,7 @@ class EnvProxies(httpx.BaseTransport):
 def proxy_for(url: httpx.URL) -> str | None:
     """The proxy the environment names for `url`, or None (direct)."""
     proxies = urllib.request.getproxies_environment()
-    if not proxies or urllib.request.proxy_bypass_environment(url.host, proxies):
+    if not proxies or urllib.request.proxy_bypass(url.host):
         return None
     return proxies.get(url.scheme) or proxies.get("all") or None
 
