@@ -71,6 +71,8 @@ class Policy:
     max_bytes: int = 64 * MIB
     """Largest body (after decompression) read from one response."""
     retry_status: frozenset[int] = RETRY_STATUS
+    secret_path: bool = False
+    """The URL's path and query are a secret (a Slack webhook): errors name the host only."""
     retry_errors: tuple[type[httpx.TransportError], ...] = RETRY_ERRORS
     """Transport failures retried; a POST that must not arrive twice retries only failures to connect."""
     refuse_long_waits: bool = False
@@ -83,8 +85,6 @@ class Policy:
     """Connections one client keeps to a host (the LLM judge's requests in flight)."""
     interval_env: str | None = None
     """The environment variable that may override `min_interval` (see `from_env`)."""
-    secret_path: bool = False
-    """The URL's path and query are a secret (a Slack webhook): errors name the host only."""
 
     def backoff_for(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based) when the server said nothing."""

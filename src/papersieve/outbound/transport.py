@@ -197,7 +197,8 @@ class PoliteTransport(httpx.BaseTransport):
             if (policy.refuse_long_waits and seconds > policy.max_wait) or over_budget:
                 status = last_status(request)
                 raise WaitRefused(
-                    f"{shown_url(request.url, policy)}: HTTP {status} asked to wait {seconds:.0f} s after"
+                    f"{shown_url(request.url, policy)}: {f'HTTP {status}' if status else 'a failure'}"
+                    f" asked to wait {seconds:.0f} s after"
                     f" {self.waited:.0f} s of waiting ({policy.name} policy)", request=request,
                     status=status, seconds=seconds, waited=self.waited)
             self.waited += seconds
