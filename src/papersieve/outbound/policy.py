@@ -172,7 +172,7 @@ deadline). The transport sends each call once (it retries no status and no error
 resends a failed call through its queue, `tries` in all, after `wait` (Retry-After capped at 60 s,
 else backoff from `judge`'s base), a timed-out batch as halves after `wait_after_timeout`, so that
 every try is a recorded call within the per-minute limit and the cost cap."""
-LLM_PROBE = Policy("llm-probe", tries=1, timeout=10.0, deadline=10.0, max_bytes=4 * MIB)
+LLM_PROBE = Policy("llm-probe", tries=1, timeout=10.0, deadline=20.0, max_bytes=4 * MIB)
 """The questions asked of an LLM server once per run (/v1/models, /props, /slots): one try each."""
 SMTP = Policy("smtp", tries=2, backoff=4.0, max_wait=4.0, timeout=30.0)
 """Email is not HTTP and does not go through the transport: deliver/email.py sends a message
