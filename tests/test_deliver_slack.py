@@ -19,9 +19,10 @@ from papersieve.deliver.slack import (
     send_slack,
     thread_messages,
 )
-from papersieve.deliver.slack_sender import MAX_TRIES, PacedSender
+from papersieve.deliver.slack_sender import PacedSender
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest, Pick
+from papersieve.outbound import SLACK
 from tests.digestfixtures import HOSTILE_TITLE, sample_digest
 from tests.fakeclock import Clock
 from tests.seedfiles import seed_digest
@@ -161,7 +162,7 @@ def test_retries_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         slack.fail_next.extend([429] * 10)
         with pytest.raises(DeliveryError, match=r"^slack webhook: HTTP 429"):
             send_slack(sample_digest(), sender=PacedSender(0.0, sleep=clock.sleep, clock=clock))
-    assert clock.waits == [2.0] * (MAX_TRIES - 1)
+    assert clock.waits == [2.0] * (SLACK.tries - 1)
 
 
 ENTITY_OR_LINK = re.compile(r"&(amp|lt|gt);|<[^<>|]+\|[^<>]*>|[<>]")

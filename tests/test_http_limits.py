@@ -6,21 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from papersieve.cli.main import main
 from papersieve.errors import ConfigError
 from papersieve.ingest import client_for
+from papersieve.outbound import Policy, ResponseTooLarge
+from papersieve.outbound.transport import read_bounded
 from papersieve.profile import load_profile
 from papersieve.sources.http import (
     MB,
-    Deadline,
     DownloadLimits,
     DownloadTooLarge,
     DownloadTooSlow,
     HttpClient,
-    read_bounded,
 )
 from tests.fakeclock import Clock
 from tests.servers.feed_server import FeedServer
@@ -91,15 +92,12 @@ def test_normal_download_is_whole_within_limits(server: FeedServer) -> None:
     assert body == server.feed("rss", "cs.LG", None)
 
 
-def test_read_bounded_is_reusable_by_any_stream() -> None:
-    clock = Clock(0.0)
-    chunks = iter([b"ab", b"cd", b"ef"])
-    got = read_bounded(chunks, url="http://x/", limits=DownloadLimits(max_bytes=6),
-                       deadline=Deadline(10, clock))
+def test_the_one_bounded_reader_takes_any_stream() -> None:
+    request, policy = httpx.Request("GET", "http://x/"), Policy("t", max_bytes=6)
+    got = read_bounded(iter([b"ab", b"cd", b"ef"]), request=request, policy=policy, expired=lambda: False)
     assert got == b"abcdef"
-    with pytest.raises(DownloadTooLarge):
-        read_bounded(iter([b"abc", b"defg"]), url="http://x/", limits=DownloadLimits(max_bytes=6),
-                     deadline=Deadline(10, clock))
+    with pytest.raises(ResponseTooLarge):
+        read_bounded(iter([b"abc", b"defg"]), request=request, policy=policy, expired=lambda: False)
 
 
 def test_limits_from_profile_values_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from papersieve.errors import ConfigError, JudgeError
 from papersieve.judges.llm import LLMJudge
-from papersieve.judges.llm.runner import TRANSPORT_TRIES
+from papersieve.outbound import LLM
 from papersieve.pipeline import run_day
 from papersieve.store import Store
 from papersieve.store.llm_calls import count_calls
@@ -22,6 +22,7 @@ from tests.servers.llm_server import FakeLLM
 from tests.servers.smtp_server import free_port
 
 DAY = dt.date(2025, 7, 3)
+TRANSPORT_TRIES = LLM.tries
 
 
 def unreachable_judge(store: Store) -> tuple[LLMJudge, str]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from papersieve import outbound
-from papersieve.outbound.policy import Policy, parse_retry_after
+from papersieve.outbound.policy import SLACK, Policy, parse_retry_after
 from papersieve.outbound.transport import _Pacer
 from tests.fakeclock import Clock
 from tests.servers.scripted_http import Reply, ScriptedServer
@@ -138,29 +138,126 @@ def test_retry_after_parsing() -> None:
     assert parse_retry_after("9" * 40) == 1e9
 
 
-HTTPX_OPENERS = {"Client", "AsyncClient", "get", "post", "request", "stream"}
-NOT_MOVED_YET = {
-    "sources/http.py": "arXiv feeds, API and OAI-PMH: HttpClient, its own retry loop and bounded reader",
-    "deliver/slack_sender.py": "Slack: PacedSender, its own pacing and Retry-After loop",
-    "judges/llm/server.py": "the LLM server's /v1/models and /slots questions",
-    "judges/llm/client.py": "the openai SDK's own client (the runner schedules its retries)",
+# --- every module that talks to a server goes through a policy -----------------------------
+
+CALLERS = {
+    "sources/http.py": "ARXIV, BIORXIV: arXiv feeds, API and OAI-PMH; bioRxiv / medRxiv's details API",
+    "prefilter/hindex.py": "SEMANTIC_SCHOLAR: the h-index floor's batch requests",
+    "deliver/slack_sender.py": "SLACK: webhook and chat.postMessage, paced per channel",
+    "judges/llm/client.py": "LLM: the openai SDK, given a client of the policy as its http_client",
+    "judges/llm/server.py": "LLM_PROBE: /v1/models, /props, /slots",
 }
-"""Modules that still open connections of their own (issue 24: each moves to a policy of
-`papersieve.outbound`, and leaves this list); a new module may not join it."""
+"""The modules that send requests, each through `outbound.client(POLICY)`. A new caller (Telegram)
+joins this list with its policy in outbound/policy.py; a module that opens a connection any other
+way fails the test below."""
+NOT_HTTP = {"deliver/email.py": "SMTP (smtplib): not HTTP; its one retry waits the SMTP policy's backoff"}
+"""Modules that talk to a server in another protocol."""
+
+HTTPX_OPENERS = {"Client", "AsyncClient", "HTTPTransport", "AsyncHTTPTransport", "get", "post", "put",
+                 "patch", "delete", "head", "options", "request", "stream"}
+OPENAI_CLIENTS = {"OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI"}
+OTHER_CLIENTS = {"requests", "urllib3", "aiohttp", "http.client", "urllib.request", "pycurl",
+                 "websockets", "ftplib", "telnetlib"}
+SMTP_OPENERS = {"SMTP", "SMTP_SSL", "LMTP"}
 
 
-def _opens_connections(path: Path) -> bool:
-    """True when the module builds an httpx or openai client, or calls httpx's request functions."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
-            continue
-        if node.value.id == "httpx" and node.attr in HTTPX_OPENERS:
-            return True
-        if node.value.id == "openai" and node.attr in {"OpenAI", "AsyncOpenAI", "AzureOpenAI"}:
-            return True
-    return False
+def _own_connections(tree: ast.AST) -> list[str]:
+    """What in a module opens a connection without a policy (empty: nothing)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            found += [f"imports {n}" for n in names if n in OTHER_CLIENTS or n.split(".")[0] in OTHER_CLIENTS]
+            if isinstance(node, ast.ImportFrom) and node.module in ("httpx", "openai", "smtplib"):
+                found += [f"from {node.module} import {a.name}" for a in node.names
+                          if a.name in HTTPX_OPENERS | OPENAI_CLIENTS | SMTP_OPENERS]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "httpx" and node.attr in HTTPX_OPENERS:
+                found.append(f"httpx.{node.attr}")
+            if node.value.id == "smtplib" and node.attr in SMTP_OPENERS:
+                found.append(f"smtplib.{node.attr}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in OPENAI_CLIENTS:
+            keywords = {k.arg: k.value for k in node.keywords}
+            retries = keywords.get("max_retries")
+            no_retries = isinstance(retries, ast.Constant) and retries.value == 0
+            if "http_client" not in keywords or not no_retries:
+                found.append(f"{node.func.attr}() without http_client= and max_retries=0")
+    return found
+
+
+def _sends_through_a_policy(tree: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == "outbound"
+               and n.func.attr == "client" for n in ast.walk(tree))
+
+
+def _modules() -> dict[str, ast.AST]:
+    return {str(p.relative_to(SRC)): ast.parse(p.read_text(encoding="utf-8")) for p in SRC.rglob("*.py")}
 
 
 def test_every_caller_goes_through_the_policy() -> None:
-    openers = {str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if _opens_connections(p)}
-    assert openers - {"outbound/__init__.py"} == set(NOT_MOVED_YET)
+    modules = _modules()
+    own = {name: what for name, tree in modules.items() if (what := _own_connections(tree))}
+    assert {n for n in own if not n.startswith("outbound/")} == set(NOT_HTTP), own
+    callers = {name for name, tree in modules.items() if _sends_through_a_policy(tree)}
+    assert callers == set(CALLERS)
+
+
+@pytest.mark.parametrize("source", [
+    "import httpx\nhttpx.get('http://x')",
+    "import httpx\nc = httpx.Client()",
+    "from httpx import Client",
+    "import requests",
+    "import urllib.request",
+    "from urllib.request import urlopen",
+    "import openai\nopenai.OpenAI(api_key='k')",
+    "import openai\nopenai.OpenAI(api_key='k', http_client=h)",
+    "import smtplib\nsmtplib.SMTP('h')",
+])
+def test_a_new_opener_is_found(source: str) -> None:
+    assert _own_connections(ast.parse(source))
+
+
+def test_a_client_of_the_policy_is_no_opener() -> None:
+    tree = ast.parse("from papersieve import outbound\nh = outbound.client(P)\n"
+                     "openai.OpenAI(http_client=h, max_retries=0)")
+    assert not _own_connections(tree) and _sends_through_a_policy(tree)
+
+
+def test_the_proxy_the_environment_names_is_used(server: ScriptedServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx reads HTTP(S)_PROXY only for a client without a transport of its own: a client of a
+    policy went direct where the openai SDK's and the old arXiv client had used the proxy."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with outbound.client(Policy("t", tries=1)) as http:
+        assert http.get("http://papersieve.invalid/feed?x=1").text == "ok"  # the proxy answers
+        assert http.get(server.url + "/direct").text == "ok"  # in NO_PROXY
+    paths = [(method, path, {k.lower(): v for k, v in headers.items()}["host"])
+             for method, path, headers, _ in server.requests]
+    assert paths == [("GET", "http://papersieve.invalid/feed?x=1", "papersieve.invalid"),
+                     ("GET", "/direct", server.url.removeprefix("http://"))]
+
+
+def test_an_error_text_never_carries_a_secret(server: ScriptedServer,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRETsecretSECRET")
+    server.script(Reply(endless=True))
+    policy = Policy("t", max_bytes=1000)
+    with httpx.Client(transport=outbound.PoliteTransport(policy)) as http, \
+            pytest.raises(outbound.ResponseTooLarge) as info:
+        http.get(server.url + "/bot123456:SECRETsecretSECRET/sendMessage")
+    assert "SECRETsecret" not in str(info.value) and "[redacted TELEGRAM_BOT_TOKEN]" in str(info.value)
+    assert "SECRETsecret" not in outbound.error_text(RuntimeError("bot123456:SECRETsecretSECRET failed"))
+
+
+def test_slack_paces_per_channel_and_a_webhook_is_its_own_channel() -> None:
+    def key(url: str, body: dict[str, str]) -> str:
+        return SLACK.pace_key(httpx.Request("POST", url, json=body))
+
+    api = "https://slack.com/api/chat.postMessage"
+    assert key(api, {"channel": "#a", "text": "1"}) == key(api, {"channel": "#a", "text": "2"})
+    assert key(api, {"channel": "#a"}) != key(api, {"channel": "#b"})
+    hook = "https://hooks.slack.com/services/T0/B0/X"
+    assert key(hook, {"text": "1"}) == key(hook, {"text": "2"}) != key(hook + "Y", {"text": "1"})

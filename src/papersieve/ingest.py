@@ -16,6 +16,7 @@ from typing import Literal
 
 from papersieve.errors import ConfigError, FeedError
 from papersieve.models import Listing, ListingStatus
+from papersieve.outbound import ARXIV, BIORXIV, Policy
 from papersieve.profile import Profile
 from papersieve.sources.arxiv_api import ArxivApiSource
 from papersieve.sources.biorxiv import PreprintSource, is_preprint_category
@@ -50,11 +51,11 @@ def _say(progress: Progress | None, message: str) -> None:
         progress(message)
 
 
-def client_for(profile: Profile) -> HttpClient:
+def client_for(profile: Profile, policy: Policy = ARXIV) -> HttpClient:
     """The HTTP client with the profile's download limits (the environment overrides them)."""
     network = profile.settings.network
     return HttpClient.from_env(DownloadLimits.resolve(network.download_max_mb,
-                                                      network.download_deadline))
+                                                      network.download_deadline), policy)
 
 
 def fetch_day(
@@ -88,7 +89,12 @@ def fetch_day(
         preprints = [c for c in cats if is_preprint_category(c)]
         if preprints:
             day = date or _newest_date(listings) or dt.datetime.now(EASTERN).date()
-            listings += _preprint_listings(http, profile, preprints, day, progress)
+            preprint_http = client or client_for(profile, BIORXIV)
+            try:
+                listings += _preprint_listings(preprint_http, profile, preprints, day, progress)
+            finally:
+                if own_client:
+                    preprint_http.close()
     finally:
         if own_client:
             http.close()

@@ -2,7 +2,9 @@
 encryption.
 
 SMTP_USER and SMTP_PASSWORD come from the environment only. A transient failure (a 4xx reply,
-a dropped connection) is retried once; the error names host, port and the server's reply.
+a dropped connection) is retried once, after the `SMTP` policy's wait (papersieve.outbound: SMTP
+is not HTTP, but its timeout and backoff live in the one table); the error names host, port and
+the server's reply, redacted.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
+from papersieve.outbound import SMTP
 from papersieve.profile.settings import EmailSettings
 from papersieve.redact import redact
 from papersieve.render.email_body import email_body
 
-TIMEOUT = 30.0
+TIMEOUT = SMTP.timeout
 MAX_BYTES = 95_000
 """The whole message as sent: Gmail clips a message past 102 KB."""
-RETRY_DELAY = 2.0
 
 
 def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -> EmailMessage:
@@ -55,16 +57,16 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -
 
 
 def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
-               retry_delay: float = RETRY_DELAY) -> str:
+               retry_delay: float | None = None) -> str:
     """Send the digest (`page_url`: the day's page on the site); returns a one-line summary or
-    raises DeliveryError."""
+    raises DeliveryError. `retry_delay` replaces the policy's wait before the one retry (tests: 0)."""
     message = build_message(digest, settings, page_url)
     try:
         _send(message, settings)
     except (smtplib.SMTPServerDisconnected, ConnectionResetError, smtplib.SMTPResponseException) as err:
         if not _transient(err):
             raise _error(settings, err) from err
-        time.sleep(retry_delay)
+        time.sleep(SMTP.wait(1, None) if retry_delay is None else retry_delay)
         try:
             _send(message, settings)
         except (smtplib.SMTPException, OSError) as again:
@@ -108,4 +110,4 @@ def _error(settings: EmailSettings, err: BaseException, retried: bool = False) -
     else:
         detail = str(err) or type(err).__name__
     after = " after one retry" if retried else ""
-    return DeliveryError(f"email via {settings.host}:{settings.port} failed{after}: {detail}")
+    return DeliveryError(redact(f"email via {settings.host}:{settings.port} failed{after}: {detail}"))

@@ -6,7 +6,8 @@ and the profile's channel, through chat.postMessage, with the entries as replies
 Messages respect Slack's limits: at most 50 blocks, a section's text at most 3,000 characters,
 and we keep each message's text under 4,000 characters (Slack's advice for readable messages).
 Text is cut before it is escaped, and only plain text is cut: never an entity, never a link.
-Sending (pacing, Retry-After, retries) is deliver/slack_sender.py.
+Sending (pacing, Retry-After, retries) is the `SLACK` policy of `papersieve.outbound`, through
+deliver/slack_sender.py.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def send_slack(digest: Digest, channel: str = "", page_url: str = "",
 
 
 def _post_webhook(sender: PacedSender, url: str, message: SlackMessage) -> None:
-    response = sender.post(url, url, message.payload())
+    response = sender.post(url, message.payload())
     if response.status_code != 200:
         raise DeliveryError(f"slack webhook: HTTP {response.status_code}: {clip(response.text, 200)}")
 
@@ -169,7 +170,7 @@ def _post_thread(sender: PacedSender, token: str, channel: str, messages: list[S
         body = {**message.payload(), "channel": channel}
         if thread_ts:
             body["thread_ts"] = thread_ts
-        reply = sender.post(channel, f"{api}/chat.postMessage", body, headers)
+        reply = sender.post(f"{api}/chat.postMessage", body, headers)
         data = reply.json() if reply.headers.get("content-type", "").startswith("application/json") else {}
         if reply.status_code != 200 or not data.get("ok"):
             raise DeliveryError(f"slack chat.postMessage at {api}: HTTP {reply.status_code}:"

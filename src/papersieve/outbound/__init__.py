@@ -3,9 +3,10 @@
     with outbound.client(outbound.SEMANTIC_SCHOLAR) as http:
         response = http.get(url)
 
-`policy.py` holds the table (pacing, retries, Retry-After, deadline, size); `transport.py` applies
-it under an ordinary `httpx.Client`. `CALLERS` names the modules that send requests, and a test
-checks that no other module opens a connection of its own.
+`policy.py` holds the table (pacing, retries, Retry-After, deadline, size, per caller);
+`transport.py` applies it under an ordinary `httpx.Client` (the openai SDK takes that client as
+its `http_client`). A test (tests/test_outbound.py) names the modules that send requests and
+fails when another module opens a connection of its own.
 """
 
 from __future__ import annotations
@@ -15,27 +16,44 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from papersieve.endpoints import USER_AGENT
-from papersieve.outbound.policy import POLICIES, SEMANTIC_SCHOLAR, Policy, parse_retry_after
+from papersieve.outbound.policy import (
+    ARXIV,
+    BIORXIV,
+    LLM,
+    LLM_PROBE,
+    POLICIES,
+    SEMANTIC_SCHOLAR,
+    SLACK,
+    SMTP,
+    Policy,
+    parse_retry_after,
+)
 from papersieve.outbound.transport import (
     DeadlineExceeded,
+    EnvProxies,
     OutboundLimit,
     PoliteTransport,
     ResponseTooLarge,
+    WaitRefused,
+    attempts,
+    error_text,
     shown_url,
 )
 
 __all__ = [
-    "POLICIES", "SEMANTIC_SCHOLAR", "DeadlineExceeded", "OutboundLimit", "Policy", "PoliteTransport",
-    "ResponseTooLarge", "client", "parse_retry_after",
-    "shown_url",
+    "ARXIV", "BIORXIV", "LLM", "LLM_PROBE", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK", "SMTP",
+    "DeadlineExceeded",
+    "OutboundLimit", "Policy", "PoliteTransport", "ResponseTooLarge", "WaitRefused", "attempts",
+    "client", "error_text", "parse_retry_after", "shown_url",
 ]
 
 
 def client(policy: Policy, *, headers: Mapping[str, str] | None = None,
            sleep: Callable[[float], None] | None = None, clock: Callable[[], float] | None = None,
            follow_redirects: bool = True) -> httpx.Client:
-    """An `httpx.Client` whose every request obeys `policy` (one connection per host)."""
-    inner = httpx.HTTPTransport(limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+    """An `httpx.Client` whose every request obeys `policy` (`policy.connections` per host)."""
+    connections = max(1, policy.connections)
+    inner = EnvProxies(httpx.Limits(max_connections=connections, max_keepalive_connections=connections))
     transport = PoliteTransport(policy, inner=inner, sleep=sleep, clock=clock)
     return httpx.Client(transport=transport, headers={"User-Agent": USER_AGENT, **(headers or {})},
                         timeout=httpx.Timeout(policy.timeout, connect=min(policy.timeout, 10.0)),

@@ -1,9 +1,11 @@
 """One chat call through the official `openai` SDK, against any OpenAI-compatible server.
 
-The SDK's own retries are off (`max_retries=0`): the judge decides what to retry (missing papers,
-429, 500, timeouts), so only one layer retries. A call never raises: it returns a `ChatReply`
-that says what happened. The SDK is imported here only, when a client is made: the local judge
-and the no-key fallback never load it.
+The SDK sends through an `httpx` client of the `LLM` policy of `papersieve.outbound` (its
+`http_client`: the policy's timeout, deadline, size cap and redacted error texts), and its own
+retries are off (`max_retries=0`): the judge resends what failed (missing papers, 429, 500,
+timeouts) through its queue, with the policy's tries and waits, so only one layer retries. A call
+never raises: it returns a `ChatReply` that says what happened. The SDK is imported here only,
+when a client is made: the local judge and the no-key fallback never load it.
 
 Reasoning models (OpenAI's o-series and gpt-5 family) refuse `temperature` and `max_tokens`: they
 get `max_completion_tokens`, and the tokens they spent thinking are completion tokens.
@@ -16,18 +18,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from papersieve import outbound
 from papersieve.endpoints import USER_AGENT
 from papersieve.judges.llm.keys import has_api_key, resolve_api_key, resolve_base_url
-from papersieve.outbound.policy import parse_retry_after
+from papersieve.outbound import LLM, Policy
 
 __all__ = ["ChatClient", "ChatReply", "has_api_key", "is_reasoning_model", "resolve_api_key",
            "resolve_base_url"]
 
-DEFAULT_TIMEOUT = 120.0
-MAX_RETRY_AFTER = 60.0
+DEFAULT_TIMEOUT = LLM.timeout
+MAX_RETRY_AFTER = LLM.max_wait
 MAX_USAGE = 10_000_000
 """More tokens than this in one call is not a real count."""
 _REASONING = re.compile(r"^(o\d+(-|$)|gpt-5)", re.IGNORECASE)
@@ -66,6 +69,7 @@ class ChatClient:
     def __init__(
         self, api_key: str, base_url: str | None, model: str, *,
         temperature: float = 0.0, seed: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+        policy: Policy = LLM,
     ) -> None:
         import openai  # here, not at the top: see the module docstring
 
@@ -74,9 +78,14 @@ class ChatClient:
         self.temperature = temperature
         self.seed = seed
         self._openai = openai
+        self.policy = replace(policy, timeout=timeout, deadline=timeout)
+        self._http = outbound.client(self.policy)
         self._sdk = openai.OpenAI(
             api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout,
             default_headers={"User-Agent": USER_AGENT},
+            # The SDK is typed for httpx2 but takes an `httpx.Client` too (its timeouts and
+            # errors included: openai._httpx2's "legacy httpx" helpers).
+            http_client=self._http,  # type: ignore[arg-type]
         )
 
     def complete(
@@ -116,15 +125,17 @@ class ChatClient:
     def close(self) -> None:
         """Close the HTTP connections."""
         self._sdk.close()
+        self._http.close()
 
     def _failure(self, err: Exception, started: float) -> ChatReply:
         latency = time.monotonic() - started
         if isinstance(err, self._openai.APIStatusError):
             return ChatReply(ok=False, latency=latency, status=err.status_code,
-                             error=_one_line(err), retry_after=_retry_after(err.response))
+                             error=outbound.error_text(err),
+                             retry_after=_retry_after(err.response, self.policy))
         if isinstance(err, self._openai.APITimeoutError):
             return ChatReply(ok=False, latency=latency, error="timed out", timed_out=True)
-        return ChatReply(ok=False, latency=latency, error=_one_line(err))
+        return ChatReply(ok=False, latency=latency, error=outbound.error_text(err))
 
 
 def _count(value: Any) -> int | None:
@@ -161,15 +172,8 @@ def _success(reply: Any, started: float) -> ChatReply:
     )
 
 
-def _one_line(err: Exception) -> str:
-    text = " ".join(str(err).split())
-    return f"{type(err).__name__}: {text}"[:300]
-
-
-def _retry_after(response: Any) -> float | None:
-    """Seconds from a Retry-After header (either form, by the one parser), capped; None when
-    absent or unreadable ("nan" read as a float once became a wait of nan seconds)."""
+def _retry_after(response: Any, policy: Policy = LLM) -> float | None:
+    """Seconds from a Retry-After header (either form, by the policy), capped; None when absent
+    or unreadable ("nan" read as a float once became a wait of nan seconds)."""
     headers = getattr(response, "headers", None)
-    value = headers.get("retry-after") if headers is not None else None
-    advised = parse_retry_after(value) if value else None
-    return None if advised is None else min(advised, MAX_RETRY_AFTER)
+    return policy.advised(headers.get("retry-after") if headers is not None else None)

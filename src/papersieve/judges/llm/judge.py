@@ -22,6 +22,7 @@ from papersieve.judges.llm.runner import Resolution, RunContext, StageResult, St
 from papersieve.judges.llm.server import choose_model, served_models, server_slots
 from papersieve.judges.llm.structured import MODES, Mode, batch_schema
 from papersieve.models import Judgement, Outcome, Paper
+from papersieve.outbound import LLM
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.judgements import cached_judgements, save_judgements
@@ -54,7 +55,8 @@ class LLMJudge(Judge):
         self._api_key = key
         self.base_url = resolve_base_url(base_url, self.settings.base_url)
         self.timeout = timeout if timeout is not None else self.settings.timeout
-        self.backoff = backoff
+        self.policy = dataclasses.replace(LLM, backoff=backoff, timeout=self.timeout, deadline=self.timeout)
+        """The `LLM` policy with this judge's backoff base and timeout."""
         self._model: str | None = self.settings.model or None
 
     @property
@@ -97,7 +99,7 @@ class LLMJudge(Judge):
         model = self.model
         client = ChatClient(self._api_key, self.base_url, model,
                             temperature=self.settings.temperature, seed=self.settings.seed,
-                            timeout=self.timeout)
+                            timeout=self.timeout, policy=self.policy)
         concurrency, adapt = self._concurrency()
         with ThreadPoolExecutor(concurrency, thread_name_prefix="llm") as pool:
             ctx = RunContext(
@@ -106,7 +108,7 @@ class LLMJudge(Judge):
                 price=price_for(model, price_table(shipped=is_openai(self.base_url))),
                 papers={p.id: p for p in unique}, concurrency=1 if adapt else concurrency,
                 max_retries=self.settings.max_retries, cost_cap=self.settings.cost_cap,
-                run_id=run_id, backoff=self.backoff, progress=progress, server=self.where,
+                run_id=run_id, policy=self.policy, progress=progress, server=self.where,
                 reply_tokens=self.settings.reply_tokens_per_paper, token_cap=self.settings.token_cap,
                 adapt=adapt, ceiling=concurrency,
             )

@@ -1,5 +1,6 @@
-"""When and how a failed call or an unusable reply is tried again: one place for the LLM judge's
-backoff and retry rules (so that one HTTP policy for every caller can take them over).
+"""When and how an unusable reply is tried again: the LLM judge's retry rules. How often and after
+how long a failed call is resent (429, 5xx, connection errors, timeouts) is the `LLM` policy of
+`papersieve.outbound` (its `tries`, `wait` and `wait_after_timeout`).
 
 A retry must be able to succeed, so it never sends a deterministic server (temperature 0, a
 seed) the bytes it already answered: papers missing from a reply go again without the ones that
@@ -10,14 +11,11 @@ backoff; a timed-out request is not resent at once, since the server may still b
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from papersieve.judges.llm.batching import halves
 
-TRANSPORT_TRIES = 6
-MAX_BACKOFF = 30.0
 FATAL_STATUSES = (401, 403, 404)
 QUEUE_FACTOR = 1.6
 """A call slower than this times the fastest one of its kind (stage, papers), sent while others
@@ -43,17 +41,6 @@ class Task:
     tries: int = 0
     not_before: float = 0.0
     correction: Correction | None = None
-
-
-def backoff(base: float, tries: int) -> float:
-    """Exponential backoff with jitter, bounded (jitter spreads retries of parallel calls)."""
-    return float(min(base * (2**tries), MAX_BACKOFF) * (0.5 + random.random() / 2))
-
-
-def after_timeout(latency: float) -> float:
-    """Seconds to wait before resending a timed-out request: as long as it already ran, bounded
-    (the server may still be computing it, and one more request would only queue behind it)."""
-    return min(max(latency, 1.0), MAX_BACKOFF)
 
 
 def retry_missing(task: Task, missing: tuple[str, ...], reply_text: str,

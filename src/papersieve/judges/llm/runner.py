@@ -10,9 +10,9 @@ Retries (rules in judges/llm/retry.py), by cause:
 - `finish_reason: length`: the unanswered papers are split in two halves;
 - a refusal of `response_format` (structured = "auto"): resent in the next weaker form, which is
   remembered for the server and model once it works;
-- 429 (after Retry-After), 5xx and connection errors: the same request again, with bounded
-  exponential backoff, at most `TRANSPORT_TRIES` times; a timeout: fewer papers, fewer requests in
-  flight, and a wait first;
+- 429 (after Retry-After), 5xx and connection errors: the same request again, after the `LLM`
+  policy's wait (papersieve.outbound), at most its `tries` in all; a timeout: fewer papers, fewer
+  requests in flight, and the policy's wait after a timeout first;
 - 400 on a batch of several papers: split in halves (a length refusal is remembered, so a rerun
   does not send that size again);
 - 401, 403, 404: nothing will work; stop calling.
@@ -37,16 +37,14 @@ from papersieve.judges.llm.prompts import Request, Stage, build_request
 from papersieve.judges.llm.ratelimit import RateLimiter
 from papersieve.judges.llm.retry import (
     FATAL_STATUSES,
-    TRANSPORT_TRIES,
     Task,
-    after_timeout,
-    backoff,
     correction_text,
     retry_missing,
     slower_than_queue,
 )
 from papersieve.judges.llm.structured import Mode, is_refusal, response_format, weaker
 from papersieve.models import Judgement, Paper, Usage
+from papersieve.outbound import LLM, Policy
 from papersieve.profile.loader import PromptFiles
 from papersieve.store.db import Store
 from papersieve.store.llm_calls import CallRecord, record_call
@@ -107,7 +105,8 @@ class RunContext:
     max_retries: int
     cost_cap: float
     run_id: int | None = None
-    backoff: float = 1.0
+    policy: Policy = LLM
+    """How many tries a failed call gets and how long to wait before each (papersieve.outbound)."""
     progress: ProgressCallback | None = None
     server: str = ""
     """Where the calls go (no credentials): the key of what is remembered about the server."""
@@ -356,15 +355,14 @@ class StageRunner:
             if "context" in reply.error.lower():
                 self._remember_length_refusal(len(task.ids))
             self.queue.extend(Task(h, task.attempt) for h in halves(task.ids))
-        elif reply.timed_out and task.tries + 1 < TRANSPORT_TRIES:
+        elif reply.timed_out and task.tries + 1 < self.ctx.policy.tries:
             self.ctx.concurrency = max(1, min(self.ctx.concurrency, len(self.in_flight) + 1) // 2)
             self.ctx.ceiling = min(self.ctx.ceiling, max(self.ctx.concurrency, 1))
-            later = time.monotonic() + after_timeout(reply.latency)
+            later = time.monotonic() + self.ctx.policy.wait_after_timeout(reply.latency)
             parts = halves(task.ids) if len(task.ids) > 1 else [task.ids]
             self.queue.extend(Task(p, task.attempt, task.tries + 1, later) for p in parts)
-        elif reply.status != 400 and task.tries + 1 < TRANSPORT_TRIES:
-            wait_for = reply.retry_after if reply.retry_after is not None else backoff(
-                self.ctx.backoff, task.tries)
+        elif reply.status != 400 and task.tries + 1 < self.ctx.policy.tries:
+            wait_for = self.ctx.policy.wait(task.tries + 1, reply.retry_after)
             self.queue.append(Task(task.ids, task.attempt, task.tries + 1, time.monotonic() + wait_for,
                                    task.correction))
         else:

@@ -1,6 +1,7 @@
 """What a server says about itself: the models it serves and how many requests it runs at once.
 
-Asked once per run, with a short timeout, over plain HTTP (httpx, as the SDK does). Only what a
+Asked once per run, through the `LLM_PROBE` policy of `papersieve.outbound` (one try each, a
+short timeout, a small size cap). Only what a
 server really publishes is used: `/v1/models` (every OpenAI-compatible server), llama.cpp's
 `/props` (`total_slots`) and `/slots` (one entry per slot). A server that publishes no slot count
 (vLLM, llama-cpp-python, Ollama) gets the profile's concurrency, lowered at run time when its
@@ -14,10 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from papersieve.endpoints import USER_AGENT
+from papersieve import outbound
 from papersieve.errors import ConfigError, JudgeError
-
-PROBE_TIMEOUT = 10.0
+from papersieve.outbound import LLM_PROBE
 
 
 def server_root(base_url: str) -> str:
@@ -80,8 +80,8 @@ def _slots_from_list(body: Any) -> int | None:
 
 
 def _get_json(url: str, api_key: str) -> Any:
-    headers = {"User-Agent": USER_AGENT, "Authorization": f"Bearer {api_key}"}
-    with httpx.Client(timeout=PROBE_TIMEOUT, follow_redirects=False) as client:
-        response = client.get(url, headers=headers)
+    headers = {"Authorization": f"Bearer {api_key}"}
+    with outbound.client(LLM_PROBE, headers=headers, follow_redirects=False) as client:
+        response = client.get(url)
         response.raise_for_status()
         return response.json()
