@@ -25,10 +25,13 @@ from papersieve.outbound.transport import (
 )
 
 __all__ = [
-    "POLICIES", "SEMANTIC_SCHOLAR", "DeadlineExceeded", "OutboundLimit", "Policy", "PoliteTransport",
+    "POLICIES", "SEMANTIC_SCHOLAR", "DeadlineExceeded", "Http", "OutboundLimit", "Policy", "PoliteTransport",
     "ResponseTooLarge", "client", "parse_retry_after",
     "shown_url",
 ]
+
+Http = httpx.Client
+"""The type of what `client` returns, for a caller's annotations (a test may pass its own)."""
 
 
 def client(policy: Policy, *, headers: Mapping[str, str] | None = None,
