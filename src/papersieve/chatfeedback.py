@@ -165,7 +165,8 @@ class _Press:
 
 def pull_telegram(store: Store, profile: Profile, say: Say = lambda _m: None, *,
                   http: outbound.Http | None = None) -> PullReport:
-    """Read the bot's pending updates once (getUpdates with the stored offset)."""
+    """Read the bot's pending updates once (getUpdates with the stored offset), until a call
+    returns none: that last call confirms the rest at Telegram."""
     report = PullReport("telegram")
     with TelegramBot(http=http) as bot:
         key = f"telegram:{bot.bot_id}:offset"
@@ -192,8 +193,6 @@ def pull_telegram(store: Store, profile: Profile, say: Say = lambda _m: None, *,
             for k, v in batch.labels.items():
                 report.labels.pop(k, None)
                 report.labels[k] = v
-            if len(updates) < 100:
-                break
     return report
 
 
