@@ -5,7 +5,9 @@ token, and one message a second per chat (429 with `parameters.retry_after`)."""
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,9 +22,11 @@ from papersieve.deliver.telegram import (
     units,
 )
 from papersieve.deliver.telegram_bot import API_URL_ENV, INTERVAL_ENV, TOKEN_ENV, send_policy
-from papersieve.errors import DeliveryError
+from papersieve.errors import ConfigError, DeliveryError
 from papersieve.models import Digest, Pick
 from papersieve.outbound.transport import _Pacer
+from papersieve.profile import load_profile
+from papersieve.profile.settings import TelegramSettings
 from tests.digestfixtures import HOSTILE_ABSTRACT, HOSTILE_TITLE, sample_digest
 from tests.fakeclock import Clock
 from tests.seedfiles import seed_digest
@@ -204,3 +208,17 @@ def test_a_malformed_token_is_refused_before_anything_is_sent(
 def test_no_chat_id_is_a_clear_error(telegram: FakeTelegram) -> None:
     with pytest.raises(DeliveryError, match=r"set \[deliver.telegram\] chat_id"):
         send_telegram(sample_digest(), "")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("4242", "4242"), (-1001234567890, "-1001234567890"), ('"@papers_daily"', "@papers_daily"),
+])
+def test_the_chat_id_may_be_a_number_or_a_channel_name(value: object, expected: str) -> None:
+    written = tomllib.loads(f"chat_id = {value}")  # as profile.toml gives it: a number or a string
+    assert TelegramSettings.model_validate(written).chat_id == expected
+
+
+def test_a_chat_id_that_is_neither_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "profile.toml").write_text('[deliver.telegram]\nchat_id = "my chat"\n')
+    with pytest.raises(ConfigError, match="a Telegram chat id is a number"):
+        load_profile(tmp_path)
