@@ -5,6 +5,7 @@ token, and one message a second per chat (429 with `parameters.retry_after`)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from papersieve import outbound
+from papersieve.deliver.empty import EmptyDay, send_empty_telegram
 from papersieve.deliver.telegram import (
     MAX_MESSAGE,
     callback_data,
@@ -222,3 +224,9 @@ def test_a_chat_id_that_is_neither_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "profile.toml").write_text('[deliver.telegram]\nchat_id = "my chat"\n')
     with pytest.raises(ConfigError, match="a Telegram chat id is a number"):
         load_profile(tmp_path)
+
+
+def test_an_empty_day_is_one_escaped_message(telegram: FakeTelegram) -> None:
+    day = EmptyDay("no_picks", dt.date(2025, 7, 3), "me & <you>", 215)
+    assert send_empty_telegram(day, CHAT) == "no_picks: 1 message to Telegram chat 4242"
+    assert visible_text(telegram.sent[0].text) == day.text

@@ -22,6 +22,7 @@ Neither needs a public server, so it works from a scheduled job:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -179,7 +180,7 @@ def pull_telegram(store: Store, profile: Profile, say: Say = lambda _m: None, *,
             for update in sorted((u for u in updates if isinstance(u, dict)),
                                  key=lambda u: _int(u.get("update_id")) or 0):
                 offset = max(offset, (_int(update.get("update_id")) or 0) + 1)
-                press = _press(update, batch)
+                press = _press(update, batch, say)
                 if press is not None:
                     batch.read += 1
                     _take(store, profile, press, batch, say)
@@ -196,19 +197,19 @@ def pull_telegram(store: Store, profile: Profile, say: Say = lambda _m: None, *,
     return report
 
 
-def _press(update: dict[str, Any], report: PullReport) -> _Press | None:
+def _press(update: dict[str, Any], report: PullReport, say: Say) -> _Press | None:
     query = update.get("callback_query")
     if not isinstance(query, dict):
         message = update.get("message") or update.get("channel_post")
         chat = message.get("chat") if isinstance(message, dict) else None
         if isinstance(chat, dict):  # helps a user who looks for her chat id
-            report.ignored.append(f"a message in chat {chat.get('id')} ({_chat_name(chat)}): only button"
-                                  " presses are read")
+            _ignore(report, say, f"a message in chat {chat.get('id')} ({_chat_name(chat)}): only button"
+                                 " presses are read")
         return None
     message = query.get("message")
     chat = message.get("chat") if isinstance(message, dict) else None
     if not isinstance(message, dict) or not isinstance(chat, dict):
-        report.ignored.append("a press on a message Telegram no longer shows (no chat): ignored")
+        _ignore(report, say, "a press on a message Telegram no longer shows (no chat)")
         return None
     return _Press(str(query.get("id", "")), str(chat.get("id", "")), str(chat.get("username") or ""),
                   str(message.get("message_id", "")), str(query.get("data") or ""))
@@ -274,11 +275,9 @@ def _acknowledge(bot: TelegramBot, press: _Press) -> None:
     if not press.query_id:
         return
     text = f"papersieve got your {'👍' if press.data.startswith(LIKE + ':') else '👎'}"
-    try:
+    # Cosmetic only (it stops a spinner): a refusal must not keep the batch from being recorded.
+    with contextlib.suppress(TelegramError):
         bot.call("answerCallbackQuery", {"callback_query_id": press.query_id, "text": text})
-    except TelegramError as err:
-        if err.code not in (400,):
-            raise
 
 
 def _int(value: object) -> int | None:
