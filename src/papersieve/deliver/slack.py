@@ -145,11 +145,12 @@ Posted = Callable[[str, str, str, tuple[str, ...]], None]
 def send_slack(digest: Digest, channel: str = "", page_url: str = "",
                sender: PacedSender | None = None, on_posted: Posted | None = None) -> str:
     """Post the digest through one paced sender; returns a one-line summary. Raises
-    DeliveryError naming the endpoint. With `on_posted` (and a bot token) each paper is its
-    own thread reply, and its channel id and ts are told to `on_posted`."""
-    messages = [header_message(digest, page_url), *thread_messages(digest, on_posted is not None)]
+    DeliveryError naming the endpoint. With `on_posted` and a bot token each paper is its own
+    thread reply, and its channel id and ts are told to `on_posted`."""
     webhook = os.environ.get("SLACK_WEBHOOK_URL")
     token = os.environ.get("SLACK_BOT_TOKEN")
+    # A webhook tells no ts: one message per paper would only make the day longer there.
+    messages = [header_message(digest, page_url), *thread_messages(digest, bool(token and on_posted))]
     if token and not channel:
         raise DeliveryError("slack: SLACK_BOT_TOKEN is set but [deliver.slack] channel is empty")
     if not token and not webhook:
