@@ -20,6 +20,7 @@ _SCRUBBED = (
     "PAPERSIEVE_OUT", "PAPERSIEVE_ARXIV_RSS_URL", "PAPERSIEVE_ARXIV_ATOM_URL",
     "PAPERSIEVE_ARXIV_API_URL", "PAPERSIEVE_OAI_PMH_URL", "PAPERSIEVE_S2_URL", "XDG_DATA_HOME",
     "PAPERSIEVE_LOCK_LEASE", "TELEGRAM_BOT_TOKEN", "PAPERSIEVE_BIORXIV_API_URL",
+    "PAPERSIEVE_TELEGRAM_API_URL", "PAPERSIEVE_SLACK_API_URL",
 )
 
 
@@ -33,6 +34,8 @@ def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         monkeypatch.delenv(name, raising=False)
     # Slack's one-message-a-second pacing is tested with a fake clock (test_deliver_slack.py).
     monkeypatch.setenv("PAPERSIEVE_SLACK_INTERVAL", "0")
+    # Telegram's likewise (test_deliver_telegram.py).
+    monkeypatch.setenv("PAPERSIEVE_TELEGRAM_INTERVAL", "0")
     yield home
 
 

@@ -23,7 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"profile", "store"}),
     # 2: the stages of a day
     frozenset({"sources", "ingest", "prefilter", "judges", "selection", "outcomes", "digests",
-               "render", "deliver", "feedback", "rebuild", "weekly"}),
+               "render", "deliver", "feedback", "rebuild", "weekly", "chatfeedback"}),
     # 3: one day, end to end
     frozenset({"pipeline", "catchup"}),
     # 4: what is built on whole days

@@ -16,7 +16,7 @@ from papersieve.store.db import Store
 from papersieve.store.feedback import FeedbackRow, add_feedback, current_feedback
 from papersieve.store.papers import stored_ids
 
-SOURCES = ("cli", "web", "bibtex")
+SOURCES = ("cli", "web", "bibtex", "telegram", "slack")
 
 
 @dataclass(frozen=True)

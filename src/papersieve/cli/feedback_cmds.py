@@ -55,8 +55,15 @@ def import_likes(file: Path, profile_dir: Path | None) -> None:
 
 
 @click.command()
-def feedback() -> None:
-    """List your liked and disliked papers, newest first."""
+@click.option("--pull", is_flag=True,
+              help="First read the 👍/👎 presses (Telegram) and reactions (Slack) of the chats the"
+                   " profile delivers to, as every `run` does at its start.")
+@profile_option
+def feedback(pull: bool, profile_dir: Path | None) -> None:
+    """List your liked and disliked papers, newest first (--pull: read the chats first)."""
+    if pull:
+        _pull(profile_dir)
+        return
     with open_store_to_read() as store:
         rows = list_feedback(store)
     if not rows:
@@ -64,3 +71,16 @@ def feedback() -> None:
     for row in rows:
         mark = "+1" if row.label > 0 else "-1"
         click.echo(f"{mark} {row.paper_id}  {row.created_at[:10]}  {row.source:<6}  {row.title or ''}")
+
+
+def _pull(profile_dir: Path | None) -> None:
+    from papersieve.chatfeedback import pull_feedback
+
+    profile = load_profile(profile_dir)
+    with open_store() as store:
+        reports = pull_feedback(store, profile, click.echo)
+    if not reports:
+        click.echo("No chat to read: set [deliver.telegram] enabled (with buttons) or"
+                   " [deliver.slack] enabled and feedback in profile.toml.")
+    if any(r.error for r in reports):
+        raise SystemExit(4)

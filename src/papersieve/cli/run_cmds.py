@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.status import Status
 
 from papersieve.catchup import catch_up
+from papersieve.chatfeedback import PullReport, pull_feedback
 from papersieve.cli.options import as_date, date_option, profile_option
 from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
@@ -50,8 +51,11 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     earlier: list[RunReport] = []
     notes: list[str] = []
     fetched: DayFetch | None = None
+    pulled: list[PullReport] = []
     with open_store() as store, console.status("starting") as status, Heartbeat(console) as beat:
         say = _progress(console, status, beat)
+        if not no_deliver and offline_dir is None:
+            pulled = pull_feedback(store, profile, say)
         if day is None and offline_dir is None:
             # The current day comes from the feeds themselves; the days missed before it are
             # run first, in date order, so that each day's "seen before" sees the ones before.
@@ -67,6 +71,8 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     for note in notes:
         click.echo(f"Catch-up: {note}")
     print_summary(report, profile.name)
+    for pull in pulled:
+        click.echo(pull.summary)
     exit_code = report.exit_code or next((r.exit_code for r in earlier if r.exit_code), 0)
     if exit_code:
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click

@@ -67,6 +67,8 @@ def send_empty_day(day: EmptyDay, settings: DeliverSettings,
         results.append(attempt("slack", lambda: send_empty_slack(day, settings.slack.channel)))
     if settings.email.enabled and "email" not in earlier:
         results.append(attempt("email", lambda: send_empty_email(day, settings.email)))
+    if settings.telegram.enabled:
+        results.append(attempt("telegram", lambda: send_empty_telegram(day, settings.telegram.chat_id)))
     return results
 
 
@@ -75,6 +77,13 @@ def send_empty_slack(day: EmptyDay, channel: str = "") -> str:
     from papersieve.deliver.slack import escape
 
     return f"{day.kind}: " + send_text_slack([escape(day.text)], channel)
+
+
+def send_empty_telegram(day: EmptyDay, chat: str) -> str:
+    """One Telegram message, plain text (escaped for its HTML mode)."""
+    from papersieve.deliver.telegram import send_text_telegram
+
+    return f"{day.kind}: " + send_text_telegram([day.text], chat)
 
 
 def send_empty_email(day: EmptyDay, settings: EmailSettings) -> str:

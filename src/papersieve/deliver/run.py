@@ -13,6 +13,7 @@ from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.profile import Profile
 from papersieve.render.paths import relative_day_link
+from papersieve.store.chat import add_chat_message
 from papersieve.store.db import Store, utcnow
 
 Stage = Callable[[str], AbstractContextManager[None]]
@@ -59,10 +60,12 @@ def deliver_all(
             record_delivery(store, run_id, result)
         return outputs, results + empty
     page = _page_url(settings.outputs.site_url, digest)
-    actions = {"slack": lambda: _slack(digest, profile, page),
-               "email": lambda: _email(digest, profile, page)}
+    actions = {"slack": lambda: _slack(store, run_id, digest, profile, page),
+               "email": lambda: _email(digest, profile, page),
+               "telegram": lambda: _telegram(store, run_id, digest, profile, page)}
     for channel, enabled in (("slack", settings.deliver.slack.enabled),
-                             ("email", settings.deliver.email.enabled)):
+                             ("email", settings.deliver.email.enabled),
+                             ("telegram", settings.deliver.telegram.enabled)):
         if not enabled:
             continue
         earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
@@ -93,7 +96,8 @@ def _send_empty(day: EmptyDay, profile: Profile, send: bool, stage: Stage | None
                 sent_before: dict[str, str] | None = None) -> list[DeliveryResult]:
     deliver = profile.settings.deliver
     if not send:
-        channels = [c for c, on in (("slack", deliver.slack.enabled), ("email", deliver.email.enabled)) if on]
+        channels = [c for c, on in (("slack", deliver.slack.enabled), ("email", deliver.email.enabled),
+                                    ("telegram", deliver.telegram.enabled)) if on]
         return [DeliveryResult(c, "skipped", "deliveries turned off for this run") for c in channels]
     with stage("empty_day") if stage else nullcontext():
         results = send_empty_day(day, deliver, sent_before)
@@ -133,10 +137,29 @@ def _already(channel: str, earlier: str, say: Callable[[str], None]) -> Delivery
     return DeliveryResult(channel, "skipped", detail)
 
 
-def _slack(digest: Digest, profile: Profile, page: str) -> str:
+def _slack(store: Store, run_id: int, digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.slack import send_slack
 
-    return send_slack(digest, profile.settings.deliver.slack.channel, page)
+    slack = profile.settings.deliver.slack
+
+    def posted(channel_id: str, ts: str, thread: str, paper_ids: tuple[str, ...]) -> None:
+        # At once, message by message: a failure later in the day keeps what was posted.
+        add_chat_message(store, profile.name, "slack", channel_id, ts, paper_ids, run_id=run_id,
+                         date=digest.date, thread=thread)
+
+    return send_slack(digest, slack.channel, page, on_posted=posted if slack.feedback else None)
+
+
+def _telegram(store: Store, run_id: int, digest: Digest, profile: Profile, page: str) -> str:
+    from papersieve.deliver.telegram import send_telegram
+
+    telegram = profile.settings.deliver.telegram
+
+    def sent(chat: str, message: str, paper_ids: tuple[str, ...]) -> None:
+        add_chat_message(store, profile.name, "telegram", chat, message, paper_ids, run_id=run_id,
+                         date=digest.date)
+
+    return send_telegram(digest, telegram.chat_id, page, buttons=telegram.buttons, on_sent=sent)
 
 
 def _email(digest: Digest, profile: Profile, page: str) -> str:

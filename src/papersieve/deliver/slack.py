@@ -13,7 +13,7 @@ deliver/slack_sender.py.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,13 +113,15 @@ def entry_text(i: int, pick: Pick) -> str:
     return head if room < 20 else head + "\n> " + fit(paper.abstract, room)
 
 
-def thread_messages(digest: Digest) -> list[SlackMessage]:
-    """The full entries, packed into as few messages as the limits allow."""
+def thread_messages(digest: Digest, one_per_paper: bool = False) -> list[SlackMessage]:
+    """The full entries, packed into as few messages as the limits allow (or one message per
+    paper, so that a reaction on a message is about one paper: `[deliver.slack] feedback`)."""
     messages: list[SlackMessage] = []
     texts: list[str] = []
     for i, pick in enumerate(digest.picks, 1):
         text = entry_text(i, pick)
-        if texts and (len(texts) >= MAX_BLOCKS or _joined(texts) + 2 + len(text) > MAX_TEXT):
+        if texts and (one_per_paper or len(texts) >= MAX_BLOCKS
+                      or _joined(texts) + 2 + len(text) > MAX_TEXT):
             messages.append(_message(texts))
             texts = []
         texts.append(text)
@@ -137,20 +139,27 @@ def _message(texts: Sequence[str]) -> SlackMessage:
     return SlackMessage("\n\n".join(texts), blocks)
 
 
+Posted = Callable[[str, str, str, tuple[str, ...]], None]
+"""Told of each thread reply that holds one paper: (channel id, ts, thread ts, (paper id,))."""
+
+
 def send_slack(digest: Digest, channel: str = "", page_url: str = "",
-               sender: PacedSender | None = None) -> str:
+               sender: PacedSender | None = None, on_posted: Posted | None = None) -> str:
     """Post the digest through one paced sender; returns a one-line summary. Raises
-    DeliveryError naming the endpoint."""
-    messages = [header_message(digest, page_url), *thread_messages(digest)]
+    DeliveryError naming the endpoint. With `on_posted` and a bot token each paper is its own
+    thread reply, and its channel id and ts are told to `on_posted`."""
     webhook = os.environ.get("SLACK_WEBHOOK_URL")
     token = os.environ.get("SLACK_BOT_TOKEN")
+    # A webhook tells no ts: one message per paper would only make the day longer there.
+    messages = [header_message(digest, page_url), *thread_messages(digest, bool(token and on_posted))]
     if token and not channel:
         raise DeliveryError("slack: SLACK_BOT_TOKEN is set but [deliver.slack] channel is empty")
     if not token and not webhook:
         raise DeliveryError("slack: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and [deliver.slack] channel")
     with sender or PacedSender() as paced:
         if token:
-            return _post_thread(paced, token, channel, messages)
+            told = None if on_posted is None else _per_paper(digest, on_posted)
+            return _post_thread(paced, token, channel, messages, told)
         for message in messages:
             _post_webhook(paced, str(webhook), message)
         return f"{len(messages)} messages to the incoming webhook"
@@ -162,11 +171,20 @@ def _post_webhook(sender: PacedSender, url: str, message: SlackMessage) -> None:
         raise DeliveryError(f"slack webhook: HTTP {response.status_code}: {clip(response.text, 200)}")
 
 
-def _post_thread(sender: PacedSender, token: str, channel: str, messages: list[SlackMessage]) -> str:
+def _per_paper(digest: Digest, on_posted: Posted) -> Callable[[int, str, str, str], None]:
+    """Message n (1: the first reply) holds pick n."""
+    def told(index: int, channel_id: str, ts: str, thread_ts: str) -> None:
+        if 1 <= index <= len(digest.picks):
+            on_posted(channel_id, ts, thread_ts, (digest.picks[index - 1].paper.id,))
+    return told
+
+
+def _post_thread(sender: PacedSender, token: str, channel: str, messages: list[SlackMessage],
+                 on_posted: Callable[[int, str, str, str], None] | None = None) -> str:
     api = os.environ.get(API_URL_ENV, DEFAULT_API_URL).rstrip("/")
     headers = {"Authorization": f"Bearer {token}"}
     thread_ts = None
-    for message in messages:
+    for index, message in enumerate(messages):
         body = {**message.payload(), "channel": channel}
         if thread_ts:
             body["thread_ts"] = thread_ts
@@ -176,6 +194,8 @@ def _post_thread(sender: PacedSender, token: str, channel: str, messages: list[S
             raise DeliveryError(f"slack chat.postMessage at {api}: HTTP {reply.status_code}:"
                                 f" {data.get('error') or clip(reply.text, 200)}")
         thread_ts = thread_ts or data.get("ts")
+        if on_posted is not None and thread_ts:
+            on_posted(index, str(data.get("channel") or channel), str(data.get("ts") or ""), thread_ts)
     return f"{len(messages)} messages to {channel} (thread {thread_ts})"
 
 

@@ -42,10 +42,13 @@ from papersieve.outbound.transport import (
 
 __all__ = [
     "ARXIV", "BIORXIV", "LLM", "LLM_PROBE", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK", "SMTP",
-    "DeadlineExceeded",
+    "DeadlineExceeded", "Http",
     "OutboundLimit", "Policy", "PoliteTransport", "ResponseTooLarge", "WaitRefused", "attempts",
     "client", "error_text", "parse_retry_after", "shown_url",
 ]
+
+Http = httpx.Client
+"""The type of what `client` returns, for a caller's annotations (a test may pass its own)."""
 
 
 def client(policy: Policy, *, headers: Mapping[str, str] | None = None,

@@ -29,6 +29,8 @@ INTERVAL_ENV = "PAPERSIEVE_HTTP_INTERVAL"
 """Overrides the arXiv and bioRxiv pacing (seconds); the test-suite's loopback servers set it to 0."""
 SLACK_INTERVAL_ENV = "PAPERSIEVE_SLACK_INTERVAL"
 """Overrides the Slack pacing per channel (seconds); the test-suite sets it to 0."""
+TELEGRAM_INTERVAL_ENV = "PAPERSIEVE_TELEGRAM_INTERVAL"
+"""Overrides the Telegram pacing per chat (seconds); the test-suite sets it to 0."""
 
 
 def by_host(request: httpx.Request) -> str:
@@ -85,6 +87,9 @@ class Policy:
     """Connections one client keeps to a host (the LLM judge's requests in flight)."""
     interval_env: str | None = None
     """The environment variable that may override `min_interval` (see `from_env`)."""
+    retry_after_field: tuple[str, ...] = ()
+    """Where a 429's JSON body says how long to wait when it sends no `Retry-After` header
+    (Telegram: `parameters.retry_after`, in seconds)."""
 
     def backoff_for(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based) when the server said nothing."""
@@ -112,6 +117,18 @@ class Policy:
         """Before resending a request that timed out: as long as it already ran, capped (the server
         may still be computing it, and one more request would only queue behind it)."""
         return min(max(latency, 1.0), self.max_wait)
+
+    def body_retry_after(self, body: bytes) -> str | None:
+        """The wait a JSON body asks for at `retry_after_field`, as a header would say it."""
+        if not self.retry_after_field:
+            return None
+        try:
+            value: object = json.loads(body)
+        except ValueError:
+            return None
+        for key in self.retry_after_field:
+            value = value.get(key) if isinstance(value, dict) else None
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
     def with_limits(self, *, max_bytes: int | None = None, deadline: float | None = None) -> Policy:
         """The same policy with other bounds (settings of the profile or the environment)."""
@@ -177,5 +194,21 @@ LLM_PROBE = Policy("llm-probe", tries=1, timeout=10.0, deadline=20.0, max_bytes=
 SMTP = Policy("smtp", tries=2, backoff=4.0, max_wait=4.0, timeout=30.0)
 """Email is not HTTP and does not go through the transport: deliver/email.py sends a message
 again once after a transient failure (a 4xx reply, a dropped connection), after `wait(1)` (2-4 s)."""
-POLICIES = {p.name: p for p in (ARXIV, BIORXIV, SEMANTIC_SCHOLAR, SLACK, LLM, LLM_PROBE, SMTP)}
-"""Every policy by name (Telegram's joins here)."""
+TELEGRAM = Policy("telegram", min_interval=1.0, tries=4, backoff=0.5, max_wait=60.0, timeout=30.0,
+                  deadline=180.0, max_bytes=4 * MIB, retry_status=frozenset({429}), secret_path=True,
+                  retry_errors=(httpx.ConnectError, httpx.ConnectTimeout), pace_key=by_channel,
+                  interval_env=TELEGRAM_INTERVAL_ENV, retry_after_field=("parameters", "retry_after"))
+"""Telegram's Bot API, sending: one message a second per chat (core.telegram.org/bots/faq); a 429
+says its wait in `parameters.retry_after`. Only 429 is retried (a 5xx may have posted the
+message), and the bot token is in the path, so errors name the host only."""
+TELEGRAM_GROUP = replace(TELEGRAM, name="telegram-group", min_interval=3.0)
+"""The same, to a group or channel: Telegram allows a bot 20 messages a minute there."""
+TELEGRAM_READ = replace(TELEGRAM, name="telegram-read", min_interval=0.0,
+                        retry_status=RETRY_STATUS, retry_errors=RETRY_ERRORS)
+"""getUpdates and answerCallbackQuery: reading twice is harmless, so server errors are retried."""
+SLACK_READ = Policy("slack-read", min_interval=1.2, tries=4, backoff=2.0, max_wait=60.0, deadline=180.0,
+                    max_bytes=16 * MIB, interval_env=SLACK_INTERVAL_ENV)
+"""Slack's Web API, reading threads (conversations.replies is Tier 3: about 50 calls a minute)."""
+POLICIES = {p.name: p for p in (ARXIV, BIORXIV, SEMANTIC_SCHOLAR, SLACK, SLACK_READ, LLM, LLM_PROBE, SMTP,
+                                 TELEGRAM, TELEGRAM_GROUP, TELEGRAM_READ)}
+"""Every policy by name."""

@@ -187,7 +187,10 @@ class PoliteTransport(httpx.BaseTransport):
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        header = error.response.headers.get("retry-after") if isinstance(error, _Retry) else None
+        header = None
+        if isinstance(error, _Retry):
+            header = error.response.headers.get("retry-after") \
+                or self.policy.body_retry_after(error.response.content)
         return self.policy.wait_for(state.attempt_number, header)
 
     def _before_retry(self, seconds: float, started: float, request: httpx.Request) -> None:

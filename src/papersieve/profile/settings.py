@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -83,6 +84,30 @@ class SlackSettings(_Strict):
 
     enabled: bool = False
     channel: str = ""
+    feedback: bool = False
+    """Each paper its own thread reply, whose 👍/👎 reactions the next run reads back (bot token)."""
+
+
+class TelegramSettings(_Strict):
+    """`[deliver.telegram]`: TELEGRAM_BOT_TOKEN comes from the environment only."""
+
+    enabled: bool = False
+    chat_id: str = ""
+    """The chat's numeric id (negative for a group or channel) or a public channel's @name."""
+    buttons: bool = True
+    """👍/👎 under each paper; the next run (or `papersieve feedback --pull`) reads the presses."""
+
+    @field_validator("chat_id", mode="before")
+    @classmethod
+    def _chat_id(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str):
+            value = value.strip()
+            if value and not re.fullmatch(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}", value):
+                raise ValueError("a Telegram chat id is a number (negative for a group or channel)"
+                                 " or a public channel's @name")
+        return value
 
 
 class EmailSettings(_Strict):
@@ -103,6 +128,7 @@ class DeliverSettings(_Strict):
     """A short message on a day without picks: true for every kind, or a list of kinds."""
     slack: SlackSettings = Field(default_factory=SlackSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
 
 
 class ScheduleSettings(_Strict):

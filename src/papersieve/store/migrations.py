@@ -251,5 +251,37 @@ ALTER TABLE runs ADD COLUMN prompt_schema TEXT NOT NULL DEFAULT '';
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+V7 = """
+-- Feedback from the chat (chatfeedback.py): which paper each delivered Telegram message or Slack
+-- thread reply holds, so that a button press or a reaction on it becomes feedback for the profile
+-- that sent it. `chat` is the Telegram chat id or the Slack channel id, `message` the Telegram
+-- message_id or the Slack ts, `position` the paper's place in that message (1-based); `label` is
+-- the last label read back from a reaction (Slack reactions are a state, read again each time).
+CREATE TABLE chat_messages (
+    id INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    channel TEXT NOT NULL,                -- telegram, slack
+    chat TEXT NOT NULL,
+    message TEXT NOT NULL,
+    thread TEXT NOT NULL DEFAULT '',      -- the Slack thread's ts
+    position INTEGER NOT NULL,
+    paper_id TEXT NOT NULL,
+    run_id INTEGER,
+    date TEXT NOT NULL,
+    label INTEGER,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX chat_messages_message ON chat_messages(channel, chat, message);
+CREATE INDEX chat_messages_profile ON chat_messages(profile, channel, created_at);
+
+-- Where reading a chat's updates stopped (Telegram getUpdates' offset, per bot).
+CREATE TABLE chat_cursors (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
