@@ -62,12 +62,12 @@ def send_empty_day(day: EmptyDay, settings: DeliverSettings,
     day (the schedule runs twice a day): that channel gets a "skipped" result instead."""
     earlier = sent_before or {}
     results = [DeliveryResult(channel, "skipped", f"already sent by {earlier[channel]}")
-               for channel in ("slack", "email") if channel in earlier]
+               for channel in ("slack", "email", "telegram") if channel in earlier]
     if settings.slack.enabled and "slack" not in earlier:
         results.append(attempt("slack", lambda: send_empty_slack(day, settings.slack.channel)))
     if settings.email.enabled and "email" not in earlier:
         results.append(attempt("email", lambda: send_empty_email(day, settings.email)))
-    if settings.telegram.enabled:
+    if settings.telegram.enabled and "telegram" not in earlier:
         results.append(attempt("telegram", lambda: send_empty_telegram(day, settings.telegram.chat_id)))
     return results
 

@@ -83,7 +83,7 @@ def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile
     asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
     if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
         return []
-    sent_before = {channel: earlier for channel in ("slack", "email")
+    sent_before = {channel: earlier for channel in ("slack", "email", "telegram")
                    if (earlier := _earlier_delivery(store, run_id, channel, f"{day.kind}:"))}
     results = _send_empty(day, profile, send, None, say, sent_before)
     for result in results:
