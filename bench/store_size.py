@@ -34,7 +34,7 @@ CANDIDATES = REPO / "data" / "candidates"
 OFFSET = 10_000_000
 """Added per copy to integer ids, so that copies never collide."""
 INT_IDS = {"listings": "id", "runs": "id", "judgements": "id", "llm_calls": "id",
-           "local_models": "id", "papers": "pk"}
+           "local_models": "id", "papers": "pk", "papers_data": "pk"}
 FOREIGN = ("listing_id", "run_id", "judgement_id")
 DATES = ("date", "requested_date", "first_listed", "first_seen")
 STAMPS = ("created_at", "fetched_at", "started_at", "finished_at", "updated_at")
@@ -79,12 +79,29 @@ def date_calls(conn: sqlite3.Connection) -> None:
 
 def copy_rows(conn: sqlite3.Connection, copy: int, shift_days: int) -> None:
     """Every row of the real days again, under fresh ids, `shift_days` earlier."""
-    for table in TABLES:
+    for table in _tables(conn):
         columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
         exprs = [_expr(table, column, copy, shift_days) for column in columns]
         conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)}"
                      f" FROM {table} WHERE {_originals(table)}")
     conn.commit()
+
+
+def _tables(conn: sqlite3.Connection) -> list[str]:
+    """TABLES, with the table under the `papers` view where there is one (schema 7 and later)."""
+    views = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'view'")}
+    return ["papers_data" if t == "papers" and t in views else t for t in TABLES]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A plain connection that knows the store's SQL functions (the papers view, its triggers)."""
+    conn = sqlite3.connect(path)
+    try:
+        from papersieve.store.textpack import register
+    except ImportError:  # a tree from before compressed abstracts
+        return conn
+    register(conn)
+    return conn
 
 
 def _originals(table: str) -> str:
@@ -98,7 +115,7 @@ def _originals(table: str) -> str:
 
 
 def _expr(table: str, column: str, copy: int, shift: int) -> str:
-    if column == "paper_id" or (table == "papers" and column == "id"):
+    if column == "paper_id" or (table in ("papers", "papers_data") and column == "id"):
         return f"{column} || '-c{copy:03d}'"
     if INT_IDS.get(table) == column or column in FOREIGN:
         return f"{column} + {copy * OFFSET}"
@@ -112,10 +129,10 @@ def _expr(table: str, column: str, copy: int, shift: int) -> str:
 
 
 def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
-    with sqlite3.connect(path) as conn:
+    with _connect(path) as conn:
         conn.execute("VACUUM")
         tables = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
-                              " LIMIT 8").fetchall()
+                              ).fetchall()
     return path.stat().st_size, [(str(name), int(size)) for name, size in tables]
 
 
@@ -138,6 +155,7 @@ def main() -> None:
     parser.add_argument("--real-days", type=int, default=25)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--keep-raw-days", type=int, default=30)
+    parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     args = parser.parse_args()
     days = real_days(args.real_days)
     span = (days[-1] - days[0]).days + 1
@@ -149,7 +167,7 @@ def main() -> None:
         real_size, _ = vacuumed_size(db)
         print(f"{len(days)} real days: {real_size / 1e6:.1f} MB ({real_size / len(days) / 1e6:.2f} MB"
               f" a day), {seconds:.0f} s")
-        with sqlite3.connect(db) as conn:
+        with _connect(db) as conn:
             date_calls(conn)
             for copy in range(1, args.copies):
                 copy_rows(conn, copy, copy * span)
@@ -162,6 +180,10 @@ def main() -> None:
         counts = prune(pruned_db, args.keep_raw_days, now)
         size, tables = vacuumed_size(pruned_db)
         report(f"a year, pruned ({counts}) and vacuumed", size, tables)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(db, args.save / "year.db")
+            shutil.copyfile(pruned_db, args.save / "pruned.db")
     print(f"command: .venv/bin/python bench/store_size.py --real-days {args.real_days}"
           f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}")
 

@@ -60,17 +60,24 @@ def prune_feature_cache(store: Store, keep_days: int = FEATURE_DAYS, now: dt.dat
 
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None) -> dict[str, int]:
-    """Every pruning above; returns how many rows each touched."""
-    return {
+    """Every pruning above, then the freed pages given back (a store made with auto_vacuum,
+    `store/db.py`); returns how many rows each touched."""
+    counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now),
     }
+    if not store.conn.in_transaction:
+        store.conn.execute("PRAGMA incremental_vacuum")
+    return counts
 
 
 def vacuum(store: Store) -> tuple[int, int]:
-    """Rewrite the database file without its free pages; returns its size before and after."""
+    """Merge the full-text index into one segment and rewrite the database file without its
+    free pages; returns its size before and after."""
     before = _size(store)
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.conn.execute("VACUUM")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
