@@ -10,8 +10,8 @@
    of weekdays), into the same file.
 3. The size: the file after `VACUUM` as it is (no pruning), then after the pruning a run does
    (`store/retention.py`: raw replies older than 30 days, old local model versions, cached
-   features that left the ranker's window) and `VACUUM` (`papersieve db --vacuum`), with the
-   largest tables of each.
+   features that left the ranker's window) and `papersieve db --vacuum` (the full-text index
+   merged, `VACUUM`), with every table and index of each.
 
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
 """
@@ -137,11 +137,22 @@ def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
 
 
 def prune(path: Path, keep_raw_days: int, now: dt.datetime) -> dict[str, int]:
+    """What `run` prunes after a day, then `papersieve db --vacuum` (retention.vacuum)."""
     from papersieve.store import open_store
-    from papersieve.store.retention import prune_store
+    from papersieve.store.retention import prune_store, vacuum
 
     with open_store(path) as store:
-        return prune_store(store, keep_raw_days, now)
+        counts = prune_store(store, keep_raw_days, now)
+        vacuum(store)
+        return counts
+
+
+def table_counts(path: Path) -> str:
+    """How many papers, candidates (run_candidates) and judgements the store holds."""
+    with _connect(path) as conn:
+        found = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                 for table in ("papers", "run_candidates", "judgements")}
+    return ", ".join(f"{n:,} {table}" for table, n in found.items())
 
 
 def report(label: str, size: int, tables: list[tuple[str, int]]) -> None:
@@ -173,7 +184,7 @@ def main() -> None:
                 copy_rows(conn, copy, copy * span)
         total_days = len(days) * args.copies
         size, tables = vacuumed_size(db)
-        report(f"a year ({total_days} listing days), no pruning", size, tables)
+        report(f"a year ({total_days} listing days: {table_counts(db)}), no pruning", size, tables)
         pruned_db = Path(tmp) / "pruned.db"
         shutil.copyfile(db, pruned_db)
         now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
