@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 
 from papersieve.store.db import Store
 
@@ -68,10 +70,16 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
         "cached features": prune_feature_cache(store, now=now),
     }
     if not store.conn.in_transaction:
-        # It frees one page per step, and execute() steps a statement without result columns
-        # once (one page of 61 in the test): executescript steps it to its end.
-        store.conn.executescript("PRAGMA incremental_vacuum;")
+        _give_pages_back(store)
     return counts
+
+
+def _give_pages_back(store: Store) -> None:
+    # It frees one page per step, and execute() steps a statement without result columns once
+    # (one page of 61 in the test): executescript steps it to its end. A store busy past the
+    # timeout keeps its free pages: new rows reuse them, and the next run tries again.
+    with contextlib.suppress(sqlite3.OperationalError):
+        store.conn.executescript("PRAGMA incremental_vacuum;")
 
 
 def vacuum(store: Store) -> tuple[int, int]:
