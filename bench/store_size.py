@@ -10,8 +10,8 @@
    of weekdays), into the same file.
 3. The size: the file after `VACUUM` as it is (no pruning), then after the pruning a run does
    (`store/retention.py`: raw replies older than 30 days, old local model versions, cached
-   features that left the ranker's window) and `VACUUM` (`papersieve db --vacuum`), with the
-   largest tables of each.
+   features that left the ranker's window) and `papersieve db --vacuum` (the full-text index
+   merged, `VACUUM`), with every table and index of each.
 
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
 """
@@ -34,7 +34,7 @@ CANDIDATES = REPO / "data" / "candidates"
 OFFSET = 10_000_000
 """Added per copy to integer ids, so that copies never collide."""
 INT_IDS = {"listings": "id", "runs": "id", "judgements": "id", "llm_calls": "id",
-           "local_models": "id", "papers": "pk"}
+           "local_models": "id", "papers": "pk", "papers_data": "pk"}
 FOREIGN = ("listing_id", "run_id", "judgement_id")
 DATES = ("date", "requested_date", "first_listed", "first_seen")
 STAMPS = ("created_at", "fetched_at", "started_at", "finished_at", "updated_at")
@@ -79,12 +79,29 @@ def date_calls(conn: sqlite3.Connection) -> None:
 
 def copy_rows(conn: sqlite3.Connection, copy: int, shift_days: int) -> None:
     """Every row of the real days again, under fresh ids, `shift_days` earlier."""
-    for table in TABLES:
+    for table in _tables(conn):
         columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
         exprs = [_expr(table, column, copy, shift_days) for column in columns]
         conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)}"
                      f" FROM {table} WHERE {_originals(table)}")
     conn.commit()
+
+
+def _tables(conn: sqlite3.Connection) -> list[str]:
+    """TABLES, with the table under the `papers` view where there is one (schema 7 and later)."""
+    views = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'view'")}
+    return ["papers_data" if t == "papers" and t in views else t for t in TABLES]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A plain connection that knows the store's SQL functions (the papers view, its triggers)."""
+    conn = sqlite3.connect(path)
+    try:
+        from papersieve.store.textpack import register
+    except ImportError:  # a tree from before compressed abstracts
+        return conn
+    register(conn)
+    return conn
 
 
 def _originals(table: str) -> str:
@@ -98,7 +115,7 @@ def _originals(table: str) -> str:
 
 
 def _expr(table: str, column: str, copy: int, shift: int) -> str:
-    if column == "paper_id" or (table == "papers" and column == "id"):
+    if column == "paper_id" or (table in ("papers", "papers_data") and column == "id"):
         return f"{column} || '-c{copy:03d}'"
     if INT_IDS.get(table) == column or column in FOREIGN:
         return f"{column} + {copy * OFFSET}"
@@ -112,19 +129,30 @@ def _expr(table: str, column: str, copy: int, shift: int) -> str:
 
 
 def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
-    with sqlite3.connect(path) as conn:
+    with _connect(path) as conn:
         conn.execute("VACUUM")
         tables = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
-                              " LIMIT 8").fetchall()
+                              ).fetchall()
     return path.stat().st_size, [(str(name), int(size)) for name, size in tables]
 
 
 def prune(path: Path, keep_raw_days: int, now: dt.datetime) -> dict[str, int]:
+    """What `run` prunes after a day, then `papersieve db --vacuum` (retention.vacuum)."""
     from papersieve.store import open_store
-    from papersieve.store.retention import prune_store
+    from papersieve.store.retention import prune_store, vacuum
 
     with open_store(path) as store:
-        return prune_store(store, keep_raw_days, now)
+        counts = prune_store(store, keep_raw_days, now)
+        vacuum(store)
+        return counts
+
+
+def table_counts(path: Path) -> str:
+    """How many papers, candidates (run_candidates) and judgements the store holds."""
+    with _connect(path) as conn:
+        found = {table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                 for table in ("papers", "run_candidates", "judgements")}
+    return ", ".join(f"{n:,} {table}" for table, n in found.items())
 
 
 def report(label: str, size: int, tables: list[tuple[str, int]]) -> None:
@@ -138,6 +166,7 @@ def main() -> None:
     parser.add_argument("--real-days", type=int, default=25)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--keep-raw-days", type=int, default=30)
+    parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     args = parser.parse_args()
     days = real_days(args.real_days)
     span = (days[-1] - days[0]).days + 1
@@ -149,19 +178,23 @@ def main() -> None:
         real_size, _ = vacuumed_size(db)
         print(f"{len(days)} real days: {real_size / 1e6:.1f} MB ({real_size / len(days) / 1e6:.2f} MB"
               f" a day), {seconds:.0f} s")
-        with sqlite3.connect(db) as conn:
+        with _connect(db) as conn:
             date_calls(conn)
             for copy in range(1, args.copies):
                 copy_rows(conn, copy, copy * span)
         total_days = len(days) * args.copies
         size, tables = vacuumed_size(db)
-        report(f"a year ({total_days} listing days), no pruning", size, tables)
+        report(f"a year ({total_days} listing days: {table_counts(db)}), no pruning", size, tables)
         pruned_db = Path(tmp) / "pruned.db"
         shutil.copyfile(db, pruned_db)
         now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
         counts = prune(pruned_db, args.keep_raw_days, now)
         size, tables = vacuumed_size(pruned_db)
         report(f"a year, pruned ({counts}) and vacuumed", size, tables)
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(db, args.save / "year.db")
+            shutil.copyfile(pruned_db, args.save / "pruned.db")
     print(f"command: .venv/bin/python bench/store_size.py --real-days {args.real_days}"
           f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}")
 

@@ -146,7 +146,7 @@ CALLERS = {
     "deliver/slack_sender.py": "SLACK: webhook and chat.postMessage, paced per channel",
     "judges/llm/client.py": "LLM: the openai SDK, given a client of the policy as its http_client",
     "judges/llm/server.py": "LLM_PROBE: /v1/models, /props, /slots",
-    "deliver/telegram_bot.py": "TELEGRAM, TELEGRAM_GROUP, TELEGRAM_READ: sendMessage, getUpdates, answerCallbackQuery",
+    "deliver/telegram_bot.py": "TELEGRAM(_GROUP, _READ): sendMessage, getUpdates, answerCallbackQuery",
     "chatfeedback.py": "SLACK_READ: conversations.replies, reading the day's reactions back",
 }
 """The modules that send requests, each through `outbound.client(POLICY)`. A new caller (Telegram)

@@ -14,6 +14,7 @@ import json
 import signal
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,34 @@ def test_an_expired_lock_from_another_host_is_broken_with_a_note(world: World) -
     assert statuses[0] == ("failed", f"interrupted: process {child.pid} ended without finishing the run")
     assert statuses[1][0] == "done"
     assert query(world.db, "SELECT COUNT(*) FROM run_locks") == [(0,)]
+
+
+def process_state(pid: int) -> str:
+    """The state letter of /proc/PID/stat (Z: a zombie)."""
+    return Path(f"/proc/{pid}/stat").read_text("ascii").rpartition(")")[2].split()[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_killed_run_not_yet_reaped_on_this_host_gives_its_lock_up_at_once(world: World) -> None:
+    """A killed holder that its parent has not waited for is a zombie: kill(pid, 0) still
+    succeeds on it, and its lock was respected for the whole 120 s lease."""
+    child = spawn(run_args(world.profile, world.out), world.env)
+    wait_until(lambda: world.gate.held > 0, child, "a held call")
+    child.send_signal(signal.SIGKILL)  # not reaped: no wait(), no poll(), until the end
+    deadline = time.monotonic() + 60
+    while process_state(child.pid) != "Z":
+        assert time.monotonic() < deadline, f"pid {child.pid} never became a zombie"
+        time.sleep(0.05)
+    world.gate.release(refuse=True)
+    try:
+        rerun = run_child(run_args(world.profile, world.out), world.env)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert f"Note: broke the run lock of pid {child.pid} on " in rerun.stdout, rerun.stdout
+        assert "(its process is gone); its unfinished run was closed as interrupted" in rerun.stdout
+        assert query(world.db, "SELECT COUNT(*) FROM run_locks") == [(0,)]
+    finally:
+        child.communicate(timeout=30)
+    assert child.returncode == -signal.SIGKILL
 
 
 def test_a_live_run_renews_its_lease_and_keeps_its_lock(world: World) -> None:

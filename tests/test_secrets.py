@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from papersieve.errors import ConfigError
 from papersieve.profile import init_profile
 from papersieve.redact import Redactor, check_secrets
+from papersieve.store.textpack import register
 from papersieve.web.app import create_app
 from tests.faultkit import child_env, run_args, run_child
 from tests.servers.feed_server import FeedServer
@@ -79,10 +80,12 @@ def needles(webhook_url: str) -> dict[str, bytes]:
 
 
 def table_text(db: Path) -> str:
-    """Every row of every table, as SQL text."""
+    """Every row of every table, as SQL text, and the abstracts as text (stored compressed)."""
     conn = sqlite3.connect(db)
+    register(conn)
     try:
-        return "\n".join(conn.iterdump())
+        abstracts = [str(r[0]) for r in conn.execute("SELECT abstract FROM papers")]
+        return "\n".join([*conn.iterdump(), *abstracts])
     finally:
         conn.close()
 

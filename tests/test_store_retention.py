@@ -22,6 +22,7 @@ from papersieve.store.retention import (
     prune_feature_cache,
     prune_model_versions,
     prune_raw_replies,
+    prune_store,
 )
 from tests.conftest import DATA
 
@@ -111,3 +112,14 @@ def test_cached_features_leave_with_the_training_window_unless_the_paper_has_fee
     assert prune_feature_cache(store, now=now) == 1
     kept = [r[0] for r in store.conn.execute("SELECT paper_id FROM local_features ORDER BY paper_id")]
     assert kept == ["2601.00002", "2605.00001"]
+
+
+def test_pruning_gives_the_freed_pages_back_to_the_disk(store: Store) -> None:
+    """A new store is made with auto_vacuum: the pages that pruning empties leave the file
+    (a cache upload after each run carries the store), without waiting for `db --vacuum`."""
+    for n in range(60):
+        _call(store, f"{n} " + "an old raw reply " * 600, 40)
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    assert prune_store(store, 30)["raw replies"] == 60
+    assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert store.conn.execute("PRAGMA page_count").fetchone()[0] <= pages - 60  # a page a reply

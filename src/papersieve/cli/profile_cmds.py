@@ -15,7 +15,7 @@ from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.rebuild import rebuild_from_site
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store, open_store_to_read
-from papersieve.store.retention import prune_store, vacuum
+from papersieve.store.retention import prune_store, store_size, vacuum
 from papersieve.store.stats import store_counts
 
 
@@ -95,8 +95,9 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
                        + (f": {added[0][1]} to {added[-1][1]}" if added else ""))
         if do_vacuum:
             keep = load_profile(profile_dir).settings.store.keep_raw_days
+            before = store_size(store)  # pruning already gives pages back (auto_vacuum)
             pruned = prune_store(store, keep)["raw replies"]
-            before, after = vacuum(store)
+            _, after = vacuum(store)
             click.echo(f"Pruned {pruned} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")
             click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")

@@ -17,6 +17,7 @@ from papersieve.home import database_path
 from papersieve.interrupts import deferred
 from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
+from papersieve.store.textpack import register
 
 
 def utcnow() -> str:
@@ -100,6 +101,10 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
                                factory=RedactingConnection)
         conn.row_factory = sqlite3.Row
         conn.text_factory = _text_decoder(target)
+        register(conn)
+        # A new file gives the pages that pruning frees back to the disk (retention.py); an
+        # older one changes mode at its next `db --vacuum`. Must precede the first table.
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
         _use_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -192,6 +197,7 @@ def _connect_read_only(uri: str, target: Path) -> sqlite3.Connection:
                                check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.text_factory = _text_decoder(target)
+    register(conn)
     conn.execute("PRAGMA query_only=ON")
     return conn
 

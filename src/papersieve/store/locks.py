@@ -3,8 +3,8 @@
 The lock is a lease: it carries an expiry (`expires_at`) that the live run renews from a thread
 of its own every third of the lease. A lock whose lease has passed is stale whatever host took it
 (a cancelled CI job never releases its lock, and its runner's host name is never seen again), and
-so is a lock of this host whose process is gone. A stale lock is broken with a note, and the runs
-its holder left `running` are closed as interrupted.
+so is a lock of this host whose process is gone (or is a zombie: killed, not yet reaped). A stale
+lock is broken with a note, and the runs its holder left `running` are closed as interrupted.
 """
 
 from __future__ import annotations
@@ -131,13 +131,34 @@ def _stale(row: sqlite3.Row, host: str, now: dt.datetime, lease: float) -> str:
         return ""  # another machine's process within its lease: respect it
     if int(row["pid"]) == os.getpid():
         return "left by this process"
+    return "its process is gone" if process_gone(int(row["pid"])) else ""
+
+
+def process_gone(pid: int) -> bool:
+    """True when no process `pid` runs on this host: none has that id, or it is a zombie.
+
+    A killed run whose parent has not yet collected its exit status (a supervisor, a shell
+    script that waits later, a test harness) stays in the process table as a zombie, and
+    `kill(pid, 0)` still succeeds on it: the lock was then respected for its whole lease.
+    """
     try:
-        os.kill(int(row["pid"]), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return "its process is gone"
+        return True
     except PermissionError:
+        return False  # another user's live process
+    return _state(pid) in ("Z", "X")
+
+
+def _state(pid: int) -> str:
+    """The process state letter from /proc (Linux), '' where there is none to read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
         return ""
-    return ""
+    # "pid (command) S ...": the command may hold spaces and parentheses, the state follows the last ")".
+    after = stat.rpartition(")")[2].split()
+    return after[0] if after else ""
 
 
 def _expiry(row: sqlite3.Row, lease: float) -> dt.datetime | None:

@@ -283,5 +283,61 @@ CREATE TABLE chat_cursors (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
+V8 = """
+-- Abstracts stored compressed (store/textpack.py): the table is `papers_data`, whose `abstract`
+-- holds packed bytes (or, for a row written before, its text); `papers` is a view with the
+-- abstract as text, which every reader and the full-text index (content='papers') read as before.
+-- The connection provides papersieve_pack / papersieve_unpack (store/db.py registers them).
+-- The rename carries the other tables' REFERENCES papers(id) over to papers_data.
+ALTER TABLE papers RENAME TO papers_data;
+DROP TRIGGER papers_ai;
+DROP TRIGGER papers_ad;
+DROP TRIGGER papers_au;
+UPDATE papers_data SET abstract = papersieve_pack(abstract) WHERE typeof(abstract) = 'text';
+CREATE VIEW papers AS SELECT pk, id, title, papersieve_unpack(abstract) AS abstract, authors,
+    categories, primary_category, comment, latest_version, content_hash, first_listed, updated_at
+    FROM papers_data;
+-- The view takes writes too (INSERT, UPDATE except of pk and id, DELETE), for code written
+-- against the table; store/papers.py writes papers_data directly.
+CREATE TRIGGER papers_insert INSTEAD OF INSERT ON papers BEGIN
+    INSERT INTO papers_data (pk, id, title, abstract, authors, categories, primary_category,
+        comment, latest_version, content_hash, first_listed, updated_at)
+    VALUES (new.pk, new.id, new.title, papersieve_pack(new.abstract), new.authors, new.categories,
+        new.primary_category, new.comment, new.latest_version, new.content_hash, new.first_listed,
+        new.updated_at);
+END;
+CREATE TRIGGER papers_update INSTEAD OF UPDATE ON papers BEGIN
+    UPDATE papers_data SET title = new.title, abstract = papersieve_pack(new.abstract),
+        authors = new.authors, categories = new.categories,
+        primary_category = new.primary_category, comment = new.comment,
+        latest_version = new.latest_version, content_hash = new.content_hash,
+        first_listed = new.first_listed, updated_at = new.updated_at
+    WHERE pk = old.pk;
+END;
+CREATE TRIGGER papers_delete INSTEAD OF DELETE ON papers BEGIN
+    DELETE FROM papers_data WHERE pk = old.pk;
+END;
+CREATE TRIGGER papers_data_ai AFTER INSERT ON papers_data BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, new.title, papersieve_unpack(new.abstract), new.authors);
+END;
+CREATE TRIGGER papers_data_ad AFTER DELETE ON papers_data BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, old.title, papersieve_unpack(old.abstract), old.authors);
+END;
+CREATE TRIGGER papers_data_au AFTER UPDATE ON papers_data BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, old.title, papersieve_unpack(old.abstract), old.authors);
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, new.title, papersieve_unpack(new.abstract), new.authors);
+END;
+
+-- The judgement cache's lookup (judge, stage, model, prompt hash, paper, text hash) is served by
+-- judgements_paper: a paper has a handful of judgements. This index repeated all six values of
+-- every judgement, 13.5 MB of a year's store (bench/store_size.py).
+DROP INDEX judgements_cache;
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

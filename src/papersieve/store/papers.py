@@ -23,23 +23,25 @@ def upsert_papers(store: Store, papers: Iterable[Paper], listed_on: str | None =
 
 def _upsert_one(conn: sqlite3.Connection, paper: Paper, listed_on: str | None, now: str) -> None:
     row = conn.execute(
-        "SELECT latest_version FROM papers WHERE id = ?", (paper.id,)
+        "SELECT latest_version FROM papers_data WHERE id = ?", (paper.id,)
     ).fetchone()
     values = (
         paper.title, paper.abstract, json.dumps(list(paper.authors), ensure_ascii=False),
         json.dumps(list(paper.categories)), paper.primary_category, paper.comment,
         paper.version, paper.content_hash, now,
     )
+    # Written to the table under the `papers` view; the abstract is compressed inside the
+    # statement (store/textpack.py), after the connection has redacted it as text.
     if row is None:
         conn.execute(
-            "INSERT INTO papers (title, abstract, authors, categories, primary_category, comment,"
-            " latest_version, content_hash, updated_at, id, first_listed)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO papers_data (title, abstract, authors, categories, primary_category,"
+            " comment, latest_version, content_hash, updated_at, id, first_listed)"
+            " VALUES (?, papersieve_pack(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, paper.id, listed_on),
         )
     elif paper.version is None or (row["latest_version"] or 0) <= paper.version:
         conn.execute(
-            "UPDATE papers SET title = ?, abstract = ?, authors = ?, categories = ?,"
+            "UPDATE papers_data SET title = ?, abstract = papersieve_pack(?), authors = ?, categories = ?,"
             " primary_category = ?, comment = ?, latest_version = ?, content_hash = ?,"
             " updated_at = ?, first_listed = COALESCE(first_listed, ?) WHERE id = ?",
             (*values, listed_on, paper.id),
