@@ -111,3 +111,30 @@ def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper])
     similar = _resembles(papers, liked if learned else [], ranker)
     return [sentence(_matched(c), n, s, _against(c, ranker.foundational), learned)
             for c, n, s in zip(colds, near, similar, strict=True)]
+
+
+def describe_topics(text: str) -> list[str]:
+    """What the local judge reads from a topics text, as lines for `papersieve topics`: each
+    topic's key phrases and what counts against, then the keyword block, then whether the
+    built-in application and theory word lists apply."""
+    from papersieve.judges.local.text.lexicon import wants_foundational
+    from papersieve.judges.local.text.topics import parse_topics
+
+    derived = parse_topics(text)
+    headings = {t.name: f"{i}. {t.name}" for i, t in enumerate(derived.topics, start=1)}
+    groups: dict[str, dict[str, list[str]]] = {name: defaultdict(list) for name in headings}
+    for term in derived.terms:
+        group = groups.setdefault(term.topic, defaultdict(list))
+        group["key phrases" if term.kind == "relevant" else "counts against"].append(term.text.lower())
+    lines = []
+    for topic, kinds in groups.items():
+        lines.append(headings.get(topic, "Keywords" if topic == "" else topic))
+        lines.extend(f"   {kind}: {'; '.join(dict.fromkeys(words))}"
+                     for kind, words in sorted(kinds.items(), key=lambda kv: kv[0] != "key phrases"))
+    if wants_foundational(text):
+        lines.append("Application words (robot, games, 6g, ...): count against a paper, theory words"
+                     " (theorem, convergence, ...) for it (the topics ask for foundational work)")
+    else:
+        lines.append("Application words (robot, games, 6g, ...): not used (the topics do not ask for"
+                     " foundational rather than application-driven work)")
+    return lines
