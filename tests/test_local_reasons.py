@@ -9,7 +9,11 @@ from click.testing import CliRunner
 
 from papersieve.cli.main import cli
 from papersieve.judges.local import LocalJudge
-from papersieve.judges.local.text.topics import parse_topics, slash_alternatives
+from papersieve.judges.local.text.topics import (
+    parse_topics,
+    slash_alternatives,
+    slash_compounds,
+)
 from papersieve.models import Paper
 from papersieve.profile.loader import init_profile, load_profile
 from papersieve.store import open_store
@@ -56,6 +60,13 @@ def test_slash_lists_become_full_alternatives() -> None:
     assert slash_alternatives("spatial/temporal/graph modeling") == [
         "spatial modeling", "temporal modeling", "graph modeling"]
     assert slash_alternatives("no slash here") == ["no slash here"]
+    # A four-word alternative is rarely found as such: each option also stands with the word it
+    # binds to.
+    assert slash_compounds("theoretical insights into LLM behavior/interpretability") == [
+        "LLM behavior", "LLM interpretability"]
+    assert slash_compounds("foundational research in molecular/protein modeling") == [
+        "molecular modeling", "protein modeling"]
+    assert slash_compounds("analysis/innovations") == []
 
 
 def test_the_default_topics_have_no_half_phrase_from_a_slash() -> None:
@@ -77,7 +88,8 @@ def test_topics_command_prints_what_the_judge_derived(tmp_path: Path) -> None:
     assert result.output == (
         "1. Wireless Networks for Robots\n"
         "   key phrases: wireless networks robots; channel estimation; beamforming; feature"
-        " learning radio maps; dictionary learning radio maps\n"
+        " learning radio maps; dictionary learning radio maps; feature learning; dictionary"
+        " learning\n"
         "   counts against: optical networks\n"
         "Application words (robot, games, 6g, ...): not used (the topics do not ask for"
         " foundational rather than application-driven work)\n")

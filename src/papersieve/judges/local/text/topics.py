@@ -104,13 +104,28 @@ def slash_alternatives(part: str) -> list[str]:
     return [alt for option in options for alt in slash_alternatives(f"{head}{option}{tail}")]
 
 
+def slash_compounds(part: str) -> list[str]:
+    """The slashed words each with the word they bind to: "efficient/scalable model training" ->
+    "efficient model", "scalable model"; "LLM behavior/interpretability" -> "LLM behavior", "LLM
+    interpretability" (a full alternative of four words is rarely found as such in a paper)."""
+    found = _SLASHED.search(part)
+    if found is None:
+        return []
+    head, tail = part[: found.start()].split(), part[found.end() :].split()
+    options = [found.group("left"), *found.group("right").split("/")]
+    if tail:
+        return [f"{option} {tail[0]}" for option in options]
+    return [f"{head[-1]} {option}" for option in options] if head else []
+
+
 def _phrases(text: str, kind: str, topic: str) -> list[Term]:
     """Split a description into short phrases: on commas, parentheses, 'or'/'and'; "a/b c"
     becomes the full alternatives "a c" and "b c"."""
     out: list[Term] = []
     cleaned = re.sub(r"\b(e\.g\.|i\.e\.|etc\.?|like)\b", ",", text, flags=re.I)
     parts = re.split(r"[,;():.]|\bor\b|\band\b", cleaned)
-    for part in (alt for piece in parts for alt in slash_alternatives(piece)):
+    for part in (alt for piece in parts for alt in [*slash_alternatives(piece),
+                                                     *slash_compounds(piece)]):
         words = [w for w in part.replace("/", " ").strip().split() if w.lower().strip("-") not in _STOP]
         if not words or len(words) > 4:
             continue
