@@ -25,7 +25,8 @@ from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
-KEYS = ("auc", "recall_at_30", "recall_at_40", "precision_at_k", "sent_fraction", "recall_of_picks")
+KEYS = ("auc", "recall_at_30", "recall_at_40", "precision_at_k", "precision", "recall", "f1",
+        "sent_fraction", "recall_of_picks")
 
 
 def _mean(rows: list[dict[str, object]], key: str) -> str:

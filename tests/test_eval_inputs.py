@@ -110,8 +110,9 @@ def test_labelled_days_without_candidates_are_named_and_none_at_all_is_an_error(
           _label_rows(DATES))), "--judge", "local", "--no-history", "--json"])
     out, err = capsys.readouterr()
     assert json.loads(out)["judges"]["local"]["days"] == 1
-    assert err == ("note: labels of 2 days with no candidate file were left out:"
-                   " 2025-06-25, 2025-06-26\n")
+    assert err.splitlines()[0] == ("note: labels of 2 days with no candidate file were left out:"
+                                   " 2025-06-25, 2025-06-26")
+    assert err.splitlines()[1].startswith("eval local: day 1/1 2025-06-27, ")
     elsewhere = _write(tmp_path / "m.jsonl", _label_rows(DATES[:2]))
     with pytest.raises(SystemExit) as stop:
         main(["eval", "--candidates", str(folder), "--labels", str(elsewhere), "--judge", "local"])
@@ -132,14 +133,34 @@ def test_a_candidate_day_without_labels_has_no_recall_of_picks(
     folder = _candidates(tmp_path, DATES[1:])
     labels = _write(tmp_path / "l.jsonl", _label_rows(DATES[1:2]))
     main(["eval", "--candidates", str(folder), "--labels", str(labels), "--judge", "hybrid",
-          "--json"])
+          "--json", "--unlabelled-as-empty"])
     out, err = capsys.readouterr()
     hybrid = json.loads(out)["judges"]["hybrid"]
     first, second = hybrid["per_day"]
     assert second["picks"] == 0 and second["recall_of_picks"] is None and second["auc"] is None
-    assert second["sent_fraction"] == 1.0
+    assert second["sent_fraction"] == 1.0 and second["recall"] is None
+    assert second["f1"] == (0.0 if second["picked"] else None)
     assert hybrid["recall_of_picks"] == first["recall_of_picks"]
-    assert err == "note: 1 candidate day has no label (no pick): 2025-06-27\n"
+    assert err.splitlines()[0] == ("note: 1 candidate day has no label, counted as a day without"
+                                   " picks: 2025-06-27")
+
+
+def test_a_candidate_day_without_labels_is_left_out_by_default(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: it was replayed as a day on which the LLM picked nothing, which pulled every mean
+    # towards what a day without labels (a gap in the labelling, often) happened to give.
+    folder = _candidates(tmp_path, DATES[1:])
+    labels = _write(tmp_path / "l.jsonl", _label_rows(DATES[1:2]))
+    main(["eval", "--candidates", str(folder), "--labels", str(labels), "--judge", "local",
+          "--json"])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert [d["date"] for d in report["judges"]["local"]["per_day"]] == [DATES[1]]
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0] == ("note: 1 candidate day with no label left out (--unlabelled-as-empty"
+                        " counts them as days without picks): 2025-06-27")
+    assert lines[1].startswith(f"eval local: day 1/1 {DATES[1]}, ")
 
 
 @pytest.mark.parametrize("line, expected", [

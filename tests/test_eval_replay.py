@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from papersieve import __version__
 from papersieve.cli.main import main
 from papersieve.errors import ConfigError
 from papersieve.eval import load_days, replay
 from papersieve.eval.labels import LabelBook
-from papersieve.eval.metrics import day_metrics, precision_at_k, recall_at_share, roc_auc
+from papersieve.eval.metrics import (
+    day_metrics,
+    pick_metrics,
+    precision_at_k,
+    recall_at_share,
+    roc_auc,
+)
 from papersieve.profile.loader import load_profile
 from tests.conftest import DATA
 
@@ -80,6 +87,20 @@ def test_eval_cli_json_shape_and_hybrid_sends_everything_without_history(
     assert local["per_day"][0]["date"] == "2025-06-26"
     assert 0.5 < local["auc"] <= 1
     assert hybrid["sent_fraction"] == 1.0 and hybrid["recall_of_picks"] == 1.0
+    # What the digest would hold, and what the figures were measured with.
+    assert {"precision", "recall", "f1"} <= set(local) and 0 < local["f1"] < 1
+    assert hybrid["f1"] == 1.0  # without history the hybrid sends all; the LLM's picks are the labels
+    assert local["per_day"][0]["picked"] > 0
+    assert {k: data[k] for k in ("profile", "papersieve_version", "history", "onboarding")} == {
+        "profile": "default", "papersieve_version": __version__,
+        "history": "labelled days before each day", "onboarding": None}
+
+
+def test_pick_metrics_on_a_hand_made_day() -> None:
+    assert pick_metrics({"a", "b", "c", "d"}, {"a", "b", "e"}) == {
+        "picked": 4.0, "precision": 0.5, "recall": 2 / 3, "f1": 4 / 7}
+    assert pick_metrics(set(), {"a"}) == {"picked": 0.0, "precision": None, "recall": 0.0, "f1": 0.0}
+    assert pick_metrics(set(), set())["f1"] is None
 
 
 def test_eval_cli_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -259,7 +259,8 @@ def _judged_run(
     with clock.stage("select"):
         judged = apply_pins(result.judgements, rules.pinned)
         final = one_per_candidate(candidates, judged, rules.decided, judge.name)
-        picks = select(final, papers, profile.settings.cutoffs)
+        disliked = {pid for pid, label in feedback_labels(store).items() if label < 0}
+        picks = select(final, papers, profile.settings.cutoffs, disliked)
         record(store, run_id, final, picks, papers)
     usage = earlier_usage(store, profile.name, date, judge.name, judge.model, judge.prompt_hash,
                           run_id) + result.usage

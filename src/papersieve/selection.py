@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from papersieve.models import Judgement, Outcome, Paper, Pick
 from papersieve.profile.settings import CutoffSettings
@@ -30,12 +30,16 @@ def sort_key(pick: Pick) -> tuple[int, float, float]:
 
 
 def select(
-    judgements: Iterable[Judgement], papers: Mapping[str, Paper], cutoffs: CutoffSettings
+    judgements: Iterable[Judgement], papers: Mapping[str, Paper], cutoffs: CutoffSettings,
+    disliked: Collection[str] = (),
 ) -> list[Pick]:
-    """The picks, sorted; ties keep the candidates' listing order (the sort is stable)."""
+    """The picks, sorted; ties keep the candidates' listing order (the sort is stable).
+
+    A paper the user disliked is never picked, whatever its scores or authors (a rerun of its
+    day reuses the judgement made before the dislike)."""
     picks = [
         Pick(papers[j.paper_id], j, pinned=j.outcome is Outcome.PINNED_AUTHOR)
         for j in judgements
-        if j.paper_id in papers and is_selected(j, cutoffs)
+        if j.paper_id in papers and j.paper_id not in disliked and is_selected(j, cutoffs)
     ]
     return sorted(picks, key=sort_key)

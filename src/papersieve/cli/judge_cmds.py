@@ -21,6 +21,7 @@ from papersieve.prefilter.hindex import HIndexFilter
 from papersieve.profile import Profile, load_profile
 from papersieve.selection import select
 from papersieve.store import Store, open_store
+from papersieve.store.feedback import feedback_labels
 from papersieve.store.judgements import save_judgements
 from papersieve.store.listings import listed_dates, load_listings
 from papersieve.store.runs import finish_run, papers_judged_before, record_outcomes, start_run
@@ -47,7 +48,9 @@ def judge(day: dt.datetime | None, profile_dir: Path | None, no_title_stage: boo
             finish_run(store, run_id, "failed", candidates.counts, message=str(err))
             raise
         judgements = (*prefiltered, *result.judgements)
-        picks = select(judgements, {p.id: p for p in candidates.papers}, profile.settings.cutoffs)
+        disliked = {pid for pid, label in feedback_labels(store).items() if label < 0}
+        picks = select(judgements, {p.id: p for p in candidates.papers}, profile.settings.cutoffs,
+                       disliked)
         _record(store, run_id, candidates, judgements, picks, result.usage)
     _summary(candidates, judgements, picks, result, notes)
 

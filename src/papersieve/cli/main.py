@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Write the week's picks grouped by your topics (--week)."),
     "demo": ("papersieve.cli.run_cmds", "demo",
              "Run the whole pipeline on a bundled real arXiv day, offline, with no key."),
+    "topics": ("papersieve.cli.topics_cmds", "topics",
+               "Show what the local judge derived from the topics file."),
     "like": ("papersieve.cli.feedback_cmds", "like", "Mark papers as liked."),
     "dislike": ("papersieve.cli.feedback_cmds", "dislike", "Mark papers as disliked."),
     "import-likes": ("papersieve.cli.feedback_cmds", "import_likes",

@@ -66,3 +66,13 @@ def mean(values: Sequence[float | None]) -> float | None:
     """Mean of the known values, or None when there are none."""
     known = [v for v in values if v is not None]
     return sum(known) / len(known) if known else None
+
+
+def pick_metrics(selected: set[str], picks: set[str]) -> dict[str, float | None]:
+    """Precision, recall and F1 of what a judge picked at the profile's cutoffs against the
+    labels' picks (None where undefined: no pick made, or none to find)."""
+    hits = len(selected & picks)
+    precision = hits / len(selected) if selected else None
+    recall = hits / len(picks) if picks else None
+    f1 = 2 * hits / (len(selected) + len(picks)) if selected or picks else None
+    return {"picked": float(len(selected)), "precision": precision, "recall": recall, "f1": f1}

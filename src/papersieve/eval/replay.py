@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from papersieve.eval.labels import Label, LabelBook
-from papersieve.eval.metrics import day_metrics, mean
+from papersieve.eval.metrics import day_metrics, mean, pick_metrics
 from papersieve.judges.hybrid import HybridJudge
 from papersieve.judges.interface import Judge, JudgeResult, ProgressCallback
 from papersieve.judges.local import LocalJudge, retrain
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
+from papersieve.selection import is_selected
 from papersieve.store.db import Store, open_store
 from papersieve.store.judgements import save_judgements
 from papersieve.store.papers import upsert_papers
@@ -28,6 +29,8 @@ from papersieve.store.runs import finish_run, record_outcomes, start_run
 
 JUDGES = ("local", "hybrid")
 METRIC_KEYS = ("auc", "recall_at_30", "recall_at_40", "recall_at_50", "precision_at_k")
+PICK_KEYS = ("precision", "recall", "f1")
+"""The judge's own picks at the profile's cutoffs against the labels' picks."""
 HYBRID_KEYS = ("sent_fraction", "recall_of_picks")
 OTHER_SCORE = 3.0
 
@@ -41,7 +44,7 @@ class JudgeReport:
 
     def summary(self) -> dict[str, object]:
         """The `--json` object of this judge."""
-        keys = METRIC_KEYS + (HYBRID_KEYS if self.name == "hybrid" else ())
+        keys = METRIC_KEYS + PICK_KEYS + (HYBRID_KEYS if self.name == "hybrid" else ())
         out: dict[str, object] = {"days": len(self.per_day)}
         for key in keys:
             out[key] = mean([d[key] for d in self.per_day])  # type: ignore[misc]
@@ -102,14 +105,27 @@ def _record_day(store: Store, profile: Profile, date: dt.date, papers: Sequence[
     finish_run(store, run_id, "done")
 
 
+@dataclass(frozen=True)
+class _Day:
+    """What a judge made of one day: scores to rank by, what it picked, the LLM judgements to
+    record, hybrid figures."""
+
+    scores: dict[str, float]
+    selected: set[str]
+    judged: list[Judgement]
+    extra: dict[str, float | None]
+
+
 def _judge_day(kind: str, profile: Profile, store: Store, papers: list[Paper], book: LabelBook,
-               date: dt.date) -> tuple[dict[str, float], list[Judgement], dict[str, float | None]]:
-    """Scores to rank by, the LLM judgements to record, hybrid figures; labels read after judging."""
+               date: dt.date) -> _Day:
+    """One day judged; its labels are read only after judging."""
     if kind == "local":
-        _, raw, _ = LocalJudge(profile, store).score(papers)
+        _, raw, relevance = LocalJudge(profile, store).score(papers)
         labels = book.reveal(date)
-        return ({p.id: float(raw[i]) for i, p in enumerate(papers)},
-                [label_judgement(p.id, labels.get(p.id)) for p in papers], {})
+        cutoff = profile.settings.cutoffs.relevance  # the local judge scores no novelty
+        return _Day({p.id: float(raw[i]) for i, p in enumerate(papers)},
+                    {p.id for i, p in enumerate(papers) if relevance[i] >= cutoff},
+                    [label_judgement(p.id, labels.get(p.id)) for p in papers], {})
     llm = _DeferredLLM(book, date)
     hybrid = HybridJudge(profile, store, llm)
     result = hybrid.judge(papers)
@@ -119,7 +135,8 @@ def _judge_day(kind: str, profile: Profile, store: Store, papers: list[Paper], b
     extra = {"sent_fraction": len(sent) / len(papers),
              "recall_of_picks": len(picks & sent) / len(picks) if picks else None}
     judged = [j for j in result.judgements if j.judge == "llm"]
-    return {pid: s for pid, (s, _) in hybrid.last_scores.items()}, judged, extra
+    selected = {j.paper_id for j in result.judgements if is_selected(j, profile.settings.cutoffs)}
+    return _Day({pid: s for pid, (s, _) in hybrid.last_scores.items()}, selected, judged, extra)
 
 
 class _DeferredLLM(LabelLLM):
@@ -146,17 +163,18 @@ def replay(kind: str, profile: Profile, days: Sequence[tuple[dt.date, list[Paper
         try:
             for date, papers in days:
                 upsert_papers(store, papers, listed_on=date.isoformat())
-                scores, judged, extra = _judge_day(kind, profile, store, papers, book, date)
-                picks = set(book.reveal(date))
+                day = _judge_day(kind, profile, store, papers, book, date)
+                picks = set(book.reveal(date)).intersection(day.scores)
                 row: dict[str, object] = {"date": date.isoformat(), "candidates": len(papers),
-                                          "picks": len(picks.intersection(scores))}
-                row.update(day_metrics(scores, [p.id for p in papers], picks))
-                row.update(extra)
+                                          "picks": len(picks)}
+                row.update(day_metrics(day.scores, [p.id for p in papers], picks))
+                row.update(pick_metrics(day.selected, picks))
+                row.update(day.extra)
                 report.per_day.append(row)
                 if on_day is not None:
                     on_day(kind, row)
                 if history:
-                    _record_day(store, profile, date, papers, judged)
+                    _record_day(store, profile, date, papers, day.judged)
                     retrain(store, profile)
         finally:
             store.close()

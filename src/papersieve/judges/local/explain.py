@@ -1,4 +1,6 @@
-"""Honest one-line comments: which topics and terms drove a local score, the nearest liked paper."""
+"""Honest one-line comments a researcher would write: which of her topics a paper matches and by
+which words, which liked paper it resembles, what counted against it - and nothing that did not
+move its score (application words count only for a profile that asks for foundational work)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,19 @@ import numpy as np
 from papersieve.judges.local.features.dense import profile_vectors
 from papersieve.judges.local.features.paper import ColdFeatures, term_counts
 from papersieve.judges.local.features.semantic import paper_vectors
+from papersieve.judges.local.model.calibration import MIN_SIMILARITY as CLOSE_IN_MEANING
 from papersieve.judges.local.model.learned import fit_idf, tfidf
 from papersieve.judges.local.model.ranker import Ranker
+from papersieve.judges.local.text.topics import TopicTerms
 from papersieve.models import Paper
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
 from papersieve.store.papers import get_papers
 
 MIN_SIMILARITY = 0.2
+"""Least TF-IDF cosine for a liked paper to be named as one this paper resembles."""
+MAX_TOPICS = 2
+MAX_WORDS = 3
 
 
 def liked_papers(store: Store) -> list[Paper]:
@@ -27,24 +34,31 @@ def liked_papers(store: Store) -> list[Paper]:
     return [found[pid] for pid in liked if pid in found]
 
 
-def _terms(cold: ColdFeatures) -> str:
+def _quoted(words: Sequence[str]) -> str:
+    return ", ".join(f'"{w}"' for w in dict.fromkeys(words[:MAX_WORDS]))
+
+
+def _matched(cold: ColdFeatures) -> str:
+    """'your topic "Model Compression" ("quantization", "pruning")', strongest topic first."""
     by_topic: dict[str, list[str]] = defaultdict(list)
-    against: list[str] = []
-    for match in sorted(cold.matches, key=lambda m: -abs(m.weight)):
+    for match in sorted(cold.matches, key=lambda m: -m.weight):
         if match.weight > 0:
-            by_topic[match.term.topic or "keywords"].append(match.term.text.lower())
-        else:
-            against.append(match.term.text.lower())
-    parts = [f"{topic} ({', '.join(dict.fromkeys(words[:3]))})" for topic, words in
-             list(by_topic.items())[:3]]
-    text = "matched " + "; ".join(parts) if parts else "no topic term matched"
-    against.extend(cold.application_hits[:3])
-    if against:
-        text += "; against: " + ", ".join(dict.fromkeys(against[:4]))
-    return text
+            by_topic[match.term.topic or ""].append(match.term.text.lower())
+    parts = [f'your topic "{topic}" ({_quoted(words)})' if topic else
+             f"your keywords {_quoted(words)}" for topic, words in by_topic.items()]
+    return " and ".join(parts[:MAX_TOPICS])
 
 
-def _nearest_liked(papers: Sequence[Paper], liked: Sequence[Paper], ranker: Ranker) -> list[str]:
+def _against(cold: ColdFeatures, foundational: bool) -> str:
+    """The profile's own irrelevant phrases found, then (for a profile that asks for foundational
+    work, the only one whose score they lower) the application words."""
+    words = [m.term.text.lower() for m in sorted(cold.matches, key=lambda m: m.weight) if m.weight < 0]
+    if foundational:
+        words.extend(cold.application_hits)
+    return _quoted(words) if words else ""
+
+
+def _resembles(papers: Sequence[Paper], liked: Sequence[Paper], ranker: Ranker) -> list[str]:
     if not liked:
         return [""] * len(papers)
     counts = term_counts([*papers, *liked])
@@ -56,32 +70,71 @@ def _nearest_liked(papers: Sequence[Paper], liked: Sequence[Paper], ranker: Rank
         j = int(sims[i].argmax())
         near = liked[j]
         ok = sims[i, j] >= MIN_SIMILARITY and near.id != paper.id
-        out.append(f"; closest liked paper: {near.title} ({near.id}, similarity {sims[i, j]:.2f})"
-                   if ok else "")
+        out.append(f'"{near.title}", a paper you liked' if ok else "")
     return out
 
 
-def _nearest_topic(ranker: Ranker, papers: Sequence[Paper]) -> list[str]:
+def nearest_topics(topics: TopicTerms, papers: Sequence[Paper]) -> list[tuple[str, float]]:
     """The numbered topic each paper is closest to in meaning (the semantic space), with the
-    cosine: what drives a score when no key phrase matched."""
-    topics = ranker.topics.topics
-    lines = profile_vectors(ranker.topics).topics
-    if not topics or len(lines) != len(topics) or not papers:
-        return [""] * len(papers)
+    cosine ('' and 0 for a profile without numbered topics)."""
+    lines = profile_vectors(topics).topics
+    if not topics.topics or len(lines) != len(topics.topics) or not papers:
+        return [("", 0.0)] * len(papers)
     similarity = paper_vectors(papers) @ lines.T
     best = similarity.argmax(axis=1)
-    return [f"; nearest topic in meaning: {topics[int(b)].name} ({similarity[i, b]:.2f})"
-            for i, b in enumerate(best)]
+    return [(topics.topics[int(b)].name, float(similarity[i, b])) for i, b in enumerate(best)]
+
+
+def sentence(matched: str, near: tuple[str, float], liked: str, against: str, learned: bool) -> str:
+    """One sentence from the parts that moved the score."""
+    reasons = []
+    if matched:
+        reasons.append(f"Matches {matched}")
+    elif near[0] and near[1] >= CLOSE_IN_MEANING:
+        reasons.append(f'Close in meaning to your topic "{near[0]}", without its key phrases')
+    if liked:
+        reasons.append(("resembles " if reasons else "Resembles ") + liked)
+    if not reasons:
+        reasons.append("Matches none of your topics" + (" (ranked by what you and the LLM picked"
+                                                          " before)" if learned else ""))
+    text = "; ".join(reasons)
+    return text + (f"; against it: {against}." if against else ".")
 
 
 def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper]) -> list[str]:
-    """One comment per paper: the terms, the topic nearest in meaning, the learned part's size,
-    the nearest liked paper."""
+    """One sentence per paper: the topics and words matched, or the topic nearest in meaning,
+    the liked paper it resembles, and what counted against it."""
     colds = ranker.cold(papers)
-    topic = _nearest_topic(ranker, papers)
-    learned = (f"; learned from {int(ranker.meta.get('positives', 0))} liked or picked of "
-               f"{int(ranker.meta.get('positives', 0)) + int(ranker.meta.get('negatives', 0))}"
-               " labelled papers") if ranker.model is not None else "; profile text only"
-    near = _nearest_liked(papers, liked, ranker)
-    return [f"Local ranker (no novelty score): {_terms(c)}{t}{learned}{n}."
-            for c, t, n in zip(colds, topic, near, strict=True)]
+    near = nearest_topics(ranker.topics, papers)
+    learned = ranker.model is not None
+    # Likes move a score only through the learned model.
+    similar = _resembles(papers, liked if learned else [], ranker)
+    return [sentence(_matched(c), n, s, _against(c, ranker.foundational), learned)
+            for c, n, s in zip(colds, near, similar, strict=True)]
+
+
+def describe_topics(text: str) -> list[str]:
+    """What the local judge reads from a topics text, as lines for `papersieve topics`: each
+    topic's key phrases and what counts against, then the keyword block, then whether the
+    built-in application and theory word lists apply."""
+    from papersieve.judges.local.text.lexicon import wants_foundational
+    from papersieve.judges.local.text.topics import parse_topics
+
+    derived = parse_topics(text)
+    headings = {t.name: f"{i}. {t.name}" for i, t in enumerate(derived.topics, start=1)}
+    groups: dict[str, dict[str, list[str]]] = {name: defaultdict(list) for name in headings}
+    for term in derived.terms:
+        group = groups.setdefault(term.topic, defaultdict(list))
+        group["key phrases" if term.kind == "relevant" else "counts against"].append(term.text.lower())
+    lines = []
+    for topic, kinds in groups.items():
+        lines.append(headings.get(topic, "Keywords" if topic == "" else topic))
+        lines.extend(f"   {kind}: {'; '.join(dict.fromkeys(words))}"
+                     for kind, words in sorted(kinds.items(), key=lambda kv: kv[0] != "key phrases"))
+    if wants_foundational(text):
+        lines.append("Application words (robot, games, 6g, ...): count against a paper, theory words"
+                     " (theorem, convergence, ...) for it (the topics ask for foundational work)")
+    else:
+        lines.append("Application words (robot, games, 6g, ...): not used (the topics do not ask for"
+                     " foundational rather than application-driven work)")
+    return lines

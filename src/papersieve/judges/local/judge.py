@@ -9,9 +9,10 @@ import numpy as np
 
 from papersieve.judges.interface import Judge, JudgeResult, Progress, ProgressCallback
 from papersieve.judges.local.explain import comment_for, liked_papers
+from papersieve.judges.local.model.calibration import calibrated, on_topic, topic_evidence
 from papersieve.judges.local.model.persist import StoredModel, latest_version, load_model
 from papersieve.judges.local.model.ranker import Ranker
-from papersieve.judges.local.model.scoring import MIN_SELF_TRAIN, relevance_scale
+from papersieve.judges.local.model.scoring import MIN_SELF_TRAIN
 from papersieve.judges.local.model.training import DEFAULT_PICK_RATE, day_candidates
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
@@ -63,14 +64,18 @@ class LocalJudge(Judge):
     def score(self, papers: Sequence[Paper]) -> tuple[Ranker, np.ndarray, np.ndarray]:
         """The ranker used, raw scores and relevance 1-10 for `papers`.
 
-        A day's candidates are their own scale. A small batch is scored among the newest
-        labelled day's candidates, so that its 1-10 means what it means on a whole day.
+        A day's candidates are their own scale, cut where the LLM's pick rate says; a paper with
+        no evidence of being on topic stays below 6 (`model.calibration`). A small batch is
+        scored among the newest labelled day's candidates, so that its 1-10 means what it
+        means on a whole day.
         """
         ranker = self.ranker()
         context = self._context(papers) if len(papers) < MIN_SELF_TRAIN else []
         scored = ranker.scores([*papers, *context])
         raw = scored[: len(papers)]
-        return ranker, raw, relevance_scale(raw, scored, self.pass_share())
+        evidence = topic_evidence(papers, ranker.cold(papers), ranker.topics)
+        allowed = on_topic(evidence, ranker.labelled_picks)
+        return ranker, raw, calibrated(raw, scored, self.pass_share(), allowed)
 
     def _context(self, papers: Sequence[Paper]) -> list[Paper]:
         stored = self._current()
@@ -96,6 +101,15 @@ class LocalJudge(Judge):
         )
         if progress is not None:
             progress(Progress(len(papers), len(papers), message="local judge done"))
-        notes = () if ranker.model is not None else (
-            "local judge: no labelled history yet, scores come from the profile text alone",)
-        return JudgeResult(judgements=judgements, notes=notes)
+        notes = [] if ranker.model is not None else [
+            "local judge: no labelled history yet, scores come from the profile text alone"]
+        if papers and not any(j.relevance is not None and j.relevance >= self.cutoff
+                              for j in judgements):
+            notes.append(f"local judge: nothing on your topics today (none of the {len(papers)}"
+                         " papers matched a key phrase of your topics closely enough to pick)")
+        return JudgeResult(judgements=judgements, notes=tuple(notes))
+
+    @property
+    def cutoff(self) -> float:
+        """The profile's relevance cutoff (the local judge scores no novelty)."""
+        return float(self.profile.settings.cutoffs.relevance)

@@ -89,12 +89,44 @@ def text_before(text: str, line: str) -> str:
     return head[head.rfind("\n\n") :] if "keywords" not in head else "keyword"
 
 
+_SLASHED = re.compile(r"(?P<left>[\w-]+)/(?P<right>[\w-]+(?:/[\w-]+)*)")
+
+
+def slash_alternatives(part: str) -> list[str]:
+    """A phrase with "a/b" in it as its full alternatives: "feature/dictionary learning" ->
+    "feature learning", "dictionary learning"; "LLM behavior/interpretability" -> "LLM
+    behavior", "LLM interpretability" (splitting at the slash made "feature" a key phrase)."""
+    found = _SLASHED.search(part)
+    if found is None:
+        return [part]
+    head, tail = part[: found.start()], part[found.end() :]
+    options = [found.group("left"), *found.group("right").split("/")]
+    return [alt for option in options for alt in slash_alternatives(f"{head}{option}{tail}")]
+
+
+def slash_compounds(part: str) -> list[str]:
+    """The slashed words each with the word they bind to: "efficient/scalable model training" ->
+    "efficient model", "scalable model"; "LLM behavior/interpretability" -> "LLM behavior", "LLM
+    interpretability" (a full alternative of four words is rarely found as such in a paper)."""
+    found = _SLASHED.search(part)
+    if found is None:
+        return []
+    head, tail = part[: found.start()].split(), part[found.end() :].split()
+    options = [found.group("left"), *found.group("right").split("/")]
+    if tail:
+        return [f"{option} {tail[0]}" for option in options]
+    return [f"{head[-1]} {option}" for option in options] if head else []
+
+
 def _phrases(text: str, kind: str, topic: str) -> list[Term]:
-    """Split a description into short phrases: on commas, slashes, parentheses, 'or'/'and'."""
+    """Split a description into short phrases: on commas, parentheses, 'or'/'and'; "a/b c"
+    becomes the full alternatives "a c" and "b c"."""
     out: list[Term] = []
     cleaned = re.sub(r"\b(e\.g\.|i\.e\.|etc\.?|like)\b", ",", text, flags=re.I)
-    for part in re.split(r"[,;()/:.]|\bor\b|\band\b", cleaned):
-        words = [w for w in part.strip().split() if w.lower().strip("-") not in _STOP]
+    parts = re.split(r"[,;():.]|\bor\b|\band\b", cleaned)
+    for part in (alt for piece in parts for alt in [*slash_alternatives(piece),
+                                                     *slash_compounds(piece)]):
+        words = [w for w in part.replace("/", " ").strip().split() if w.lower().strip("-") not in _STOP]
         if not words or len(words) > 4:
             continue
         phrase = stem_text(" ".join(words)).strip()

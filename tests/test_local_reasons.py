@@ -1,0 +1,95 @@
+"""The local judge's reasons name only what moved the score; topics split on "/" into whole
+alternatives, and `papersieve topics` shows what the judge derived."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from papersieve.cli.main import cli
+from papersieve.judges.local import LocalJudge
+from papersieve.judges.local.text.topics import (
+    parse_topics,
+    slash_alternatives,
+    slash_compounds,
+)
+from papersieve.models import Paper
+from papersieve.profile.loader import init_profile, load_profile
+from papersieve.store import open_store
+
+PLAIN_TOPICS = """1. Wireless Networks for Robots
+   - Relevant: channel estimation, beamforming, feature/dictionary learning for radio maps.
+   - Irrelevant: optical networks.
+"""
+
+
+def test_application_words_are_not_named_when_the_profile_does_not_ask_for_foundational_work(
+        tmp_path: Path) -> None:
+    # Before: "against: robot, manipulation" although the lexicon counts only for a profile
+    # that asks for foundational (not application-driven) work: the words changed nothing.
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
+    paper = Paper("2501.00003", "Beamforming for robot manipulation in 6G buildings",
+                  "We study channel estimation for robot manipulation and games.", ("A B",), ("cs.LG",))
+    comment = LocalJudge(load_profile(folder), open_store(tmp_path / "s.db")).judge([paper]) \
+        .judgements[0].comment
+    assert comment == ('Matches your topic "Wireless Networks for Robots" ("beamforming",'
+                       ' "channel estimation").')
+
+
+def test_the_profiles_own_irrelevant_phrases_are_named_against(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
+    paper = Paper("2501.00004", "Beamforming over optical networks", "Optical networks.", ("A B",),
+                  ("cs.LG",))
+    comment = LocalJudge(load_profile(folder), open_store(tmp_path / "s.db")).judge([paper]) \
+        .judgements[0].comment
+    assert comment.endswith('; against it: "optical networks".')
+
+
+def test_slash_lists_become_full_alternatives() -> None:
+    assert slash_alternatives("feature/dictionary learning") == ["feature learning",
+                                                                 "dictionary learning"]
+    assert slash_alternatives("architectural analysis/innovations") == [
+        "architectural analysis", "architectural innovations"]
+    assert slash_alternatives("LLM behavior/interpretability") == ["LLM behavior",
+                                                                   "LLM interpretability"]
+    assert slash_alternatives("spatial/temporal/graph modeling") == [
+        "spatial modeling", "temporal modeling", "graph modeling"]
+    assert slash_alternatives("no slash here") == ["no slash here"]
+    # A four-word alternative is rarely found as such: each option also stands with the word it
+    # binds to.
+    assert slash_compounds("theoretical insights into LLM behavior/interpretability") == [
+        "LLM behavior", "LLM interpretability"]
+    assert slash_compounds("foundational research in molecular/protein modeling") == [
+        "molecular modeling", "protein modeling"]
+    assert slash_compounds("analysis/innovations") == []
+
+
+def test_the_default_topics_have_no_half_phrase_from_a_slash() -> None:
+    # Before: "feature/dictionary learning" gave the key phrase "feature" (in a fifth of all
+    # candidates) and "sparse/contrastive methods" gave "sparse".
+    phrases = {t.text.lower() for t in parse_topics(load_profile().prompts.topics).terms
+               if t.kind == "relevant"}
+    assert {"feature learning", "dictionary learning", "sparse methods",
+            "contrastive methods"} <= phrases
+    assert "feature" not in phrases
+
+
+def test_topics_command_prints_what_the_judge_derived(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
+    result = CliRunner().invoke(cli, ["topics", "--profile", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "1. Wireless Networks for Robots\n"
+        "   key phrases: wireless networks robots; channel estimation; beamforming; feature"
+        " learning radio maps; dictionary learning radio maps; feature learning; dictionary"
+        " learning\n"
+        "   counts against: optical networks\n"
+        "Application words (robot, games, 6g, ...): not used (the topics do not ask for"
+        " foundational rather than application-driven work)\n")
