@@ -351,22 +351,30 @@ def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
 
 
 def daily_series(
-    store: Store, runs_newest_first: list[RunRow] | None = None, limit_days: int = 60
+    store: Store, runs_newest_first: list[RunRow] | None = None, limit_days: int = 60,
+    profile: str | None = None,
 ) -> list[DayPoint]:
-    """Dollars spent (all runs) and papers picked (latest finished run per profile) per day."""
+    """Dollars spent (all runs) and papers picked (latest finished run per profile) per day, of
+    one profile when given (the picks of two profiles are two people's, never a sum)."""
     rows = store.conn.execute(
         "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(cost IS NULL AND prompt_tokens > 0)"
-        " AS unknown FROM runs GROUP BY date ORDER BY date DESC LIMIT ?",
-        (limit_days,),
+        " AS unknown FROM runs WHERE (? IS NULL OR profile = ?) GROUP BY date ORDER BY date DESC LIMIT ?",
+        (profile, profile, limit_days),
     ).fetchall()
     picks: dict[str, int] = {}
     for month in archive(store, runs_newest_first):
         for run in month.runs:
-            picks[run.date] = picks.get(run.date, 0) + run.picks
+            if profile is None or run.profile == profile:
+                picks[run.date] = picks.get(run.date, 0) + run.picks
     return [
         DayPoint(r["date"], float(r["dollars"]), picks.get(r["date"], 0), bool(r["unknown"]))
         for r in reversed(rows)
     ]
+
+
+def run_profiles(runs: list[RunRow]) -> list[str]:
+    """The profiles that have runs, in name order."""
+    return sorted({r.profile for r in runs})
 
 
 def profiles(store: Store) -> list[str]:

@@ -1,0 +1,79 @@
+"""Reading the web app at a desktop width (1,280 px) and a phone width (390 px) in Chromium:
+tables that fit the page (cards on a phone), per-profile charts, screenshots of each page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from papersieve.web.app import create_app
+from tests.browser.conftest import screenshot
+from tests.servers.web import serve_in_thread
+from tests.webdata import DAYS, WebData, build_store
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 390)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> WebData:
+    return build_store(tmp_path_factory.mktemp("reading") / "store.db")
+
+
+@pytest.fixture(scope="module")
+def base_url(data: WebData) -> Iterator[str]:
+    with serve_in_thread(create_app(data.path, token="")) as url:
+        yield url
+
+
+def overflow(page: Any) -> int:
+    """How many CSS pixels the page is wider than the window (0: no horizontal scroll bar)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def wider_than_page(page: Any) -> list[str]:
+    """Elements whose right edge passes the window's (what a reader would have to scroll to)."""
+    found: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('main *')]
+             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+             .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60))"""
+    )
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_candidates_page_has_no_horizontal_overflow(page: Any, base_url: str, data: WebData,
+                                                        width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    run_id = data.runs[DAYS[-1].isoformat()]
+    page.goto(f"{base_url}/run/{run_id}?all=1")
+    rows = page.locator("table.candidates tbody tr")
+    assert rows.count() > 300
+    assert overflow(page) == 0 and wider_than_page(page) == []
+    # Titles wrap: no row is taller than a few lines of text at either width.
+    heights = page.evaluate(
+        "[...document.querySelectorAll('table.candidates tbody tr')].map(r => r.offsetHeight)")
+    assert max(heights) < 260, max(heights)
+    if width < 700:  # a phone: each row is a card, the header row hidden, each cell labelled
+        assert not page.locator("table.candidates thead").is_visible()
+        first = rows.first.locator("td[data-label=Outcome]")
+        label = first.evaluate("td => getComputedStyle(td, '::before').content")
+        assert label == '"Outcome: "'
+    else:
+        assert page.locator("table.candidates thead").is_visible()
+    screenshot(page, f"candidates-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_runs_archive_and_paper_pages_fit(page: Any, base_url: str, data: WebData, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    paper = data.picks[DAYS[0].isoformat()][0]
+    for path, name in (("/runs", "runs"), ("/archive", "archive"), (f"/paper/{paper}", "paper"),
+                       ("/", "today"), ("/search?q=learning", "search")):
+        page.goto(base_url + path)
+        assert overflow(page) == 0, (path, wider_than_page(page))
+        assert wider_than_page(page) == [], path
+        screenshot(page, f"{name}-{width}")
