@@ -77,3 +77,30 @@ def test_runs_archive_and_paper_pages_fit(page: Any, base_url: str, data: WebDat
         assert overflow(page) == 0, (path, wider_than_page(page))
         assert wider_than_page(page) == [], path
         screenshot(page, f"{name}-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_search_by_id_by_syntax_and_a_query_that_cannot_be_read(page: Any, base_url: str, data: WebData,
+                                                                width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    paper = data.picks[DAYS[0].isoformat()][0]
+    page.goto(base_url + "/search")
+    assert page.locator("details.search-help[open]").count() == 1
+    screenshot(page, f"search-help-{width}")
+    page.fill("#search-q", f"https://arxiv.org/abs/{paper}")
+    page.press("#search-q", "Enter")
+    page.wait_for_url(f"{base_url}/paper/{paper}")
+    page.goto(base_url + "/search")
+    page.fill("#search-q", "diffusion NOT robot")
+    page.select_option("select[name=sort]", "date")
+    page.click("form.search button[type=submit]")
+    page.wait_for_url("**/search?q=diffusion+NOT+robot*")
+    assert int(page.inner_text("b.nresults")) >= 1
+    assert overflow(page) == 0
+    screenshot(page, f"search-not-{width}")
+    page.fill("#search-q", '"')
+    page.press("#search-q", "Enter")
+    page.locator("p.search-error").wait_for()
+    assert page.inner_text("p.search-error") == (
+        'Cannot search: a quote (") is not closed: put a phrase between two quotes')
+    assert page.inner_text("b.nresults") == "0"

@@ -116,6 +116,8 @@ class SearchFilters:
     """Only papers that name a code repository (GitHub, GitLab, Hugging Face, Codeberg)."""
     page: int = 1
     per_page: int = 50
+    sort: str = "relevance"
+    """relevance, date or score (web/search.py SORTS)."""
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,11 @@ def day_outcomes(store: Store, paper_ids: list[str]) -> dict[str, list[DayOutcom
                        r["relevance"], r["novelty"])
         )
     return found
+
+
+def paper_exists(store: Store, paper_id: str) -> bool:
+    """True when the store holds the paper."""
+    return store.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is not None
 
 
 def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:

@@ -3,34 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from papersieve.errors import PapersieveError
+from papersieve.ids import parse_paper_id
 from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
-from papersieve.web.search import marked
+from papersieve.web.query_syntax import MAX_PREFIX_TERMS
+from papersieve.web.search import SORTS, marked
 from papersieve.web.search import search as run_search
 
 SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code")
 
 
 def search(request: Request) -> Response:
-    """The search form and one page of results."""
+    """The search form and one page of results; an arXiv id or URL goes to the paper's page."""
     store = store_of(request)
     filters, problem = parse_filters(request.query_params)
+    paper_id = id_in_search(filters.text)
+    if paper_id is not None and queries.paper_exists(store, paper_id):
+        return RedirectResponse(f"/paper/{quote(paper_id)}", status_code=303)
     asked = any(request.query_params.get(k) for k in SEARCH_KEYS)
     results = run_search(store, filters) if asked and not problem else None
+    if results is not None:
+        filters = results.filters  # the page shown: a page past the last is the last
     pages = _pages(results) if results else 0
     return render(
         request, "search.html", title="Search", filters=filters, results=results, problem=problem,
-        categories=queries.categories(store), marked=marked, pages=pages,
+        categories=queries.categories(store), marked=marked, pages=pages, sorts=SORTS,
+        missing_id=paper_id, max_prefix=MAX_PREFIX_TERMS,
         prev_url=_page_url(request, filters.page - 1) if filters.page > 1 else None,
         next_url=_page_url(request, filters.page + 1) if filters.page < pages else None,
     )
+
+
+def id_in_search(text: str) -> str | None:
+    """The paper id a search box holds when it holds nothing else (an arXiv id, an arXiv URL,
+    `arXiv:ID`, a DOI), else None."""
+    if not text or " " in text.strip():
+        return None
+    try:
+        return parse_paper_id(text.strip())
+    except PapersieveError:
+        return None
 
 
 def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
@@ -52,9 +73,14 @@ def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
         text=params.get("q", "").strip()[:500], date_from=dates[0], date_to=dates[1],
         category=params.get("category", "").strip()[:50], judged=bool(params.get("judged")),
         picked=bool(params.get("picked")), liked=bool(params.get("liked")),
-        code=bool(params.get("code")), page=page,
+        code=bool(params.get("code")), page=page, sort=_sort(params.get("sort", "")),
     )
     return filters, problem
+
+
+def _sort(value: str) -> str:
+    """A known order, else the default (a link from an older page keeps working)."""
+    return value if value in SORTS else "relevance"
 
 
 def _pages(results: queries.SearchResults) -> int:
