@@ -104,3 +104,29 @@ def test_search_by_id_by_syntax_and_a_query_that_cannot_be_read(page: Any, base_
     assert page.inner_text("p.search-error") == (
         'Cannot search: a quote (") is not closed: put a phrase between two quotes')
     assert page.inner_text("b.nresults") == "0"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_ask_for_nothing_missing_and_the_paper_page_has_its_heading(
+        page: Any, base_url: str, data: WebData, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    paper = data.picks[DAYS[0].isoformat()][0]
+    page.goto(f"{base_url}/paper/{paper}")
+    assert page.locator("h1").count() == 1
+    assert page.inner_text("h1") == data.titles[paper]
+    assert page.locator("main").count() == 1 and page.locator("header nav").count() == 1
+    assert page.get_by_label("Search every paper").count() == 1
+    page.goto(base_url + "/")
+    page.wait_for_load_state("networkidle")
+    favicon = page.evaluate("fetch('/static/favicon.svg').then(r => r.status)")
+    assert favicon == 200 and failed == []
+    # htmx reads its data-hx-* attributes: a like still swaps the buttons in place.
+    card = page.locator("article.paper").nth(3)
+    card.locator("button.like").click()
+    # (a like retrains the local judge: seconds on a loaded machine)
+    card.locator('button.like[aria-pressed="true"]').wait_for(timeout=60_000)
+    card.locator("button.like").click()
+    card.locator('button.like[aria-pressed="false"]').wait_for(timeout=60_000)
+    screenshot(page, f"paper-heading-{width}")
