@@ -34,7 +34,7 @@ def test_pages_have_one_h1_a_main_labelled_fields_and_a_favicon(tmp_path: Path) 
             field_id = re.search(r'id="([^"]+)"', tag)
             wrapped = field_id is None  # the others sit inside their <label>
             assert wrapped or field_id.group(1) in labelled, (path, tag)  # type: ignore[union-attr]
-    assert re.search(r'<h1 class="title"><a href="/paper/[^"]+">', pages[f"/paper/{paper}"])
+    assert re.search(r'<h1 class="title"><a class="tex" href="/paper/[^"]+">', pages[f"/paper/{paper}"])
 
 
 def test_static_pages_have_a_main_and_ask_for_no_favicon() -> None:
