@@ -130,3 +130,22 @@ def test_pages_ask_for_nothing_missing_and_the_paper_page_has_its_heading(
     card.locator("button.like").click()
     card.locator('button.like[aria-pressed="false"]').wait_for(timeout=60_000)
     screenshot(page, f"paper-heading-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_more_like_this_from_a_card_and_similar_papers_on_the_paper_page(
+        page: Any, base_url: str, data: WebData, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(base_url + "/")
+    card = page.locator("article.paper").nth(4)
+    title = card.locator(".title a").inner_text()
+    card.locator("a.more-like").click()
+    page.wait_for_url("**/similar/*")
+    assert page.locator("ol.similar-list li").count() == 30
+    assert title in page.inner_text("p.summary")
+    assert overflow(page) == 0
+    screenshot(page, f"more-like-this-{width}")
+    page.locator("ol.similar-list li a").first.click()
+    page.wait_for_url("**/paper/*")
+    assert page.locator("section.similar ol.similar-list li").count() == 8
+    screenshot(page, f"similar-papers-{width}")

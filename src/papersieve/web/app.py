@@ -57,6 +57,7 @@ def create_app(
             Route("/runs", pages.runs, name="runs"),
             Route("/search", papers.search, name="search"),
             Route("/paper/{paper_id:path}", papers.paper, name="paper"),
+            Route("/similar/{paper_id:path}", papers.similar, name="similar"),
             Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
             # KaTeX (vendored in papersieve/data/katex) before the app's own static files.
             Mount("/static/katex", app=StaticFiles(directory=KATEX), name="katex"),

@@ -310,6 +310,19 @@ def day_outcomes(store: Store, paper_ids: list[str]) -> dict[str, list[DayOutcom
     return found
 
 
+def items(store: Store, paper_ids: list[str]) -> list[Item]:
+    """The papers with these ids, in this order, with the user's latest label (unknown ids left out)."""
+    if not paper_ids:
+        return []
+    marks = ",".join("?" * len(paper_ids))
+    rows = store.conn.execute(
+        f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p WHERE p.id IN ({marks})",
+        paper_ids,
+    )
+    found = {r["id"]: item_from_row(r) for r in rows}
+    return [found[p] for p in paper_ids if p in found]
+
+
 def paper_exists(store: Store, paper_id: str) -> bool:
     """True when the store holds the paper."""
     return store.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is not None

@@ -12,12 +12,14 @@ from starlette.responses import RedirectResponse, Response
 
 from papersieve.errors import PapersieveError
 from papersieve.ids import parse_paper_id
+from papersieve.store.db import Store
 from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
 from papersieve.web.query_syntax import MAX_PREFIX_TERMS
 from papersieve.web.search import SORTS, marked
 from papersieve.web.search import search as run_search
+from papersieve.web.similar import nearest
 
 SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code")
 
@@ -93,9 +95,35 @@ def _page_url(request: Request, page: int) -> str:
     return f"{url.path}?{url.query}"
 
 
+SIMILAR_ON_PAGE = 8
+SIMILAR_PAGE = 30
+
+
 def paper(request: Request) -> Response:
-    """A paper's versions, days, outcomes, judgements and feedback history."""
-    detail = queries.paper_detail(store_of(request), request.path_params["paper_id"])
+    """A paper's versions, days, outcomes, judgements, feedback history and similar papers."""
+    store = store_of(request)
+    detail = queries.paper_detail(store, request.path_params["paper_id"])
     if detail is None:
         raise HTTPException(404, "no such paper in the store")
-    return render(request, "paper.html", title=detail.item.title, detail=detail, item=detail.item)
+    near = _similar(request, store, detail.item.paper_id, SIMILAR_ON_PAGE)
+    return render(request, "paper.html", title=detail.item.title, detail=detail, item=detail.item,
+                  similar=near)
+
+
+def similar(request: Request) -> Response:
+    """More like this: the stored papers nearest to one paper, as cards."""
+    store = store_of(request)
+    paper_id = request.path_params["paper_id"]
+    found = queries.items(store, [paper_id])
+    if not found:
+        raise HTTPException(404, "no such paper in the store")
+    item = found[0]
+    near = _similar(request, store, paper_id, SIMILAR_PAGE)
+    return render(request, "similar.html", title=f"More like {item.title}", item=item, similar=near)
+
+
+def _similar(request: Request, store: Store, paper_id: str, k: int) -> list[tuple[queries.Item, float]]:
+    read_only: bool = request.app.state.stores.read_only
+    found = nearest(store, read_only, paper_id, k)
+    score = dict(found)
+    return [(item, score[item.paper_id]) for item in queries.items(store, [p for p, _ in found])]
