@@ -112,7 +112,7 @@ def test_hostile_text_is_escaped_everywhere(client: TestClient) -> None:
     assert re.findall(r"<script[^>]*>", home) == [
         f'<script src="/static/{name}" defer>' for name in (
             "htmx-2.0.4.min.js", "katex/katex.min.js", "katex/contrib/auto-render.min.js",
-            "katex/papersieve-tex.js")]
+            "katex/papersieve-tex.js", "papersieve-keys.js")]
 
 
 def test_security_headers_on_pages_errors_and_static(client: TestClient) -> None:

@@ -149,3 +149,34 @@ def test_more_like_this_from_a_card_and_similar_papers_on_the_paper_page(
     page.wait_for_url("**/paper/*")
     assert page.locator("section.similar ol.similar-list li").count() == 8
     screenshot(page, f"similar-papers-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_keyboard_moves_likes_dislikes_opens_and_searches(page: Any, base_url: str, data: WebData,
+                                                          width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(base_url + "/")
+    cards = page.locator("article.paper")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.locator("article.paper.current").count() == 1
+    current = cards.nth(1)
+    assert "current" in (current.get_attribute("class") or "")
+    page.keyboard.press("d")
+    current.locator('button.dislike[aria-pressed="true"]').wait_for(timeout=60_000)
+    page.keyboard.press("d")  # again: withdrawn
+    current.locator('button.dislike[aria-pressed="false"]').wait_for(timeout=60_000)
+    page.keyboard.press("l")
+    current.locator('button.like[aria-pressed="true"]').wait_for(timeout=60_000)
+    page.keyboard.press("l")
+    current.locator('button.like[aria-pressed="false"]').wait_for(timeout=60_000)
+    screenshot(page, f"keyboard-{width}")
+    paper_id = (current.get_attribute("id") or "")[2:]
+    page.keyboard.press("o")
+    page.wait_for_url(f"{base_url}/paper/{paper_id}")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "quick-q"
+    page.keyboard.type("jk")  # typed into the box, not read as keys
+    assert page.input_value("#quick-q") == "jk" and page.url.endswith(paper_id)
