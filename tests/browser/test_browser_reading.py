@@ -4,6 +4,7 @@ tables that fit the page (cards on a phone), per-profile charts, screenshots of 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,3 +181,29 @@ def test_keyboard_moves_likes_dislikes_opens_and_searches(page: Any, base_url: s
     assert page.evaluate("document.activeElement.id") == "quick-q"
     page.keyboard.type("jk")  # typed into the box, not read as keys
     assert page.input_value("#quick-q") == "jk" and page.url.endswith(paper_id)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_file_papers_under_a_collection_and_export_it(page: Any, base_url: str, data: WebData,
+                                                      width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    name = f"Reading {width}"
+    page.goto(base_url + "/")
+    for n in (1, 2):
+        card = page.locator("article.paper").nth(n)
+        card.locator("form.file input[name=collection]").fill(name)
+        card.locator("form.file button").click()
+        card.locator("form.file .filed a").wait_for(timeout=30_000)
+        assert f"({n} paper" in card.locator("form.file .filed").inner_text()
+    screenshot(page, f"filed-{width}")
+    page.click("nav >> text=Collections")
+    page.click(f"text={name}")
+    page.wait_for_url("**/collection/*")
+    assert page.locator("article.paper").count() == 2
+    assert page.locator("section.ranked ol.similar-list li").count() >= 10
+    assert overflow(page) == 0
+    screenshot(page, f"collection-{width}")
+    with page.expect_download() as download:
+        page.click("text=BibTeX >> nth=0")
+    assert download.value.suggested_filename == "papersieve-collection.bib"
+    assert "@misc{" in Path(download.value.path()).read_text("utf-8")
