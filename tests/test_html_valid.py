@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from papersieve.store import open_store
 from papersieve.web.app import create_app
+from papersieve.web.collections import file_paper
 from tests.conftest import REPO
 from tests.webdata import DAYS, HOSTILE_IDS, build_store
 
@@ -43,7 +45,12 @@ def web_pages(store_path: Path) -> dict[str, str]:
         "archive": "/archive", "search-empty": "/search", "search": "/search?q=learning+OR+alert",
         "search-error": "/search?q=%22", "paper": f"/paper/{data.picks[first][0]}",
         "hostile": f"/paper/{HOSTILE_IDS[1]}", "not-found": "/paper/9999.99999",
+        "similar": f"/similar/{data.picks[first][0]}", "collections": "/collections",
+        "collection": "/collection/Reading%20group",
     }
+    with open_store(store_path) as store:
+        for paper_id in (data.picks[first][0], HOSTILE_IDS[0]):
+            file_paper(store, "Reading group", paper_id)
     with TestClient(create_app(store_path, token=""), base_url=BASE) as client:
         return {name: client.get(path).text for name, path in paths.items()}
 
@@ -66,4 +73,4 @@ def test_every_page_is_valid_html(tmp_path: Path) -> None:
     errors = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages
               if m.get("type") == "error" or m.get("subType") == "fatal"]
     assert errors == [], "\n".join(errors[:40])
-    assert len(files) == len(pages) >= 14
+    assert len(files) == len(pages) >= 17
