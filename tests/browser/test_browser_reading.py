@@ -39,6 +39,7 @@ def wider_than_page(page: Any) -> list[str]:
     """Elements whose right edge passes the window's (what a reader would have to scroll to)."""
     found: list[str] = page.evaluate(
         """() => [...document.querySelectorAll('main *')]
+             .filter(e => !e.closest('.katex-mathml'))  // KaTeX's hidden MathML copy, clipped to 1 px
              .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
              .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 60))"""
     )
