@@ -117,8 +117,12 @@ def nearest(store: Store, read_only: bool, paper_id: str, k: int = 10) -> list[t
     if row is None:
         return []
     with open_store(store.path, read_only=read_only) as own:
+        # Two indexed look-ups, not counts of 100k rows: papers stored since the last fill, or
+        # this paper's own vector dropped (its text changed); fill_vectors then fills every gap.
         missing = own.conn.execute(
-            "SELECT (SELECT COUNT(*) FROM papers) - (SELECT COUNT(*) FROM paper_vectors)").fetchone()[0]
+            "SELECT EXISTS (SELECT 1 FROM papers WHERE pk > (SELECT COALESCE(MAX(paper_pk), 0)"
+            " FROM paper_vectors)) OR NOT EXISTS (SELECT 1 FROM paper_vectors WHERE paper_pk = ?)",
+            (int(row[0]),)).fetchone()[0]
         if missing and not read_only:
             fill_vectors(own)
         found = similar_pks(own.conn, Path(store.path), int(row[0]), k)
