@@ -7,8 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.papersieve-installed
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x tests/test_ids.py"`.
 PYTEST_ARGS ?=
+# pytest-xdist workers: the suite runs on both cores of the development machine. Tests that share
+# one thing (the real LLM server's port) carry the same xdist_group and run on one worker.
+WORKERS ?= 2
+XDIST := -n $(WORKERS) --dist loadgroup
+# What `make test-fast` leaves out: Chromium, the real LLM server, and tests marked slow.
+FAST := not browser and not real_llm and not slow
 
-.PHONY: setup test lint demo
+.PHONY: setup test test-fast lint demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +27,10 @@ setup: $(STAMP) ## Create .venv with papersieve and everything its tests need
 test: $(STAMP) ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Unit and integration tests only (no browser, no real LLM server, no slow test)
+	$(BIN)/pytest -q $(XDIST) -m "$(FAST)" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from papersieve.store import Store, open_store
+from tests.slow_tests import SLOW
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -44,3 +45,10 @@ def store(papersieve_home: Path) -> Iterator[Store]:
     """The store of this test's PAPERSIEVE_HOME, closed afterwards."""
     with open_store() as opened:
         yield opened
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests listed in tests/slow_tests.py `slow` (left out of `make test-fast`)."""
+    for item in items:
+        if item.nodeid.split("[", 1)[0] in SLOW:
+            item.add_marker(pytest.mark.slow)

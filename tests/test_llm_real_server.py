@@ -24,6 +24,9 @@ from click.testing import CliRunner, Result
 from papersieve.cli.main import main
 from tests.conftest import REPO
 
+# One worker runs them all (make test's --dist loadgroup): they share the server and its port.
+pytestmark = [pytest.mark.real_llm, pytest.mark.xdist_group("real_llm_server")]
+
 SERVE = REPO.parent / "shared" / "tools" / "llama-server" / "serve"
 DAY = "2025-07-02"
 PAPERS = 8

@@ -25,11 +25,9 @@ from papersieve.web.guard import (
     budget_from_env,
 )
 from papersieve.web.queries import SearchFilters
+from papersieve.web.query_syntax import MAX_PREFIX_TERMS, MAX_TERMS, SearchTooBroad
 from papersieve.web.search import (
-    MAX_PREFIX_TERMS,
-    MAX_TERMS,
     TOO_EXPENSIVE_SEARCH,
-    SearchTooBroad,
     fts_query,
     search,
 )
@@ -47,8 +45,8 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> WebData:
 
 
 def test_search_terms_are_capped_with_a_clear_message() -> None:
-    assert fts_query(" ".join(["word"] * MAX_TERMS)) == " ".join(['"word"'] * MAX_TERMS)
-    assert fts_query("a* b* c* model") == '"a"* "b"* "c"* "model"'
+    assert fts_query(" ".join(["word"] * MAX_TERMS)) == " AND ".join(['"word"'] * MAX_TERMS)
+    assert fts_query("a* b* c* model") == '"a"* AND "b"* AND "c"* AND "model"'
     with pytest.raises(SearchTooBroad, match=r"^too many words to search for \(13, 0 of them"):
         fts_query(" ".join(["word"] * (MAX_TERMS + 1)))
     with pytest.raises(SearchTooBroad, match=rf"\(4, 4 of them prefix\* words\): at most"

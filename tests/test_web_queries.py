@@ -81,10 +81,9 @@ def test_search_reports_outcomes_of_each_day(store: Store) -> None:
 
 
 def test_fts_query_quotes_every_term() -> None:
-    assert fts_query("low rank") == '"low" "rank"'
-    assert fts_query('"low rank" adapt*') == '"low rank" "adapt"*'
-    assert fts_query('AND OR NOT "') == '"AND" "OR" "NOT"'
-    assert fts_query('a"b NEAR(x') == '"a b" "NEAR(x"'
+    assert fts_query("low rank") == '"low" AND "rank"'
+    assert fts_query('"low rank" adapt*') == '"low rank" AND "adapt"*'
+    assert fts_query('AND NEAR(x ^y {z}: a"b"') == '"AND" AND "NEAR(x" AND "^y" AND "{z}:" AND "a" AND "b"'
     assert fts_query("   ") == ""
 
 

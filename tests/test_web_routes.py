@@ -95,7 +95,7 @@ def test_archive_lists_each_day_with_counts(client: TestClient, data: WebData) -
             ).fetchone()[0]
             row = re.search(rf'<a href="/run/{run_id}">{day}</a>.*?</tr>', page, re.S)
             assert row, day
-            cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
+            cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(0))
             assert cells[1:3] == [str(candidates), str(len(data.picks[day]))]
 
 
@@ -226,10 +226,11 @@ def test_runs_page_has_table_and_svg_charts(client: TestClient, data: WebData) -
     assert 'aria-label="Dollars per day"' in page and 'aria-label="Picks per day"' in page
     assert page.count('<rect class="bar"') == 2 * len(DAYS)
     for run_id in data.runs.values():
-        assert f'<a href="/run/{run_id}">{run_id}</a>' in page
+        assert f'<a href="/run/{run_id}">Run {run_id}</a>' in page
     # The later day's run: 20,000 + 14 x 100 prompt tokens, $0.05 + 14 x $0.01 + $0.03.
-    assert '<td class="num">21,400</td><td class="num">3,000</td>' in page
-    assert '<td class="num">$0.22</td>' in page and '<td class="num">$0.20</td>' in page
+    assert '<td class="num" data-label="Tokens">21,400 / 3,000</td>' in page
+    assert '<td class="num" data-label="Dollars">$0.22</td>' in page
+    assert '<td class="num" data-label="Dollars">$0.20</td>' in page
     assert "$0.42 spent in all" in page
 
 

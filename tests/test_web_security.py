@@ -108,8 +108,11 @@ def test_hostile_text_is_escaped_everywhere(client: TestClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Hostile title" in home
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt; Attribute breaker" in home
     assert SCRIPT_TITLE not in home and IMG_TITLE not in home
-    # The only script element is the pinned helper, loaded from this site.
-    assert re.findall(r"<script[^>]*>", home) == ['<script src="/static/htmx-2.0.4.min.js" defer>']
+    # The only script elements are the pinned helper and KaTeX, loaded from this site.
+    assert re.findall(r"<script[^>]*>", home) == [
+        f'<script src="/static/{name}" defer>' for name in (
+            "htmx-2.0.4.min.js", "katex/katex.min.js", "katex/contrib/auto-render.min.js",
+            "katex/papersieve-tex.js", "papersieve-keys.js")]
 
 
 def test_security_headers_on_pages_errors_and_static(client: TestClient) -> None:

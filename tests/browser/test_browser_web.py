@@ -128,7 +128,7 @@ def test_archive_runs_and_a_past_digest(page: Any, base_url: str, data: WebData)
 
 def test_hostile_titles_do_not_run_script(page: Any, base_url: str) -> None:
     page.goto(base_url + f"/paper/{HOSTILE_IDS[0]}")
-    assert page.inner_text("article.paper h2 a") == SCRIPT_TITLE
+    assert page.inner_text("article.paper .title a") == SCRIPT_TITLE
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     screenshot(page, "hostile-paper")
     page.goto(base_url + f"/paper/{HOSTILE_IDS[1]}")

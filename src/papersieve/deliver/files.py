@@ -17,12 +17,13 @@ from papersieve.models import Digest
 from papersieve.redact import redact
 from papersieve.render.atom import render_atom
 from papersieve.render.day_files import Warn, newest_current, read_days
-from papersieve.render.html import render_day_html, render_index_html, render_month_html
+from papersieve.render.html import KATEX, katex_files, render_day_html, render_index_html, render_month_html
 from papersieve.render.json_out import digest_dict, render_json
 from papersieve.render.markdown import render_markdown
 from papersieve.render.paths import (
     FEED_NAME,
     INDEX_NAME,
+    KATEX_SITE_DIR,
     dated_path,
     latest_path,
     month_dir,
@@ -80,7 +81,23 @@ def _write_site(out_dir: Path, days: list[dict[str, Any]], digest: Digest) -> li
     return [
         write_text(out_dir / INDEX_NAME, render_index_html(days, digest.profile)),
         write_text(month_dir(out_dir, digest.date) / INDEX_NAME, render_month_html(month, in_month)),
+        *_copy_katex(out_dir / KATEX_SITE_DIR),
     ]
+
+
+def _copy_katex(target: Path) -> list[Path]:
+    """The site's copy of KaTeX (the day pages render TeX with it), written when it differs."""
+    written = []
+    for name in katex_files():
+        source, copy = KATEX / name, target / name
+        data = source.read_bytes()
+        if not copy.is_file() or copy.read_bytes() != data:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            tmp = copy.with_name(f".{copy.name}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, copy)
+            written.append(copy)
+    return written
 
 
 def write_text(path: Path, text: str) -> Path:

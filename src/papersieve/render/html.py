@@ -6,12 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from papersieve.render.paths import FEED_NAME, relative_day_link
+from papersieve.render.paths import FEED_NAME, KATEX_SITE_DIR, relative_day_link
 from papersieve.render.text import dollars
+
+KATEX = Path(__file__).resolve().parent.parent / "data" / "katex"
+"""KaTeX, vendored (its README.md): a site gets a copy in KATEX_SITE_DIR."""
+
+
+def katex_files() -> list[Path]:
+    """Every vendored KaTeX file a site needs, relative to `KATEX`."""
+    return sorted(p.relative_to(KATEX) for p in KATEX.rglob("*") if p.is_file() and p.name != "README.md")
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +45,8 @@ def render_day_html(day: dict[str, Any], root: str = "../", *, nav: bool = True)
     return environment().get_template("day.html").render(
         title=f"Personalized Daily ArXiv Papers {day['date']}",
         root=root, nav=nav, feed_href=root + FEED_NAME, profile=day["profile"], judge=day["judge"],
+        # TeX is rendered on a site page, where KaTeX sits beside it; an email keeps it as typed.
+        katex_href=root + KATEX_SITE_DIR + "/" if nav else "",
         model=day["model"], notes=day.get("notes", []), picks=picks,
         candidates=len(candidates),
         usage={**usage, "prompt_cost": dollars(usage["prompt_cost"]),

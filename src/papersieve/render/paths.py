@@ -12,6 +12,8 @@ from pathlib import Path
 EXTENSIONS = {"markdown": "md", "json": "json", "html": "html"}
 FEED_NAME = "feed.atom"
 INDEX_NAME = "index.html"
+KATEX_SITE_DIR = "static/katex"
+"""Where a site keeps its copy of KaTeX (papersieve/data/katex)."""
 
 
 def month_dir(out_dir: Path, date: dt.date) -> Path:

@@ -339,5 +339,38 @@ DROP INDEX judgements_cache;
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
+V9 = """
+-- "Similar papers" (web/similar.py): each paper's unit vector in the local judge's semantic space
+-- (float16, little-endian), computed once; `space` names the space it was computed in. A paper
+-- whose title or abstract changes loses its vector (recomputed on next use). `id` only grows, so a
+-- process holding the vectors in memory knows what is new. (Papers live in papers_data since V8.)
+CREATE TABLE paper_vectors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    paper_pk INTEGER NOT NULL UNIQUE REFERENCES papers_data(pk) ON DELETE CASCADE,
+    space TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE TRIGGER paper_vectors_stale AFTER UPDATE OF title, abstract ON papers_data
+WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract BEGIN
+    DELETE FROM paper_vectors WHERE paper_pk = old.pk;
+END;
+
+-- Collections (web/collections): named sets of papers a person files papers under, apart from
+-- likes and dislikes.
+CREATE TABLE collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE collection_papers (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    paper_id TEXT NOT NULL REFERENCES papers_data(id),
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (collection_id, paper_id)
+);
+CREATE INDEX collection_papers_paper ON collection_papers(paper_id);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

@@ -15,9 +15,9 @@ from starlette.staticfiles import StaticFiles
 
 from papersieve.home import database_path
 from papersieve.profile.loader import Profile
-from papersieve.web.context import STATIC, Stores, make_templates
+from papersieve.web.context import KATEX, STATIC, Stores, make_templates
 from papersieve.web.guard import ClientWatch, budget_from_env, too_expensive_handler
-from papersieve.web.routes import feedback, pages, papers
+from papersieve.web.routes import collected, feedback, pages, papers
 from papersieve.web.security import SecurityMiddleware, token_from_env
 from papersieve.web.teach import Teacher
 
@@ -57,7 +57,15 @@ def create_app(
             Route("/runs", pages.runs, name="runs"),
             Route("/search", papers.search, name="search"),
             Route("/paper/{paper_id:path}", papers.paper, name="paper"),
+            Route("/similar/{paper_id:path}", papers.similar, name="similar"),
+            Route("/collections", collected.index, name="collections"),
+            Route("/collections/file", collected.file, methods=["POST"], name="file"),
+            Route("/collection/{name}/{kind}", collected.export, name="collection_export"),
+            Route("/collection/{name}", collected.page, name="collection"),
+            Route("/likes/{kind}", collected.export, name="likes_export"),
             Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
+            # KaTeX (vendored in papersieve/data/katex) before the app's own static files.
+            Mount("/static/katex", app=StaticFiles(directory=KATEX), name="katex"),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         # ClientWatch first (outermost): it must read the client's own messages, not a replay.

@@ -22,6 +22,8 @@ from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone, guarde
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+KATEX = HERE.parent / "data" / "katex"
+"""KaTeX, vendored (its README.md), served at /static/katex/."""
 
 
 class Stores:

@@ -45,7 +45,13 @@ def label(value: int | None) -> str:
     return {1: "liked", -1: "disliked", 0: "withdrawn"}.get(value, "") if value is not None else ""
 
 
+def plural(count: int | None, singular: str, many: str = "") -> str:
+    """The noun that goes with `count`: `1|plural("run")` is "run", `2|plural("run")` "runs"."""
+    return singular if count == 1 else (many or singular + "s")
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
+    "plural": plural,
     "score": score,
     "dollars": dollars,
     "tokens": tokens,

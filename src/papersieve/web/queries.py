@@ -116,6 +116,8 @@ class SearchFilters:
     """Only papers that name a code repository (GitHub, GitLab, Hugging Face, Codeberg)."""
     page: int = 1
     per_page: int = 50
+    sort: str = "relevance"
+    """relevance, date or score (web/search.py SORTS)."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,24 @@ def day_outcomes(store: Store, paper_ids: list[str]) -> dict[str, list[DayOutcom
     return found
 
 
+def items(store: Store, paper_ids: list[str]) -> list[Item]:
+    """The papers with these ids, in this order, with the user's latest label (unknown ids left out)."""
+    if not paper_ids:
+        return []
+    marks = ",".join("?" * len(paper_ids))
+    rows = store.conn.execute(
+        f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p WHERE p.id IN ({marks})",
+        paper_ids,
+    )
+    found = {r["id"]: item_from_row(r) for r in rows}
+    return [found[p] for p in paper_ids if p in found]
+
+
+def paper_exists(store: Store, paper_id: str) -> bool:
+    """True when the store holds the paper."""
+    return store.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is not None
+
+
 def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
     """A paper with its versions, listings, outcomes, judgements and feedback history."""
     row = store.conn.execute(
@@ -351,22 +371,30 @@ def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
 
 
 def daily_series(
-    store: Store, runs_newest_first: list[RunRow] | None = None, limit_days: int = 60
+    store: Store, runs_newest_first: list[RunRow] | None = None, limit_days: int = 60,
+    profile: str | None = None,
 ) -> list[DayPoint]:
-    """Dollars spent (all runs) and papers picked (latest finished run per profile) per day."""
+    """Dollars spent (all runs) and papers picked (latest finished run per profile) per day, of
+    one profile when given (the picks of two profiles are two people's, never a sum)."""
     rows = store.conn.execute(
         "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(cost IS NULL AND prompt_tokens > 0)"
-        " AS unknown FROM runs GROUP BY date ORDER BY date DESC LIMIT ?",
-        (limit_days,),
+        " AS unknown FROM runs WHERE (? IS NULL OR profile = ?) GROUP BY date ORDER BY date DESC LIMIT ?",
+        (profile, profile, limit_days),
     ).fetchall()
     picks: dict[str, int] = {}
     for month in archive(store, runs_newest_first):
         for run in month.runs:
-            picks[run.date] = picks.get(run.date, 0) + run.picks
+            if profile is None or run.profile == profile:
+                picks[run.date] = picks.get(run.date, 0) + run.picks
     return [
         DayPoint(r["date"], float(r["dollars"]), picks.get(r["date"], 0), bool(r["unknown"]))
         for r in reversed(rows)
     ]
+
+
+def run_profiles(runs: list[RunRow]) -> list[str]:
+    """The profiles that have runs, in name order."""
+    return sorted({r.profile for r in runs})
 
 
 def profiles(store: Store) -> list[str]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
 
 from papersieve.codelinks import has_code
-from papersieve.errors import PapersieveError
 from papersieve.store.db import Store
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
@@ -20,52 +18,31 @@ from papersieve.web.queries import (
     day_outcomes,
     item_from_row,
 )
+from papersieve.web.query_syntax import (
+    ParsedQuery,
+    QuerySyntaxError,
+    parse_query,
+)
 
 # FTS5 marks matches with these two characters; they are turned into <mark> after escaping.
 _OPEN, _CLOSE = "\x02", "\x03"
-_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 
-MAX_TERMS = 12
-"""Words or phrases in one search; more narrow nothing down and each one costs a pass."""
-MAX_PREFIX_TERMS = 3
-"""`word*` terms in one search: a short prefix expands to thousands of index terms (review: 13 s
-of CPU on the demo store, 190 s on 25k papers, for `m* d* l* ...` repeated)."""
 MAX_PAGE = 10**9
 """Highest page number sent to SQLite."""
 TOO_EXPENSIVE_SEARCH = ("this search needs more work than the server allows for one request:"
                         " use fewer or longer prefix* words")
-
-
-class SearchTooBroad(PapersieveError):
-    """A search with more terms or prefix terms than allowed."""
+SORTS = ("relevance", "date", "score")
+"""Result orders: best match first (with words; newest first without), newest first, best
+judged (relevance + novelty of the paper's best verdict) first."""
 
 
 def fts_query(text: str) -> str:
-    """The user's words as an FTS5 query: each word or "quoted phrase" a literal, all required.
+    """The search box's words as an FTS5 query (web/query_syntax.py); categories are filters.
 
-    Every term is quoted, so FTS5 operators and punctuation typed by the user cannot break the
-    query; a trailing `*` keeps its meaning of a prefix search. Raises `SearchTooBroad` past
-    `MAX_TERMS` terms or `MAX_PREFIX_TERMS` prefix terms.
+    Raises `QuerySyntaxError` for a search that cannot be read, `SearchTooBroad` past
+    too many terms (web/query_syntax.py: MAX_TERMS, MAX_PREFIX_TERMS).
     """
-    terms = _terms(text)
-    prefixes = sum(term.endswith("*") for term in terms)
-    if len(terms) > MAX_TERMS or prefixes > MAX_PREFIX_TERMS:
-        raise SearchTooBroad(
-            f"too many words to search for ({len(terms)}, {prefixes} of them prefix* words):"
-            f" at most {MAX_TERMS}, and {MAX_PREFIX_TERMS} prefix* words")
-    return " ".join(terms)
-
-
-def _terms(text: str) -> list[str]:
-    terms = []
-    for phrase, word in _TOKEN.findall(text):
-        raw = phrase if phrase else word
-        prefix = bool(word) and raw.endswith("*") and len(raw) > 1
-        raw = raw.rstrip("*") if prefix else raw
-        cleaned = raw.replace('"', " ").strip()
-        if cleaned:
-            terms.append(f'"{cleaned}"' + ("*" if prefix else ""))
-    return terms
+    return parse_query(text).fts()
 
 
 def marked(text: str) -> Markup:
@@ -87,7 +64,7 @@ class _Where:
         return (" AND " + " AND ".join(self.clauses)) if self.clauses else ""
 
 
-def _filters(f: SearchFilters) -> _Where:
+def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     # Each filter is an IN over a small, indexed set (a day's listings, the picks, the feedback),
     # not a per-paper subquery, so filtering costs the same however many papers the store holds.
     where = _Where()
@@ -98,8 +75,10 @@ def _filters(f: SearchFilters) -> _Where:
             f.date_from.isoformat() if f.date_from else "0000-01-01",
             f.date_to.isoformat() if f.date_to else "9999-12-31",
         )
-    if f.category:
-        where.add("EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", f.category)
+    for category in ([f.category] if f.category else []) + parsed.categories:
+        where.add("EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", category)
+    for category in parsed.not_categories:
+        where.add("NOT EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", category)
     if f.judged:
         where.add("p.id IN (SELECT j.paper_id FROM judgements j WHERE j.outcome = 'judged')")
     if f.picked:
@@ -118,15 +97,17 @@ _FTS_FROM = "FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE pape
 
 
 def search(store: Store, f: SearchFilters) -> SearchResults:
-    """One page of matches (best first with text, newest first without) and the total count."""
+    """One page of matches in the order asked for, and the total count. A page past the last is
+    the last page (`SearchResults.filters.page` says which page was shown)."""
     try:
-        query = fts_query(f.text)
-    except SearchTooBroad as err:
+        parsed = parse_query(f.text)
+    except QuerySyntaxError as err:
         return SearchResults((), 0, f, error=str(err))
+    query = parsed.fts()
     # The "with code" filter is the same rule as the badge, as an SQL function of this connection.
     store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
     try:
-        total, keys = _page_keys(store, query, _filters(f), f)
+        total, keys, f = _page_keys(store, query, _filters(f, parsed), f)
         rows = _page_rows(store, query, keys)
     except sqlite3.OperationalError as err:
         if is_interrupted(err):  # the statement used its budget (web/guard.py)
@@ -145,27 +126,43 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
     return SearchResults(hits, total, f)
 
 
-def _page_keys(store: Store, query: str, where: _Where, f: SearchFilters) -> tuple[int, list[int]]:
-    """The number of matches and the row keys of the requested page, in order."""
+_BEST_SCORE = ("(SELECT MAX(COALESCE(j.relevance, 0) + COALESCE(j.novelty, 0)) FROM judgements j"
+               " WHERE j.paper_id = p.id AND j.outcome = 'judged')")
+_NEWEST = "COALESCE(p.first_listed, '') DESC, p.id DESC"
+
+
+def _page_keys(
+    store: Store, query: str, where: _Where, f: SearchFilters
+) -> tuple[int, list[int], SearchFilters]:
+    """The number of matches, the row keys of the page to show, in order, and the filters with
+    that page's number (clamped to the last page)."""
     key = "p.pk"
     params: list[object]
-    if query and not where.clauses:
+    by_relevance = f.sort not in ("date", "score")
+    if query and not where.clauses and by_relevance:
         # No filter reads `papers`: rank inside the FTS index alone, several times faster.
         base, params, key = "FROM papers_fts WHERE papers_fts MATCH ?", [query], "papers_fts.rowid"
         order = " ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), papers_fts.rowid"
     elif query:
         base, params = _FTS_FROM, [query, *where.params]
-        order = " ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.pk"
+        order = " ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0), p.pk" if by_relevance else ""
     else:
         base, params = "FROM papers p WHERE 1", list(where.params)
-        order = " ORDER BY COALESCE(p.first_listed, '') DESC, p.id DESC"
+        order = ""
+    if f.sort == "date" or (not query and f.sort != "score"):
+        order = f" ORDER BY {_NEWEST}"
+    elif f.sort == "score":
+        order = f" ORDER BY {_BEST_SCORE} IS NULL, {_BEST_SCORE} DESC, {_NEWEST}"
     total = int(store.conn.execute(f"SELECT COUNT(*) {base}{where.sql()}", params).fetchone()[0])
-    # A page past any store's end is empty; an offset past 2**63 was an OverflowError (a 500).
-    offset = (min(max(f.page, 1), MAX_PAGE) - 1) * f.per_page
+    last = max(1, (total + f.per_page - 1) // f.per_page)
+    page = min(max(f.page, 1), last, MAX_PAGE)
+    if page != f.page:
+        f = replace(f, page=page)
     keys = store.conn.execute(
-        f"SELECT {key} {base}{where.sql()}{order} LIMIT ? OFFSET ?", [*params, f.per_page, offset]
+        f"SELECT {key} {base}{where.sql()}{order} LIMIT ? OFFSET ?",
+        [*params, f.per_page, (page - 1) * f.per_page],
     ).fetchall()
-    return total, [int(k[0]) for k in keys]
+    return total, [int(k[0]) for k in keys], f
 
 
 def _page_rows(store: Store, query: str, keys: list[int]) -> list[sqlite3.Row]:

@@ -25,7 +25,7 @@ async def post(request: Request) -> Response:
     new_label = await run_in_threadpool(_record, request, paper_id, label)
     if request.headers.get("hx-request"):
         return render(request, "_feedback.html", fb_id=paper_id, fb_label=new_label)
-    return RedirectResponse(_safe_next(str(form.get("next", "")), paper_id), status_code=303)
+    return RedirectResponse(safe_next(str(form.get("next", "")), paper_id), status_code=303)
 
 
 def _record(request: Request, paper_id: str, label: int) -> int | None:
@@ -41,7 +41,7 @@ def _record(request: Request, paper_id: str, label: int) -> int | None:
     return queries.labels(store, [paper_id])[paper_id]
 
 
-def _safe_next(target: str, paper_id: str) -> str:
+def safe_next(target: str, paper_id: str) -> str:
     """Only a path on this site: never an open redirect to another host."""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target

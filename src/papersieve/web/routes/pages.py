@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from papersieve.store.db import Store
 from papersieve.today import latest_possible_day
 from papersieve.validate import OutsideValueError, row_id
 from papersieve.web import charts, queries
@@ -80,23 +81,29 @@ def archive(request: Request) -> Response:
 
 
 def runs(request: Request) -> Response:
-    """Every run with status, counts, tokens and dollars, and charts of dollars and picks per day."""
+    """Every run with status, counts, tokens and dollars, and per profile charts of dollars and
+    picks per day."""
     store = store_of(request)
     rows = queries.list_runs(store)
-    series = queries.daily_series(store, rows)
-    dollars_chart = charts.bar_chart(
-        [(p.date, p.dollars) for p in series], label="Dollars per day", fmt=charts.dollars,
-        css_class="dollars",
-    )
-    picks_chart = charts.bar_chart(
-        [(p.date, float(p.picks)) for p in series], label="Picks per day", fmt=charts.count,
-        css_class="picks",
-    )
+    names = queries.run_profiles(rows)
+    profile_charts = [_charts(store, rows, name, len(names) > 1) for name in names]
     total = sum(r.cost or 0.0 for r in rows)
-    return render(
-        request, "runs.html", title="Runs and costs", runs=rows, dollars_chart=dollars_chart,
-        picks_chart=picks_chart, total_cost=total,
-    )
+    return render(request, "runs.html", title="Runs and costs", runs=rows, charts=profile_charts,
+                  total_cost=total)
+
+
+def _charts(store: Store, rows: list[queries.RunRow], profile: str, named: bool) -> dict[str, object]:
+    series = queries.daily_series(store, rows, profile=profile)
+    suffix = f" ({profile})" if named else ""
+    return {
+        "profile": profile,
+        "dollars": charts.bar_chart([(p.date, p.dollars) for p in series],
+                                    label="Dollars per day" + suffix, fmt=charts.dollars,
+                                    css_class="dollars"),
+        "picks": charts.bar_chart([(p.date, float(p.picks)) for p in series],
+                                  label="Picks per day" + suffix, fmt=charts.count,
+                                  css_class="picks"),
+    }
 
 
 _TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}

@@ -3,34 +3,57 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
+from papersieve.errors import PapersieveError
+from papersieve.ids import parse_paper_id
+from papersieve.store.db import Store
 from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
 from papersieve.web.context import render, store_of
-from papersieve.web.search import marked
+from papersieve.web.query_syntax import MAX_PREFIX_TERMS
+from papersieve.web.search import SORTS, marked
 from papersieve.web.search import search as run_search
+from papersieve.web.similar import nearest
 
 SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code")
 
 
 def search(request: Request) -> Response:
-    """The search form and one page of results."""
+    """The search form and one page of results; an arXiv id or URL goes to the paper's page."""
     store = store_of(request)
     filters, problem = parse_filters(request.query_params)
+    paper_id = id_in_search(filters.text)
+    if paper_id is not None and queries.paper_exists(store, paper_id):
+        return RedirectResponse(f"/paper/{quote(paper_id)}", status_code=303)
     asked = any(request.query_params.get(k) for k in SEARCH_KEYS)
     results = run_search(store, filters) if asked and not problem else None
+    if results is not None:
+        filters = results.filters  # the page shown: a page past the last is the last
     pages = _pages(results) if results else 0
     return render(
         request, "search.html", title="Search", filters=filters, results=results, problem=problem,
-        categories=queries.categories(store), marked=marked, pages=pages,
+        categories=queries.categories(store), marked=marked, pages=pages, sorts=SORTS,
+        missing_id=paper_id, max_prefix=MAX_PREFIX_TERMS,
         prev_url=_page_url(request, filters.page - 1) if filters.page > 1 else None,
         next_url=_page_url(request, filters.page + 1) if filters.page < pages else None,
     )
+
+
+def id_in_search(text: str) -> str | None:
+    """The paper id a search box holds when it holds nothing else (an arXiv id, an arXiv URL,
+    `arXiv:ID`, a DOI), else None."""
+    if not text or " " in text.strip():
+        return None
+    try:
+        return parse_paper_id(text.strip())
+    except PapersieveError:
+        return None
 
 
 def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
@@ -52,9 +75,14 @@ def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
         text=params.get("q", "").strip()[:500], date_from=dates[0], date_to=dates[1],
         category=params.get("category", "").strip()[:50], judged=bool(params.get("judged")),
         picked=bool(params.get("picked")), liked=bool(params.get("liked")),
-        code=bool(params.get("code")), page=page,
+        code=bool(params.get("code")), page=page, sort=_sort(params.get("sort", "")),
     )
     return filters, problem
+
+
+def _sort(value: str) -> str:
+    """A known order, else the default (a link from an older page keeps working)."""
+    return value if value in SORTS else "relevance"
 
 
 def _pages(results: queries.SearchResults) -> int:
@@ -67,9 +95,35 @@ def _page_url(request: Request, page: int) -> str:
     return f"{url.path}?{url.query}"
 
 
+SIMILAR_ON_PAGE = 8
+SIMILAR_PAGE = 30
+
+
 def paper(request: Request) -> Response:
-    """A paper's versions, days, outcomes, judgements and feedback history."""
-    detail = queries.paper_detail(store_of(request), request.path_params["paper_id"])
+    """A paper's versions, days, outcomes, judgements, feedback history and similar papers."""
+    store = store_of(request)
+    detail = queries.paper_detail(store, request.path_params["paper_id"])
     if detail is None:
         raise HTTPException(404, "no such paper in the store")
-    return render(request, "paper.html", title=detail.item.title, detail=detail, item=detail.item)
+    near = _similar(request, store, detail.item.paper_id, SIMILAR_ON_PAGE)
+    return render(request, "paper.html", title=detail.item.title, detail=detail, item=detail.item,
+                  similar=near)
+
+
+def similar(request: Request) -> Response:
+    """More like this: the stored papers nearest to one paper, as cards."""
+    store = store_of(request)
+    paper_id = request.path_params["paper_id"]
+    found = queries.items(store, [paper_id])
+    if not found:
+        raise HTTPException(404, "no such paper in the store")
+    item = found[0]
+    near = _similar(request, store, paper_id, SIMILAR_PAGE)
+    return render(request, "similar.html", title=f"More like {item.title}", item=item, similar=near)
+
+
+def _similar(request: Request, store: Store, paper_id: str, k: int) -> list[tuple[queries.Item, float]]:
+    read_only: bool = request.app.state.stores.read_only
+    found = nearest(store, read_only, paper_id, k)
+    score = dict(found)
+    return [(item, score[item.paper_id]) for item in queries.items(store, [p for p, _ in found])]
