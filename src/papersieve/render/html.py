@@ -10,8 +10,9 @@ from typing import Any
 
 import jinja2
 
+from papersieve.language import direction
 from papersieve.render.paths import FEED_NAME, relative_day_link
-from papersieve.render.text import dollars
+from papersieve.render.text import dollars, tldr_view
 
 
 @lru_cache(maxsize=1)
@@ -58,9 +59,11 @@ def _pick_view(c: dict[str, Any], judge: str) -> dict[str, Any]:
     novelty = _number(c["novelty"])
     if c["novelty"] is None and c["judge"] == "local":
         novelty = "n/a (local judge)"
+    language = c.get("language", "")
     return {"id": c["id"], "url": c["url"], "title": c["title"], "authors": ", ".join(c["authors"]),
             "abstract": c["abstract"], "comment": c["comment"], "pinned": c["pinned"],
-            "code": c.get("code", []),
+            "code": c.get("code", []), "lang": language, "dir": direction(language),
+            "tldr": tldr_view(c.get("tldr", ""), c.get("tldr_kind", ""), language),
             "relevance": _number(c["relevance"]), "novelty": novelty}
 
 

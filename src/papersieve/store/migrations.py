@@ -251,5 +251,14 @@ ALTER TABLE runs ADD COLUMN prompt_schema TEXT NOT NULL DEFAULT '';
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+V7 = """
+-- A judgement's TL;DR (`[outputs] tldr`): its text, its kind (`llm` or `extractive`, '' for none),
+-- and the BCP 47 tag of the language its comment and TL;DR were asked in ('' for English).
+ALTER TABLE judgements ADD COLUMN tldr TEXT NOT NULL DEFAULT '';
+ALTER TABLE judgements ADD COLUMN tldr_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE judgements ADD COLUMN language TEXT NOT NULL DEFAULT '';
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
