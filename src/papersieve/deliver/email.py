@@ -42,15 +42,16 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -
     domain = parseaddr(sender)[1].rpartition("@")[2] or "papersieve.invalid"
     profile = re.sub(r"[^A-Za-z0-9-]+", "-", digest.profile)
     message["Message-ID"] = make_msgid(f"papersieve.{profile}.{digest.date}", domain=domain)
-    languages = sorted({p.judgement.language for p in digest.picks if p.judgement.language})
-    if languages:  # RFC 3282: the body's comments are in these besides the English headings
-        message["Content-Language"] = ", ".join(["en", *languages])
     keep = len(digest.picks)
     while True:
         body = email_body(digest, page_url, keep)
         sized = copy.deepcopy(message)  # the headers alone, set above
         sized.set_content(redact(body.text))
         sized.add_alternative(redact(body.html), subtype="html")
+        languages = sorted({p.judgement.language for p in digest.picks if p.judgement.language})
+        if languages:  # RFC 3282: the comments are in these besides the English headings (set
+            # after the body: set_content drops every Content-* header)
+            sized["Content-Language"] = ", ".join(["en", *languages])
         size = len(sized.as_bytes())
         if size <= MAX_BYTES or keep == 0:
             return sized
