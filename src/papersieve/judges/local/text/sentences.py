@@ -19,6 +19,7 @@ _ABBREVIATIONS = frozenset({
 })
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[^\sa-z])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+_ENUMERATOR = re.compile(r"(?:^|[;:,(]\s*)\(?\d{1,2}\.$")
 _HIDDEN = "\x00"
 
 
@@ -42,9 +43,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _abbreviation(upto: str) -> bool:
-    """True when the period that ends `upto` belongs to an abbreviation or an initial."""
+    """True when the period that ends `upto` belongs to an abbreviation, an initial or a list
+    number ("1. MLP; 2. Random Forest")."""
     if not upto.endswith("."):
         return False
+    if _ENUMERATOR.search(upto.strip()):  # a list's "1." or "; 2.", not an end
+        return True
     found = _WORD_BEFORE.search(upto)
     if found is None:
         return False
