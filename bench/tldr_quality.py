@@ -13,7 +13,7 @@ chosen by reading the abstract, not by the code.
    when at least 60% of its distinct content stems are in the abstract's first sentence and it
    shares more of them with the first sentence than with the labelled contribution sentence.
 
-Run: .venv/bin/python bench/tldr_quality.py [--url http://127.0.0.1:18150/v1]
+Run: .venv/bin/python bench/tldr_quality.py [--url http://127.0.0.1:18150/v1 [--chunk 10]]
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def restates_first(tldr: str, row: dict[str, Any]) -> bool:
     return in_first >= RESTATES * len(words) and in_first > len(words & contribution)
 
 
-def llm(rows: list[dict[str, Any]], url: str) -> dict[str, object]:
+def llm(rows: list[dict[str, Any]], url: str, chunk: int) -> None:
+    """Judge the papers `chunk` at a time, printing the running figures after each chunk (a slow
+    server can be stopped at any point and the papers so far still count)."""
     import os
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,29 +68,40 @@ def llm(rows: list[dict[str, Any]], url: str) -> dict[str, object]:
         from papersieve.store import open_store
 
         profile = load_profile(None, {"outputs.tldr": True, "judge.title_stage": False,
-                                      "judge.concurrency": 1})
-        papers = [Paper(r["id"], r["title"], r["abstract"], ()) for r in rows]
+                                      "judge.concurrency": 1, "judge.abstract_batch": 2,
+                                      "judge.timeout": 900})
+        by_id = {r["id"]: r for r in rows}
+        tldrs: dict[str, str] = {}
+        judged = calls = 0
         started = time.monotonic()
         with open_store() as store:
-            result = LLMJudge(profile, store, api_key="sk-local", base_url=url).judge(papers)
-        wall = time.monotonic() - started
-    by_id = {r["id"]: r for r in rows}
-    tldrs = {j.paper_id: j.tldr for j in result.judgements if j.tldr}
-    restating = [pid for pid, t in tldrs.items() if restates_first(t, by_id[pid])]
-    return {"papers": len(rows), "judged": sum(1 for j in result.judgements if j.has_scores),
-            "with_tldr": len(tldrs), "restates_first_sentence": len(restating),
-            "calls": result.calls, "wall_s": round(wall, 1),
-            "examples": [{"id": pid, "tldr": t} for pid, t in list(tldrs.items())[:3]]}
+            judge = LLMJudge(profile, store, api_key="sk-local", base_url=url)
+            for at in range(0, len(rows), chunk):
+                part = rows[at:at + chunk]
+                papers = [Paper(r["id"], r["title"], r["abstract"], ()) for r in part]
+                result = judge.judge(papers)
+                judged += sum(1 for j in result.judgements if j.has_scores)
+                calls += result.calls
+                tldrs.update({j.paper_id: j.tldr for j in result.judgements if j.tldr})
+                restating = [pid for pid, t in tldrs.items() if restates_first(t, by_id[pid])]
+                print(json.dumps({"llm": {
+                    "papers": at + len(part), "judged": judged, "with_tldr": len(tldrs),
+                    "restates_first_sentence": len(restating), "calls": calls,
+                    "wall_s": round(time.monotonic() - started, 1),
+                    "restating": restating}}, ensure_ascii=False), flush=True)
+        for pid, tldr in tldrs.items():
+            print(json.dumps({"id": pid, "tldr": tldr}, ensure_ascii=False), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="", help="a real OpenAI-compatible server (part 2)")
+    parser.add_argument("--chunk", type=int, default=10, help="papers per judge() call")
     args = parser.parse_args()
     rows = load()
     print(json.dumps({"extractive": extractive(rows)}), flush=True)
     if args.url:
-        print(json.dumps({"llm": llm(rows, args.url)}, ensure_ascii=False), flush=True)
+        llm(rows, args.url, args.chunk)
 
 
 if __name__ == "__main__":
