@@ -107,3 +107,47 @@ def test_eight_papers_with_the_title_stage_all_get_a_verdict(
     candidates = data["candidates"]
     assert isinstance(candidates, list) and len(candidates) == PAPERS
     assert {c["outcome"] for c in candidates} <= {"judged", "filtered_by_title"}
+
+
+@pytest.mark.timeout(900)
+def test_chinese_comments_and_tldrs_from_the_real_model_leave_every_output_valid(
+        real_llm_url: str, day_dir: Path, tmp_path: Path, papersieve_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever SmolLM2-135M writes (it knows little Chinese): every paper judged, every output
+    # parses, the comments carry lang="zh", TL;DRs are at most 30 words.
+    from papersieve.deliver.email import build_message
+    from papersieve.deliver.slack import header_message, thread_messages
+    from papersieve.digests import load_digest
+    from papersieve.profile import init_profile
+    from papersieve.profile.settings import EmailSettings
+    from papersieve.store import open_store
+    from papersieve.tldr import MAX_WORDS, cut_words
+    from tests.language_outputs import check_atom, html_lang_elements
+
+    profile = tmp_path / "profile"
+    init_profile(profile, force=True)
+    (profile / "profile.toml").write_text(
+        '[judge]\ntitle_stage = false\n[outputs]\ntldr = true\nlanguage = "zh"\n', "utf-8")
+    out = tmp_path / "out"
+    data = judge_day(real_llm_url, day_dir, out, papersieve_home, monkeypatch,
+                     "--profile", str(profile))
+    candidates = data["candidates"]
+    assert isinstance(candidates, list) and {c["outcome"] for c in candidates} == {"judged"}
+    assert {c.get("language") for c in candidates} == {"zh"}
+    for c in candidates:
+        assert cut_words(c.get("tldr", ""), MAX_WORDS) == c.get("tldr", "")
+    markdown = (out / "2025-07" / f"{DAY}.md").read_text("utf-8")
+    assert markdown.startswith(f"# Personalized Daily ArXiv Papers {DAY}\n") and "TL;DR" not in markdown
+    html = (out / "2025-07" / f"{DAY}.html").read_text("utf-8")
+    langs = html_lang_elements(html)
+    picked = [c for c in candidates if c["picked"]]
+    assert sum(1 for _, attrs, _ in langs if attrs["lang"] == "zh") == (
+        sum(1 for c in picked if c["comment"]) + sum(1 for c in picked if c.get("tldr")))
+    check_atom(out / "feed.atom", "zh", [])
+    with open_store() as store:
+        run_id = store.conn.execute("SELECT MAX(id) FROM runs").fetchone()[0]
+        digest = load_digest(store, run_id)
+    mail = build_message(digest, EmailSettings(sender="p@example.org", to=("me@example.org",)))
+    mail.as_bytes().split(b"\n\n", 1)[0].decode("ascii")
+    for message in [header_message(digest), *thread_messages(digest)]:
+        json.loads(json.dumps(message.payload(), ensure_ascii=False))

@@ -25,14 +25,14 @@ def build_digest(
     *, date: dt.date, profile: str, judge: str, model: str, prompt_hash: str, counts: DayCounts,
     usage: Usage, picks: Sequence[Pick], judgements: Sequence[Judgement],
     papers: dict[str, Paper], prompt: PromptText | None, run_id: int | None,
-    notes: Sequence[str] = (),
+    notes: Sequence[str] = (), tldr_in_markdown: bool = False,
 ) -> Digest:
     """A Digest; `counts.relevant` is set to the number of picks."""
     counts = DayCounts(counts.total, counts.scanned, counts.unique, len(picks))
     return Digest(date=date, model=model, counts=counts, usage=usage, picks=tuple(picks),
                   prompt=prompt or NO_PROMPT, judgements=tuple(judgements), papers=papers,
                   judge=judge, prompt_hash=prompt_hash, profile=profile, run_id=run_id,
-                  notes=tuple(notes))
+                  notes=tuple(notes), tldr_in_markdown=tldr_in_markdown)
 
 
 def run_usage(row: sqlite3.Row) -> Usage:

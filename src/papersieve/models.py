@@ -207,6 +207,12 @@ class Judgement:
     novelty: float | None = None
     comment: str = ""
     detail: str = ""
+    tldr: str = ""
+    """What the paper does and finds, in at most 30 words (papersieve/tldr.py), or ""."""
+    tldr_kind: str = ""
+    """`llm` (written by the LLM) or `extractive` (the abstract's own sentence); "" for no TL;DR."""
+    language: str = ""
+    """BCP 47 tag of the language the comment and TL;DR were asked in ("": English)."""
 
     @property
     def has_scores(self) -> bool:
@@ -262,6 +268,8 @@ class Digest:
     run_id: int | None = None
     notes: tuple[str, ...] = ()
     """Things the user should be told about this run (fell back to the local judge, ...)."""
+    tldr_in_markdown: bool = False
+    """`[outputs] tldr_in_markdown`: the Markdown shows TL;DRs (off: the seed format)."""
 
     @property
     def partial_notice(self) -> str:

@@ -267,7 +267,8 @@ def _judged_run(
     digest = build_digest(
         date=date, profile=profile.name, judge=judge.name, model=judge.model,
         prompt_hash=judge.prompt_hash, counts=candidates.counts, usage=usage, picks=picks,
-        judgements=final, papers=papers, prompt=result.prompt, run_id=run_id, notes=notes)
+        judgements=final, papers=papers, prompt=result.prompt, run_id=run_id, notes=notes,
+        tldr_in_markdown=profile.settings.outputs.tldr_in_markdown)
     save_run_details(store, run_id, result.usage, result.prompt, notes, str(out_dir))
     send = deliver[0] and _may_send(partial, result.judgements, profile, say)
     outputs, deliveries = deliver_all(store, run_id, digest, profile, out_dir, clock.stage, say,

@@ -75,7 +75,9 @@ def _record_day(store: Store, profile: str, date: dt.date, day: dict[str, Any]) 
         outcome = Outcome(c["outcome"])
         verdict = Judgement(str(c["id"]), outcome, str(c.get("judge") or ""), str(c.get("model") or ""),
                             prompt_hash, c.get("relevance"), c.get("novelty"),
-                            str(c.get("comment") or ""), str(c.get("detail") or ""))
+                            str(c.get("comment") or ""), str(c.get("detail") or ""),
+                            str(c.get("tldr") or ""), str(c.get("tldr_kind") or ""),
+                            str(c.get("language") or ""))
         [judgement_id] = save_judgements(store, [verdict], papers, run_id, _stage(verdict))
         outcomes.append((verdict.paper_id, outcome, judgement_id, bool(c.get("picked")), c.get("rank")))
     record_outcomes(store, run_id, outcomes)

@@ -50,6 +50,10 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -
         sized = copy.deepcopy(message)  # the headers alone, set above
         sized.set_content(redact(body.text))
         sized.add_alternative(redact(body.html), subtype="html")
+        languages = sorted({p.judgement.language for p in digest.picks if p.judgement.language})
+        if languages:  # RFC 3282: the comments are in these besides the English headings (set
+            # after the body: set_content drops every Content-* header)
+            sized["Content-Language"] = ", ".join(["en", *languages])
         size = len(sized.as_bytes())
         if size <= MAX_BYTES or keep == 0:
             return sized

@@ -21,6 +21,7 @@ from papersieve.deliver.slack_sender import PacedSender
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest, Pick
 from papersieve.render.text import dollars, novelty_text, score, title_line
+from papersieve.tldr import label as tldr_label
 
 API_URL_ENV = "PAPERSIEVE_SLACK_API_URL"
 DEFAULT_API_URL = "https://slack.com/api"
@@ -107,6 +108,8 @@ def entry_text(i: int, pick: Pick) -> str:
     head = (f"*{i}. {link(paper.abs_url, paper.title)}*" + (" (pinned author)" if pick.pinned else "")
             + f"\n{fit(', '.join(paper.authors), MAX_AUTHORS)}"
             + f"\nRelevance {score(j.relevance)} · Novelty {escape(novelty_text(j))}")
+    if j.tldr:
+        head += f"\n*{tldr_label(j.tldr_kind)}:* {fit(j.tldr, MAX_COMMENT)}"
     if j.comment:
         head += f"\n_{fit(j.comment, MAX_COMMENT)}_"
     room = MAX_SECTION - len(head) - 3

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from papersieve.language import check_tag
+
 AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
 EmptyKind = Literal["no_announcement", "stale", "no_picks"]
 """The days without a digest that `[deliver] send_empty` can ask a short message for."""
@@ -77,6 +79,18 @@ class OutputSettings(_Strict):
         "atom",
     )
     site_url: str = ""
+    tldr: bool = False
+    """A TL;DR per paper: the LLM judge writes one (<= 30 words) in the same call; the local judge
+    picks the abstract's contribution sentence (marked extractive)."""
+    tldr_in_markdown: bool = False
+    """Show the TL;DR in the Markdown digest too (off: the seed format, byte for byte)."""
+    language: str = "en"
+    """BCP 47 tag of the language the LLM writes comments and TL;DRs in (`zh`, `ja`, `ar`, ...)."""
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str) -> str:
+        return check_tag(value)
 
 
 class SlackSettings(_Strict):

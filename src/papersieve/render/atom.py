@@ -14,8 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from papersieve.render.paths import FEED_NAME, relative_day_link
+from papersieve.render.text import lang_attrs, tldr_view
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EASTERN = ZoneInfo("America/New_York")
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -28,6 +31,7 @@ def clean(text: str) -> str:
 def render_atom(days: Sequence[dict[str, Any]], profile: str, site_url: str = "") -> str:
     """The feed of the picks of `days` (JSON digest dicts, newest first)."""
     ET.register_namespace("", ATOM_NS)
+    ET.register_namespace("xhtml", XHTML_NS)
     base = site_url.rstrip("/") + "/" if site_url else ""
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _sub(feed, "title", f"papersieve picks ({profile})")
@@ -69,7 +73,7 @@ def _entries(day: dict[str, Any], profile: str, base: str) -> list[ET.Element]:
             ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="related", title="code", href=url)
         for name in c["authors"]:
             _sub(entry, "author").append(_el("name", name))
-        _sub(entry, "summary", _summary(c))
+        _language_parts(entry, c)
         entries.append(entry)
     return entries
 
@@ -94,10 +98,40 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _summary(c: dict[str, Any]) -> str:
+def _summary(c: dict[str, Any], comment: bool = True) -> str:
     scores = f"Relevance {_n(c['relevance'])}, novelty {_n(c['novelty'])}."
     code = "Code: " + " ".join(c["code"]) + "." if c.get("code") else ""
-    return " ".join(part for part in (scores, c["comment"], code, c["abstract"]) if part)
+    said = c["comment"] if comment else ""
+    return " ".join(part for part in (scores, said, code, c["abstract"]) if part)
+
+
+def _language_parts(entry: ET.Element, c: dict[str, Any]) -> None:
+    """The summary; with a TL;DR or a comment in another language, also an XHTML `content` whose
+    parts carry their own `xml:lang` (and `dir` for right-to-left), the summary staying English."""
+    language, tldr = c.get("language", ""), c.get("tldr", "")
+    if not language and not tldr:
+        _sub(entry, "summary", _summary(c))
+        return
+    _sub(entry, "summary", _summary(c, comment=not language)).set(XML_LANG, "en")
+    content = _sub(entry, "content")
+    content.set("type", "xhtml")
+    div = ET.SubElement(content, f"{{{XHTML_NS}}}div")
+    if tldr:
+        view = tldr_view(tldr, c.get("tldr_kind", ""), language)
+        para = ET.SubElement(div, f"{{{XHTML_NS}}}p")
+        ET.SubElement(para, f"{{{XHTML_NS}}}b").text = view["label"] + ":"
+        para[0].tail = " "
+        _xhtml_text(para, "span", tldr, view["lang"])
+    if c["comment"]:
+        _xhtml_text(div, "p", c["comment"], language)
+
+
+def _xhtml_text(parent: ET.Element, tag: str, text: str, language: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{XHTML_NS}}}{tag}")
+    element.text = clean(text)
+    for name, value in lang_attrs(language).items():
+        element.set(XML_LANG if name == "lang" else name, value)
+    return element
 
 
 def _n(value: float | None) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from papersieve.language import direction
 from papersieve.models import Digest, Pick
 from papersieve.render.html import environment
-from papersieve.render.text import novelty_text, score, title_line
+from papersieve.render.text import novelty_text, score, title_line, tldr_view
 
 MAX_AUTHORS = 6
 MAX_COMMENT = 400
@@ -42,17 +44,19 @@ def _render(digest: Digest, page_url: str, keep: int) -> EmailBody:
     return EmailBody(_text(digest, picks, more, page_url), html, more)
 
 
-def _view(pick: Pick) -> dict[str, str | bool]:
+def _view(pick: Pick) -> dict[str, Any]:
     paper, j = pick.paper, pick.judgement
     authors = ", ".join(paper.authors[:MAX_AUTHORS])
     if len(paper.authors) > MAX_AUTHORS:
         authors += f" and {len(paper.authors) - MAX_AUTHORS} more"
     comment = j.comment if len(j.comment) <= MAX_COMMENT else j.comment[:MAX_COMMENT - 1] + "…"
     return {"url": paper.abs_url, "title": paper.title, "authors": authors, "comment": comment,
-            "relevance": score(j.relevance), "novelty": novelty_text(j), "pinned": pick.pinned}
+            "relevance": score(j.relevance), "novelty": novelty_text(j), "pinned": pick.pinned,
+            "lang": j.language, "dir": direction(j.language),
+            "tldr": tldr_view(j.tldr, j.tldr_kind, j.language)}
 
 
-def _text(digest: Digest, picks: Sequence[dict[str, str | bool]], more: int, page_url: str) -> str:
+def _text(digest: Digest, picks: Sequence[dict[str, Any]], more: int, page_url: str) -> str:
     lines = [title_line(digest), "",
              f"{len(picks) + more} picks of {len(digest.judgements)} candidates"
              f" · {digest.judge} judge ({digest.model})"]
@@ -65,6 +69,8 @@ def _text(digest: Digest, picks: Sequence[dict[str, str | bool]], more: int, pag
         lines += ["", f"{i}. {p['title']}" + (" (pinned author)" if p["pinned"] else ""),
                   f"   {p['url']}", f"   {p['authors']}",
                   f"   Relevance {p['relevance']} · Novelty {p['novelty']}"]
+        if p["tldr"]["text"]:
+            lines.append(f"   {p['tldr']['label']}: {p['tldr']['text']}")
         if p["comment"]:
             lines.append(f"   {p['comment']}")
     if more:

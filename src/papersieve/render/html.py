@@ -11,8 +11,9 @@ from typing import Any
 
 import jinja2
 
+from papersieve.language import direction
 from papersieve.render.paths import FEED_NAME, KATEX_SITE_DIR, relative_day_link
-from papersieve.render.text import dollars
+from papersieve.render.text import dollars, tldr_view
 
 KATEX = Path(__file__).resolve().parent.parent / "data" / "katex"
 """KaTeX, vendored (its README.md): a site gets a copy in KATEX_SITE_DIR."""
@@ -69,9 +70,11 @@ def _pick_view(c: dict[str, Any], judge: str) -> dict[str, Any]:
     novelty = _number(c["novelty"])
     if c["novelty"] is None and c["judge"] == "local":
         novelty = "n/a (local judge)"
+    language = c.get("language", "")
     return {"id": c["id"], "url": c["url"], "title": c["title"], "authors": ", ".join(c["authors"]),
             "abstract": c["abstract"], "comment": c["comment"], "pinned": c["pinned"],
-            "code": c.get("code", []),
+            "code": c.get("code", []), "lang": language, "dir": direction(language),
+            "tldr": tldr_view(c.get("tldr", ""), c.get("tldr_kind", ""), language),
             "relevance": _number(c["relevance"]), "novelty": novelty}
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from papersieve.models import Digest, Judgement, Paper, Pick, abs_url
+from papersieve.tldr import LLM
 
 FORMAT = "papersieve-digest/1"
 
@@ -93,4 +94,17 @@ def _candidate(
         "novelty": j.novelty,
         "comment": j.comment,
         "detail": j.detail,
+        **_tldr(j),
     }
+
+
+def _tldr(j: Judgement) -> dict[str, Any]:
+    """`tldr`, `tldr_kind` and `language`, only when the judgement has them (a day without them
+    keeps the keys it always had)."""
+    out: dict[str, Any] = {}
+    if j.tldr:
+        out["tldr"] = j.tldr
+        out["tldr_kind"] = j.tldr_kind or LLM
+    if j.language:
+        out["language"] = j.language
+    return out

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from papersieve.ids import is_doi
 from papersieve.models import Digest, Pick, PromptText
 from papersieve.render.text import dollars, novelty_text, score, title_line
+from papersieve.tldr import label as tldr_label
 
 
 def render_markdown(digest: Digest) -> str:
@@ -20,7 +21,8 @@ def render_markdown(digest: Digest) -> str:
     if digest.partial_notice:  # only then: a complete day stays byte for byte the seed format
         parts.insert(1, f"> **{digest.partial_notice}**")
     text = "\n\n".join(parts) + "\n\n---\n\n"
-    text += "".join(_section(i, pick) + "\n\n---\n\n" for i, pick in enumerate(digest.picks, 1))
+    text += "".join(_section(i, pick, digest.tldr_in_markdown) + "\n\n---\n\n"
+                    for i, pick in enumerate(digest.picks, 1))
     return text + prompt_section(digest.prompt, digest.judge, digest.model)
 
 
@@ -62,14 +64,16 @@ def authors(pick: Pick) -> str:
     return ", ".join(pick.paper.authors)
 
 
-def _section(i: int, pick: Pick) -> str:
+def _section(i: int, pick: Pick, show_tldr: bool = False) -> str:
     paper, judgement = pick.paper, pick.judgement
     return (
         f"## {i}. [{paper.title}]({paper.abs_url}) <a id=\"link{i}\"></a>\n\n"
         f"{_id_line(paper.id)}\n\n"
         f"**Authors:** {authors(pick)}\n\n"
         f"**Abstract:** {paper.abstract}\n\n"
-        f"**Comment:** {_comment(pick)}\n\n"
+        + (f"**{tldr_label(judgement.tldr_kind)}:** {judgement.tldr}\n\n"
+           if show_tldr and judgement.tldr else "")
+        + f"**Comment:** {_comment(pick)}\n\n"
         f"**Relevance:** {score(judgement.relevance)}\n"
         f"**Novelty:** {novelty_text(judgement)}"
     )

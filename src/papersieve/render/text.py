@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from papersieve.language import direction
 from papersieve.models import Digest, Judgement
+from papersieve.tldr import EXTRACTIVE
+from papersieve.tldr import label as tldr_label
 
 LOCAL_JUDGES = frozenset({"local"})
 
@@ -31,6 +34,21 @@ def novelty_text(judgement: Judgement) -> str:
     if judgement.judge in LOCAL_JUDGES:
         return "n/a (local judge)"
     return "n/a"
+
+
+def lang_attrs(tag: str) -> dict[str, str]:
+    """`lang` and `dir` of a text the judge wrote in language `tag` ({} for the page's own)."""
+    return {"lang": tag, "dir": direction(tag)} if tag else {}
+
+
+def tldr_view(tldr: str, kind: str, language: str) -> dict[str, str]:
+    """What a page shows of a TL;DR: its text, its label (extractive ones say so) and its language
+    (an extractive TL;DR is the abstract's English sentence, whatever the profile's language)."""
+    if not tldr:
+        return {"text": "", "label": "", "lang": "", "dir": ""}
+    tag = "" if kind == EXTRACTIVE else language
+    return {"text": tldr, "label": tldr_label(kind), "lang": tag,
+            "dir": lang_attrs(tag).get("dir", "")}
 
 
 def total_cost(digest: Digest) -> float | None:

@@ -24,11 +24,11 @@ def save_judgements(
             paper = papers.get(j.paper_id)
             cursor = conn.execute(
                 "INSERT INTO judgements (paper_id, run_id, judge, stage, model, prompt_hash,"
-                " content_hash, outcome, relevance, novelty, comment, detail, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " content_hash, outcome, relevance, novelty, comment, detail, created_at, tldr,"
+                " tldr_kind, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (j.paper_id, run_id, j.judge, stage, j.model, j.prompt_hash,
                  paper.content_hash if paper else "", j.outcome.value, j.relevance, j.novelty,
-                 j.comment, j.detail, now),
+                 j.comment, j.detail, now, j.tldr, j.tldr_kind, j.language),
             )
             ids.append(int(cursor.lastrowid or 0))
     return ids
@@ -46,6 +46,9 @@ def judgement_from_row(row: sqlite3.Row) -> Judgement:
         novelty=row["novelty"],
         comment=row["comment"],
         detail=row["detail"],
+        tldr=row["tldr"],
+        tldr_kind=row["tldr_kind"],
+        language=row["language"],
     )
 
 

@@ -372,5 +372,14 @@ CREATE INDEX collection_papers_paper ON collection_papers(paper_id);
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
+V10 = """
+-- A judgement's TL;DR (`[outputs] tldr`): its text, its kind (`llm` or `extractive`, '' for none),
+-- and the BCP 47 tag of the language its comment and TL;DR were asked in ('' for English).
+ALTER TABLE judgements ADD COLUMN tldr TEXT NOT NULL DEFAULT '';
+ALTER TABLE judgements ADD COLUMN tldr_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE judgements ADD COLUMN language TEXT NOT NULL DEFAULT '';
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

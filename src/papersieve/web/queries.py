@@ -11,6 +11,7 @@ from itertools import groupby
 from papersieve.codelinks import code_links
 from papersieve.digests import earlier_usage, run_usage
 from papersieve.models import Usage, abs_url, id_label, pdf_url
+from papersieve.render.text import lang_attrs, tldr_view
 from papersieve.store.db import Store
 
 # The latest feedback label of a paper (feedback_paper index); NULL when it has none.
@@ -58,6 +59,20 @@ class Item:
     comment: str = ""
     judge: str = ""
     label: int | None = None
+    tldr: str = ""
+    tldr_kind: str = ""
+    language: str = ""
+    """BCP 47 tag of the comment's and TL;DR's language ("": English)."""
+
+    @property
+    def tldr_shown(self) -> dict[str, str]:
+        """The TL;DR as a page shows it: text, label (extractive ones say so), lang and dir."""
+        return tldr_view(self.tldr, self.tldr_kind, self.language)
+
+    @property
+    def comment_lang(self) -> dict[str, str]:
+        """`lang` and `dir` of the comment ({} when English)."""
+        return lang_attrs(self.language)
 
     @property
     def abs_url(self) -> str:
@@ -250,6 +265,9 @@ def item_from_row(row: sqlite3.Row) -> Item:
         comment=(row["j_comment"] or "") if "j_comment" in keys else "",
         judge=(row["judge"] or "") if "judge" in keys else "",
         label=row["label"],
+        tldr=(row["tldr"] or "") if "tldr" in keys else "",
+        tldr_kind=(row["tldr_kind"] or "") if "tldr_kind" in keys else "",
+        language=(row["j_language"] or "") if "j_language" in keys else "",
     )
 
 
@@ -257,7 +275,8 @@ def digest_items(store: Store, run_id: int, picked_only: bool = True) -> list[It
     """A run's picks in digest order (or all its candidates), with scores and the user's label."""
     sql = f"""
     SELECT p.*, c.outcome, c.picked, c.rank, j.relevance, j.novelty, j.comment AS j_comment,
-           j.judge, {LATEST_LABEL.format(col="p.id")} AS label
+           j.judge, j.tldr, j.tldr_kind, j.language AS j_language,
+           {LATEST_LABEL.format(col="p.id")} AS label
     FROM run_candidates c JOIN papers p ON p.id = c.paper_id
     LEFT JOIN judgements j ON j.id = c.judgement_id
     WHERE c.run_id = ? {"AND c.picked = 1" if picked_only else ""}
@@ -358,7 +377,8 @@ def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
     latest = next((j for j in judgements if j["outcome"] == "judged"), None)
     if latest is not None:  # the card shows the newest verdict the paper received
         item = replace(item, relevance=latest["relevance"], novelty=latest["novelty"],
-                       comment=latest["comment"], judge=latest["judge"])
+                       comment=latest["comment"], judge=latest["judge"], tldr=latest["tldr"],
+                       tldr_kind=latest["tldr_kind"], language=latest["language"])
     return PaperDetail(
         item=item,
         versions=tuple((int(v["version"]), str(v["first_seen"])) for v in versions),

@@ -16,11 +16,12 @@ from papersieve.judges.llm.client import ChatClient, ChatReply
 from papersieve.judges.llm.keys import is_openai, resolve_api_key, resolve_base_url
 from papersieve.judges.llm.parsing import parse_abstract_reply, parse_title_reply
 from papersieve.judges.llm.pricing import price_for, price_table
-from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text
+from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text, with_output_requests
 from papersieve.judges.llm.ratelimit import RateLimiter
 from papersieve.judges.llm.runner import Resolution, RunContext, StageResult, StageRunner
 from papersieve.judges.llm.server import choose_model, served_models, server_slots
 from papersieve.judges.llm.structured import MODES, Mode, batch_schema
+from papersieve.language import is_english
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.outbound import LLM
 from papersieve.profile.loader import Profile
@@ -28,6 +29,7 @@ from papersieve.store.db import Store
 from papersieve.store.judgements import cached_judgements, save_judgements
 from papersieve.store.llm_servers import remembered
 from papersieve.store.papers import stored_ids, upsert_papers
+from papersieve.tldr import LLM as LLM_TLDR
 
 NAME = "llm"
 KEPT_BY_TITLE = "kept by the title stage"
@@ -58,6 +60,11 @@ class LLMJudge(Judge):
         self.policy = dataclasses.replace(LLM, backoff=backoff, timeout=self.timeout, deadline=self.timeout)
         """The `LLM` policy with this judge's backoff base and timeout."""
         self._model: str | None = self.settings.model or None
+        outputs = profile.settings.outputs
+        self.tldr = outputs.tldr
+        self.language = "" if is_english(outputs.language) else outputs.language
+        self.prompts = with_output_requests(profile.prompts, self.tldr, outputs.language)
+        """The prompt files as sent: the profile's, plus what `[outputs]` asks of the replies."""
 
     @property
     def model(self) -> str:
@@ -81,11 +88,12 @@ class LLMJudge(Judge):
     @property
     def prompt_hash(self) -> str:
         """The abstract stage's prompt hash (the one recorded with scored judgements)."""
-        return prompt_hash(self.profile.prompts, self.model, "abstract")
+        return prompt_hash(self.prompts, self.model, "abstract")
 
     def stage_hash(self, stage: Stage) -> str:
-        """The prompt hash of one stage."""
-        return prompt_hash(self.profile.prompts, self.model, stage)
+        """The prompt hash of one stage (the title stage's does not change with `[outputs]`)."""
+        prompts = self.prompts if stage == "abstract" else self.profile.prompts
+        return prompt_hash(prompts, self.model, stage)
 
     def judge(
         self, papers: Sequence[Paper], run_id: int | None = None,
@@ -95,7 +103,7 @@ class LLMJudge(Judge):
         unique = list({p.id: p for p in papers}.values())
         _ensure_stored(self.store, unique)
         if not unique:
-            return JudgeResult((), prompt=prompt_text(self.profile.prompts, "abstract"))
+            return JudgeResult((), prompt=prompt_text(self.prompts, "abstract"))
         model = self.model
         client = ChatClient(self._api_key, self.base_url, model,
                             temperature=self.settings.temperature, seed=self.settings.seed,
@@ -104,7 +112,7 @@ class LLMJudge(Judge):
         with ThreadPoolExecutor(concurrency, thread_name_prefix="llm") as pool:
             ctx = RunContext(
                 client=client, limiter=RateLimiter(self.settings.calls_per_minute), executor=pool,
-                store=self.store, prompts=self.profile.prompts, model=model,
+                store=self.store, prompts=self.prompts, model=model, tldr=self.tldr,
                 price=price_for(model, price_table(shipped=is_openai(self.base_url))),
                 papers={p.id: p for p in unique}, concurrency=1 if adapt else concurrency,
                 max_retries=self.settings.max_retries, cost_cap=self.settings.cost_cap,
@@ -173,7 +181,7 @@ class LLMJudge(Judge):
         notes = self._notes(papers, final, ctx, len(failed_before))
         return JudgeResult(
             judgements=tuple(final[p.id] for p in papers), usage=ctx.usage, calls=ctx.calls,
-            prompt=dataclasses.replace(prompt_text(self.profile.prompts, "abstract"),
+            prompt=dataclasses.replace(prompt_text(self.prompts, "abstract"),
                                        schema=shown_schema(ctx)), notes=tuple(notes),
         )
 
@@ -216,7 +224,7 @@ class LLMJudge(Judge):
 
     def _abstract_stage(self, papers: list[Paper], ctx: RunContext) -> StageResult:
         size = self._batch_size(ctx, "abstract", self.settings.abstract_batch, len(papers))
-        resolve = AbstractResolver(self.model, self.prompt_hash)
+        resolve = AbstractResolver(self.model, self.prompt_hash, self.tldr, self.language)
         runner = StageRunner(ctx, "abstract", resolve, StageSaver(self.store, ctx, "abstract"))
         return runner.run(make_batches([p.id for p in papers], size))
 
@@ -298,17 +306,22 @@ class TitleResolver:
 
 
 class AbstractResolver:
-    """An abstract reply settles the papers it scored."""
+    """An abstract reply settles the papers it scored (a missing TL;DR is no failure)."""
 
-    def __init__(self, model: str, phash: str) -> None:
+    def __init__(self, model: str, phash: str, tldr: bool = False, language: str = "") -> None:
         self.model = model
         self.phash = phash
+        self.tldr = tldr
+        self.language = language
 
     def __call__(self, reply: ChatReply, ids: tuple[str, ...]) -> Resolution:
         parsed = parse_abstract_reply(reply.text, ids)
         settled = {
             s.paper_id: Judgement(s.paper_id, Outcome.JUDGED, NAME, self.model, self.phash,
-                                  relevance=s.relevance, novelty=s.novelty, comment=s.comment)
+                                  relevance=s.relevance, novelty=s.novelty, comment=s.comment,
+                                  tldr=s.tldr if self.tldr else "",
+                                  tldr_kind=LLM_TLDR if self.tldr and s.tldr else "",
+                                  language=self.language)
             for s in parsed.items.values()
         }
         if not reply.text.strip():
@@ -322,7 +335,7 @@ def shown_schema(ctx: RunContext) -> str:
     answered = ctx.answered_modes - {"off"}
     if not answered and (ctx.answered_modes or ctx.mode == "off"):
         return ""
-    return json.dumps(batch_schema("abstract", ["<arXiv id>"]), separators=(",", ":"))
+    return json.dumps(batch_schema("abstract", ["<arXiv id>"], tldr=ctx.tldr), separators=(",", ":"))
 
 
 def _as_mode(value: str | None) -> Mode | None:

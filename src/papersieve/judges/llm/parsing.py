@@ -22,6 +22,7 @@ from typing import Any
 import json_repair
 
 from papersieve.ids import ArxivIdError, parse_arxiv_id
+from papersieve.tldr import cut_words
 
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -33,6 +34,7 @@ _KEYS = {
     "arxivid": "id", "arxiv": "id", "id": "id", "paperid": "id",
     "comment": "comment", "comments": "comment", "reason": "comment",
     "relevance": "relevance", "novelty": "novelty",
+    "tldr": "tldr", "summary": "tldr",
 }
 
 
@@ -44,6 +46,8 @@ class Scored:
     relevance: float
     novelty: float
     comment: str
+    tldr: str = ""
+    """The TLDR, cut to 30 words ("" when the reply gave none: no failure)."""
 
 
 class Number(str):
@@ -212,7 +216,9 @@ def _fill_scores(parsed: Parsed, text: str, batch: set[str]) -> None:
         else:
             comment = fields.get("comment")
             text_comment = " ".join(comment.split()) if isinstance(comment, str) else ""
-            parsed.items[paper_id] = Scored(paper_id, relevance, novelty, text_comment)
+            tldr = fields.get("tldr")
+            text_tldr = cut_words(tldr) if isinstance(tldr, str) else ""
+            parsed.items[paper_id] = Scored(paper_id, relevance, novelty, text_comment, text_tldr)
 
 
 def _answered_twice(parsed: Parsed, first: Scored, relevance: float, novelty: float) -> None:

@@ -10,14 +10,17 @@ the same papers give the same request (and the same request hash) on every run.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from papersieve.language import is_english, language_name
 from papersieve.models import Paper, PromptText
 from papersieve.profile.loader import PromptFiles
+from papersieve.tldr import MAX_WORDS
 
 Stage = Literal["title", "abstract"]
 
@@ -65,6 +68,30 @@ def render_paper(paper: Paper, stage: Stage) -> str:
 def render_papers(papers: Sequence[Paper], stage: Stage) -> str:
     """The papers section's body: the note, then the blocks separated by blank lines."""
     return "\n\n".join([BLOCK_NOTE, *(render_paper(p, stage) for p in papers)])
+
+
+def output_requests(tldr: bool, language: str) -> str:
+    """What `[outputs] tldr` and `language` add to the abstract instructions ("" for neither, so
+    the profile's prompt, and its hash, stay as they were)."""
+    lines = []
+    if tldr:
+        lines.append(f"- TLDR: at most {MAX_WORDS} words saying what the paper does and what it finds"
+                     " (not why it matches the criteria). Add it to each paper's JSON object as"
+                     ' "TLDR", next to "COMMENT".')
+    if not is_english(language):
+        fields = "COMMENT and TLDR" if tldr else "COMMENT"
+        lines.append(f"- Write {fields} in {language_name(language)} (BCP 47 language tag"
+                     f" {language}). Keep ARXIVID, the field names and the scores as they are.")
+    return "\n".join(lines)
+
+
+def with_output_requests(prompts: PromptFiles, tldr: bool, language: str) -> PromptFiles:
+    """The prompt files with the output requests appended to the abstract instructions."""
+    extra = output_requests(tldr, language)
+    if not extra:
+        return prompts
+    return dataclasses.replace(prompts, instructions_abstract=prompts.instructions_abstract.rstrip()
+                               + "\n" + extra)
 
 
 def instructions(prompts: PromptFiles, stage: Stage) -> str:

@@ -116,6 +116,8 @@ class RunContext:
     remembered_mode: str | None = None
     reply_tokens: int = 160
     token_cap: int = 0
+    tldr: bool = False
+    """`[outputs] tldr`: the abstract stage's schema asks for a TLDR per paper."""
     adapt: bool = False
     """Find the concurrency from latency (servers that do not publish their slots)."""
     ceiling: int = 1
@@ -222,7 +224,8 @@ class StageRunner:
         dollars = estimate_cost(prompt_tokens, max_tokens, self.ctx.price)
         estimate = dollars if dollars is not None else float(prompt_tokens + max_tokens)
         mode = self.ctx.mode
-        return Call(tuple(messages), max_tokens, mode, response_format(mode, self.stage, task.ids),
+        return Call(tuple(messages), max_tokens, mode,
+                    response_format(mode, self.stage, task.ids, tldr=self.ctx.tldr),
                     estimate, len(self.in_flight), self.ctx.sent)
 
     def _would_pass_cap(self, estimate: float) -> bool:

@@ -24,8 +24,9 @@ DROP_KEY = "DROP"
 _REFUSAL_WORDS = ("response_format", "json_schema", "schema", "grammar", "format")
 
 
-def batch_schema(stage: Stage, ids: Sequence[str]) -> dict[str, Any]:
-    """The JSON schema one batch's reply must follow."""
+def batch_schema(stage: Stage, ids: Sequence[str], *, tldr: bool = False) -> dict[str, Any]:
+    """The JSON schema one batch's reply must follow (`tldr`: each verdict also has a TLDR string;
+    required, as strict servers want every property required, but a reply without it is read)."""
     if stage == "title":
         return {"type": "object", "additionalProperties": False, "required": [DROP_KEY],
                 "properties": {DROP_KEY: {"type": "array",
@@ -37,15 +38,21 @@ def batch_schema(stage: Stage, ids: Sequence[str]) -> dict[str, Any]:
                        "RELEVANCE": {"type": "integer", "enum": SCORES},
                        "NOVELTY": {"type": "integer", "enum": SCORES}},
     }
+    if tldr:
+        verdict["required"] = ["COMMENT", "TLDR", "RELEVANCE", "NOVELTY"]
+        verdict["properties"] = {"COMMENT": {"type": "string"}, "TLDR": {"type": "string"},
+                                 "RELEVANCE": {"type": "integer", "enum": SCORES},
+                                 "NOVELTY": {"type": "integer", "enum": SCORES}}
     return {"type": "object", "additionalProperties": False, "required": list(ids),
             "properties": {paper_id: verdict for paper_id in ids}}
 
 
-def response_format(mode: Mode, stage: Stage, ids: Sequence[str]) -> dict[str, Any] | None:
+def response_format(mode: Mode, stage: Stage, ids: Sequence[str], *,
+                    tldr: bool = False) -> dict[str, Any] | None:
     """The `response_format` request field for a mode (None: send none)."""
     if mode == "off":
         return None
-    schema = batch_schema(stage, ids)
+    schema = batch_schema(stage, ids, tldr=tldr)
     if mode == "json_object":
         return {"type": "json_object", "schema": schema}
     return {"type": "json_schema",

@@ -14,10 +14,13 @@ from papersieve.judges.local.model.persist import StoredModel, latest_version, l
 from papersieve.judges.local.model.ranker import Ranker
 from papersieve.judges.local.model.scoring import MIN_SELF_TRAIN
 from papersieve.judges.local.model.training import DEFAULT_PICK_RATE, day_candidates
+from papersieve.judges.local.text.contribution import contribution_sentence
+from papersieve.language import is_english
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.papers import get_papers
+from papersieve.tldr import EXTRACTIVE, cut_words
 
 
 class LocalJudge(Judge):
@@ -93,23 +96,34 @@ class LocalJudge(Judge):
         ranker, raw, relevance = self.score(papers)
         liked = liked_papers(self.store)
         comments = comment_for(ranker, papers, liked)
+        tldrs = [extractive_tldr(p) if self.profile.settings.outputs.tldr else "" for p in papers]
         judgements = tuple(
             Judgement(paper_id=p.id, outcome=Outcome.JUDGED, judge=self.name, model=self.model,
                       prompt_hash=self.prompt_hash, relevance=float(relevance[i]), novelty=None,
-                      comment=comments[i], detail=f"local score {raw[i]:.3f}")
+                      comment=comments[i], detail=f"local score {raw[i]:.3f}",
+                      tldr=tldrs[i], tldr_kind=EXTRACTIVE if tldrs[i] else "")
             for i, p in enumerate(papers)
         )
         if progress is not None:
             progress(Progress(len(papers), len(papers), message="local judge done"))
-        notes = [] if ranker.model is not None else [
+        notes: list[str] = [] if ranker.model is not None else [
             "local judge: no labelled history yet, scores come from the profile text alone"]
         if papers and not any(j.relevance is not None and j.relevance >= self.cutoff
                               for j in judgements):
             notes.append(f"local judge: nothing on your topics today (none of the {len(papers)}"
                          " papers matched a key phrase of your topics closely enough to pick)")
+        language = self.profile.settings.outputs.language
+        if not is_english(language):
+            notes.append(f"local judge: its comments are written in English (outputs.language ="
+                         f" {language} applies to the LLM judge only)")
         return JudgeResult(judgements=judgements, notes=tuple(notes))
 
     @property
     def cutoff(self) -> float:
         """The profile's relevance cutoff (the local judge scores no novelty)."""
         return float(self.profile.settings.cutoffs.relevance)
+
+
+def extractive_tldr(paper: Paper) -> str:
+    """The abstract's contribution sentence, cut to the TL;DR's length."""
+    return cut_words(contribution_sentence(paper.title, paper.abstract))
