@@ -49,9 +49,10 @@ def vector_kind() -> str:
     return "vector/" + hashlib.sha256(projection.tobytes()).hexdigest()[:12]
 
 
-def cold_kind(topics_text: str) -> str:
-    """The cold-start components' feature set for one topics text."""
-    return "cold/1/" + hashlib.sha256(topics_text.encode("utf-8")).hexdigest()[:12]
+def cold_kind(topics_text: str, field: str = "") -> str:
+    """The cold-start components' feature set for one topics text and field word lists."""
+    key = topics_text if not field else f"{topics_text}\0{field}"
+    return "cold/1/" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
 def _encode_ngrams(row: tuple[np.ndarray, np.ndarray]) -> bytes:
@@ -67,12 +68,13 @@ def _decode_ngrams(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return columns, np.frombuffer(raw[4 * n :], dtype="<u2").astype(np.float64)
 
 
-def load_cached(store: Store, papers: Sequence[Paper], topics_text: str) -> dict[str, ColdFeatures]:
+def load_cached(store: Store, papers: Sequence[Paper], topics_text: str,
+                field: str = "") -> dict[str, ColdFeatures]:
     """Put the stored n-gram rows and vectors of `papers` into the process's caches; return the
     stored cold-start components by paper id (all only where still valid)."""
     expected = {p.id: content_hash(p) for p in papers}
     by_id = {p.id: p for p in papers}
-    kinds = {NGRAMS, vector_kind(), cold_kind(topics_text)}
+    kinds = {NGRAMS, vector_kind(), cold_kind(topics_text, field)}
     ngram_rows: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
     vectors: dict[tuple[str, str], np.ndarray] = {}
     colds: dict[str, ColdFeatures] = {}
@@ -101,11 +103,11 @@ def load_cached(store: Store, papers: Sequence[Paper], topics_text: str) -> dict
 
 
 def save_cached(store: Store, papers: Sequence[Paper], colds: Sequence[ColdFeatures],
-                topics_text: str, oldest_label_day: str | None) -> int:
+                topics_text: str, oldest_label_day: str | None, field: str = "") -> int:
     """Store the features of `papers` the store lacks or holds stale (computing those not in
     the process's caches yet) and drop rows of papers first listed long before
     `oldest_label_day`; returns the rows written."""
-    kinds = (NGRAMS, vector_kind(), cold_kind(topics_text))
+    kinds = (NGRAMS, vector_kind(), cold_kind(topics_text, field))
     present = {(r[0], r[1]): r[2] for r in store.conn.execute(
         "SELECT paper_id, kind, content_hash FROM local_features")}
     digests = [content_hash(p) for p in papers]
