@@ -45,8 +45,7 @@ def _digest(title: str, abstract: str, categories: tuple[str, ...], primary: str
 @lru_cache(maxsize=1)
 def vector_kind() -> str:
     """The semantic vectors' feature set, named after the space they live in."""
-    projection = semantic.load_space().projection
-    return "vector/" + hashlib.sha256(projection.tobytes()).hexdigest()[:12]
+    return "vector/" + hashlib.sha256(semantic.joint_space().fingerprint()).hexdigest()[:12]
 
 
 def cold_kind(topics_text: str, field: str = "") -> str:

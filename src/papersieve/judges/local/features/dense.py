@@ -1,10 +1,10 @@
 """Dense features of the local judge: a paper's place in the semantic space and the profile's.
 
 The profile's lines (each topic's name with its "Relevant" description, the relevant keywords,
-the irrelevant and application keywords) are embedded in the shipped semantic space; a paper's
-semantic score is its best similarity to a relevant line minus its best similarity to an
-irrelevant or application line. The learned model reads the paper's vector, the cold-start
-components and these similarities side by side.
+the irrelevant and application keywords) are embedded in the shipped semantic space
+(`semantic.joint_space`); a paper's semantic score is its best similarity to a relevant line
+minus its best similarity to an irrelevant or application line. The learned model reads the
+paper's vector, the cold-start components and these similarities side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from papersieve.judges.local.features.paper import ColdFeatures
-from papersieve.judges.local.features.semantic import load_space, paper_vectors
+from papersieve.judges.local.features.semantic import joint_space, paper_vectors
 from papersieve.judges.local.text.topics import TopicTerms
 from papersieve.models import Paper
 
@@ -56,7 +56,7 @@ def _lines(topics: TopicTerms) -> tuple[list[str], list[str], list[str]]:
 @lru_cache(maxsize=8)
 def profile_vectors(topics: TopicTerms) -> ProfileVectors:
     """Embed the profile's relevant and irrelevant lines once per topics text."""
-    space = load_space()
+    space = joint_space()
     described, keywords, against = _lines(topics)
     return ProfileVectors(space.embed(described), space.embed(keywords), space.embed(against))
 
