@@ -65,10 +65,10 @@ def _nearest_topic(ranker: Ranker, papers: Sequence[Paper]) -> list[str]:
     """The numbered topic each paper is closest to in meaning (the semantic space), with the
     cosine: what drives a score when no key phrase matched."""
     topics = ranker.topics.topics
-    lines = profile_vectors(ranker.topics).topics
+    lines = profile_vectors(ranker.topics, ranker.space).topics
     if not topics or len(lines) != len(topics) or not papers:
         return [""] * len(papers)
-    similarity = paper_vectors(papers) @ lines.T
+    similarity = paper_vectors(papers, ranker.space) @ lines.T
     best = similarity.argmax(axis=1)
     return [f"; nearest topic in meaning: {topics[int(b)].name} ({similarity[i, b]:.2f})"
             for i, b in enumerate(best)]

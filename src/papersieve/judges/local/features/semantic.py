@@ -7,7 +7,9 @@
   every field's words (issue 25: the LSA space alone knew 73-78% of astro-ph / hep content words).
 
 A paper (or a line of the profile) becomes the unit-length concatenation of its unit vectors in
-both (`JointSpace`). Vectors are cached per paper text in this process.
+both (`JointSpace`). A profile of the machine-learning field keeps the LSA space alone (the space
+its figures were tuned with; its field file names it); every other profile gets the joint
+space. Vectors are cached per space and paper text in this process.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ STOP_WORDS = "english"
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b"
 SPACE_PATH = Path(__file__).resolve().parents[3] / "data" / f"lsa-cslg-{DIMENSIONS}.npz"
 
-_VECTORS: dict[tuple[str, str], np.ndarray] = {}
-
 
 @dataclass(frozen=True)
 class SemanticSpace:
@@ -47,6 +47,15 @@ class SemanticSpace:
     idf: np.ndarray
     projection: np.ndarray
     about: dict[str, Any]
+
+    @property
+    def dimensions(self) -> int:
+        """Length of a vector."""
+        return int(self.projection.shape[1])
+
+    def fingerprint(self) -> bytes:
+        """What the vectors are computed from (for the store's feature cache)."""
+        return self.projection.tobytes()
 
     def counts(self, texts: Sequence[str]) -> Any:
         """Term counts over the vocabulary (CSR, sorted columns), one row per text."""
@@ -117,29 +126,49 @@ def joint_space() -> JointSpace:
     return JointSpace(load_space(), load_static())
 
 
-def has_vector(paper: Paper) -> bool:
+ML_SPACE = "lsa-cslg"
+"""The LSA space alone: the machine-learning field's space (data/lexicons/machine-learning.toml)."""
+JOINT = "joint"
+"""The LSA space beside the static vectors: every other profile's space."""
+Space = SemanticSpace | JointSpace
+
+
+def space_named(name: str) -> Space:
+    """A shipped space by name (`ML_SPACE` or `JOINT`)."""
+    if name == ML_SPACE:
+        return load_space()
+    if name == JOINT:
+        return joint_space()
+    raise JudgeError(f"unknown semantic space {name!r} (known: {ML_SPACE}, {JOINT})")
+
+
+_VECTORS: dict[tuple[str, str, str], np.ndarray] = {}
+"""(space, title, abstract) -> the paper's unit vector, for this process."""
+
+
+def has_vector(paper: Paper, space: str = JOINT) -> bool:
     """True when this process already holds the paper's vector."""
-    return (paper.title, paper.abstract) in _VECTORS
+    return (space, paper.title, paper.abstract) in _VECTORS
 
 
-def remember_vectors(vectors: dict[tuple[str, str], np.ndarray]) -> None:
+def remember_vectors(vectors: dict[tuple[str, str], np.ndarray], space: str = JOINT) -> None:
     """Take vectors computed earlier (the store's feature cache), keyed by (title, abstract)."""
     if len(_VECTORS) + len(vectors) > 200_000:
         _VECTORS.clear()
-    _VECTORS.update(vectors)
+    _VECTORS.update({(space, *key): row for key, row in vectors.items()})
 
 
-def paper_vectors(papers: Sequence[Paper]) -> np.ndarray:
-    """Each paper's title and abstract in the joint space (cached per text)."""
-    space = joint_space()
-    keys = [(p.title, p.abstract) for p in papers]
+def paper_vectors(papers: Sequence[Paper], space: str = JOINT) -> np.ndarray:
+    """Each paper's title and abstract in the named space (cached per text)."""
+    chosen = space_named(space)
+    keys = [(space, p.title, p.abstract) for p in papers]
     missing = [k for k in dict.fromkeys(keys) if k not in _VECTORS]
     if missing and len(_VECTORS) + len(missing) > 200_000:  # bound the memory; keep this batch
         _VECTORS.clear()
         missing = list(dict.fromkeys(keys))
     if missing:
-        for key, row in zip(missing, space.embed([f"{t}. {a}" for t, a in missing]), strict=True):
+        for key, row in zip(missing, chosen.embed([f"{t}. {a}" for _, t, a in missing]), strict=True):
             _VECTORS[key] = row
     if not papers:
-        return np.zeros((0, space.dimensions), dtype=np.float32)
+        return np.zeros((0, chosen.dimensions), dtype=np.float32)
     return np.vstack([_VECTORS[k] for k in keys])

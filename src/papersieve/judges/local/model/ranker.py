@@ -10,7 +10,7 @@ import numpy as np
 
 from papersieve.judges.local.features.dense import DenseFeatures, dense_features
 from papersieve.judges.local.features.paper import ColdFeatures, cold_features, has_row, text_key
-from papersieve.judges.local.features.semantic import has_vector
+from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import combine, profile_prior
 from papersieve.judges.local.text.lexicon import lexicon_for, wants_foundational
@@ -41,6 +41,8 @@ class Ranker:
         self.foundational = wants_foundational(profile.prompts.topics)
         self.field = lexicon_for(profile.settings.categories)
         """The field's word lists (application, theory), if the profile's field has them."""
+        self.space = self.field.semantic_space if self.field is not None else JOINT
+        """The semantic space: the field's own, else the joint space that knows every field."""
 
     @property
     def labelled_picks(self) -> int:
@@ -71,7 +73,7 @@ class Ranker:
     def remembers(self, paper: Paper) -> bool:
         """True when this process holds every feature of the paper (no need to read them)."""
         return ((text_key(paper), self.profile.prompts.topics, self.field_name) in _COLD and has_row(paper)
-                and has_vector(paper))
+                and has_vector(paper, self.space))
 
     def dense(self, papers: Sequence[Paper], colds: Sequence[ColdFeatures] | None = None) -> DenseFeatures:
         """Semantic scores and dense model rows (vectors cached per paper text; sentence
@@ -82,7 +84,7 @@ class Ranker:
 
             embedded = paper_embeddings(self.store, papers)
         return dense_features(papers, self.cold(papers) if colds is None else colds, self.topics,
-                              embedded)
+                              embedded, self.space)
 
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
         """One score per paper; higher is better."""

@@ -32,14 +32,18 @@ class FieldLexicon:
     theory_words: tuple[str, ...]
     theory_categories: tuple[str, ...]
     application_prefixes: tuple[str, ...]
+    semantic_space: str
+    """The shipped semantic space this field's profiles use."""
 
 
 def _read(path: Path) -> FieldLexicon:
     try:
         raw = tomllib.loads(path.read_text("utf-8"))
-        return FieldLexicon(str(raw["field"]), *(tuple(str(w) for w in raw[key]) for key in (
+        lists = {key: tuple(str(w) for w in raw[key]) for key in (
             "categories", "application_words", "theory_words", "theory_categories",
-            "application_prefixes")))
+            "application_prefixes")}
+        return FieldLexicon(field=str(raw["field"]), semantic_space=str(raw["semantic_space"]),
+                            **lists)
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as err:
         raise JudgeError(f"cannot read the word lists {path} ({err})") from err
 
