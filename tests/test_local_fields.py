@@ -117,3 +117,11 @@ def test_wordpiece_split_follows_bert_uncased() -> None:
     ids = wordpiece_ids(vocabulary)
     assert ids("Magnetohydrodynamics, CAFÉ") == [0, 1, 2, 3, 5, 4]
     assert ids("xyz magnet") == [0]  # a word with no piece is dropped
+
+
+def test_the_semantic_space_is_the_fields_own() -> None:
+    ml = Ranker(load_profile(), None, {})
+    astro = Ranker(load_profile(None, {"categories": ["astro-ph.GA"]}), None, {})
+    assert (ml.space, astro.space) == ("lsa-cslg", "joint")
+    assert ml.dense([GALAXY]).vectors.shape == (1, 128)
+    assert astro.dense([GALAXY]).vectors.shape == (1, 128 + 256)
