@@ -9,6 +9,10 @@ the profile's topic names and "Relevant:" lines (the set's own baseline, `tfidf_
 there: TfidfVectorizer(stop_words="english") fitted on the day, cosine with those lines).
 
     nice -n 10 .venv/bin/python bench/crossfield.py [--data DIR] [--header own|default|both]
+        [--topics own|template]
+
+`--topics template` replaces each profile's hand-written topics with what `papersieve init
+--field X` writes for its subcategory X (our own short descriptions of arXiv's categories).
 
 `--header default` swaps each profile's neutral header sentence for the default profile's
 ("... focus on foundational research ... Avoid purely application-driven work."), as a user who
@@ -30,6 +34,7 @@ from papersieve.eval import load_days, replay
 from papersieve.eval.labels import LabelBook
 from papersieve.eval.metrics import day_metrics, mean
 from papersieve.models import Paper
+from papersieve.profile.fields import field_template
 from papersieve.profile.loader import Profile, load_profile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,10 +55,14 @@ def default_header() -> str:
     return found.group(0)
 
 
+def with_topics(profile: Profile, topics: str) -> Profile:
+    """The profile with another topics text."""
+    return dataclasses.replace(profile, prompts=dataclasses.replace(profile.prompts, topics=topics))
+
+
 def with_header(profile: Profile, header: str) -> Profile:
     """The profile with its header sentence replaced by `header`."""
-    topics = HEADER.sub(header, profile.prompts.topics, count=1)
-    return dataclasses.replace(profile, prompts=dataclasses.replace(profile.prompts, topics=topics))
+    return with_topics(profile, HEADER.sub(header, profile.prompts.topics, count=1))
 
 
 def relevant_only(topics: str) -> str:
@@ -103,6 +112,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--header", choices=("own", "default", "both"), default="both")
+    parser.add_argument("--topics", choices=("own", "template"), default="own")
     args = parser.parse_args()
     print("command: .venv/bin/python " + " ".join(sys.argv))
     headers = ["own", "default"] if args.header == "both" else [args.header]
@@ -113,6 +123,8 @@ def main() -> None:
     started = time.perf_counter()
     for archive, sub in RUNS:
         profile = load_profile(args.data / "profiles" / sub)
+        if args.topics == "template":
+            profile = with_topics(profile, field_template(sub).topics)
         days = load_days(args.data / "candidates" / archive)
         labels = args.data / "labels" / f"{archive}-{sub}.jsonl"
         base = tfidf_baseline(profile, days, labels)

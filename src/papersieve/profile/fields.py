@@ -2,8 +2,8 @@
 
 The descriptions are papersieve's own words for arXiv's archives and categories
 (`data/field-descriptions.toml`). An archive with subcategories (astro-ph, cond-mat, math...)
-gets one numbered topic per subcategory; a category gets one topic, its neighbours in the same
-archive as what is irrelevant. Either way the file follows the default topics.txt's layout
+gets one numbered topic per subcategory; a category gets one topic with a placeholder Irrelevant
+line. Either way the file follows the default topics.txt's layout
 (numbered topics with Relevant / Irrelevant lines, then a Keywords block), with a neutral header:
 what counts as irrelevant is for the researcher to edit, not a machine-learning assumption.
 """
@@ -19,6 +19,8 @@ from papersieve.errors import ConfigError
 
 HEADER = ("## Relevant Topics\n\nUse the following relevance criteria. Keep **relevant** papers and"
           " filter out **irrelevant** ones.\n")
+IRRELEVANT = "Papers that only mention these subjects in passing (replace with what you do not want)"
+"""Long enough (more than four words) that the local judge reads no key phrase from it."""
 CATCH_ALL = "outside the other subcategories"
 """Words of the descriptions of catch-all categories (cs.OH, math.GM...), left out of archive topics."""
 
@@ -36,10 +38,6 @@ def descriptions() -> dict[str, tuple[str, str]]:
     """Archive or category -> (name, subjects)."""
     text = resources.files("papersieve").joinpath("data/field-descriptions.toml").read_text("utf-8")
     return {key: (str(v["name"]), str(v["subjects"])) for key, v in tomllib.loads(text).items()}
-
-
-def _archive(field: str) -> str:
-    return field.split(".", 1)[0]
 
 
 def _children(archive: str) -> list[str]:
@@ -75,10 +73,10 @@ def field_template(field: str) -> FieldTemplate:
         topics = [_topic(i, table[c][0], table[c][1], "") for i, c in enumerate(children, 1)]
         keywords = _keywords([table[c][0] for c in children], [])
     else:
+        # Naming the neighbouring categories as irrelevant was tried and cost a lot: their names
+        # share words with the field's own papers ("stellar", "superconductivity"), see
+        # bench/RESULTS.md. The Irrelevant line is a sentence for the researcher to replace.
         name, subjects = table[field]
-        siblings = [table[c][0] for c in _children(_archive(field))
-                    if c != field and CATCH_ALL not in table[c][1]]
-        irrelevant = f"Work mainly about {', '.join(siblings)}" if siblings else ""
-        topics = [_topic(1, name, subjects, irrelevant)]
-        keywords = _keywords([name, *_subjects(subjects)], siblings)
+        topics = [_topic(1, name, subjects, IRRELEVANT)]
+        keywords = _keywords([name, *_subjects(subjects)], [])
     return FieldTemplate((field,), "\n".join([HEADER, "\n\n".join(topics), "", keywords, ""]))
