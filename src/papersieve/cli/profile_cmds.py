@@ -24,9 +24,12 @@ from papersieve.store.stats import store_counts
 @click.option("--force", is_flag=True, help="Overwrite an existing profile.")
 @click.option("--systemd", is_flag=True,
               help="Also write a systemd user service and timer ($XDG_CONFIG_HOME/systemd/user).")
-def init(folder: Path | None, force: bool, systemd: bool) -> None:
+@click.option("--field", metavar="ARXIV", default=None,
+              help="Write topics.txt and categories for this arXiv archive or category (astro-ph,"
+                   " hep-th, q-bio.NC...) instead of the default machine-learning ones.")
+def init(folder: Path | None, force: bool, systemd: bool, field: str | None) -> None:
     """Write an editable copy of the default profile to FOLDER ($PAPERSIEVE_HOME/profile)."""
-    target = init_profile(folder, force=force).resolve()
+    target = init_profile(folder, force=force, field=field).resolve()
     click.echo(f"Profile written to {target}")
     click.echo("Edit profile.toml and topics.txt, then run: papersieve run --profile " + str(target))
     click.echo(f"GitHub Actions workflow: {target / WORKFLOW_PATH} (make this folder a repository"

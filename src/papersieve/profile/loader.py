@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from papersieve.authors import normalise_name
 from papersieve.endpoints import Endpoints
 from papersieve.errors import ConfigError
 from papersieve.home import default_profile_dir, outputs_dir
+from papersieve.profile.fields import FieldTemplate, field_template
 from papersieve.profile.settings import ProfileSettings
 
 PROMPT_FILES = (
@@ -128,8 +130,11 @@ def load_profile(folder: Path | str | None = None, overrides: dict[str, Any] | N
     return Profile(settings, prompts, authors, None if is_builtin else path, endpoints)
 
 
-def init_profile(folder: Path | str | None = None, *, force: bool = False) -> Path:
-    """Write an editable copy of the default profile; refuse to overwrite unless `force`."""
+def init_profile(folder: Path | str | None = None, *, force: bool = False,
+                 field: str | None = None) -> Path:
+    """Write an editable copy of the default profile; refuse to overwrite unless `force`. With
+    `field` (an arXiv archive or category) the topics and categories are that field's template."""
+    template = field_template(field) if field is not None else None
     target = Path(folder).expanduser() if folder is not None else default_profile_dir()
     if (target / PROFILE_FILE).exists() and not force:
         raise ConfigError("a profile already exists here (use --force to overwrite)",
@@ -139,11 +144,23 @@ def init_profile(folder: Path | str | None = None, *, force: bool = False) -> Pa
         for source in builtin_profile_dir().iterdir():
             if source.is_file():
                 shutil.copyfile(source, target / source.name)
+        if template is not None:
+            _apply_template(target, template)
         write_workflow(target, force=force)
     except OSError as err:  # a read-only folder or disk, no permission, a file in the way
         where = err.filename or target
         raise ConfigError(f"cannot write the profile ({err.strerror or err})", path=str(where)) from err
     return target
+
+
+def _apply_template(folder: Path, template: FieldTemplate) -> None:
+    """Write a field's topics.txt and set its categories in profile.toml (comments kept)."""
+    (folder / "topics.txt").write_text(template.topics, "utf-8")
+    settings = folder / PROFILE_FILE
+    listed = ", ".join(f'"{c}"' for c in template.categories)
+    text = re.sub(r"^categories = \[[^\]]*\]", f"categories = [{listed}]",
+                  settings.read_text("utf-8"), count=1, flags=re.M)
+    settings.write_text(text, "utf-8")
 
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "papersieve.yml"

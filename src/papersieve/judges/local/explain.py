@@ -74,13 +74,13 @@ def _resembles(papers: Sequence[Paper], liked: Sequence[Paper], ranker: Ranker) 
     return out
 
 
-def nearest_topics(topics: TopicTerms, papers: Sequence[Paper]) -> list[tuple[str, float]]:
+def nearest_topics(topics: TopicTerms, papers: Sequence[Paper], space: str) -> list[tuple[str, float]]:
     """The numbered topic each paper is closest to in meaning (the semantic space), with the
-    cosine ('' and 0 for a profile without numbered topics)."""
-    lines = profile_vectors(topics).topics
+    cosine in `space` ('' and 0 for a profile without numbered topics)."""
+    lines = profile_vectors(topics, space).topics
     if not topics.topics or len(lines) != len(topics.topics) or not papers:
         return [("", 0.0)] * len(papers)
-    similarity = paper_vectors(papers) @ lines.T
+    similarity = paper_vectors(papers, space) @ lines.T
     best = similarity.argmax(axis=1)
     return [(topics.topics[int(b)].name, float(similarity[i, b])) for i, b in enumerate(best)]
 
@@ -105,7 +105,7 @@ def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper])
     """One sentence per paper: the topics and words matched, or the topic nearest in meaning,
     the liked paper it resembles, and what counted against it."""
     colds = ranker.cold(papers)
-    near = nearest_topics(ranker.topics, papers)
+    near = nearest_topics(ranker.topics, papers, ranker.space)
     learned = ranker.model is not None
     # Likes move a score only through the learned model.
     similar = _resembles(papers, liked if learned else [], ranker)

@@ -76,7 +76,7 @@ class LocalJudge(Judge):
         context = self._context(papers) if len(papers) < MIN_SELF_TRAIN else []
         scored = ranker.scores([*papers, *context])
         raw = scored[: len(papers)]
-        evidence = topic_evidence(papers, ranker.cold(papers), ranker.topics)
+        evidence = topic_evidence(papers, ranker.cold(papers), ranker.topics, ranker.space)
         allowed = on_topic(evidence, ranker.labelled_picks)
         return ranker, raw, calibrated(raw, scored, self.pass_share(), allowed)
 

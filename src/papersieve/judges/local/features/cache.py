@@ -42,16 +42,16 @@ def _digest(title: str, abstract: str, categories: tuple[str, ...], primary: str
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-@lru_cache(maxsize=1)
-def vector_kind() -> str:
+@lru_cache(maxsize=4)
+def vector_kind(space: str) -> str:
     """The semantic vectors' feature set, named after the space they live in."""
-    projection = semantic.load_space().projection
-    return "vector/" + hashlib.sha256(projection.tobytes()).hexdigest()[:12]
+    return "vector/" + hashlib.sha256(semantic.space_named(space).fingerprint()).hexdigest()[:12]
 
 
-def cold_kind(topics_text: str) -> str:
-    """The cold-start components' feature set for one topics text."""
-    return "cold/1/" + hashlib.sha256(topics_text.encode("utf-8")).hexdigest()[:12]
+def cold_kind(topics_text: str, field: str = "") -> str:
+    """The cold-start components' feature set for one topics text and field word lists."""
+    key = topics_text if not field else f"{topics_text}\0{field}"
+    return "cold/1/" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
 def _encode_ngrams(row: tuple[np.ndarray, np.ndarray]) -> bytes:
@@ -67,12 +67,13 @@ def _decode_ngrams(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return columns, np.frombuffer(raw[4 * n :], dtype="<u2").astype(np.float64)
 
 
-def load_cached(store: Store, papers: Sequence[Paper], topics_text: str) -> dict[str, ColdFeatures]:
+def load_cached(store: Store, papers: Sequence[Paper], topics_text: str,
+                field: str = "", space: str = semantic.JOINT) -> dict[str, ColdFeatures]:
     """Put the stored n-gram rows and vectors of `papers` into the process's caches; return the
     stored cold-start components by paper id (all only where still valid)."""
     expected = {p.id: content_hash(p) for p in papers}
     by_id = {p.id: p for p in papers}
-    kinds = {NGRAMS, vector_kind(), cold_kind(topics_text)}
+    kinds = {NGRAMS, vector_kind(space), cold_kind(topics_text, field)}
     ngram_rows: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
     vectors: dict[tuple[str, str], np.ndarray] = {}
     colds: dict[str, ColdFeatures] = {}
@@ -96,16 +97,17 @@ def load_cached(store: Store, papers: Sequence[Paper], topics_text: str) -> dict
                 colds[paper_id] = ColdFeatures(phrases=part[0], application=part[1], theory=part[2],
                                                category=part[3], matches=(), application_hits=())
     features.remember_rows(ngram_rows)
-    semantic.remember_vectors(vectors)
+    semantic.remember_vectors(vectors, space)
     return colds
 
 
 def save_cached(store: Store, papers: Sequence[Paper], colds: Sequence[ColdFeatures],
-                topics_text: str, oldest_label_day: str | None) -> int:
+                topics_text: str, oldest_label_day: str | None, field: str = "",
+                space: str = semantic.JOINT) -> int:
     """Store the features of `papers` the store lacks or holds stale (computing those not in
     the process's caches yet) and drop rows of papers first listed long before
     `oldest_label_day`; returns the rows written."""
-    kinds = (NGRAMS, vector_kind(), cold_kind(topics_text))
+    kinds = (NGRAMS, vector_kind(space), cold_kind(topics_text, field))
     present = {(r[0], r[1]): r[2] for r in store.conn.execute(
         "SELECT paper_id, kind, content_hash FROM local_features")}
     digests = [content_hash(p) for p in papers]
@@ -113,7 +115,7 @@ def save_cached(store: Store, papers: Sequence[Paper], colds: Sequence[ColdFeatu
              if any(present.get((p.id, kind)) != digests[i] for kind in kinds)]
     # Computed before the write lock is taken: a first fill computes thousands of papers.
     chosen = [papers[i] for i in stale]
-    rows, vectors = features.cached_rows(chosen), semantic.paper_vectors(chosen)
+    rows, vectors = features.cached_rows(chosen), semantic.paper_vectors(chosen, space)
     writes: list[tuple[str, str, str, bytes]] = []
     for j, i in enumerate(stale):
         cold = colds[i]

@@ -1,10 +1,10 @@
 """Dense features of the local judge: a paper's place in the semantic space and the profile's.
 
 The profile's lines (each topic's name with its "Relevant" description, the relevant keywords,
-the irrelevant and application keywords) are embedded in the shipped semantic space; a paper's
-semantic score is its best similarity to a relevant line minus its best similarity to an
-irrelevant or application line. The learned model reads the paper's vector, the cold-start
-components and these similarities side by side.
+the irrelevant and application keywords) are embedded in the shipped semantic space
+(`semantic.space_named`: the field's); a paper's semantic score is its best similarity to a relevant line
+minus its best similarity to an irrelevant or application line. The learned model reads the
+paper's vector, the cold-start components and these similarities side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from papersieve.judges.local.features.paper import ColdFeatures
-from papersieve.judges.local.features.semantic import load_space, paper_vectors
+from papersieve.judges.local.features.semantic import JOINT, paper_vectors, space_named
 from papersieve.judges.local.text.topics import TopicTerms
 from papersieve.models import Paper
 
@@ -54,9 +54,9 @@ def _lines(topics: TopicTerms) -> tuple[list[str], list[str], list[str]]:
 
 
 @lru_cache(maxsize=8)
-def profile_vectors(topics: TopicTerms) -> ProfileVectors:
-    """Embed the profile's relevant and irrelevant lines once per topics text."""
-    space = load_space()
+def profile_vectors(topics: TopicTerms, space_name: str = JOINT) -> ProfileVectors:
+    """Embed the profile's relevant and irrelevant lines once per topics text and space."""
+    space = space_named(space_name)
     described, keywords, against = _lines(topics)
     return ProfileVectors(space.embed(described), space.embed(keywords), space.embed(against))
 
@@ -94,7 +94,8 @@ def _z(values: np.ndarray) -> np.ndarray:
 
 
 def dense_features(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
-                   topics: TopicTerms, embedded: np.ndarray | None = None) -> DenseFeatures:
+                   topics: TopicTerms, embedded: np.ndarray | None = None,
+                   space: str = JOINT) -> DenseFeatures:
     """Semantic scores and the dense model's input rows for `papers`.
 
     With `embedded` (one sentence embedding per paper, the `embeddings` method) those stand next
@@ -102,8 +103,8 @@ def dense_features(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
     the dense model reads both vectors and both sets of similarities."""
     cold = np.array([[c.phrases, c.application, c.theory, c.category] for c in colds],
                     dtype=np.float32).reshape(len(papers), 4)
-    vectors = paper_vectors(papers)
-    semantic, similarities = _similarities(vectors, profile_vectors(topics))
+    vectors = paper_vectors(papers, space)
+    semantic, similarities = _similarities(vectors, profile_vectors(topics, space))
     if embedded is None:
         return DenseFeatures(vectors, semantic, np.hstack([vectors, cold, similarities]))
     semantic_e, sims_e = _similarities(embedded, profile_embeddings(topics))

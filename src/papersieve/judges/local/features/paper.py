@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from papersieve.judges.local.features.coldstart import Match, score_stems
-from papersieve.judges.local.text import lexicon
+from papersieve.judges.local.text.lexicon import FieldLexicon
 from papersieve.judges.local.text.topics import TopicTerms
 from papersieve.judges.local.text.words import ngram_analyzer, stem, words
 from papersieve.models import Paper
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 N_FEATURES = 2**18
-_APP = tuple(" " + w.replace("-", " ") + " " for w in lexicon.APPLICATION_WORDS)
-_THEORY = tuple(" " + w.replace("-", " ") + " " for w in lexicon.THEORY_WORDS)
 # Weights of the cold-start components: key phrases, application words (against), theory words,
 # category prior. Set from what the profile text says, not fitted to labels.
 COLD_WEIGHTS = (1.0, -1.0, 1.0, 2.0)
@@ -64,8 +63,21 @@ def _lexicon(entries: Sequence[str]) -> _Lexicon:
     return ({k: tuple(v) for k, v in single.items()}, {k: tuple(v) for k, v in multi.items()})
 
 
-_APP_LEXICON = _lexicon(_APP)
-_THEORY_LEXICON = _lexicon(_THEORY)
+@dataclass(frozen=True)
+class _Compiled:
+    """A field's word lists, padded and indexed for matching."""
+
+    application: tuple[str, ...]
+    application_index: _Lexicon
+    theory: tuple[str, ...]
+    theory_index: _Lexicon
+
+
+@lru_cache(maxsize=8)
+def _compiled(field: FieldLexicon) -> _Compiled:
+    app = tuple(" " + w.replace("-", " ") + " " for w in field.application_words)
+    theory = tuple(" " + w.replace("-", " ") + " " for w in field.theory_words)
+    return _Compiled(app, _lexicon(app), theory, _lexicon(theory))
 
 
 def _hits(tokens: list[str], lexicon_words: Sequence[str], compiled: _Lexicon) -> list[str]:
@@ -80,30 +92,35 @@ def _hits(tokens: list[str], lexicon_words: Sequence[str], compiled: _Lexicon) -
     return [lexicon_words[i].strip() for i in sorted(found)]
 
 
-def _category_prior(paper: Paper) -> float:
+def _category_prior(paper: Paper, field: FieldLexicon) -> float:
     primary = paper.primary_category or ""
     prior = 0.0
-    if primary in lexicon.THEORY_CATEGORIES:
+    if primary in field.theory_categories:
         prior += 1.0
-    if primary.startswith(lexicon.APPLICATION_PREFIXES):
+    if primary.startswith(field.application_prefixes):
         prior -= 1.0
-    if any(c in lexicon.THEORY_CATEGORIES for c in paper.categories[1:]):
+    if any(c in field.theory_categories for c in paper.categories[1:]):
         prior += 0.5
     return prior
 
 
-def cold_features(paper: Paper, topics: TopicTerms) -> ColdFeatures:
-    """Cold-start components of one paper (a title hit counts twice an abstract hit)."""
+def cold_features(paper: Paper, topics: TopicTerms, field: FieldLexicon | None) -> ColdFeatures:
+    """Cold-start components of one paper (a title hit counts twice an abstract hit); the
+    application, theory and category parts only with a field's word lists (else zero)."""
     title, abstract = words(paper.title), words(paper.abstract)
     phrase = score_stems(list(map(stem, title)), list(map(stem, abstract)), topics)
-    app_title, app_abs = _hits(title, _APP, _APP_LEXICON), _hits(abstract, _APP, _APP_LEXICON)
-    th_title = _hits(title, _THEORY, _THEORY_LEXICON)
-    th_abs = _hits(abstract, _THEORY, _THEORY_LEXICON)
+    if field is None:
+        return ColdFeatures(phrase.score, 0.0, 0.0, 0.0, phrase.matches, ())
+    lists = _compiled(field)
+    app_title = _hits(title, lists.application, lists.application_index)
+    app_abs = _hits(abstract, lists.application, lists.application_index)
+    th_title = _hits(title, lists.theory, lists.theory_index)
+    th_abs = _hits(abstract, lists.theory, lists.theory_index)
     return ColdFeatures(
         phrases=phrase.score,
         application=2.0 * len(app_title) + len(app_abs),
         theory=2.0 * len(th_title) + len(th_abs),
-        category=_category_prior(paper),
+        category=_category_prior(paper, field),
         matches=phrase.matches,
         application_hits=tuple(dict.fromkeys(app_title + app_abs)),
     )

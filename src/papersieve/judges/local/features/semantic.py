@@ -1,9 +1,15 @@
-"""A latent semantic space of machine-learning abstracts, shipped with the package (no label in it).
+"""The local judge's semantic space, shipped with the package (no label in it): two parts side by side.
 
-`bench/build_semantic_space.py` fits TF-IDF and a 128-dimensional LSA projection on ~20,000
-unlabelled cs.LG / cs.AI abstracts. Here a paper (or a line of the profile) becomes a unit vector
-in that space, so that "pruning" and "sparsification" land near each other without any label:
-a light stand-in for sentence embeddings. Vectors are cached per paper text in this process.
+- A latent semantic space of machine-learning abstracts: `bench/build_semantic_space.py` fits
+  TF-IDF and a 128-dimensional LSA projection on ~20,000 unlabelled cs.LG / cs.AI abstracts, so
+  that "pruning" and "sparsification" land near each other. It knows ML words best.
+- Static word-piece vectors distilled from a general sentence encoder (`static.py`), which know
+  every field's words (issue 25: the LSA space alone knew 73-78% of astro-ph / hep content words).
+
+A paper (or a line of the profile) becomes the unit-length concatenation of its unit vectors in
+both (`JointSpace`). A profile of the machine-learning field keeps the LSA space alone (the space
+its figures were tuned with; its field file names it); every other profile gets the joint
+space. Vectors are cached per space and paper text in this process.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from papersieve.errors import JudgeError
+from papersieve.judges.local.features.static import StaticSpace, load_static
 from papersieve.judges.local.features.unit import unit_rows, unit_vectors
 from papersieve.judges.local.text.words import ngram_analyzer
 from papersieve.models import Paper
@@ -31,8 +38,6 @@ STOP_WORDS = "english"
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b"
 SPACE_PATH = Path(__file__).resolve().parents[3] / "data" / f"lsa-cslg-{DIMENSIONS}.npz"
 
-_VECTORS: dict[tuple[str, str], np.ndarray] = {}
-
 
 @dataclass(frozen=True)
 class SemanticSpace:
@@ -42,6 +47,15 @@ class SemanticSpace:
     idf: np.ndarray
     projection: np.ndarray
     about: dict[str, Any]
+
+    @property
+    def dimensions(self) -> int:
+        """Length of a vector."""
+        return int(self.projection.shape[1])
+
+    def fingerprint(self) -> bytes:
+        """What the vectors are computed from (for the store's feature cache)."""
+        return self.projection.tobytes()
 
     def counts(self, texts: Sequence[str]) -> Any:
         """Term counts over the vocabulary (CSR, sorted columns), one row per text."""
@@ -84,29 +98,77 @@ def load_space(path: Path = SPACE_PATH) -> SemanticSpace:
     return SemanticSpace({t: i for i, t in enumerate(terms)}, idf, projection, about)
 
 
-def has_vector(paper: Paper) -> bool:
+@dataclass(frozen=True)
+class JointSpace:
+    """The ML LSA space and the general word-piece vectors, each part unit length, weighed equally."""
+
+    lsa: SemanticSpace
+    static: StaticSpace
+
+    @property
+    def dimensions(self) -> int:
+        """Length of a vector."""
+        return int(self.lsa.projection.shape[1]) + self.static.dimensions
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors (one row per text; a text with no known term is all zeros)."""
+        result: np.ndarray = unit_vectors(np.hstack([self.lsa.embed(texts), self.static.embed(texts)]))
+        return result
+
+    def fingerprint(self) -> bytes:
+        """What the vectors are computed from (for the store's feature cache)."""
+        return self.lsa.projection.tobytes() + self.static.vectors.tobytes()
+
+
+@lru_cache(maxsize=1)
+def joint_space() -> JointSpace:
+    """The shipped joint space (read once per process)."""
+    return JointSpace(load_space(), load_static())
+
+
+ML_SPACE = "lsa-cslg"
+"""The LSA space alone: the machine-learning field's space (data/lexicons/machine-learning.toml)."""
+JOINT = "joint"
+"""The LSA space beside the static vectors: every other profile's space."""
+Space = SemanticSpace | JointSpace
+
+
+def space_named(name: str) -> Space:
+    """A shipped space by name (`ML_SPACE` or `JOINT`)."""
+    if name == ML_SPACE:
+        return load_space()
+    if name == JOINT:
+        return joint_space()
+    raise JudgeError(f"unknown semantic space {name!r} (known: {ML_SPACE}, {JOINT})")
+
+
+_VECTORS: dict[tuple[str, str, str], np.ndarray] = {}
+"""(space, title, abstract) -> the paper's unit vector, for this process."""
+
+
+def has_vector(paper: Paper, space: str = JOINT) -> bool:
     """True when this process already holds the paper's vector."""
-    return (paper.title, paper.abstract) in _VECTORS
+    return (space, paper.title, paper.abstract) in _VECTORS
 
 
-def remember_vectors(vectors: dict[tuple[str, str], np.ndarray]) -> None:
+def remember_vectors(vectors: dict[tuple[str, str], np.ndarray], space: str = JOINT) -> None:
     """Take vectors computed earlier (the store's feature cache), keyed by (title, abstract)."""
     if len(_VECTORS) + len(vectors) > 200_000:
         _VECTORS.clear()
-    _VECTORS.update(vectors)
+    _VECTORS.update({(space, *key): row for key, row in vectors.items()})
 
 
-def paper_vectors(papers: Sequence[Paper]) -> np.ndarray:
-    """Each paper's title and abstract in the space (cached per text)."""
-    space = load_space()
-    keys = [(p.title, p.abstract) for p in papers]
+def paper_vectors(papers: Sequence[Paper], space: str = JOINT) -> np.ndarray:
+    """Each paper's title and abstract in the named space (cached per text)."""
+    chosen = space_named(space)
+    keys = [(space, p.title, p.abstract) for p in papers]
     missing = [k for k in dict.fromkeys(keys) if k not in _VECTORS]
     if missing and len(_VECTORS) + len(missing) > 200_000:  # bound the memory; keep this batch
         _VECTORS.clear()
         missing = list(dict.fromkeys(keys))
     if missing:
-        for key, row in zip(missing, space.embed([f"{t}. {a}" for t, a in missing]), strict=True):
+        for key, row in zip(missing, chosen.embed([f"{t}. {a}" for _, t, a in missing]), strict=True):
             _VECTORS[key] = row
     if not papers:
-        return np.zeros((0, space.projection.shape[1]), dtype=np.float32)
+        return np.zeros((0, chosen.dimensions), dtype=np.float32)
     return np.vstack([_VECTORS[k] for k in keys])

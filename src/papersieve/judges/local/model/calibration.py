@@ -48,12 +48,13 @@ class Evidence:
 
 
 def topic_evidence(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
-                   topics: TopicTerms) -> Evidence:
-    """The evidence of each paper (vectors cached per paper text by `paper_vectors`)."""
+                   topics: TopicTerms, space: str) -> Evidence:
+    """The evidence of each paper in the ranker's semantic space (vectors cached per paper text
+    by `paper_vectors`)."""
     phrases = np.array([sum(m.weight for m in c.matches if m.weight > 0) for c in colds],
                        dtype=float)
-    lines = profile_vectors(topics)
-    vectors = paper_vectors(papers)
+    lines = profile_vectors(topics, space)
+    vectors = paper_vectors(papers, space)
     similarity = np.zeros(len(papers))
     for rows in (lines.topics, lines.relevant):
         if len(rows) and len(papers):

@@ -10,16 +10,16 @@ import numpy as np
 
 from papersieve.judges.local.features.dense import DenseFeatures, dense_features
 from papersieve.judges.local.features.paper import ColdFeatures, cold_features, has_row, text_key
-from papersieve.judges.local.features.semantic import has_vector
+from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import combine, profile_prior
-from papersieve.judges.local.text.lexicon import wants_foundational
+from papersieve.judges.local.text.lexicon import lexicon_for, wants_foundational
 from papersieve.judges.local.text.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 
-_COLD: dict[tuple[tuple[str, str, str], str], ColdFeatures] = {}
+_COLD: dict[tuple[tuple[str, str, str], str, str], ColdFeatures] = {}
 
 
 @lru_cache(maxsize=8)
@@ -39,6 +39,10 @@ class Ranker:
         self.embeddings = profile.settings.judge.local_method == "embeddings"
         self.topics = _topics(profile.prompts.topics)
         self.foundational = wants_foundational(profile.prompts.topics)
+        self.field = lexicon_for(profile.settings.categories)
+        """The field's word lists (application, theory), if the profile's field has them."""
+        self.space = self.field.semantic_space if self.field is not None else JOINT
+        """The semantic space: the field's own, else the joint space that knows every field."""
 
     @property
     def labelled_picks(self) -> int:
@@ -47,24 +51,29 @@ class Ranker:
             return 0
         return round(float(self.meta.get("evidence", self.meta.get("positives", 0))))
 
+    @property
+    def field_name(self) -> str:
+        """The field whose word lists the cold-start components use ('' for none)."""
+        return self.field.field if self.field is not None else ""
+
     def cold(self, papers: Sequence[Paper]) -> list[ColdFeatures]:
         """Cold-start features (cached per paper text and topics text)."""
-        key = self.profile.prompts.topics
+        key, field = self.profile.prompts.topics, self.field_name
         out = []
         for paper in papers:
-            cache_key = (text_key(paper), key)
+            cache_key = (text_key(paper), key, field)
             found = _COLD.get(cache_key)
             if found is None:
                 if len(_COLD) > 100_000:
                     _COLD.clear()
-                found = _COLD[cache_key] = cold_features(paper, self.topics)
+                found = _COLD[cache_key] = cold_features(paper, self.topics, self.field)
             out.append(found)
         return out
 
     def remembers(self, paper: Paper) -> bool:
         """True when this process holds every feature of the paper (no need to read them)."""
-        return ((text_key(paper), self.profile.prompts.topics) in _COLD and has_row(paper)
-                and has_vector(paper))
+        return ((text_key(paper), self.profile.prompts.topics, self.field_name) in _COLD and has_row(paper)
+                and has_vector(paper, self.space))
 
     def dense(self, papers: Sequence[Paper], colds: Sequence[ColdFeatures] | None = None) -> DenseFeatures:
         """Semantic scores and dense model rows (vectors cached per paper text; sentence
@@ -75,7 +84,7 @@ class Ranker:
 
             embedded = paper_embeddings(self.store, papers)
         return dense_features(papers, self.cold(papers) if colds is None else colds, self.topics,
-                              embedded)
+                              embedded, self.space)
 
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
         """One score per paper; higher is better."""

@@ -174,12 +174,13 @@ def _training_rows(store: Store, profile: Profile, papers: list[Paper],
     the others computed and stored for the next retraining."""
     topics = profile.prompts.topics
     builder = Ranker(profile, None, {}, store)
-    stored = load_cached(store, [p for p in papers if not builder.remembers(p)], topics)
+    stored = load_cached(store, [p for p in papers if not builder.remembers(p)], topics,
+                         builder.field_name, builder.space)
     missing = [p for p in papers if p.id not in stored]
     computed = dict(zip((p.id for p in missing), builder.cold(missing), strict=True))
     colds = [stored.get(p.id) or computed[p.id] for p in papers]
     rows = builder.dense(papers, colds).matrix
-    save_cached(store, papers, colds, topics, oldest_day)
+    save_cached(store, papers, colds, topics, oldest_day, builder.field_name, builder.space)
     return rows
 
 

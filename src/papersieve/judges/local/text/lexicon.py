@@ -1,63 +1,66 @@
-"""General-purpose word lists for profiles that ask for foundational work over applications.
+"""What "application-driven" and "foundational" mean, for the fields that have a word list for it.
 
-They encode no label: they are what "application-driven" and "foundational/theoretical" mean
-in machine-learning papers in general, and they apply only when the profile's topics text asks
-for that distinction (see `wants_foundational`).
+General code assumes no field: a profile that asks for foundational work over applications
+(`wants_foundational`) says what it does not want in its own Irrelevant and Application lines,
+which the key phrases and the semantic score already read. A field may add word lists in
+`data/lexicons/<field>.toml` (today: machine learning, the seed system's field); they apply only
+to a profile whose categories include one of that file's categories (`lexicon_for`).
 """
 
 from __future__ import annotations
 
-# Domains and deployment settings: a paper about them is usually an application.
-APPLICATION_WORDS = (
-    "medical", "clinical", "clinic", "patient", "patients", "hospital", "health", "healthcare",
-    "disease", "diseases", "diagnosis", "cancer", "tumor", "tumour", "radiology", "mri", "ct",
-    "scan", "x-ray", "ecg", "eeg", "fmri", "brain-computer", "surgical", "surgery", "drug-drug",
-    "pharmacy", "ehr", "biomedical", "genomics", "gene", "genes", "cell", "cells", "single-cell",
-    "pathology", "traffic", "vehicle", "vehicles", "driving", "autonomous-driving", "road",
-    "transportation", "trajectory", "robot", "robots", "robotic", "robotics", "manipulation",
-    "grasping", "locomotion", "navigation", "drone", "drones", "uav", "uavs", "satellite",
-    "remote-sensing", "earth", "weather", "climate", "precipitation", "flood", "wildfire",
-    "earthquake", "ocean", "agriculture", "crop", "crops", "soil", "energy", "power", "grid",
-    "battery", "batteries", "solar", "wind", "electricity", "load-forecasting", "building",
-    "buildings", "hvac", "manufacturing", "industrial", "fault", "maintenance", "wireless", "5g",
-    "6g", "channel-estimation", "beamforming", "mimo", "radar", "antenna", "financial", "finance",
-    "stock", "stocks", "trading", "market", "portfolio", "credit", "fraud", "insurance", "banking",
-    "e-commerce", "customer", "customers", "advertising", "marketing", "recommendation",
-    "recommender", "education", "student", "students", "teacher", "teachers", "classroom", "legal",
-    "law", "court", "social-media", "twitter", "news", "misinformation", "fake", "hate", "toxic",
-    "election", "political", "music", "audio", "speech", "speaker", "song", "video", "videos",
-    "camera", "cameras", "surveillance", "cybersecurity", "intrusion", "malware", "phishing",
-    "attack-detection", "network-traffic", "software", "code-generation", "programming", "bug",
-    "bugs", "developer", "developers", "game", "games", "chess", "poker", "sports", "football",
-    "chemistry", "chemical", "materials", "crystal", "catalyst", "physics", "fluid", "turbulence",
-    "astronomy", "galaxy", "seismic", "geology", "mining", "city", "urban", "smart-city", "tourism",
-    "questionnaire", "survey", "interview", "participants", "user-study", "users",
-)
-# Signs of foundational, theoretical or mechanism-level work.
-THEORY_WORDS = (
-    "theorem", "theorems", "theory", "theoretical", "theoretically", "prove", "proves", "proved",
-    "proof", "proofs", "provable", "provably", "bound", "bounds", "lower-bound", "upper-bound",
-    "convergence", "converge", "converges", "asymptotic", "complexity", "sample-complexity",
-    "generalization", "rademacher", "pac-bayes", "minimax", "optimal", "optimality", "dynamics",
-    "gradient-descent", "sgd", "loss-landscape", "implicit-bias", "overparameterized",
-    "overparameterization", "kernel", "neural-tangent", "scaling-law", "scaling-laws",
-    "phase-transition", "mechanism", "mechanisms", "mechanistic", "circuit", "circuits",
-    "interpretability", "understanding", "expressivity", "expressive-power", "representation",
-    "representations", "invariance", "equivariance", "geometry", "manifold", "spectral",
-    "eigenvalue", "rank", "low-rank", "sparsity", "sparse", "attention", "transformer",
-    "transformers", "architecture", "architectures", "in-context", "grokking", "memorization",
-    "emergence",
-)
-# arXiv categories whose papers are mostly about methods or theory, and mostly about applications.
-THEORY_CATEGORIES = ("cs.LG", "stat.ML", "cs.NE", "cs.IT", "math.IT", "math.ST", "stat.TH",
-                     "math.OC", "math.PR", "cs.DS", "cs.CC", "math.NA", "cs.FL")
-APPLICATION_PREFIXES = ("cs.RO", "cs.CY", "cs.HC", "cs.SE", "cs.IR", "cs.SD", "cs.MA", "cs.CR",
-                        "cs.NI", "cs.DL", "cs.SI", "cs.GT", "cs.ET", "cs.DB", "cs.MM", "cs.GR",
-                        "eess.", "q-bio.", "q-fin.", "econ.", "physics.", "astro-ph", "cond-mat.",
-                        "stat.AP")
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from papersieve.errors import JudgeError
+
+LEXICONS = Path(__file__).resolve().parents[3] / "data" / "lexicons"
+FOUNDATIONAL_WORDS = ("foundational", "application-driven", "theoretical")
+
+
+@dataclass(frozen=True)
+class FieldLexicon:
+    """One field's word lists (see data/lexicons/)."""
+
+    field: str
+    categories: tuple[str, ...]
+    """A profile with one of these categories is in the field."""
+    application_words: tuple[str, ...]
+    theory_words: tuple[str, ...]
+    theory_categories: tuple[str, ...]
+    application_prefixes: tuple[str, ...]
+    semantic_space: str
+    """The shipped semantic space this field's profiles use."""
+
+
+def _read(path: Path) -> FieldLexicon:
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+        lists = {key: tuple(str(w) for w in raw[key]) for key in (
+            "categories", "application_words", "theory_words", "theory_categories",
+            "application_prefixes")}
+        return FieldLexicon(field=str(raw["field"]), semantic_space=str(raw["semantic_space"]),
+                            **lists)
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as err:
+        raise JudgeError(f"cannot read the word lists {path} ({err})") from err
+
+
+@lru_cache(maxsize=1)
+def field_lexicons() -> tuple[FieldLexicon, ...]:
+    """Every shipped field's word lists, in file name order."""
+    return tuple(_read(p) for p in sorted(LEXICONS.glob("*.toml")))
+
+
+def lexicon_for(categories: Sequence[str]) -> FieldLexicon | None:
+    """The word lists of the first field the profile's categories belong to, or None."""
+    chosen = set(categories)
+    return next((lex for lex in field_lexicons() if chosen.intersection(lex.categories)), None)
 
 
 def wants_foundational(topics_text: str) -> bool:
     """True when the topics text asks for foundational work or to avoid application-driven work."""
     lowered = topics_text.lower()
-    return any(word in lowered for word in ("foundational", "application-driven", "theoretical"))
+    return any(word in lowered for word in FOUNDATIONAL_WORDS)
