@@ -60,3 +60,13 @@ def test_a_day_with_nothing_on_topic_says_so(five_days: list[tuple[dt.date, list
     assert max(j.relevance or 0 for j in result.judgements) <= 5
     assert f"local judge: nothing on your topics today (none of the {len(papers)} papers" \
            " matched a key phrase of your topics closely enough to pick)" in result.notes
+
+
+def test_a_one_paper_day_with_nothing_on_topic_says_so_in_the_singular(
+        five_days: list[tuple[dt.date, list[Paper]]], tmp_path: Path) -> None:
+    coral = _profile(tmp_path / "coral", CORAL)
+    store = open_store(tmp_path / "s.db")
+    _, papers = five_days[0]
+    result = LocalJudge(coral, store).judge(papers[:1])
+    assert "local judge: nothing on your topics today (the one paper did not match a key phrase" \
+           " of your topics closely enough to pick)" in result.notes

@@ -110,8 +110,10 @@ class LocalJudge(Judge):
             "local judge: no labelled history yet, scores come from the profile text alone"]
         if papers and not any(j.relevance is not None and j.relevance >= self.cutoff
                               for j in judgements):
-            notes.append(f"local judge: nothing on your topics today (none of the {len(papers)}"
-                         " papers matched a key phrase of your topics closely enough to pick)")
+            which = ("the one paper did not match" if len(papers) == 1
+                     else f"none of the {len(papers)} papers matched")
+            notes.append(f"local judge: nothing on your topics today ({which} a key phrase"
+                         " of your topics closely enough to pick)")
         language = self.profile.settings.outputs.language
         if not is_english(language):
             notes.append(f"local judge: its comments are written in English (outputs.language ="
