@@ -18,7 +18,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     # 0: plain values and helpers every room may use
     frozenset({"papersieve", "models", "errors", "ids", "authors", "endpoints", "home", "candidates",
                "validate", "today", "schedule", "bibtex", "redact", "interrupts", "codelinks",
-               "outbound"}),
+               "outbound", "library"}),
     # 1: configuration and the record
     frozenset({"profile", "store"}),
     # 2: the stages of a day
@@ -33,7 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 """Top-level rooms from the bottom up: a room may import its own layer and those below."""
 
-LOCAL_ROOMS = ("text", "features", "model", "explain", "judge")
+LOCAL_ROOMS = ("text", "features", "model", "explain", "judge", "questions")
 """The local judge's rooms in the order data flows (judges/local/README.md)."""
 
 

@@ -274,7 +274,7 @@ def _judged_run(
     # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
     # not labels (retraining on them would change a rerun's digest); after a local run it only
     # retrains when the day holds a paper the user liked or disliked before it was fetched.
-    if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store)):
+    if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store, profile.name)):
         notes += _retrain(store, profile, clock)
     message = f"{len(picks)} picks of {len(final)} candidates" + (f"; {partial}" if partial else "")
     # The store keeps "done" (the digest exists and is served); the report says "partial".

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
-from papersieve.feedback import FeedbackResult, list_feedback, record_feedback
+from papersieve.feedback import FeedbackResult, ImportReport, list_feedback, record_feedback
 from papersieve.feedback import import_likes as import_likes_file
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store, open_store_to_read
+from papersieve.store.feedback import feedback_profiles
 
 
 def _echo_result(result: FeedbackResult, verb: str) -> None:
@@ -42,25 +43,54 @@ def dislike(ids: tuple[str, ...], profile_dir: Path | None) -> None:
 
 @click.command("import-likes")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--offline", is_flag=True,
+              help="Do not look up missing abstracts of arXiv papers on the arXiv API.")
 @profile_option
-def import_likes(file: Path, profile_dir: Path | None) -> None:
-    """Import liked papers from a BibTeX file or a Zotero (Better BibTeX) export."""
+def import_likes(file: Path, offline: bool, profile_dir: Path | None) -> None:
+    """Teach the profile your library: a BibTeX, CSL-JSON or Zotero RDF export.
+
+    Every entry's own title and abstract becomes a liked example of the profile, whether or not
+    the store holds the paper; the newest additions weigh most.
+    """
+    from papersieve.sources.arxiv_lookup import lookup_abstracts
+
+    profile = load_profile(profile_dir)
     with open_store() as store:
-        report = import_likes_file(store, file, load_profile(profile_dir))
+        report = import_likes_file(store, file, profile, None if offline else lookup_abstracts)
+    echo_import(report)
+
+
+def echo_import(report: ImportReport) -> None:
+    """What an import did, in a few lines."""
     how = ", ".join(f"{n} by {k}" for k, n in sorted(report.by.items()))
-    click.echo(f"{report.entries} entries: {len(report.matched)} liked ({how or 'none'}),"
-               f" {len(report.unmatched)} not matched")
-    for title in report.unmatched[:20]:
-        click.echo(f"  not matched: {title}")
+    click.echo(f"{report.entries} entries ({report.format}): {report.examples} library examples"
+               f" for profile {report.profile} ({report.new} new); {len(report.matched)} in the"
+               f" store ({how or 'none'}), {len(report.unmatched)} not in the store (their own"
+               " title and abstract teach)")
+    if report.looked_up or report.lookup_note:
+        click.echo(f"abstracts looked up on arXiv: {report.looked_up}"
+                   + (f" ({report.lookup_note})" if report.lookup_note else ""))
+    if report.without_text:
+        click.echo(f"skipped {len(report.without_text)} without a title: "
+                   + " ".join(report.without_text[:10]))
+    if report.train is not None:
+        click.echo(f"local judge: model v{report.train.version}, trained on"
+                   f" {report.train.trained_on} labelled papers ({report.train.positives} positive)")
 
 
 @click.command()
-def feedback() -> None:
-    """List your liked and disliked papers, newest first."""
+@profile_option
+def feedback(profile_dir: Path | None) -> None:
+    """List the profile's liked and disliked papers, newest first."""
+    name = load_profile(profile_dir).name
     with open_store_to_read() as store:
-        rows = list_feedback(store)
+        rows = list_feedback(store, name)
+        others = {k: v for k, v in feedback_profiles(store).items() if k != name}
     if not rows:
-        click.echo("No feedback yet (papersieve like ID, dislike ID, import-likes FILE.bib).")
+        click.echo(f"No feedback on profile {name} yet (papersieve like ID, dislike ID, teach).")
+    if others:
+        click.echo("Other profiles' feedback (not used by this one): "
+                   + ", ".join(f"{k} {v}" for k, v in others.items()))
     for row in rows:
         mark = "+1" if row.label > 0 else "-1"
         click.echo(f"{mark} {row.paper_id}  {row.created_at[:10]}  {row.source:<6}  {row.title or ''}")

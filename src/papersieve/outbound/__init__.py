@@ -15,7 +15,14 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from papersieve.endpoints import USER_AGENT
-from papersieve.outbound.policy import POLICIES, SEMANTIC_SCHOLAR, Policy, parse_retry_after
+from papersieve.outbound.policy import (
+    ARXIV_LOOKUP,
+    POLICIES,
+    SEMANTIC_SCHOLAR,
+    ZOTERO,
+    Policy,
+    parse_retry_after,
+)
 from papersieve.outbound.transport import (
     DeadlineExceeded,
     OutboundLimit,
@@ -25,7 +32,8 @@ from papersieve.outbound.transport import (
 )
 
 __all__ = [
-    "POLICIES", "SEMANTIC_SCHOLAR", "DeadlineExceeded", "OutboundLimit", "Policy", "PoliteTransport",
+    "ARXIV_LOOKUP", "POLICIES", "SEMANTIC_SCHOLAR", "ZOTERO", "DeadlineExceeded", "OutboundLimit",
+    "Policy", "PoliteTransport",
     "ResponseTooLarge", "client", "parse_retry_after",
     "shown_url",
 ]

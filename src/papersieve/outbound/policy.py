@@ -81,5 +81,13 @@ def parse_retry_after(value: str, now: dt.datetime | None = None) -> float | Non
 SEMANTIC_SCHOLAR = Policy("semantic-scholar", min_interval=1.0, tries=4, backoff=2.0, max_wait=30.0,
                           deadline=300.0, max_bytes=32 * MIB)
 """One request a second, keyed or not (Semantic Scholar's documented limit)."""
-POLICIES = {p.name: p for p in (SEMANTIC_SCHOLAR,)}
+ARXIV_LOOKUP = Policy("arxiv-lookup", min_interval=3.0, tries=4, backoff=3.0, max_wait=60.0,
+                      deadline=300.0, max_bytes=16 * MIB)
+"""The arXiv API's `id_list` look-ups of `import-likes`: one request every 3 seconds (the arXiv API
+user manual's "Terms of Use": no more than one request every three seconds, one connection)."""
+ZOTERO = Policy("zotero", min_interval=0.0, tries=4, backoff=2.0, max_wait=120.0,
+                deadline=600.0, max_bytes=64 * MIB)
+"""The Zotero web API v3; it asks for pauses itself (`Backoff`, `Retry-After` with a 429 or 503,
+per its documentation's "Rate Limiting"), which the client obeys."""
+POLICIES = {p.name: p for p in (SEMANTIC_SCHOLAR, ARXIV_LOOKUP, ZOTERO)}
 """Every policy by name; a caller moved onto `outbound` (issue 24: arXiv, Slack, the LLM) adds its own."""

@@ -20,9 +20,9 @@ from papersieve.store.papers import get_papers
 MIN_SIMILARITY = 0.2
 
 
-def liked_papers(store: Store) -> list[Paper]:
-    """The stored papers the user currently likes."""
-    liked = [pid for pid, label in feedback_labels(store).items() if label > 0]
+def liked_papers(store: Store, profile: str) -> list[Paper]:
+    """The stored papers the user currently likes on this profile."""
+    liked = [pid for pid, label in feedback_labels(store, profile).items() if label > 0]
     found = get_papers(store, liked)
     return [found[pid] for pid in liked if pid in found]
 

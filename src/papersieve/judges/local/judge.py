@@ -86,7 +86,7 @@ class LocalJudge(Judge):
         """One JUDGED judgement per paper, novelty None."""
         papers = list(papers)
         ranker, raw, relevance = self.score(papers)
-        liked = liked_papers(self.store)
+        liked = liked_papers(self.store, self.profile.name)
         comments = comment_for(ranker, papers, liked)
         judgements = tuple(
             Judgement(paper_id=p.id, outcome=Outcome.JUDGED, judge=self.name, model=self.model,

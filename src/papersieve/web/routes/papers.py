@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
-from papersieve.web.context import render, store_of
+from papersieve.web.context import render, served_name, store_of
 from papersieve.web.search import marked
 from papersieve.web.search import search as run_search
 
@@ -21,7 +21,7 @@ SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code
 def search(request: Request) -> Response:
     """The search form and one page of results."""
     store = store_of(request)
-    filters, problem = parse_filters(request.query_params)
+    filters, problem = parse_filters(request.query_params, served_name(request))
     asked = any(request.query_params.get(k) for k in SEARCH_KEYS)
     results = run_search(store, filters) if asked and not problem else None
     pages = _pages(results) if results else 0
@@ -33,7 +33,8 @@ def search(request: Request) -> Response:
     )
 
 
-def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
+def parse_filters(params: QueryParams,
+                  profile: str = "default") -> tuple[queries.SearchFilters, str]:
     """Search filters from the query string, and a message when a value is not understood."""
     problem = ""
     dates: list[dt.date | None] = []
@@ -52,7 +53,7 @@ def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
         text=params.get("q", "").strip()[:500], date_from=dates[0], date_to=dates[1],
         category=params.get("category", "").strip()[:50], judged=bool(params.get("judged")),
         picked=bool(params.get("picked")), liked=bool(params.get("liked")),
-        code=bool(params.get("code")), page=page,
+        code=bool(params.get("code")), page=page, profile=profile,
     )
     return filters, problem
 
@@ -69,7 +70,8 @@ def _page_url(request: Request, page: int) -> str:
 
 def paper(request: Request) -> Response:
     """A paper's versions, days, outcomes, judgements and feedback history."""
-    detail = queries.paper_detail(store_of(request), request.path_params["paper_id"])
+    detail = queries.paper_detail(store_of(request), request.path_params["paper_id"],
+                                  served_name(request))
     if detail is None:
         raise HTTPException(404, "no such paper in the store")
     return render(request, "paper.html", title=detail.item.title, detail=detail, item=detail.item)
