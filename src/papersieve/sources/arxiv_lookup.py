@@ -7,6 +7,8 @@ interface": `id_list` is a comma-delimited list of arXiv ids). Requests go throu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from papersieve import outbound
@@ -15,12 +17,15 @@ from papersieve.errors import FeedError
 from papersieve.models import Paper
 from papersieve.sources.arxiv_api import parse_api_page
 
+if TYPE_CHECKING:
+    from httpx import Client
+
 BATCH = 100
 """Ids per request (the manual's examples page by 100; a URL of 100 ids is ~1.5 kB)."""
 
 
 def lookup_abstracts(ids: list[str], endpoint: str | None = None,
-                     client: httpx.Client | None = None) -> tuple[dict[str, Paper], str]:
+                     client: Client | None = None) -> tuple[dict[str, Paper], str]:
     """id -> the paper the API returns for it, and a note ('' when every batch was answered).
 
     No network, or an API failure, is not an error: the import keeps what it has (titles) and
