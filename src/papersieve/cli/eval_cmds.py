@@ -45,16 +45,21 @@ def _note_coverage(unlisted: list[str], unlabelled: list[str]) -> None:
 @click.option("--judge", "judges", multiple=True, type=click.Choice(JUDGES),
               help="Judge to replay (repeat for several; default: local and hybrid).")
 @click.option("--no-history", is_flag=True, help="Judge every day from the profile alone.")
+@click.option("--onboarding", type=click.IntRange(0, 1000), default=0, metavar="N",
+              help="First simulate a new user answering N papers of the first day chosen as"
+                   " `papersieve teach` chooses them (from that day's labels); the replay starts"
+                   " on the next day.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--per-day", is_flag=True, help="Also print each day's figures.")
 @profile_option
 def eval_(candidates: Path, labels: Path, judges: tuple[str, ...], no_history: bool,
-          as_json: bool, per_day: bool, profile_dir: Path | None) -> None:
+          onboarding: int, as_json: bool, per_day: bool, profile_dir: Path | None) -> None:
     """Replay labelled days in date order; a judge learns only from the days before each one."""
     profile = load_profile(profile_dir)
     days = load_days(candidates)
     _note_coverage(*coverage(days, LabelBook(labels), candidates, labels))
-    results = {name: replay(name, profile, days, labels, history=not no_history).summary()
+    results = {name: replay(name, profile, days, labels, history=not no_history,
+                            onboarding=onboarding).summary()
                for name in (judges or JUDGES)}
     if as_json:
         click.echo(json.dumps({"judges": results}, indent=2))
@@ -67,3 +72,8 @@ def eval_(candidates: Path, labels: Path, judges: tuple[str, ...], no_history: b
             for row in summary["per_day"]:  # type: ignore[attr-defined]
                 click.echo(f"  {row['date']} " + " ".join(f"{_fmt(row.get(k)):>15}" for k in keys))
     click.echo("history: " + ("none (profile only)" if no_history else "the labelled days before each day"))
+    for name, summary in results.items():
+        if isinstance(asked := summary.get("onboarding"), dict):
+            click.echo(f"onboarding ({name}): {asked['asked']} papers of {asked['date']} answered"
+                       f" ({asked['liked']} liked, {asked['disliked']} disliked); that day is not"
+                       " measured")
