@@ -17,7 +17,7 @@ from papersieve.home import database_path
 from papersieve.profile.loader import Profile
 from papersieve.web.context import STATIC, Stores, make_templates
 from papersieve.web.guard import ClientWatch, budget_from_env, too_expensive_handler
-from papersieve.web.routes import feedback, pages, papers
+from papersieve.web.routes import feedback, pages, papers, teach
 from papersieve.web.security import SecurityMiddleware, token_from_env
 from papersieve.web.teach import Teacher
 
@@ -58,6 +58,7 @@ def create_app(
             Route("/search", papers.search, name="search"),
             Route("/paper/{paper_id:path}", papers.paper, name="paper"),
             Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
+            Route("/teach", teach.page, name="teach"),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         # ClientWatch first (outermost): it must read the client's own messages, not a replay.

@@ -16,6 +16,7 @@ from papersieve.judges.local.model.training import DEFAULT_PICK_RATE, day_candid
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
+from papersieve.store.feedback import feedback_profiles
 from papersieve.store.papers import get_papers
 
 
@@ -96,6 +97,16 @@ class LocalJudge(Judge):
         )
         if progress is not None:
             progress(Progress(len(papers), len(papers), message="local judge done"))
-        notes = () if ranker.model is not None else (
-            "local judge: no labelled history yet, scores come from the profile text alone",)
+        notes = () if ranker.model is not None else (self._no_history(),)
         return JudgeResult(judgements=judgements, notes=notes)
+
+    def _no_history(self) -> str:
+        """The note of a judge with nothing learned: feedback belongs to the profile it was given
+        on, so a new profile says whose the store's likes are instead of taking them."""
+        note = "local judge: no labelled history yet, scores come from the profile text alone"
+        others = {k: v for k, v in feedback_profiles(self.store).items() if k != self.profile.name}
+        if others:
+            note += (" (the store's likes and dislikes belong to other profiles: "
+                     + ", ".join(f"{k} {v}" for k, v in others.items())
+                     + "; papersieve teach or import-likes teaches this one)")
+        return note
