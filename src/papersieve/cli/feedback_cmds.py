@@ -42,21 +42,45 @@ def dislike(ids: tuple[str, ...], profile_dir: Path | None) -> None:
 
 
 @click.command("import-likes")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--zotero", is_flag=True,
+              help="Read your live Zotero library (web API; ZOTERO_USER_ID and ZOTERO_API_KEY from"
+                   " the environment) instead of a file.")
+@click.option("--group", "group_id", metavar="ID", help="With --zotero: a group library's id.")
+@click.option("--collection", "include", multiple=True, metavar="NAME",
+              help="With --zotero: only items of this collection (name or key; repeatable).")
+@click.option("--exclude-collection", "exclude", multiple=True, metavar="NAME",
+              help="With --zotero: leave out items of this collection (repeatable).")
 @click.option("--offline", is_flag=True,
               help="Do not look up missing abstracts of arXiv papers on the arXiv API.")
 @profile_option
-def import_likes(file: Path, offline: bool, profile_dir: Path | None) -> None:
-    """Teach the profile your library: a BibTeX, CSL-JSON or Zotero RDF export.
+def import_likes(file: Path | None, zotero: bool, group_id: str | None, include: tuple[str, ...],
+                 exclude: tuple[str, ...], offline: bool, profile_dir: Path | None) -> None:
+    """Teach the profile your library: a BibTeX, CSL-JSON or Zotero RDF export, or --zotero.
 
     Every entry's own title and abstract becomes a liked example of the profile, whether or not
-    the store holds the paper; the newest additions weigh most.
+    the store holds the paper; the newest additions weigh most (as zotero-arxiv-daily does).
     """
+    from papersieve.feedback import teach_library
     from papersieve.sources.arxiv_lookup import lookup_abstracts
 
+    if (file is None) == (not zotero):
+        raise click.UsageError("give a library FILE or --zotero (not both)")
+    if not zotero and (group_id or include or exclude):
+        raise click.UsageError("--group, --collection and --exclude-collection need --zotero")
     profile = load_profile(profile_dir)
-    with open_store() as store:
-        report = import_likes_file(store, file, profile, None if offline else lookup_abstracts)
+    lookup = None if offline else lookup_abstracts
+    if zotero:
+        from papersieve.zotero import library_from_env, read_zotero
+
+        library = library_from_env(group_id, include, exclude)
+        entries = read_zotero(library)
+        with open_store() as store:
+            report = teach_library(store, entries, "zotero", profile, library.prefix, lookup)
+    else:
+        assert file is not None
+        with open_store() as store:
+            report = import_likes_file(store, file, profile, lookup)
     echo_import(report)
 
 
