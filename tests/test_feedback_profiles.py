@@ -95,3 +95,21 @@ def test_migration_7_gives_old_feedback_the_profile_it_was_recorded_under(tmp_pa
     # run's); the CLI row and a web row the runs never showed go to `default`.
     assert rows == [("2507.00001", "web", "demo"), ("2507.00001", "cli", "default"),
                     ("2507.00002", "web", "default")]
+
+
+def test_a_like_recorded_without_retraining_teaches_the_profile_before_its_next_run(
+        day_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A web like on a page of a profile the app cannot rebuild is recorded for that profile
+    only; its next run retrains it before judging (before: the run judged with the old model)."""
+    from click.testing import CliRunner
+
+    from papersieve.cli.main import cli
+
+    ids = [r["id"] for r in read_records(DAY)]
+    record_feedback(day_store, ids[:3], 1, "web", profile_name="default")
+    record_feedback(day_store, ids[3:6], -1, "web", profile_name="default")
+    monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    run = CliRunner().invoke(cli, ["run", "--offline", str(DATA / "candidates"), "--date",
+                                   "2025-07-03", "--no-deliver"])
+    assert run.exit_code == 0, run.output
+    assert "local-tfidf-v1" in run.output

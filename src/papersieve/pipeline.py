@@ -36,7 +36,7 @@ from papersieve.redact import check_secrets
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
-from papersieve.store.feedback import feedback_labels
+from papersieve.store.feedback import feedback_labels, taught_since_model
 from papersieve.store.locks import acquire_lock, close_interrupted, release_lock, renewing
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
 from papersieve.today import check_not_future, is_future
@@ -219,6 +219,10 @@ def _locked_run(
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
         f" {len(candidates.papers)} candidates ({len(candidates.seen_before)} seen before)")
+    if profile.settings.judge.kind != "llm" and taught_since_model(store, profile.name):
+        # Feedback given where this profile could not be retrained (a web page of another
+        # profile) teaches it before it judges the day.
+        notes += _retrain(store, profile, clock)
     if judge is None:
         judge, judge_notes = make_judge(profile, store, title_stage=title_stage)
         notes += judge_notes

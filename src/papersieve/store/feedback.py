@@ -66,3 +66,14 @@ def feedback_profiles(store: Store) -> dict[str, int]:
         " GROUP BY f.profile ORDER BY f.profile"
     ).fetchall()
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+def taught_since_model(store: Store, profile: str) -> bool:
+    """True when the profile has feedback or library examples newer than its newest local model
+    (a like given where the profile could not be retrained: a web page of another profile)."""
+    row = store.conn.execute(
+        "SELECT MAX(COALESCE((SELECT MAX(created_at) FROM feedback WHERE profile = :p), ''),"
+        " COALESCE((SELECT MAX(created_at) FROM library_examples WHERE profile = :p), ''))"
+        " > COALESCE((SELECT MAX(created_at) FROM local_models WHERE profile = :p), '')",
+        {"p": profile}).fetchone()
+    return bool(row[0])
