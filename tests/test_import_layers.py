@@ -24,13 +24,11 @@ LAYERS: tuple[frozenset[str], ...] = (
     # 2: the stages of a day
     frozenset({"sources", "ingest", "prefilter", "judges", "selection", "outcomes", "digests",
                "render", "deliver", "feedback", "rebuild", "weekly"}),
-    # 3: what builds on the stages (teaching a profile, reading a live library)
-    frozenset({"onboarding", "zotero"}),
-    # 4: one day, end to end
-    frozenset({"pipeline", "catchup"}),
-    # 5: what is built on whole days
+    # 3: one day, end to end; what builds on the stages (teaching a profile, a live library)
+    frozenset({"pipeline", "catchup", "onboarding", "zotero"}),
+    # 4: what is built on whole days
     frozenset({"demo", "eval", "web"}),
-    # 6: the only place that exits
+    # 5: the only place that exits
     frozenset({"cli", "__main__"}),
 )
 """Top-level rooms from the bottom up: a room may import its own layer and those below."""

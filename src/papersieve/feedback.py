@@ -160,10 +160,11 @@ def teach_library(store: Store, entries: list[Entry], kind: str, profile: Profil
     held = get_papers(store, [e.arxiv_id for e in resolved if e.arxiv_id])
     fetched, lookup_note = lookup([i for i in missing if i not in held]) if (
         lookup and any(i not in held for i in missing)) else ({}, "")
+    known = {**fetched, **held}
     for entry in resolved:
-        if not entry.title and entry.arxiv_id not in held:
+        paper = known.get(entry.arxiv_id)
+        if not entry.title and paper is None:
             continue
-        paper = held.get(entry.arxiv_id) or fetched.get(entry.arxiv_id)
         if entry.arxiv_id in held:
             matched.append(entry.arxiv_id)
             by[entry.found_by] = by.get(entry.found_by, 0) + 1
@@ -178,7 +179,7 @@ def teach_library(store: Store, entries: list[Entry], kind: str, profile: Profil
     return ImportReport(
         len(entries), tuple(dict.fromkeys(matched)), tuple(unmatched), report, by,
         examples=len(examples), new=new, looked_up=len(fetched), format=kind,
-        without_text=tuple(e.key or "?" for e in resolved if not e.title and e.arxiv_id not in held),
+        without_text=tuple(e.key or "?" for e in resolved if not e.title and e.arxiv_id not in known),
         profile=profile.name, lookup_note=lookup_note)
 
 
