@@ -23,6 +23,9 @@ from papersieve.store.papers import get_papers
 
 LIBRARY_PREFIX = "library:"
 """Id prefix of a library paper the store does not hold (never an arXiv id)."""
+MAX_LIBRARY = 2000
+"""Newest library papers trained on: every retraining refits them (a 30,000-entry export would
+make each one refit 30,000 papers), and past the 2,000th the recency weight is below 0.25."""
 BACKGROUND_PAPERS = 1000
 """Newest stored papers taken as stand-in negatives when there is no negative label."""
 BACKGROUND_WEIGHT = 0.3
@@ -38,7 +41,7 @@ def recency_weights(count: int) -> np.ndarray:
 def library_papers(store: Store, profile: str) -> list[tuple[Paper, float]]:
     """The profile's library as (paper, recency weight), newest first: the stored paper when the
     store holds its arXiv id, else a paper made of the entry's own title and abstract."""
-    examples = library_examples(store, profile)
+    examples = library_examples(store, profile)[:MAX_LIBRARY]
     stored = get_papers(store, [e.paper_id for e in examples if e.paper_id])
     weights = recency_weights(len(examples))
     out = []
