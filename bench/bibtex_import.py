@@ -47,7 +47,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["PAPERSIEVE_HOME"] = tmp
-        from papersieve.feedback import import_likes, read_bibtex
+        from papersieve.bibtex import read_bibtex
+        from papersieve.feedback import import_likes
         from papersieve.profile import load_profile
         from papersieve.sources.jsonl import file_date, listings_from_file
         from papersieve.store import open_store

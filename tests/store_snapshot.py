@@ -77,9 +77,18 @@ def observe(store: Store) -> dict[str, Any]:
         "papers": _digest(json.dumps([dataclasses.asdict(papers[i]) for i in ids], sort_keys=True)),
         "paper_count": len(ids),
         "listings": _digest(json.dumps([dataclasses.asdict(x) for x in listings], default=str)),
-        "feedback": [dataclasses.asdict(f) for f in current_feedback(store)],
+        "feedback": [dataclasses.asdict(f) for f in _feedback(store)],
         "runs": runs,
     }
+
+
+def _feedback(store: Store) -> list[Any]:
+    """The CLI's feedback: per profile since migration 11 (where it went to `default`); the
+    older code that made the fixture had one pool."""
+    try:
+        return list(current_feedback(store, "default"))
+    except TypeError:
+        return list(current_feedback(store))  # type: ignore[call-arg]
 
 
 def _search(store: Store, filters: SearchFilters) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from papersieve.errors import PapersieveError
 from papersieve.feedback import import_likes, list_feedback
 from papersieve.profile import load_profile
 from papersieve.store import Store
+from papersieve.store.library import library_examples
 
 
 def doublings(levels: int) -> str:
@@ -53,7 +54,8 @@ def test_deep_brace_nesting_in_a_title_is_read(store: Store, tmp_path: Path) -> 
     bib.write_text("@article{k, title = {" + "{" * 3000 + "deep" + "}" * 3000 + "},"
                    " eprint = {2507.00002}}\n")
     report = import_likes(store, bib, load_profile())
-    assert report.matched == ("2507.00002",)
+    assert report.examples == 1
+    assert [(e.title, e.paper_id) for e in library_examples(store, "default")] == [("deep", "2507.00002")]
 
 
 def test_split_concatenation() -> None:

@@ -82,7 +82,8 @@ def chats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chats]:
 
 def feedback_rows() -> list[tuple[str, int, str, str]]:
     with open_store() as store:
-        rows = store.conn.execute("SELECT paper_id, label, source, note FROM feedback ORDER BY id")
+        rows = store.conn.execute(
+            "SELECT paper_id, label, source, 'profile ' || profile FROM feedback ORDER BY id")
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -120,7 +121,7 @@ def test_presses_are_read_once_and_recorded_for_the_profile_the_last_one_winning
     code, output = chats.pull()
     assert "telegram feedback: 0 presses read, 0 liked, 0 disliked" in output
     assert len(feedback_rows()) == 2
-    listed = run("feedback").output
+    listed = run("feedback", "--profile", str(chats.profile)).output
     assert f"-1 {a}" in listed and "telegram" in listed
 
 

@@ -13,6 +13,7 @@ from papersieve.profile.loader import load_profile
 from papersieve.sources.jsonl import paper_from_record, read_records
 from papersieve.store import open_store
 from papersieve.store.db import Store
+from papersieve.store.library import library_examples
 from papersieve.store.papers import upsert_papers
 from tests.conftest import DATA
 
@@ -66,11 +67,16 @@ def test_import_likes_from_bibtex_and_zotero(store: Store, tmp_path: Path) -> No
         "@book{e, title={A Book Nobody Indexed}, publisher={P}}\n"
     )
     report = import_likes(store, bib, load_profile())
-    assert report.entries == 5
-    assert set(report.matched) == {"1706.03762", records[0]["id"], records[1]["id"], by_title["id"]}
-    assert report.by == {"eprint": 1, "url": 1, "doi": 1, "title": 1}
-    assert report.unmatched == ("A Book Nobody Indexed",)
-    assert {r.source for r in list_feedback(store)} == {"bibtex"}
+    assert report.entries == 5 and report.examples == 5 and report.new == 5
+    # Only papers the store holds are "in the store"; the others are kept with their own text
+    # (before: 1706.03762 was reported as liked, and its title thrown away).
+    assert set(report.matched) == {records[0]["id"], records[1]["id"], by_title["id"]}
+    assert report.by == {"url": 1, "doi": 1, "title": 1}
+    assert report.unmatched == ("Attention Is All You Need", "A Book Nobody Indexed")
+    kept = {e.key: (e.title, e.paper_id) for e in library_examples(store, "default")}
+    assert kept["1706.03762"] == ("Attention Is All You Need", "1706.03762")
+    assert kept["title:a book nobody indexed"] == ("A Book Nobody Indexed", "")
+    assert list_feedback(store) == []  # a library is examples, not clicks
 
 
 def test_normalise_title() -> None:
@@ -83,19 +89,20 @@ def test_cli_commands(store: Store, tmp_path: Path, capsys: pytest.CaptureFixtur
     main(["dislike", ids[1]])
     bib = tmp_path / "x.bib"
     bib.write_text("@misc{x, title={T}, eprint={2501.00001}}\n")
-    main(["import-likes", str(bib)])
+    main(["import-likes", "--offline", str(bib)])
     main(["feedback"])
     out = capsys.readouterr().out
     assert f"Liked 1 paper(s): {ids[0]}" in out
     assert f"Disliked 1 paper(s): {ids[1]}" in out
-    assert "1 entries: 1 liked (1 by eprint), 0 not matched" in out
+    assert ("1 entries (bibtex): 1 library examples for profile default (1 new); 0 in the store"
+            " (none), 1 not in the store (their own title and abstract teach)") in out
     lines = [line for line in out.splitlines() if line.startswith(("+1", "-1"))]
-    assert [line.split()[:2] for line in lines] == [["+1", "2501.00001"], ["-1", ids[1]], ["+1", ids[0]]]
-    main(["like", ids[0]])  # again: one more mark, still three papers
+    assert [line.split()[:2] for line in lines] == [["-1", ids[1]], ["+1", ids[0]]]
+    main(["like", ids[0]])  # again: one more mark, still two papers
     main(["db"])
     out = capsys.readouterr().out
-    assert "feedback marks (each like or dislike, history included): 4" in out
-    assert "papers liked or disliked now: 3" in out
+    assert "feedback marks (each like or dislike, history included): 3" in out
+    assert "papers liked or disliked now: 2" in out
 
 
 def test_a_file_without_bibtex_entries_is_a_clear_error(
@@ -176,8 +183,9 @@ def test_arxiv_doi_is_read_from_the_url_field_and_keeps_old_style_case(
         "@misc{b, title={B}, doi={10.48550/arXiv.math.GT/0309136}}\n"
     )
     report = import_likes(store, bib, load_profile())
-    assert report.matched == (records[0]["id"], "math.GT/0309136")
-    assert report.by == {"url": 1, "doi": 1}
+    assert report.matched == (records[0]["id"],) and report.by == {"url": 1}
+    assert {e.paper_id for e in library_examples(store, "default")} == {records[0]["id"],
+                                                                        "math.GT/0309136"}
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -207,4 +215,5 @@ def test_duplicate_keys_and_comments_are_not_taken_for_broken_entries(
     bib.write_text("@comment{jabref-meta: x}\n@string{me = {Me}}\n"
                    "@misc{a, title={A}, eprint={2507.00029}}\n@misc{a, title={B}, eprint={2507.00390}}\n")
     report = import_likes(store, bib, load_profile())
-    assert report.entries == 2 and report.matched == ("2507.00029", "2507.00390")
+    assert report.entries == 2 and {e.paper_id for e in library_examples(store, "default")} == {
+        "2507.00029", "2507.00390"}

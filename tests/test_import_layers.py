@@ -18,14 +18,14 @@ LAYERS: tuple[frozenset[str], ...] = (
     # 0: plain values and helpers every room may use
     frozenset({"papersieve", "models", "errors", "ids", "authors", "endpoints", "home", "candidates",
                "validate", "today", "schedule", "bibtex", "redact", "interrupts", "codelinks",
-               "outbound", "language", "tldr"}),
+               "outbound", "language", "tldr", "library"}),
     # 1: configuration and the record
     frozenset({"profile", "store"}),
     # 2: the stages of a day
     frozenset({"sources", "ingest", "prefilter", "judges", "selection", "outcomes", "digests",
                "render", "deliver", "feedback", "rebuild", "weekly", "chatfeedback"}),
-    # 3: one day, end to end
-    frozenset({"pipeline", "catchup"}),
+    # 3: one day, end to end; what builds on the stages (teaching a profile, a live library)
+    frozenset({"pipeline", "catchup", "onboarding", "zotero"}),
     # 4: what is built on whole days
     frozenset({"demo", "eval", "web"}),
     # 5: the only place that exits
@@ -33,7 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 """Top-level rooms from the bottom up: a room may import its own layer and those below."""
 
-LOCAL_ROOMS = ("text", "features", "model", "explain", "judge")
+LOCAL_ROOMS = ("text", "features", "model", "explain", "judge", "questions")
 """The local judge's rooms in the order data flows (judges/local/README.md)."""
 
 

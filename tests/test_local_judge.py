@@ -117,8 +117,10 @@ def test_feedback_likes_train_and_name_the_closest_liked_paper(days: list, store
     assert result.train is not None and result.train.feedback_labels == 5
     same = [p for p in papers if p.id == liked[0]]
     twin = Paper("2512.90001", same[0].title, same[0].abstract, same[0].authors, same[0].categories)
-    # Likes alone fit no model (nothing to tell them from): they moved no score, so none is named.
-    assert "you liked" not in LocalJudge(profile, store).judge([twin]).judgements[0].comment
+    # Likes alone fit a model against the newest stored papers as weak negatives (as
+    # arxiv-sanity does for a tag): they move scores, so the closest liked paper is named.
+    assert f'"{same[0].title}", a paper you liked' in \
+        LocalJudge(profile, store).judge([twin]).judgements[0].comment
     disliked = sorted({p.id for p in papers} - _picks(date))[:5]
     record_feedback(store, disliked, -1, "cli", profile)
     comment = LocalJudge(profile, store).judge(same).judgements[0].comment

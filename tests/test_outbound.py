@@ -148,6 +148,8 @@ CALLERS = {
     "judges/llm/server.py": "LLM_PROBE: /v1/models, /props, /slots",
     "deliver/telegram_bot.py": "TELEGRAM(_GROUP, _READ): sendMessage, getUpdates, answerCallbackQuery",
     "chatfeedback.py": "SLACK_READ: conversations.replies, reading the day's reactions back",
+    "sources/arxiv_lookup.py": "ARXIV_LOOKUP: the arXiv API's id_list, for import-likes' abstracts",
+    "zotero.py": "ZOTERO: a live Zotero library through the web API v3 (import-likes --zotero)",
 }
 """The modules that send requests, each through `outbound.client(POLICY)`. A new caller (Telegram)
 joins this list with its policy in outbound/policy.py; a module that opens a connection any other

@@ -58,6 +58,8 @@ def test_a_schema_6_store_migrates_in_place_and_reads_back_identically(tmp_path:
         for hit in found["hits"]:
             assert {k: hit[0].pop(k) for k in added if k in hit[0]} in ({}, added)
     assert seen["searches"] == expected["searches"]
+    # Feedback belongs to a profile since migration 11: the CLI's marks went to `default`.
+    assert [row.pop("profile") for row in seen["feedback"]] == ["default"] * len(seen["feedback"])
     assert seen == expected
     assert kinds == {"blob": 215}
     assert packed < 0.45 * raw_abstracts  # 1.3 KB abstracts: ~35% with the dictionary

@@ -107,7 +107,7 @@ def test_cached_features_leave_with_the_training_window_unless_the_paper_has_fee
         with store.transaction() as conn:
             conn.execute("INSERT INTO local_features (paper_id, kind, content_hash, data)"
                          " VALUES (?, 'ngrams/1', 'h', x'00')", (pid,))
-    add_feedback(store, ["2601.00002"], 1, "cli")
+    add_feedback(store, ["2601.00002"], 1, "cli", profile="default")
     assert FEATURE_DAYS > LABEL_WINDOW_DAYS
     assert prune_feature_cache(store, now=now) == 1
     kept = [r[0] for r in store.conn.execute("SELECT paper_id FROM local_features ORDER BY paper_id")]

@@ -54,7 +54,7 @@ def test_each_page_sends_a_fixed_number_of_statements(store: Store, data: WebDat
         months = queries.archive(store)
     assert sum(len(m.runs) for m in months) == len(DAYS) and len(seen) == 1
     with counting(store) as seen:
-        detail = queries.paper_detail(store, data.picks[DAYS[0].isoformat()][0])
+        detail = queries.paper_detail(store, data.picks[DAYS[0].isoformat()][0], "default")
     assert detail is not None and len(seen) == 6
     with counting(store) as seen:
         series = queries.daily_series(store)

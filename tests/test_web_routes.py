@@ -185,7 +185,7 @@ def test_like_records_feedback_and_updates_in_place(client: TestClient, data: We
     )
     assert 'value="like" class="like" aria-pressed="false"' in withdrawn.text
     assert paper_id not in article_ids(client.get("/search", params={"liked": "1"}).text)
-    assert "withdrawn (from web)" in client.get(f"/paper/{paper_id}").text
+    assert "withdrawn (from web, profile default)" in client.get(f"/paper/{paper_id}").text
 
 
 def test_plain_form_dislike_redirects_back(client: TestClient, data: WebData) -> None:

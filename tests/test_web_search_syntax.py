@@ -154,3 +154,8 @@ def test_the_search_page_explains_the_syntax(client: TestClient) -> None:
     for example in ("diffusion NOT robot", "title:diffusion", "category:cs.LG", "diffu*",
                     "diffusion OR flow", '"diffusion model"'):
         assert example in page, example
+
+
+def test_a_control_character_is_a_space_not_an_sqlite_error() -> None:
+    # Hypothesis found '0\x00': the NUL ended SQLite's reading of the quoted term.
+    assert parse_query("0\x00").fts() == parse_query("0").fts() == '"0"'

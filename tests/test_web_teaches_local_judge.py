@@ -51,10 +51,13 @@ def test_likes_from_the_web_change_the_next_local_ranking(papersieve_home: Path)
     liked, disliked = ranked[-40:-34], ranked[30:36]  # lift six from the bottom, push six down
 
     with TestClient(create_app(token=""), base_url="http://127.0.0.1") as client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+        page = client.get("/").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        assert '<input type="hidden" name="profile" value="demo">' in page  # the digest's profile
         for label, chosen in (("like", liked), ("dislike", disliked)):
             for paper_id in chosen:
-                reply = client.post("/feedback", data={"paper_id": paper_id, "label": label},
+                form = {"paper_id": paper_id, "label": label, "profile": "demo"}
+                reply = client.post("/feedback", data=form,
                                     headers={"X-CSRF-Token": token, "HX-Request": "true"})
                 assert reply.status_code == 200
 

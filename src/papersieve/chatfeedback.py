@@ -131,15 +131,11 @@ def _retrain(store: Store, profile: Profile, say: Say) -> None:
 
 
 def record_chat_feedback(store: Store, profile: str, labels: dict[str, int], source: str) -> None:
-    """The one place chat feedback is written (paper id -> +1, -1 or 0).
-
-    The feedback table has no profile column yet: the profile goes in the note, and this call is
-    where per-profile feedback will pass it.
-    """
+    """The one place chat feedback is written (paper id -> +1, -1 or 0), for `profile`."""
     for label in (1, -1, 0):
         ids = [pid for pid, value in labels.items() if value == label]
         if ids:
-            add_feedback(store, ids, label, source, note=f"profile {profile}")
+            add_feedback(store, ids, label, source, profile=profile)
 
 
 def _record_all(store: Store, report: PullReport, source: str) -> None:

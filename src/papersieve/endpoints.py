@@ -28,6 +28,8 @@ class Endpoints:
     """Semantic Scholar Graph API, for the optional author h-index prefilter."""
     biorxiv_api: str = "https://api.biorxiv.org"
     """The bioRxiv / medRxiv API (`/details/{server}/{from}/{to}/{cursor}`, api.biorxiv.org)."""
+    zotero_api: str = "https://api.zotero.org"
+    """The Zotero web API v3 (`import-likes --zotero`)."""
 
     ENV: ClassVar[dict[str, str]] = {
         "arxiv_rss": "PAPERSIEVE_ARXIV_RSS_URL",
@@ -36,6 +38,7 @@ class Endpoints:
         "oai_pmh": "PAPERSIEVE_OAI_PMH_URL",
         "semantic_scholar": "PAPERSIEVE_S2_URL",
         "biorxiv_api": "PAPERSIEVE_BIORXIV_API_URL",
+        "zotero_api": "PAPERSIEVE_ZOTERO_API_URL",
     }
 
     @classmethod

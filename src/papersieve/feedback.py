@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from papersieve.bibtex import read_bibtex
 from papersieve.errors import ConfigError
-from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id, parse_paper_id
+from papersieve.ids import ArxivIdError, parse_paper_id
 from papersieve.judges.local import TrainReport, retrain
+from papersieve.library import Entry, example_key, read_library
+from papersieve.models import Paper
 from papersieve.profile.loader import Profile, load_profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import FeedbackRow, add_feedback, current_feedback
-from papersieve.store.papers import stored_ids
+from papersieve.store.library import LibraryExample, save_examples
+from papersieve.store.papers import get_papers, stored_ids
 
-SOURCES = ("cli", "web", "bibtex", "telegram", "slack")
+SOURCES = ("cli", "web", "bibtex", "teach", "telegram", "slack")
 
 
 @dataclass(frozen=True)
@@ -32,21 +34,40 @@ class FeedbackResult:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What one BibTeX import did."""
+    """What one library import did."""
 
     entries: int
     matched: tuple[str, ...]
+    """Ids of the stored papers the entries name (their stored text teaches)."""
     unmatched: tuple[str, ...] = ()
-    """Titles (or keys) of entries with no arXiv id and no stored paper of that title."""
+    """Titles (or keys) of entries the store holds no paper for: their own title and abstract
+    teach."""
     train: TrainReport | None = None
     by: dict[str, int] = field(default_factory=dict)
     """How the matched entries were found: eprint/url/doi/title/search."""
+    examples: int = 0
+    """Entries kept as the profile's library examples (all with a title)."""
+    new: int = 0
+    """Of those, the ones the profile's library did not hold yet."""
+    without_text: tuple[str, ...] = ()
+    """Entries with no title (nothing to learn from)."""
+    looked_up: int = 0
+    """Abstracts fetched from the arXiv API for entries that had none."""
+    format: str = "bibtex"
+    profile: str = "default"
+    lookup_note: str = ""
+    """Why abstracts were not looked up (offline, the API failed), '' when they were or none was missing."""
 
 
 def record_feedback(store: Store, paper_ids: list[str] | tuple[str, ...], label: int,
                     source: str = "cli", profile: Profile | None = None,
-                    note: str = "") -> FeedbackResult:
-    """Validate ids, record the label (+1 like, -1 dislike, 0 withdraw), retrain the local judge."""
+                    note: str = "", profile_name: str | None = None) -> FeedbackResult:
+    """Validate ids, record the label (+1 like, -1 dislike, 0 withdraw) for one profile and
+    retrain its local judge.
+
+    The profile is `profile` (default: the user's); `profile_name` alone records for a profile
+    this process cannot load (a web page of another profile): its next run retrains it.
+    """
     if label not in (-1, 0, 1):
         raise ConfigError(f"feedback label must be +1, -1 or 0, not {label}")
     if source not in SOURCES:
@@ -57,15 +78,18 @@ def record_feedback(store: Store, paper_ids: list[str] | tuple[str, ...], label:
         ids = tuple(dict.fromkeys(parse_paper_id(text) for text in paper_ids))
     except ArxivIdError as err:
         raise ConfigError(str(err)) from err
-    add_feedback(store, ids, label, source, note)
+    if profile is None and profile_name is None:
+        profile = load_profile()
+    name = profile.name if profile is not None else str(profile_name)
+    add_feedback(store, ids, label, source, note, profile=name)
     known = stored_ids(store, ids)
-    report = retrain(store, profile or load_profile())
+    report = retrain(store, profile) if profile is not None else None
     return FeedbackResult(ids, label, report, tuple(i for i in ids if i not in known))
 
 
-def list_feedback(store: Store) -> list[FeedbackRow]:
-    """The current feedback per paper, newest first (withdrawn ones left out)."""
-    return [row for row in current_feedback(store) if row.label != 0]
+def list_feedback(store: Store, profile: str = "default") -> list[FeedbackRow]:
+    """The profile's current feedback per paper, newest first (withdrawn ones left out)."""
+    return [row for row in current_feedback(store, profile) if row.label != 0]
 
 
 def normalise_title(title: str) -> str:
@@ -73,38 +97,6 @@ def normalise_title(title: str) -> str:
     title = re.sub(r"\\[a-zA-Z]+\s*", " ", title)
     title = re.sub(r"[^0-9a-z]+", " ", title.lower())
     return " ".join(title.split())
-
-
-ARXIV_DOI = "10.48550/arxiv."
-"""The prefix of arXiv's DataCite DOIs (10.48550/arXiv.2507.00641), matched in any case."""
-
-
-def _doi_id(value: str) -> ArxivId | None:
-    """The arXiv id after an arXiv DOI prefix in `value` (a bare DOI or a doi.org address)."""
-    start = value.lower().find(ARXIV_DOI)
-    # Slice the text as written: an old-style id's subject class is upper case (math.GT/0309136).
-    return find_arxiv_id(value[start + len(ARXIV_DOI):]) if start >= 0 else None
-
-
-def entry_arxiv_id(entry: dict[str, Any]) -> tuple[str, str] | None:
-    """(id, field) from eprint / archiveprefix, doi (10.48550/arXiv.X), url, journal or note."""
-    eprint = str(entry.get("eprint", "")).strip()
-    prefix = str(entry.get("archiveprefix", entry.get("eprinttype", ""))).lower()
-    if eprint and (not prefix or "arxiv" in prefix):
-        try:
-            return parse_arxiv_id(eprint).id, "eprint"
-        except ArxivIdError:
-            pass
-    found = _doi_id(str(entry.get("doi", "")))
-    if found:
-        return found.id, "doi"
-    for name in ("url", "journal", "note", "howpublished"):
-        value = str(entry.get(name, ""))
-        if "arxiv" in value.lower():
-            found = _doi_id(value) or find_arxiv_id(value)
-            if found:
-                return found.id, "url" if name == "url" else name
-    return None
 
 
 def _match_title(store: Store, title: str) -> tuple[str, str] | None:
@@ -143,22 +135,57 @@ def title_overlap(a: str, b: str) -> float:
     return 2 * len(left & right) / (len(left) + len(right))
 
 
-def import_likes(store: Store, path: Path | str, profile: Profile | None = None) -> ImportReport:
-    """Record every entry of a BibTeX / Zotero export that names an arXiv paper as liked."""
-    entries = read_bibtex(Path(path))
+def import_likes(store: Store, path: Path | str, profile: Profile | None = None,
+                 lookup: AbstractLookup | None = None) -> ImportReport:
+    """Keep every entry of a library export (BibTeX, CSL-JSON, Zotero RDF) as a positive example
+    of the profile, with its own title and abstract, whether or not the store holds the paper;
+    `lookup` fills in missing abstracts of arXiv papers (the arXiv API)."""
+    entries, kind = read_library(Path(path))
+    return teach_library(store, entries, kind, profile or load_profile(), Path(path).name, lookup)
+
+
+AbstractLookup = Callable[[list[str]], tuple[dict[str, Paper], str]]
+"""arXiv ids -> (papers found, a note when the lookup could not be done or failed)."""
+
+
+def teach_library(store: Store, entries: list[Entry], kind: str, profile: Profile, note: str,
+                  lookup: AbstractLookup | None = None) -> ImportReport:
+    """Store `entries` as the profile's library examples and retrain its local judge."""
     matched: list[str] = []
     unmatched: list[str] = []
     by: dict[str, int] = {}
-    for entry in entries:
-        found = entry_arxiv_id(entry) or _match_title(store, str(entry.get("title", "")))
-        if found is None:
-            unmatched.append(str(entry.get("title") or entry.get("id", "?")))
+    examples: list[LibraryExample] = []
+    resolved = [_resolve(store, entry) for entry in entries]
+    missing = [e.arxiv_id for e in resolved if e.arxiv_id and not e.abstract]
+    held = get_papers(store, [e.arxiv_id for e in resolved if e.arxiv_id])
+    fetched, lookup_note = lookup([i for i in missing if i not in held]) if (
+        lookup and any(i not in held for i in missing)) else ({}, "")
+    known = {**fetched, **held}
+    for entry in resolved:
+        paper = known.get(entry.arxiv_id)
+        if not entry.title and paper is None:
             continue
-        matched.append(found[0])
-        by[found[1]] = by.get(found[1], 0) + 1
-    unique = list(dict.fromkeys(matched))
-    report = None
-    if unique:
-        add_feedback(store, unique, 1, "bibtex", note=Path(path).name)
-        report = retrain(store, profile or load_profile())
-    return ImportReport(len(entries), tuple(unique), tuple(unmatched), report, by)
+        if entry.arxiv_id in held:
+            matched.append(entry.arxiv_id)
+            by[entry.found_by] = by.get(entry.found_by, 0) + 1
+        else:
+            unmatched.append(entry.title or entry.key or "?")
+        examples.append(LibraryExample(
+            example_key(entry), entry.title or (paper.title if paper else ""),
+            entry.abstract or (paper.abstract if paper else ""), entry.arxiv_id, entry.added,
+            kind, note))
+    new = save_examples(store, profile.name, examples)
+    report = retrain(store, profile) if examples else None
+    return ImportReport(
+        len(entries), tuple(dict.fromkeys(matched)), tuple(unmatched), report, by,
+        examples=len(examples), new=new, looked_up=len(fetched), format=kind,
+        without_text=tuple(e.key or "?" for e in resolved if not e.title and e.arxiv_id not in known),
+        profile=profile.name, lookup_note=lookup_note)
+
+
+def _resolve(store: Store, entry: Entry) -> Entry:
+    """The entry with the arXiv id of the stored paper of the same title when it names none."""
+    if entry.arxiv_id or not entry.title:
+        return entry
+    found = _match_title(store, entry.title)
+    return replace(entry, arxiv_id=found[0], found_by=found[1]) if found else entry

@@ -36,7 +36,7 @@ from papersieve.redact import check_secrets
 from papersieve.selection import select
 from papersieve.sources.jsonl import file_date
 from papersieve.store.db import Store
-from papersieve.store.feedback import feedback_labels
+from papersieve.store.feedback import feedback_labels, taught_since_model
 from papersieve.store.locks import acquire_lock, close_interrupted, release_lock, renewing
 from papersieve.store.runs import finish_run, papers_judged_before, start_run
 from papersieve.today import check_not_future, is_future
@@ -219,6 +219,10 @@ def _locked_run(
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
         f" {len(candidates.papers)} candidates ({len(candidates.seen_before)} seen before)")
+    if profile.settings.judge.kind != "llm" and taught_since_model(store, profile.name):
+        # Feedback given where this profile could not be retrained (a web page of another
+        # profile) teaches it before it judges the day.
+        notes += _retrain(store, profile, clock)
     if judge is None:
         judge, judge_notes = make_judge(profile, store, title_stage=title_stage)
         notes += judge_notes
@@ -259,7 +263,7 @@ def _judged_run(
     with clock.stage("select"):
         judged = apply_pins(result.judgements, rules.pinned)
         final = one_per_candidate(candidates, judged, rules.decided, judge.name)
-        disliked = {pid for pid, label in feedback_labels(store).items() if label < 0}
+        disliked = {pid for pid, label in feedback_labels(store, profile.name).items() if label < 0}
         picks = select(final, papers, profile.settings.cutoffs, disliked)
         record(store, run_id, final, picks, papers)
     usage = earlier_usage(store, profile.name, date, judge.name, judge.model, judge.prompt_hash,
@@ -276,7 +280,7 @@ def _judged_run(
     # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
     # not labels (retraining on them would change a rerun's digest); after a local run it only
     # retrains when the day holds a paper the user liked or disliked before it was fetched.
-    if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store)):
+    if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store, profile.name)):
         notes += _retrain(store, profile, clock)
     message = f"{len(picks)} picks of {len(final)} candidates" + (f"; {partial}" if partial else "")
     # The store keeps "done" (the digest exists and is served); the report says "partial".

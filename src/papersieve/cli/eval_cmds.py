@@ -66,11 +66,16 @@ def _progress(total: int) -> Callable[[str, dict[str, object]], None]:
 @click.option("--judge", "judges", multiple=True, type=click.Choice(JUDGES),
               help="Judge to replay (repeat for several; default: local and hybrid).")
 @click.option("--no-history", is_flag=True, help="Judge every day from the profile alone.")
+@click.option("--onboarding", type=click.IntRange(0, 1000), default=0, metavar="N",
+              help="First simulate a new user answering N papers of the first day chosen as"
+                   " `papersieve teach` chooses them (from that day's labels); the replay starts"
+                   " on the next day.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--per-day", is_flag=True, help="Also print each day's figures.")
 @profile_option
 def eval_(candidates: Path, labels: Path, unlabelled_as_empty: bool, judges: tuple[str, ...],
-          no_history: bool, as_json: bool, per_day: bool, profile_dir: Path | None) -> None:
+          no_history: bool, onboarding: int, as_json: bool, per_day: bool,
+          profile_dir: Path | None) -> None:
     """Replay labelled days in date order; a judge learns only from the days before each one.
 
     Besides the ranking (AUC, recall of picks in the top share, precision at k) it measures what
@@ -84,13 +89,14 @@ def eval_(candidates: Path, labels: Path, unlabelled_as_empty: bool, judges: tup
         days = [(date, papers) for date, papers in days if date.isoformat() not in unlabelled]
     on_day = _progress(len(days))
     results = {name: replay(name, profile, days, labels, history=not no_history,
-                            on_day=on_day).summary()
+                            onboarding=onboarding, on_day=on_day).summary()
                for name in (judges or JUDGES)}
     if as_json:
         click.echo(json.dumps({
             "profile": profile.name, "papersieve_version": __version__,
             "history": "none" if no_history else "labelled days before each day",
-            "onboarding": None, "unlabelled_days": "as empty" if unlabelled_as_empty else "left out",
+            "onboarding": onboarding or None,
+            "unlabelled_days": "as empty" if unlabelled_as_empty else "left out",
             "judges": results}, indent=2))
         return
     keys = METRIC_KEYS + PICK_KEYS + HYBRID_KEYS
@@ -101,3 +107,8 @@ def eval_(candidates: Path, labels: Path, unlabelled_as_empty: bool, judges: tup
             for row in summary["per_day"]:  # type: ignore[attr-defined]
                 click.echo(f"  {row['date']} " + " ".join(f"{_fmt(row.get(k)):>15}" for k in keys))
     click.echo("history: " + ("none (profile only)" if no_history else "the labelled days before each day"))
+    for name, summary in results.items():
+        if isinstance(asked := summary.get("onboarding"), dict):
+            click.echo(f"onboarding ({name}): {asked['asked']} papers of {asked['date']} answered"
+                       f" ({asked['liked']} liked, {asked['disliked']} disliked); that day is not"
+                       " measured")

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
-from papersieve.feedback import FeedbackResult, list_feedback, record_feedback
+from papersieve.feedback import FeedbackResult, ImportReport, list_feedback, record_feedback
 from papersieve.feedback import import_likes as import_likes_file
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store, open_store_to_read
+from papersieve.store.feedback import feedback_profiles
 
 
 def _echo_result(result: FeedbackResult, verb: str) -> None:
@@ -41,17 +42,64 @@ def dislike(ids: tuple[str, ...], profile_dir: Path | None) -> None:
 
 
 @click.command("import-likes")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--zotero", is_flag=True,
+              help="Read your live Zotero library (web API; ZOTERO_USER_ID and ZOTERO_API_KEY from"
+                   " the environment) instead of a file.")
+@click.option("--group", "group_id", metavar="ID", help="With --zotero: a group library's id.")
+@click.option("--collection", "include", multiple=True, metavar="NAME",
+              help="With --zotero: only items of this collection (name or key; repeatable).")
+@click.option("--exclude-collection", "exclude", multiple=True, metavar="NAME",
+              help="With --zotero: leave out items of this collection (repeatable).")
+@click.option("--offline", is_flag=True,
+              help="Do not look up missing abstracts of arXiv papers on the arXiv API.")
 @profile_option
-def import_likes(file: Path, profile_dir: Path | None) -> None:
-    """Import liked papers from a BibTeX file or a Zotero (Better BibTeX) export."""
-    with open_store() as store:
-        report = import_likes_file(store, file, load_profile(profile_dir))
+def import_likes(file: Path | None, zotero: bool, group_id: str | None, include: tuple[str, ...],
+                 exclude: tuple[str, ...], offline: bool, profile_dir: Path | None) -> None:
+    """Teach the profile your library: a BibTeX, CSL-JSON or Zotero RDF export, or --zotero.
+
+    Every entry's own title and abstract becomes a liked example of the profile, whether or not
+    the store holds the paper; the newest additions weigh most (as zotero-arxiv-daily does).
+    """
+    from papersieve.feedback import teach_library
+    from papersieve.sources.arxiv_lookup import lookup_abstracts
+
+    if (file is None) == (not zotero):
+        raise click.UsageError("give a library FILE or --zotero (not both)")
+    if not zotero and (group_id or include or exclude):
+        raise click.UsageError("--group, --collection and --exclude-collection need --zotero")
+    profile = load_profile(profile_dir)
+    lookup = None if offline else lookup_abstracts
+    if zotero:
+        from papersieve.zotero import library_from_env, read_zotero
+
+        library = library_from_env(group_id, include, exclude)
+        entries = read_zotero(library)
+        with open_store() as store:
+            report = teach_library(store, entries, "zotero", profile, library.prefix, lookup)
+    else:
+        assert file is not None
+        with open_store() as store:
+            report = import_likes_file(store, file, profile, lookup)
+    echo_import(report)
+
+
+def echo_import(report: ImportReport) -> None:
+    """What an import did, in a few lines."""
     how = ", ".join(f"{n} by {k}" for k, n in sorted(report.by.items()))
-    click.echo(f"{report.entries} entries: {len(report.matched)} liked ({how or 'none'}),"
-               f" {len(report.unmatched)} not matched")
-    for title in report.unmatched[:20]:
-        click.echo(f"  not matched: {title}")
+    click.echo(f"{report.entries} entries ({report.format}): {report.examples} library examples"
+               f" for profile {report.profile} ({report.new} new); {len(report.matched)} in the"
+               f" store ({how or 'none'}), {len(report.unmatched)} not in the store (their own"
+               " title and abstract teach)")
+    if report.looked_up or report.lookup_note:
+        click.echo(f"abstracts looked up on arXiv: {report.looked_up}"
+                   + (f" ({report.lookup_note})" if report.lookup_note else ""))
+    if report.without_text:
+        click.echo(f"skipped {len(report.without_text)} without a title: "
+                   + " ".join(report.without_text[:10]))
+    if report.train is not None:
+        click.echo(f"local judge: model v{report.train.version}, trained on"
+                   f" {report.train.trained_on} labelled papers ({report.train.positives} positive)")
 
 
 @click.command()
@@ -60,14 +108,19 @@ def import_likes(file: Path, profile_dir: Path | None) -> None:
                    " profile delivers to, as every `run` does at its start.")
 @profile_option
 def feedback(pull: bool, profile_dir: Path | None) -> None:
-    """List your liked and disliked papers, newest first (--pull: read the chats first)."""
+    """List the profile's liked and disliked papers, newest first (--pull: read the chats first)."""
     if pull:
         _pull(profile_dir)
         return
+    name = load_profile(profile_dir).name
     with open_store_to_read() as store:
-        rows = list_feedback(store)
+        rows = list_feedback(store, name)
+        others = {k: v for k, v in feedback_profiles(store).items() if k != name}
     if not rows:
-        click.echo("No feedback yet (papersieve like ID, dislike ID, import-likes FILE.bib).")
+        click.echo(f"No feedback on profile {name} yet (papersieve like ID, dislike ID, teach).")
+    if others:
+        click.echo("Other profiles' feedback (not used by this one): "
+                   + ", ".join(f"{k} {v}" for k, v in others.items()))
     for row in rows:
         mark = "+1" if row.label > 0 else "-1"
         click.echo(f"{mark} {row.paper_id}  {row.created_at[:10]}  {row.source:<6}  {row.title or ''}")

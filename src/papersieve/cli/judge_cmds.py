@@ -48,7 +48,7 @@ def judge(day: dt.datetime | None, profile_dir: Path | None, no_title_stage: boo
             finish_run(store, run_id, "failed", candidates.counts, message=str(err))
             raise
         judgements = (*prefiltered, *result.judgements)
-        disliked = {pid for pid, label in feedback_labels(store).items() if label < 0}
+        disliked = {pid for pid, label in feedback_labels(store, profile.name).items() if label < 0}
         picks = select(judgements, {p.id: p for p in candidates.papers}, profile.settings.cutoffs,
                        disliked)
         _record(store, run_id, candidates, judgements, picks, result.usage)

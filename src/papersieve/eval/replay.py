@@ -16,6 +16,7 @@ from pathlib import Path
 
 from papersieve.eval.labels import Label, LabelBook
 from papersieve.eval.metrics import day_metrics, mean, pick_metrics
+from papersieve.eval.onboarding import onboard
 from papersieve.judges.hybrid import HybridJudge
 from papersieve.judges.interface import Judge, JudgeResult, ProgressCallback
 from papersieve.judges.local import LocalJudge, retrain
@@ -41,6 +42,8 @@ class JudgeReport:
 
     name: str
     per_day: list[dict[str, object]] = field(default_factory=list)
+    onboarding: dict[str, object] | None = None
+    """What `--onboarding N` asked on the first day (that day is then not measured)."""
 
     def summary(self) -> dict[str, object]:
         """The `--json` object of this judge."""
@@ -48,6 +51,8 @@ class JudgeReport:
         out: dict[str, object] = {"days": len(self.per_day)}
         for key in keys:
             out[key] = mean([d[key] for d in self.per_day])  # type: ignore[misc]
+        if self.onboarding is not None:
+            out["onboarding"] = self.onboarding
         out["per_day"] = self.per_day
         return out
 
@@ -154,13 +159,20 @@ class _DeferredLLM(LabelLLM):
 
 def replay(kind: str, profile: Profile, days: Sequence[tuple[dt.date, list[Paper]]],
            labels_path: Path, history: bool = True,
-           on_day: Callable[[str, dict[str, object]], None] | None = None) -> JudgeReport:
-    """Replay `days` for one judge ('local' or 'hybrid') in a fresh temporary store."""
+           on_day: Callable[[str, dict[str, object]], None] | None = None,
+           onboarding: int = 0) -> JudgeReport:
+    """Replay `days` for one judge ('local' or 'hybrid') in a fresh temporary store; with
+    `onboarding` N, a user first answers the first day's N chosen papers (eval/onboarding.py)."""
     report = JudgeReport(kind)
     book = LabelBook(labels_path)
     with tempfile.TemporaryDirectory(prefix="papersieve-eval-") as folder:
         store = open_store(Path(folder) / "eval.db")
         try:
+            if onboarding > 0 and days:
+                (first, papers), *days = days
+                upsert_papers(store, papers, listed_on=first.isoformat())
+                report.onboarding = {"date": first.isoformat(), **onboard(
+                    store, profile, papers, book.reveal(first), onboarding)}
             for date, papers in days:
                 upsert_papers(store, papers, listed_on=date.isoformat())
                 day = _judge_day(kind, profile, store, papers, book, date)

@@ -18,6 +18,7 @@ import httpx
 from papersieve.endpoints import USER_AGENT
 from papersieve.outbound.policy import (
     ARXIV,
+    ARXIV_LOOKUP,
     BIORXIV,
     LLM,
     LLM_PROBE,
@@ -25,6 +26,7 @@ from papersieve.outbound.policy import (
     SEMANTIC_SCHOLAR,
     SLACK,
     SMTP,
+    ZOTERO,
     Policy,
     parse_retry_after,
 )
@@ -41,8 +43,8 @@ from papersieve.outbound.transport import (
 )
 
 __all__ = [
-    "ARXIV", "BIORXIV", "LLM", "LLM_PROBE", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK", "SMTP",
-    "DeadlineExceeded", "Http",
+    "ARXIV", "ARXIV_LOOKUP", "BIORXIV", "LLM", "LLM_PROBE", "POLICIES", "SEMANTIC_SCHOLAR", "SLACK",
+    "SMTP", "ZOTERO", "DeadlineExceeded", "Http",
     "OutboundLimit", "Policy", "PoliteTransport", "ResponseTooLarge", "WaitRefused", "attempts",
     "client", "error_text", "parse_retry_after", "shown_url",
 ]

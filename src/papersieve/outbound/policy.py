@@ -209,6 +209,14 @@ TELEGRAM_READ = replace(TELEGRAM, name="telegram-read", min_interval=0.0,
 SLACK_READ = Policy("slack-read", min_interval=1.2, tries=4, backoff=2.0, max_wait=60.0, deadline=180.0,
                     max_bytes=16 * MIB, interval_env=SLACK_INTERVAL_ENV)
 """Slack's Web API, reading threads (conversations.replies is Tier 3: about 50 calls a minute)."""
-POLICIES = {p.name: p for p in (ARXIV, BIORXIV, SEMANTIC_SCHOLAR, SLACK, SLACK_READ, LLM, LLM_PROBE, SMTP,
-                                 TELEGRAM, TELEGRAM_GROUP, TELEGRAM_READ)}
+ARXIV_LOOKUP = Policy("arxiv-lookup", min_interval=3.0, tries=4, backoff=3.0, max_wait=60.0,
+                      deadline=300.0, max_bytes=16 * MIB)
+"""The arXiv API's `id_list` look-ups of `import-likes`: one request every 3 seconds (the arXiv API
+user manual's "Terms of Use": no more than one request every three seconds, one connection)."""
+ZOTERO = Policy("zotero", min_interval=0.0, tries=4, backoff=2.0, max_wait=120.0,
+                deadline=600.0, max_bytes=64 * MIB)
+"""The Zotero web API v3; it asks for pauses itself (`Backoff`, `Retry-After` with a 429 or 503,
+per its documentation's "Rate Limiting"), which the client obeys."""
+POLICIES = {p.name: p for p in (ARXIV, ARXIV_LOOKUP, BIORXIV, SEMANTIC_SCHOLAR, SLACK, SLACK_READ, LLM,
+                                 LLM_PROBE, SMTP, TELEGRAM, TELEGRAM_GROUP, TELEGRAM_READ, ZOTERO)}
 """Every policy by name."""

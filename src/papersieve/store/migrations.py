@@ -381,5 +381,38 @@ ALTER TABLE judgements ADD COLUMN language TEXT NOT NULL DEFAULT '';
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10]
+V11 = """
+-- Feedback belongs to one profile (issue 18): a like given on one profile no longer trains every
+-- profile. A web like went to the profile whose finished run last showed the paper as a candidate
+-- (web/teach.last_profile), so an existing web row gets that profile as of when it was given;
+-- every other row (CLI, imports) gets 'default', the built-in profile's name.
+ALTER TABLE feedback ADD COLUMN profile TEXT NOT NULL DEFAULT 'default';
+UPDATE feedback SET profile = COALESCE((
+    SELECT r.profile FROM run_candidates c JOIN runs r ON r.id = c.run_id
+    WHERE c.paper_id = feedback.paper_id AND r.status = 'done' AND r.started_at <= feedback.created_at
+    ORDER BY r.date DESC, r.id DESC LIMIT 1), 'default')
+WHERE source = 'web';
+CREATE INDEX feedback_profile_paper ON feedback(profile, paper_id);
+
+-- What a researcher's own library says she likes (`import-likes`): each entry's title and
+-- abstract is a positive example for one profile whether or not the store holds the paper.
+-- `paper_id` is the arXiv id when known, else ''; `added` is when she added it to her library
+-- (the export's date, else the import's), which weighs the example by recency.
+CREATE TABLE library_examples (
+    id INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL,
+    key TEXT NOT NULL,                    -- arXiv id, DOI or normalised title: one row per paper
+    paper_id TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    abstract TEXT NOT NULL DEFAULT '',
+    added TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,                 -- bibtex, csl-json, zotero-rdf, zotero
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    UNIQUE (profile, key)
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from papersieve.store.db import Store
-from papersieve.store.feedback import feedback_labels
+from papersieve.store.feedback import feedback_profiles
 
 _TABLES = {
     "papers": "papers",
@@ -22,5 +22,8 @@ def store_counts(store: Store) -> dict[str, int]:
         label: int(store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
         for label, table in _TABLES.items()
     }
-    counts["papers liked or disliked now"] = len(feedback_labels(store))
+    per_profile = feedback_profiles(store)
+    counts["papers liked or disliked now"] = sum(per_profile.values())
+    if len(per_profile) > 1:  # feedback belongs to one profile: say whose
+        counts.update({f"  of which on profile {name}": n for name, n in per_profile.items()})
     return counts

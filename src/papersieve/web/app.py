@@ -17,7 +17,7 @@ from papersieve.home import database_path
 from papersieve.profile.loader import Profile
 from papersieve.web.context import KATEX, STATIC, Stores, make_templates
 from papersieve.web.guard import ClientWatch, budget_from_env, too_expensive_handler
-from papersieve.web.routes import collected, feedback, pages, papers
+from papersieve.web.routes import collected, feedback, pages, papers, teach
 from papersieve.web.security import SecurityMiddleware, token_from_env
 from papersieve.web.teach import Teacher
 
@@ -66,6 +66,7 @@ def create_app(
             Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
             # KaTeX (vendored in papersieve/data/katex) before the app's own static files.
             Mount("/static/katex", app=StaticFiles(directory=KATEX), name="katex"),
+            Route("/teach", teach.page, name="teach"),
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         # ClientWatch first (outermost): it must read the client's own messages, not a replay.

@@ -84,20 +84,21 @@ def file_paper(store: Store, name: str, paper_id: str, *, remove: bool = False) 
     return collection
 
 
-def papers_in(store: Store, collection_id: int) -> list[Item]:
-    """A collection's papers, the latest filed first."""
+def papers_in(store: Store, collection_id: int, profile: str) -> list[Item]:
+    """A collection's papers, the latest filed first, with the label given on `profile`."""
     rows = store.conn.execute(
         f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM collection_papers c"
         " JOIN papers p ON p.id = c.paper_id WHERE c.collection_id = ? ORDER BY c.added_at DESC, p.id",
-        (collection_id,))
+        (profile, collection_id))
     return [item_from_row(r) for r in rows]
 
 
-def liked(store: Store) -> list[Item]:
-    """The papers whose latest label is a like."""
+def liked(store: Store, profile: str) -> list[Item]:
+    """The papers whose latest label on `profile` is a like."""
     rows = store.conn.execute(
         f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p"
-        " WHERE p.id IN (SELECT paper_id FROM feedback) ORDER BY p.id")
+        " WHERE p.id IN (SELECT paper_id FROM feedback WHERE profile = ?) ORDER BY p.id",
+        (profile, profile))
     return [item for item in map(item_from_row, rows) if item.label == 1]
 
 

@@ -105,7 +105,14 @@ def make_templates() -> Jinja2Templates:
 
 def _page_context(request: Request) -> dict[str, Any]:
     query = f"?{request.url.query}" if request.url.query else ""
-    return {"csrf_token": request.state.csrf_token, "here": request.url.path + query}
+    return {"csrf_token": request.state.csrf_token, "here": request.url.path + query,
+            "served_profile": served_name(request)}
+
+
+def served_name(request: Request) -> str:
+    """The served profile's name: whose likes a page outside a digest shows and records."""
+    name: str = request.app.state.teacher.served().name
+    return name
 
 
 def store_of(request: Request) -> Store:

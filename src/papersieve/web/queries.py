@@ -14,8 +14,10 @@ from papersieve.models import Usage, abs_url, id_label, pdf_url
 from papersieve.render.text import lang_attrs, tldr_view
 from papersieve.store.db import Store
 
-# The latest feedback label of a paper (feedback_paper index); NULL when it has none.
-LATEST_LABEL = "(SELECT f.label FROM feedback f WHERE f.paper_id = {col} ORDER BY f.id DESC LIMIT 1)"
+# A profile's latest feedback label of a paper (feedback_profile_paper index); NULL when it has
+# none. Its one parameter is the profile: it comes first, as the subquery sits in the SELECT list.
+LATEST_LABEL = ("(SELECT f.label FROM feedback f WHERE f.profile = ? AND f.paper_id = {col}"
+                " ORDER BY f.id DESC LIMIT 1)")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class SearchFilters:
     per_page: int = 50
     sort: str = "relevance"
     """relevance, date or score (web/search.py SORTS)."""
+    profile: str = "default"
+    """Whose likes `liked` and the labels shown mean (the served profile)."""
 
 
 @dataclass(frozen=True)
@@ -271,8 +275,10 @@ def item_from_row(row: sqlite3.Row) -> Item:
     )
 
 
-def digest_items(store: Store, run_id: int, picked_only: bool = True) -> list[Item]:
-    """A run's picks in digest order (or all its candidates), with scores and the user's label."""
+def digest_items(store: Store, run_id: int, picked_only: bool = True,
+                 profile: str = "default") -> list[Item]:
+    """A run's picks in digest order (or all its candidates), with scores and the label the user
+    gave on `profile` (the run's)."""
     sql = f"""
     SELECT p.*, c.outcome, c.picked, c.rank, j.relevance, j.novelty, j.comment AS j_comment,
            j.judge, j.tldr, j.tldr_kind, j.language AS j_language,
@@ -283,7 +289,7 @@ def digest_items(store: Store, run_id: int, picked_only: bool = True) -> list[It
     ORDER BY c.picked DESC, c.rank IS NULL, c.rank, COALESCE(j.relevance, -1) + COALESCE(j.novelty, -1) DESC,
              p.id
     """
-    return [item_from_row(r) for r in store.conn.execute(sql, (run_id,))]
+    return [item_from_row(r) for r in store.conn.execute(sql, (profile, run_id))]
 
 
 def archive(store: Store, runs_newest_first: list[RunRow] | None = None) -> list[Month]:
@@ -298,12 +304,12 @@ def archive(store: Store, runs_newest_first: list[RunRow] | None = None) -> list
     return [Month(month, tuple(group)) for month, group in groupby(runs, key=lambda r: r.date[:7])]
 
 
-def labels(store: Store, paper_ids: list[str]) -> dict[str, int | None]:
-    """The latest feedback label of each paper (None when it has none)."""
+def labels(store: Store, paper_ids: list[str], profile: str) -> dict[str, int | None]:
+    """The profile's latest feedback label of each paper (None when it has none)."""
     marks = ",".join("?" * len(paper_ids))
     rows = store.conn.execute(
         f"SELECT p.id, {LATEST_LABEL.format(col='p.id')} FROM papers p WHERE p.id IN ({marks})",
-        paper_ids,
+        [profile, *paper_ids],
     )
     return {str(r[0]): r[1] for r in rows}
 
@@ -329,14 +335,15 @@ def day_outcomes(store: Store, paper_ids: list[str]) -> dict[str, list[DayOutcom
     return found
 
 
-def items(store: Store, paper_ids: list[str]) -> list[Item]:
-    """The papers with these ids, in this order, with the user's latest label (unknown ids left out)."""
+def items(store: Store, paper_ids: list[str], profile: str) -> list[Item]:
+    """The papers with these ids, in this order, with the latest label given on `profile`
+    (unknown ids left out)."""
     if not paper_ids:
         return []
     marks = ",".join("?" * len(paper_ids))
     rows = store.conn.execute(
         f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p WHERE p.id IN ({marks})",
-        paper_ids,
+        [profile, *paper_ids],
     )
     found = {r["id"]: item_from_row(r) for r in rows}
     return [found[p] for p in paper_ids if p in found]
@@ -347,11 +354,13 @@ def paper_exists(store: Store, paper_id: str) -> bool:
     return store.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is not None
 
 
-def paper_detail(store: Store, paper_id: str) -> PaperDetail | None:
-    """A paper with its versions, listings, outcomes, judgements and feedback history."""
+def paper_detail(store: Store, paper_id: str, profile: str) -> PaperDetail | None:
+    """A paper with its versions, listings, outcomes, judgements and feedback history (every
+    profile's), and the label given on `profile`."""
+
     row = store.conn.execute(
         f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p WHERE p.id = ?",
-        (paper_id,),
+        (profile, paper_id),
     ).fetchone()
     if row is None:
         return None

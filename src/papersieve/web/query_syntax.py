@@ -129,6 +129,9 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def _tokens(text: str) -> list[str]:
+    # A control character (a NUL ends SQLite's reading of the query: "unterminated string") is a
+    # space: nothing a person types into a search box.
+    text = "".join(c if c.isprintable() else " " for c in text)
     if text.count('"') % 2:
         raise QuerySyntaxError('a quote (") is not closed: put a phrase between two quotes')
     return [m.group(0) for m in _TOKEN.finditer(text)]

@@ -85,8 +85,9 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
         where.add("p.id IN (SELECT c.paper_id FROM run_candidates c WHERE c.picked = 1)")
     if f.liked:
         where.add(
-            "p.id IN (SELECT f.paper_id FROM feedback f WHERE f.label = 1"
-            " AND f.id = (SELECT MAX(g.id) FROM feedback g WHERE g.paper_id = f.paper_id))"
+            "p.id IN (SELECT f.paper_id FROM feedback f WHERE f.profile = ? AND f.label = 1 AND"
+            " f.id = (SELECT MAX(g.id) FROM feedback g WHERE g.profile = f.profile AND"
+            " g.paper_id = f.paper_id))", f.profile,
         )
     if f.code:
         where.add("papersieve_has_code(p.abstract, p.comment)")
@@ -108,7 +109,7 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
     store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
     try:
         total, keys, f = _page_keys(store, query, _filters(f, parsed), f)
-        rows = _page_rows(store, query, keys)
+        rows = _page_rows(store, query, keys, f.profile)
     except sqlite3.OperationalError as err:
         if is_interrupted(err):  # the statement used its budget (web/guard.py)
             return SearchResults((), 0, f, error=TOO_EXPENSIVE_SEARCH)
@@ -165,8 +166,8 @@ def _page_keys(
     return total, [int(k[0]) for k in keys], f
 
 
-def _page_rows(store: Store, query: str, keys: list[int]) -> list[sqlite3.Row]:
-    """The page's papers with their labels and marked title and snippet, in `keys` order.
+def _page_rows(store: Store, query: str, keys: list[int], profile: str) -> list[sqlite3.Row]:
+    """The page's papers with the profile's labels and marked title and snippet, in `keys` order.
 
     Highlights are computed for this page only: in the ranking query they would be computed for
     every match before the sort. The page's keys are a range for FTS5 (one pass over the matches)
@@ -183,13 +184,13 @@ def _page_rows(store: Store, query: str, keys: list[int]) -> list[sqlite3.Row]:
             f" snippet(papers_fts, 1, char(2), char(3), '…', 40) AS s_marked {_FTS_FROM}"
             f" AND papers_fts.rowid BETWEEN ? AND ? AND +papers_fts.rowid IN ({marks})"
         )
-        params: list[object] = [query, min(keys), max(keys), *keys]
+        params: list[object] = [profile, query, min(keys), max(keys), *keys]
     else:
         sql = (
             f"SELECT p.*, {label} AS label, p.title AS t_marked, p.abstract AS s_marked"
             f" FROM papers p WHERE p.pk IN ({marks})"
         )
-        params = list(keys)
+        params = [profile, *keys]
     by_key = {int(r["pk"]): r for r in store.conn.execute(sql, params)}
     return [by_key[k] for k in keys if k in by_key]
 

@@ -44,7 +44,7 @@ _LOCK = threading.Lock()
 def fill_vectors(store: Store, limit: int | None = None) -> int:
     """Compute and store the vector of every paper that has none (at most `limit`); returns how
     many were written. Vectors of another space (a new shipped space) are dropped first."""
-    space = vector_kind()
+    space = vector_kind(semantic.ML_SPACE)  # the vectors are the LSA space's (load_space below)
     conn = store.conn
     if conn.execute("SELECT 1 FROM paper_vectors WHERE space != ? LIMIT 1", (space,)).fetchone():
         with store.transaction():

@@ -27,9 +27,9 @@ MAX_TOPICS = 2
 MAX_WORDS = 3
 
 
-def liked_papers(store: Store) -> list[Paper]:
-    """The stored papers the user currently likes."""
-    liked = [pid for pid, label in feedback_labels(store).items() if label > 0]
+def liked_papers(store: Store, profile: str) -> list[Paper]:
+    """The stored papers the user currently likes on this profile."""
+    liked = [pid for pid, label in feedback_labels(store, profile).items() if label > 0]
     found = get_papers(store, liked)
     return [found[pid] for pid in liked if pid in found]
 

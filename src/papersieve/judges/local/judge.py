@@ -19,6 +19,7 @@ from papersieve.language import is_english
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
+from papersieve.store.feedback import feedback_profiles
 from papersieve.store.papers import get_papers
 from papersieve.tldr import EXTRACTIVE, cut_words
 
@@ -94,7 +95,7 @@ class LocalJudge(Judge):
         """One JUDGED judgement per paper, novelty None."""
         papers = list(papers)
         ranker, raw, relevance = self.score(papers)
-        liked = liked_papers(self.store)
+        liked = liked_papers(self.store, self.profile.name)
         comments = comment_for(ranker, papers, liked)
         tldrs = [extractive_tldr(p) if self.profile.settings.outputs.tldr else "" for p in papers]
         judgements = tuple(
@@ -106,8 +107,7 @@ class LocalJudge(Judge):
         )
         if progress is not None:
             progress(Progress(len(papers), len(papers), message="local judge done"))
-        notes: list[str] = [] if ranker.model is not None else [
-            "local judge: no labelled history yet, scores come from the profile text alone"]
+        notes: list[str] = [] if ranker.model is not None else [self._no_history()]
         if papers and not any(j.relevance is not None and j.relevance >= self.cutoff
                               for j in judgements):
             which = ("the one paper did not match" if len(papers) == 1
@@ -119,6 +119,17 @@ class LocalJudge(Judge):
             notes.append(f"local judge: its comments are written in English (outputs.language ="
                          f" {language} applies to the LLM judge only)")
         return JudgeResult(judgements=judgements, notes=tuple(notes))
+
+    def _no_history(self) -> str:
+        """The note of a judge with nothing learned: feedback belongs to the profile it was given
+        on, so a new profile says whose the store's likes are instead of taking them."""
+        note = "local judge: no labelled history yet, scores come from the profile text alone"
+        others = {k: v for k, v in feedback_profiles(self.store).items() if k != self.profile.name}
+        if others:
+            note += (" (the store's likes and dislikes belong to other profiles: "
+                     + ", ".join(f"{k} {v}" for k, v in others.items())
+                     + "; papersieve teach or import-likes teaches this one)")
+        return note
 
     @property
     def cutoff(self) -> float:

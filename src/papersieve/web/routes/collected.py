@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from papersieve.web import collections, queries
-from papersieve.web.context import render, store_of
+from papersieve.web.context import render, served_name, store_of
 from papersieve.web.routes.feedback import safe_next
 from papersieve.web.similar import vectors_of
 
@@ -40,8 +40,9 @@ async def file(request: Request) -> Response:
 def index(request: Request) -> Response:
     """Every collection, and the likes, with their exports."""
     store = store_of(request)
+    likes = collections.liked(store, served_name(request))
     return render(request, "collections.html", title="Collections",
-                  collections=collections.all_collections(store), likes=len(collections.liked(store)))
+                  collections=collections.all_collections(store), likes=len(likes))
 
 
 def page(request: Request) -> Response:
@@ -50,9 +51,10 @@ def page(request: Request) -> Response:
     found = collections.find(store, request.path_params["name"])
     if found is None:
         raise HTTPException(404, "no such collection")
-    members = collections.papers_in(store, found.id)
+    members = collections.papers_in(store, found.id, served_name(request))
     run = queries.latest_done_run(store)
-    day = queries.digest_items(store, run.id, picked_only=False) if run is not None else []
+    day = (queries.digest_items(store, run.id, picked_only=False, profile=run.profile)
+           if run is not None else [])
     read_only: bool = request.app.state.stores.read_only
     vectors = vectors_of(store, read_only, [i.paper_id for i in members + day]) if members else {}
     ranked = collections.rank_by(vectors, [i.paper_id for i in members], day)[:RANKED]
@@ -68,12 +70,12 @@ def export(request: Request) -> Response:
         raise HTTPException(404, "exports are bibtex or csl-json")
     name = request.path_params.get("name")
     if name is None:
-        items, stem = collections.liked(store), "likes"
+        items, stem = collections.liked(store, served_name(request)), "likes"
     else:
         found = collections.find(store, name)
         if found is None:
             raise HTTPException(404, "no such collection")
-        items, stem = collections.papers_in(store, found.id), "collection"
+        items, stem = collections.papers_in(store, found.id, served_name(request)), "collection"
     dates = collections.first_listed(store, items)
     text = collections.bibtex(items, dates) if kind == "bibtex" else collections.csl_json(items, dates)
     media, ext = EXPORTS[kind]

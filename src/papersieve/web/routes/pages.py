@@ -66,7 +66,8 @@ def _digest_page(
     later: queries.RunRow | None = None,
 ) -> Response:
     store = store_of(request)
-    items = queries.digest_items(store, run.id, picked_only=not everything) if run else []
+    items = queries.digest_items(store, run.id, picked_only=not everything,
+                                 profile=run.profile) if run else []
     code_only = bool(request.query_params.get("code"))
     if code_only:  # "with code only": the papers whose abstract or comments name a repository
         items = [item for item in items if item.code_links]

@@ -15,7 +15,7 @@ from papersieve.ids import parse_paper_id
 from papersieve.store.db import Store
 from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
-from papersieve.web.context import render, store_of
+from papersieve.web.context import render, served_name, store_of
 from papersieve.web.query_syntax import MAX_PREFIX_TERMS
 from papersieve.web.search import SORTS, marked
 from papersieve.web.search import search as run_search
@@ -27,7 +27,7 @@ SEARCH_KEYS = ("q", "from", "to", "category", "judged", "picked", "liked", "code
 def search(request: Request) -> Response:
     """The search form and one page of results; an arXiv id or URL goes to the paper's page."""
     store = store_of(request)
-    filters, problem = parse_filters(request.query_params)
+    filters, problem = parse_filters(request.query_params, served_name(request))
     paper_id = id_in_search(filters.text)
     if paper_id is not None and queries.paper_exists(store, paper_id):
         return RedirectResponse(f"/paper/{quote(paper_id)}", status_code=303)
@@ -56,7 +56,8 @@ def id_in_search(text: str) -> str | None:
         return None
 
 
-def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
+def parse_filters(params: QueryParams,
+                  profile: str = "default") -> tuple[queries.SearchFilters, str]:
     """Search filters from the query string, and a message when a value is not understood."""
     problem = ""
     dates: list[dt.date | None] = []
@@ -76,6 +77,7 @@ def parse_filters(params: QueryParams) -> tuple[queries.SearchFilters, str]:
         category=params.get("category", "").strip()[:50], judged=bool(params.get("judged")),
         picked=bool(params.get("picked")), liked=bool(params.get("liked")),
         code=bool(params.get("code")), page=page, sort=_sort(params.get("sort", "")),
+        profile=profile,
     )
     return filters, problem
 
@@ -102,7 +104,7 @@ SIMILAR_PAGE = 30
 def paper(request: Request) -> Response:
     """A paper's versions, days, outcomes, judgements, feedback history and similar papers."""
     store = store_of(request)
-    detail = queries.paper_detail(store, request.path_params["paper_id"])
+    detail = queries.paper_detail(store, request.path_params["paper_id"], served_name(request))
     if detail is None:
         raise HTTPException(404, "no such paper in the store")
     near = _similar(request, store, detail.item.paper_id, SIMILAR_ON_PAGE)
@@ -114,7 +116,7 @@ def similar(request: Request) -> Response:
     """More like this: the stored papers nearest to one paper, as cards."""
     store = store_of(request)
     paper_id = request.path_params["paper_id"]
-    found = queries.items(store, [paper_id])
+    found = queries.items(store, [paper_id], served_name(request))
     if not found:
         raise HTTPException(404, "no such paper in the store")
     item = found[0]
@@ -126,4 +128,5 @@ def _similar(request: Request, store: Store, paper_id: str, k: int) -> list[tupl
     read_only: bool = request.app.state.stores.read_only
     found = nearest(store, read_only, paper_id, k)
     score = dict(found)
-    return [(item, score[item.paper_id]) for item in queries.items(store, [p for p, _ in found])]
+    near = queries.items(store, [p for p, _ in found], served_name(request))
+    return [(item, score[item.paper_id]) for item in near]

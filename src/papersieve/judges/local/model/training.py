@@ -12,13 +12,14 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from papersieve.judges.exploration import explore_rate, explored
 from papersieve.judges.local.features.cache import load_cached, save_cached
 from papersieve.judges.local.model.learned import train_text_model
+from papersieve.judges.local.model.library import BACKGROUND_WEIGHT, background_papers, library_papers
 from papersieve.judges.local.model.persist import load_model, save_model
 from papersieve.judges.local.model.ranker import Ranker
 from papersieve.models import Outcome, Paper
@@ -44,6 +45,8 @@ class Labelled:
     picks: dict[str, set[str]]
     llm_count: int
     feedback_count: int
+    papers: dict[str, Paper] = field(default_factory=dict)
+    """Labelled papers the store may not hold: library entries, stand-in negatives."""
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,26 @@ def collect_labels(store: Store, profile: Profile) -> Labelled:
             if picked:
                 picks[row["date"]].add(row["paper_id"])
     llm_count = len(targets)
-    feedback = _stored(store, feedback_labels(store))
+    feedback = _stored(store, feedback_labels(store, profile.name))
     for paper_id, label in feedback.items():
         targets[paper_id] = (int(label > 0), FEEDBACK_WEIGHT)
-    return Labelled(targets, dict(days), dict(picks), llm_count, len(feedback))
+    papers = _library(store, profile, targets)
+    return Labelled(targets, dict(days), dict(picks), llm_count, len(feedback), papers)
+
+
+def _library(store: Store, profile: Profile, targets: dict[str, tuple[int, float]]) -> dict[str, Paper]:
+    """Add the profile's library (positives weighed by recency, after the user's own marks) to
+    `targets`, and stand-in negatives when no label is negative; returns their papers."""
+    papers: dict[str, Paper] = {}
+    for paper, recency in library_papers(store, profile.name):
+        if paper.id not in targets or targets[paper.id][1] < FEEDBACK_WEIGHT:
+            targets[paper.id] = (1, FEEDBACK_WEIGHT * recency)
+            papers[paper.id] = paper
+    if targets and all(target for target, _ in targets.values()):
+        for paper in background_papers(store, set(targets)):
+            targets[paper.id] = (0, BACKGROUND_WEIGHT)
+            papers[paper.id] = paper
+    return papers
 
 
 def _stored(store: Store, feedback: dict[str, int]) -> dict[str, int]:
@@ -203,7 +222,7 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     prior = Ranker(profile, previous.model if previous else None, meta, store)
     for date in sorted(set(labelled.days) - seen_days):
         history[date] = _agreement(store, profile, prior, date, labelled)
-    papers = get_papers(store, labelled.targets)
+    papers = {**labelled.papers, **get_papers(store, labelled.targets)}
     usable = [papers[i] for i in labelled.targets if i in papers]
     ys = [labelled.targets[p.id][0] for p in usable]
     model = None
