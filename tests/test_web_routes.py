@@ -205,6 +205,18 @@ def test_plain_form_dislike_redirects_back(client: TestClient, data: WebData) ->
     assert "Disliked" in client.get(f"/paper/{paper_id}").text
 
 
+def test_buttons_swapped_in_by_htmx_still_return_to_their_page(client: TestClient, data: WebData) -> None:
+    # The swapped-in form posted plainly (a key pressed before htmx processed it) went back to
+    # its own "next": /feedback, a GET of which is 405.
+    paper_id = data.picks[DAYS[-1].isoformat()][3]
+    token = csrf_of(client.get("/").text)
+    swapped = client.post(
+        "/feedback", data={"paper_id": paper_id, "label": "like", "csrf_token": token, "next": "/?page=2"},
+        headers={"HX-Request": "true"})
+    assert swapped.status_code == 200
+    assert '<input type="hidden" name="next" value="/?page=2">' in swapped.text
+
+
 def test_feedback_rejects_bad_input(client: TestClient) -> None:
     token = csrf_of(client.get("/").text)
     headers = {"X-CSRF-Token": token}

@@ -25,10 +25,11 @@ async def post(request: Request) -> Response:
     if label is None:
         raise HTTPException(400, "label must be like, dislike or withdraw")
     new_label = await run_in_threadpool(_record, request, paper_id, label, profile)
+    back = safe_next(str(form.get("next", "")), paper_id)
     if request.headers.get("hx-request"):
         return render(request, "_feedback.html", fb_id=paper_id, fb_label=new_label,
-                      fb_profile=profile)
-    return RedirectResponse(safe_next(str(form.get("next", "")), paper_id), status_code=303)
+                      fb_profile=profile, fb_next=back)
+    return RedirectResponse(back, status_code=303)
 
 
 def _record(request: Request, paper_id: str, label: int, profile: str) -> int | None:

@@ -15,7 +15,11 @@
   function press(selector) {
     var paper = papers()[current];
     var button = paper && paper.querySelector(selector);
-    if (button) { button.click(); }
+    if (!button) { return; }
+    // A form htmx has just swapped in may not be processed yet: a click then would post it
+    // as a plain form. process() is a no-op on a form htmx already handles.
+    if (window.htmx && button.form) { window.htmx.process(button.form); }
+    button.click();
   }
   document.addEventListener("keydown", function (event) {
     var target = event.target;
