@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
 
 from papersieve.cli.main import main
 from papersieve.digests import load_digest
@@ -153,3 +154,16 @@ def test_the_digests_of_the_last_days_rebuild_byte_identical(
         assert (render_markdown(after), render_json(after)) == before[DAY]
         assert render_json(load_digest(store, run_ids[PREV])) != before[PREV][1]
         assert load_profile().settings.store.keep_text_days == 0  # local default: keep forever
+
+
+def test_the_workflow_init_writes_keeps_60_days_of_text_and_a_local_profile_keeps_all(
+    tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "me"
+    assert _run("init", str(folder)).exit_code == 0
+    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
+    run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
+    assert run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"] == "60"
+    assert load_profile(folder).settings.store.keep_text_days == 0
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"])
+    assert load_profile(folder).settings.store.keep_text_days == 60
