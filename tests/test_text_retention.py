@@ -167,3 +167,14 @@ def test_the_workflow_init_writes_keeps_60_days_of_text_and_a_local_profile_keep
     assert load_profile(folder).settings.store.keep_text_days == 0
     monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"])
     assert load_profile(folder).settings.store.keep_text_days == 60
+
+
+def test_db_vacuum_empties_old_abstracts_by_the_profile_setting(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "p"
+    assert _run("init", str(folder)).exit_code == 0
+    (folder / "profile.toml").write_text("[store]\nkeep_text_days = 60\n", "utf-8")
+    _day(store, OLD, [_paper(1, "Old paper")], picked=set())
+    result = _run("db", "--vacuum", "--profile", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "Emptied 1 abstracts of papers last listed 60 or more days ago" in result.stdout
+    assert _abstract(store, "2506.00001") == ""
