@@ -11,9 +11,12 @@
 3. The size: the file after `VACUUM` as it is (no pruning), then after the pruning a run does
    (`store/retention.py`: raw replies older than 30 days, old local model versions, cached
    features that left the ranker's window) and `papersieve db --vacuum` (the full-text index
-   merged, `VACUUM`), with every table and index of each.
+   merged, `VACUUM`), with every table and index of each. With `--keep-text-days N` the pruning
+   also empties the abstracts of papers last listed N days ago or more that were never picked
+   nor given feedback (`[store] keep_text_days`, what the GitHub Actions workflow sets).
 
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
+     [--keep-text-days 60]
 """
 
 from __future__ import annotations
@@ -136,13 +139,22 @@ def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
     return path.stat().st_size, [(str(name), int(size)) for name, size in tables]
 
 
-def prune(path: Path, keep_raw_days: int, now: dt.datetime) -> dict[str, int]:
+def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int = 0) -> dict[str, int]:
     """What `run` prunes after a day, then `papersieve db --vacuum` (retention.vacuum)."""
     from papersieve.store import open_store
     from papersieve.store.retention import prune_store, vacuum
 
     with open_store(path) as store:
-        counts = prune_store(store, keep_raw_days, now)
+        if keep_text_days:
+            start = time.perf_counter()
+            counts = prune_store(store, keep_raw_days, now, keep_text_days=keep_text_days)
+            first = time.perf_counter() - start
+            start = time.perf_counter()
+            prune_store(store, keep_raw_days, now, keep_text_days=keep_text_days)
+            print(f"pruning: {first:.1f} s the first time, {time.perf_counter() - start:.2f} s the"
+                  " next run (nothing new to prune)")
+        else:  # also a tree from before keep_text_days
+            counts = prune_store(store, keep_raw_days, now)
         vacuum(store)
         return counts
 
@@ -166,6 +178,8 @@ def main() -> None:
     parser.add_argument("--real-days", type=int, default=25)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--keep-raw-days", type=int, default=30)
+    parser.add_argument("--keep-text-days", type=int, default=0,
+                        help="[store] keep_text_days for the pruned store (0: keep every abstract)")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     args = parser.parse_args()
     days = real_days(args.real_days)
@@ -188,15 +202,19 @@ def main() -> None:
         pruned_db = Path(tmp) / "pruned.db"
         shutil.copyfile(db, pruned_db)
         now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
-        counts = prune(pruned_db, args.keep_raw_days, now)
+        counts = prune(pruned_db, args.keep_raw_days, now, args.keep_text_days)
         size, tables = vacuumed_size(pruned_db)
         report(f"a year, pruned ({counts}) and vacuumed", size, tables)
+        with _connect(pruned_db) as conn:
+            kept = conn.execute("SELECT COUNT(*) FROM papers WHERE abstract != ''").fetchone()[0]
+        print(f"    abstracts kept: {kept:,}")
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(db, args.save / "year.db")
             shutil.copyfile(pruned_db, args.save / "pruned.db")
     print(f"command: .venv/bin/python bench/store_size.py --real-days {args.real_days}"
-          f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}")
+          f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}"
+          f" --keep-text-days {args.keep_text_days}")
 
 
 if __name__ == "__main__":

@@ -83,7 +83,8 @@ def _executable() -> str:
 
 @click.command()
 @click.option("--vacuum", "do_vacuum", is_flag=True,
-              help="Prune raw LLM replies older than [store] keep_raw_days, then compact the file.")
+              help="Prune raw LLM replies older than [store] keep_raw_days (and old abstracts with"
+                   " keep_text_days), then compact the file.")
 @click.option("--from-site", "site", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Record the days of a published site (its YYYY-MM/YYYY-MM-DD.json) that the store"
                    " lacks, e.g. after the store was lost.")
@@ -97,12 +98,16 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
             click.echo(f"Rebuilt {len(added)} day(s) from {site}"
                        + (f": {added[0][1]} to {added[-1][1]}" if added else ""))
         if do_vacuum:
-            keep = load_profile(profile_dir).settings.store.keep_raw_days
+            kept = load_profile(profile_dir).settings.store
+            keep = kept.keep_raw_days
             before = store_size(store)  # pruning already gives pages back (auto_vacuum)
-            pruned = prune_store(store, keep)["raw replies"]
+            counts = prune_store(store, keep, keep_text_days=kept.keep_text_days)
             _, after = vacuum(store)
-            click.echo(f"Pruned {pruned} raw LLM replies older than {keep} days"
+            click.echo(f"Pruned {counts['raw replies']} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")
+            if kept.keep_text_days:
+                click.echo(f"Emptied {counts['abstracts']} abstracts of papers last listed"
+                           f" {kept.keep_text_days} or more days ago (the site keeps them)")
             click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
         click.echo(f"Store: {store.path}")
         click.echo(f"Schema version: {store.schema_version()}")

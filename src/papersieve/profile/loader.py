@@ -41,6 +41,7 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_CATEGORIES": "categories",
     "PAPERSIEVE_OUT": "outputs.dir",
     "PAPERSIEVE_LLM_TIMEOUT": "judge.timeout",
+    "PAPERSIEVE_KEEP_TEXT_DAYS": "store.keep_text_days",
 }
 
 

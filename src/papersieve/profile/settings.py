@@ -164,6 +164,10 @@ class StoreSettings(_Strict):
 
     keep_raw_days: int = Field(default=30, ge=0)
     """Raw LLM replies of runs older than this many days are pruned (0: keep them forever)."""
+    keep_text_days: int = Field(default=0, ge=0)
+    """Abstracts of papers last listed this many days ago or more, never picked nor given feedback,
+    are emptied with the LLM's comments on them (0: keep them forever, for the web app's search;
+    the GitHub Actions workflow sets 60 through PAPERSIEVE_KEEP_TEXT_DAYS: its site keeps them)."""
 
 
 class EndpointSettings(_Strict):

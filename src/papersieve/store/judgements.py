@@ -72,11 +72,22 @@ def cached_judgements(
             "SELECT * FROM judgements WHERE judge = ? AND stage = ? AND model = ?"
             " AND prompt_hash = ? AND paper_id = ? AND content_hash = ?"
             " ORDER BY id DESC LIMIT 1",
-            (judge, stage, model, prompt_hash, paper.id, paper.content_hash),
+            (judge, stage, model, prompt_hash, paper.id, _judged_text_hash(store, paper)),
         ).fetchone()
         if row is not None and row["outcome"] in wanted:
             found[paper.id] = judgement_from_row(row)
     return found
+
+
+def _judged_text_hash(store: Store, paper: Paper) -> str:
+    """The hash of the text the paper was judged on: for a paper read back from the store after
+    its abstract was pruned (`[store] keep_text_days`), the one its row still holds, so that the
+    verdict paid for is found again rather than billed twice."""
+    if paper.abstract:
+        return paper.content_hash
+    row = store.conn.execute("SELECT content_hash FROM papers_data WHERE id = ? AND abstract = ''",
+                             (paper.id,)).fetchone()
+    return str(row[0]) if row is not None else paper.content_hash
 
 
 def judgements_for_paper(store: Store, paper_id: str) -> list[sqlite3.Row]:

@@ -7,6 +7,13 @@
 - The local ranker's feature cache of papers that left its training window: retraining reads the
   features of the last 60 label days and of the papers with feedback; a pruned row is recomputed
   if it is ever needed again.
+- With `[store] keep_text_days` (0: never; the GitHub Actions workflow sets 60), the abstracts of
+  papers last listed that many days ago or more (and their words in the search index: titles and
+  authors stay searchable), unless a profile picked the paper, someone gave feedback on it, or the
+  local ranker still caches its features; and the LLM's comments on those papers. The published
+  site keeps every day's JSON with all of it. What is never pruned: the papers' rows and content
+  hashes, the LLM's scores, the runs' candidates and outcomes (what marks a paper as already
+  judged), so the judgement cache and the cross-day "seen before" work as before.
 """
 
 from __future__ import annotations
@@ -61,13 +68,48 @@ def prune_feature_cache(store: Store, keep_days: int = FEATURE_DAYS, now: dt.dat
         return cursor.rowcount
 
 
-def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None) -> dict[str, int]:
+def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+    """Empty the abstracts that only the site still needs (module docstring); returns how many.
+
+    A paper is kept whole while any listing or run of the last `keep_days` days holds it, so the
+    digests of those days rebuild as they were. `keep_days` 0 keeps every abstract.
+    """
+    if keep_days <= 0:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    with store.transaction() as conn:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_pruned (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.text_pruned")
+        conn.execute(
+            "INSERT INTO temp.text_pruned SELECT id FROM papers_data WHERE abstract != ''"
+            " AND first_listed < ?1"
+            " AND id NOT IN (SELECT paper_id FROM run_candidates WHERE picked = 1)"
+            " AND id NOT IN (SELECT paper_id FROM feedback)"
+            " AND id NOT IN (SELECT paper_id FROM local_features)"
+            " AND id NOT IN (SELECT e.paper_id FROM listing_entries e JOIN listings l"
+            "  ON l.id = e.listing_id WHERE l.requested_date >= ?1 OR l.date >= ?1)"
+            " AND id NOT IN (SELECT c.paper_id FROM run_candidates c JOIN runs r"
+            "  ON r.id = c.run_id WHERE r.date >= ?1)", (cutoff,))
+        # The update trigger takes the abstract's words out of the search index.
+        cursor = conn.execute(
+            "UPDATE papers_data SET abstract = '' WHERE id IN (SELECT id FROM temp.text_pruned)")
+        conn.execute(
+            "UPDATE judgements SET comment = '' WHERE comment != ''"
+            " AND paper_id IN (SELECT id FROM temp.text_pruned)")
+        conn.execute("DELETE FROM temp.text_pruned")
+        return cursor.rowcount
+
+
+def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
+                keep_text_days: int = 0) -> dict[str, int]:
     """Every pruning above, then the freed pages given back (a store made with auto_vacuum,
     `store/db.py`); returns how many rows each touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now),
+        "abstracts": prune_old_text(store, keep_text_days, now),
     }
     if not store.conn.in_transaction:
         _give_pages_back(store)

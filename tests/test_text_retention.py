@@ -1,0 +1,180 @@
+"""`[store] keep_text_days`: old abstracts that only the published site still needs are emptied.
+
+The scheduled store (the workflow's cache) drops the abstracts of papers last listed more than N
+days ago that no profile picked and nobody gave feedback on; titles and authors stay searchable,
+the runs' outcomes and the LLM's scores stay, a rerun finds its paid verdicts again, and the
+digests of the last N days rebuild as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
+
+from papersieve.cli.main import main
+from papersieve.digests import load_digest
+from papersieve.models import Outcome, Paper
+from papersieve.profile import load_profile
+from papersieve.render.json_out import render_json
+from papersieve.render.markdown import render_markdown
+from papersieve.store import Store, open_store
+from papersieve.store.feedback import add_feedback
+from papersieve.store.papers import get_paper, upsert_papers
+from papersieve.store.retention import prune_store
+from papersieve.store.runs import finish_run, record_outcomes, start_run
+from papersieve.web.queries import SearchFilters
+from papersieve.web.search import search
+from tests.conftest import DATA
+from tests.servers.llm_server import FakeLLM
+
+NOW = dt.datetime(2025, 9, 1, 12, tzinfo=dt.UTC)
+OLD = dt.date(2025, 6, 2)  # 91 days before NOW
+RECENT = dt.date(2025, 8, 20)  # 12 days before NOW
+
+
+def _paper(n: int, title: str) -> Paper:
+    return Paper(f"2506.{n:05d}", title, f"The abstract of paper {n} about zanzibarite lattices.",
+                 ("Ada Lovelace",), ("cs.LG",), 1)
+
+
+def _day(store: Store, date: dt.date, papers: list[Paper], picked: set[str]) -> None:
+    upsert_papers(store, papers, listed_on=date.isoformat())
+    run_id = start_run(store, "default", date, "llm", "gpt-4o", "h")
+    record_outcomes(store, run_id, [(p.id, Outcome.JUDGED, None, p.id in picked, 1 if p.id in picked
+                                     else None) for p in papers])
+    finish_run(store, run_id, "done")
+
+
+def _abstract(store: Store, paper_id: str) -> str:
+    paper = get_paper(store, paper_id)
+    assert paper is not None
+    return paper.abstract
+
+
+def test_old_unpicked_abstracts_are_emptied_and_picked_liked_and_recent_ones_kept(store: Store) -> None:
+    old = [_paper(1, "Unpicked old paper"), _paper(2, "Picked old paper"), _paper(3, "Liked old paper")]
+    recent = _paper(4, "Recent paper")
+    _day(store, OLD, old, picked={"2506.00002"})
+    _day(store, RECENT, [recent], picked=set())
+    add_feedback(store, ["2506.00003"], 1, "cli")
+    hashes = dict(store.conn.execute("SELECT id, content_hash FROM papers_data").fetchall())
+
+    assert prune_store(store, 30, NOW)["abstracts"] == 0  # 0 (the default) keeps every abstract
+    assert prune_store(store, 30, NOW, keep_text_days=60)["abstracts"] == 1
+    assert _abstract(store, "2506.00001") == ""
+    assert _abstract(store, "2506.00002") == old[1].abstract
+    assert _abstract(store, "2506.00003") == old[2].abstract
+    assert _abstract(store, "2506.00004") == recent.abstract
+    # The rows, their content hashes and the runs' outcomes stay.
+    assert dict(store.conn.execute("SELECT id, content_hash FROM papers_data").fetchall()) == hashes
+    assert store.conn.execute("SELECT COUNT(*) FROM run_candidates").fetchone()[0] == 4
+    assert prune_store(store, 30, NOW, keep_text_days=60)["abstracts"] == 0
+
+
+def test_a_pruned_paper_is_still_found_by_title_and_author_but_not_by_its_abstract(store: Store) -> None:
+    _day(store, OLD, [_paper(1, "Quasicrystal tokenizers revisited")], picked=set())
+    _day(store, RECENT, [_paper(4, "Recent paper")], picked=set())
+    assert search(store, SearchFilters(text="zanzibarite")).total == 2
+    prune_store(store, 30, NOW, keep_text_days=60)
+    assert [h.item.paper_id for h in search(store, SearchFilters(text="quasicrystal")).hits] == ["2506.00001"]
+    assert search(store, SearchFilters(text="lovelace")).total == 2
+    assert [h.item.paper_id for h in search(store, SearchFilters(text="zanzibarite")).hits] == ["2506.00004"]
+
+
+def test_a_paper_listed_again_recently_keeps_its_abstract(store: Store) -> None:
+    paper = _paper(1, "Listed twice")
+    _day(store, OLD, [paper], picked=set())
+    _day(store, RECENT, [paper], picked=set())  # first_listed stays OLD
+    assert prune_store(store, 30, NOW, keep_text_days=60)["abstracts"] == 0
+    assert _abstract(store, paper.id) == paper.abstract
+
+
+# A real day of data/candidates run through the whole pipeline with the loopback LLM.
+PREV, DAY = "2025-06-10", "2025-06-11"
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(click.Command("papersieve", callback=lambda: main(list(args))), [])
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        yield server
+
+
+def test_a_rerun_after_the_text_was_pruned_bills_no_llm_call(
+    tmp_path: Path, papersieve_home: Path, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    site = tmp_path / "site"
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", "60")  # as the workflow sets it
+    first = _run("run", "--offline", str(DATA / "candidates"), "--date", DAY, "--out", str(site),
+                 "--no-deliver")
+    assert first.exit_code == 0, first.output
+    paid = llm.calls
+    assert paid > 0
+    with open_store() as store:  # the run pruned its own day: it is more than 60 days old
+        emptied = store.conn.execute("SELECT COUNT(*) FROM papers WHERE abstract = ''").fetchone()[0]
+        assert emptied > 100
+    # Run again from the stored listing (the feed has moved on): every verdict is in the cache.
+    again = _run("run", "--date", DAY, "--out", str(tmp_path / "again"), "--no-deliver")
+    assert again.exit_code == 0, again.output
+    assert llm.calls == paid
+
+
+def test_the_digests_of_the_last_days_rebuild_byte_identical(
+    tmp_path: Path, papersieve_home: Path, llm: FakeLLM,
+) -> None:
+    for day in (PREV, DAY):
+        result = _run("run", "--offline", str(DATA / "candidates"), "--date", day, "--out",
+                      str(tmp_path / "site"), "--no-deliver")
+        assert result.exit_code == 0, result.output
+    # With 5 days kept, DAY (5 days old) is among the last days and PREV is not; every paper is
+    # taken to have been first listed long before (a replacement listed again), so only the
+    # days' own listings and runs keep their text.
+    now = dt.datetime(2025, 6, 16, 12, tzinfo=dt.UTC)
+    with open_store() as store:
+        store.conn.execute("UPDATE papers_data SET first_listed = '2025-01-02'")
+        store.conn.commit()
+        run_ids = {str(r[0]): int(r[1]) for r in store.conn.execute(
+            "SELECT date, MAX(id) FROM runs WHERE status = 'done' GROUP BY date")}
+        before = {day: (render_markdown(d), render_json(d))
+                  for day in (PREV, DAY) for d in [load_digest(store, run_ids[day])]}
+        counts = prune_store(store, 30, now, keep_text_days=5)
+        assert counts["abstracts"] > 100  # PREV's unpicked papers
+        after = load_digest(store, run_ids[DAY])
+        assert (render_markdown(after), render_json(after)) == before[DAY]
+        assert render_json(load_digest(store, run_ids[PREV])) != before[PREV][1]
+        assert load_profile().settings.store.keep_text_days == 0  # local default: keep forever
+
+
+def test_the_workflow_init_writes_keeps_60_days_of_text_and_a_local_profile_keeps_all(
+    tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "me"
+    assert _run("init", str(folder)).exit_code == 0
+    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
+    run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
+    assert run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"] == "60"
+    assert load_profile(folder).settings.store.keep_text_days == 0
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"])
+    assert load_profile(folder).settings.store.keep_text_days == 60
+
+
+def test_db_vacuum_empties_old_abstracts_by_the_profile_setting(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "p"
+    assert _run("init", str(folder)).exit_code == 0
+    (folder / "profile.toml").write_text("[store]\nkeep_text_days = 60\n", "utf-8")
+    _day(store, OLD, [_paper(1, "Old paper")], picked=set())
+    result = _run("db", "--vacuum", "--profile", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "Emptied 1 abstracts of papers last listed 60 or more days ago" in result.stdout
+    assert _abstract(store, "2506.00001") == ""
