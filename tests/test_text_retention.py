@@ -62,7 +62,7 @@ def test_old_unpicked_abstracts_are_emptied_and_picked_liked_and_recent_ones_kep
     recent = _paper(4, "Recent paper")
     _day(store, OLD, old, picked={"2506.00002"})
     _day(store, RECENT, [recent], picked=set())
-    add_feedback(store, ["2506.00003"], 1, "cli")
+    add_feedback(store, ["2506.00003"], 1, "cli", profile="default")
     hashes = dict(store.conn.execute("SELECT id, content_hash FROM papers_data").fetchall())
 
     assert prune_store(store, 30, NOW)["abstracts"] == 0  # 0 (the default) keeps every abstract
