@@ -103,6 +103,17 @@ def test_with_no_model_set_a_local_server_names_its_model_and_no_dollars_are_cla
     assert any("price of model smollm2-135m unknown" in n for n in result.notes)
 
 
+@pytest.mark.slow  # the server's 12 s of "busy"
+def test_a_server_busy_with_an_earlier_generation_is_waited_for_when_asked_its_model(
+        store: Store) -> None:
+    # CI: the real llama server finished a request an earlier test had given up on before it
+    # answered /v1/models, 10 s were too short, and the run failed with "no reply".
+    with FakeLLM(models=["smollm2-135m"], models_delay=12.0) as server:
+        judge = judge_for(store, server, title_stage=False)
+        judge.judge(day_papers()[:2])
+    assert judge.model == "smollm2-135m"
+
+
 def test_gpt_4o_on_a_server_that_is_not_openai_is_not_billed_at_openai_prices(store: Store) -> None:
     with FakeLLM() as server:
         result = judge_for(store, server, title_stage=False, model="gpt-4o").judge(day_papers()[:4])

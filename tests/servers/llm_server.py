@@ -109,7 +109,7 @@ class FakeLLM:
         slow_seconds: float = 3.0, always_status: int | None = None,
         models: Sequence[str] = ("gpt-4o",), refuse_formats: Collection[str] = (),
         structured_answers: bool = False, usage: str = "normal", one_slot: bool = False,
-        published_slots: int | None = None,
+        published_slots: int | None = None, models_delay: float = 0.0,
     ) -> None:
         self.labels = load_labels() if labels is None else labels
         self.script = script
@@ -123,6 +123,9 @@ class FakeLLM:
         self.slow_seconds = slow_seconds
         self.always_status = always_status
         self.models = list(models)
+        self.models_delay = models_delay
+        """Seconds before /v1/models answers (llama-cpp-python's server answers it only after the
+        generation it is busy with, even one whose client gave up)."""
         self.refuse_formats = set(refuse_formats)
         self.structured_answers = structured_answers
         self.usage = usage
@@ -398,6 +401,7 @@ def _handler_for(server: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if self.path == "/props" and server.published_slots:
                 self._send(200, {}, {"total_slots": server.published_slots})
             elif self.path.rstrip("/") == "/v1/models":
+                time.sleep(server.models_delay)
                 data = [{"id": m, "object": "model", "owned_by": "papersieve-tests"}
                         for m in server.models]
                 self._send(200, {}, {"object": "list", "data": data})

@@ -189,8 +189,11 @@ deadline). The transport sends each call once (it retries no status and no error
 resends a failed call through its queue, `tries` in all, after `wait` (Retry-After capped at 60 s,
 else backoff from `judge`'s base), a timed-out batch as halves after `wait_after_timeout`, so that
 every try is a recorded call within the per-minute limit and the cost cap."""
-LLM_PROBE = Policy("llm-probe", tries=1, timeout=10.0, deadline=20.0, max_bytes=4 * MIB)
-"""The questions asked of an LLM server once per run (/v1/models, /props, /slots): one try each."""
+LLM_PROBE = Policy("llm-probe", tries=1, timeout=60.0, deadline=90.0, max_bytes=4 * MIB)
+"""The questions asked of an LLM server once per run (/v1/models, /props, /slots): one try each,
+with time to wait: a one-slot server (llama-cpp-python's) answers them only after the generation
+it is busy with, even one whose client gave up (20 s and more for a long batch). A server that is
+not there fails at once (connection refused)."""
 SMTP = Policy("smtp", tries=2, backoff=4.0, max_wait=4.0, timeout=30.0)
 """Email is not HTTP and does not go through the transport: deliver/email.py sends a message
 again once after a transient failure (a 4xx reply, a dropped connection), after `wait(1)` (2-4 s)."""
