@@ -20,7 +20,7 @@ from typing import Any
 from papersieve.deliver.slack_sender import PacedSender
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest, Pick
-from papersieve.render.text import dollars, novelty_text, score, title_line
+from papersieve.render.text import dollars, fit_escaped, novelty_text, score, title_line
 from papersieve.tldr import label as tldr_label
 
 API_URL_ENV = "PAPERSIEVE_SLACK_API_URL"
@@ -52,19 +52,8 @@ def escape(text: str) -> str:
 
 
 def fit(text: str, limit: int) -> str:
-    """`text` escaped, in at most `limit` characters: cut before escaping (ending with … when
-    cut), so that an entity such as `&amp;` is never split."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    low, high = 0, min(len(text), limit)  # the longest prefix whose escaped form fits
-    while low < high:
-        middle = (low + high + 1) // 2
-        if len(escape(text[:middle])) <= limit - 1:
-            low = middle
-        else:
-            high = middle - 1
-    return escape(text[:low]) + "…"
+    """`text` escaped, in at most `limit` characters, cut before escaping."""
+    return fit_escaped(text, limit, escape)
 
 
 def link(url: str, label: str) -> str:

@@ -25,7 +25,7 @@ from papersieve.deliver.telegram_bot import TelegramBot, TelegramError, send_pol
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest, Pick
 from papersieve.redact import redact
-from papersieve.render.text import novelty_text, score, title_line
+from papersieve.render.text import fit_escaped, novelty_text, score, title_line
 
 MAX_MESSAGE = 4096
 MAX_PER_MESSAGE = 8
@@ -69,18 +69,8 @@ def escape(text: str) -> str:
 
 
 def fit(text: str, limit: int) -> str:
-    """`text` escaped, at most `limit` UTF-16 units: cut before escaping, ending with … when cut."""
-    escaped = escape(text)
-    if units(escaped) <= limit:
-        return escaped
-    low, high = 0, min(len(text), limit)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if units(escape(text[:middle])) <= limit - 1:
-            low = middle
-        else:
-            high = middle - 1
-    return escape(text[:low]) + "…"
+    """`text` escaped, at most `limit` UTF-16 units, cut before escaping."""
+    return fit_escaped(text, limit, escape, units)
 
 
 def link(url: str, label: str) -> str:

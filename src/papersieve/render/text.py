@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from papersieve.language import direction
 from papersieve.models import Digest, Judgement
 from papersieve.tldr import EXTRACTIVE
@@ -59,3 +61,20 @@ def total_cost(digest: Digest) -> float | None:
 def title_line(digest: Digest) -> str:
     """The seed's title, with the listing date."""
     return f"Personalized Daily ArXiv Papers {digest.date.isoformat()}"
+
+
+def fit_escaped(text: str, limit: int, escape: Callable[[str], str],
+                measure: Callable[[str], int] = len) -> str:
+    """`text` escaped, at most `limit` long by `measure`: cut before escaping (ending with … when
+    cut), so that an entity such as `&amp;` is never split. One cut for every chat's markup."""
+    escaped = escape(text)
+    if measure(escaped) <= limit:
+        return escaped
+    low, high = 0, min(len(text), limit)  # the longest prefix whose escaped form fits
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measure(escape(text[:middle])) <= limit - 1:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(text[:low]) + "…"
