@@ -9,7 +9,7 @@ import click
 
 from papersieve.cli.options import DATE, as_date, profile_option
 from papersieve.errors import ConfigError
-from papersieve.profile import load_profile
+from papersieve.profile.stored import load_profile_ref
 from papersieve.store import open_store
 from papersieve.today import EASTERN
 
@@ -29,7 +29,7 @@ def digest(week: bool, end: dt.datetime | None, out_dir: Path | None, send: bool
 
     if not week:
         raise ConfigError("say which rollup: --week (the only one so far)", key="--week")
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     last = as_date(end) or dt.datetime.now(EASTERN).date()
     with open_store() as store:
         rolled, results = weekly_rollup(store, profile, last, out_dir or profile.output_dir, send=send)

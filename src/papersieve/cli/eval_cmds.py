@@ -13,7 +13,7 @@ from papersieve.cli.options import profile_option
 from papersieve.eval import JUDGES, LabelBook, load_days, replay
 from papersieve.eval.labels import coverage
 from papersieve.eval.replay import HYBRID_KEYS, METRIC_KEYS, PICK_KEYS
-from papersieve.profile.loader import load_profile
+from papersieve.profile.stored import load_profile_ref
 
 
 def _fmt(value: object) -> str:
@@ -81,7 +81,7 @@ def eval_(candidates: Path, labels: Path, unlabelled_as_empty: bool, judges: tup
     Besides the ranking (AUC, recall of picks in the top share, precision at k) it measures what
     the digest would hold: precision, recall and F1 of the judge's own picks at the profile's
     cutoffs against the labels' picks."""
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     days = load_days(candidates)
     unlisted, unlabelled = coverage(days, LabelBook(labels), candidates, labels)
     _note_coverage(unlisted, unlabelled, unlabelled_as_empty)

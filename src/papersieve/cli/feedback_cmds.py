@@ -9,7 +9,7 @@ import click
 from papersieve.cli.options import profile_option
 from papersieve.feedback import FeedbackResult, ImportReport, list_feedback, record_feedback
 from papersieve.feedback import import_likes as import_likes_file
-from papersieve.profile.loader import load_profile
+from papersieve.profile.stored import load_profile_ref
 from papersieve.store import open_store, open_store_to_read
 from papersieve.store.feedback import feedback_profiles
 
@@ -29,7 +29,7 @@ def _echo_result(result: FeedbackResult, verb: str) -> None:
 def like(ids: tuple[str, ...], profile_dir: Path | None) -> None:
     """Mark papers as liked (arXiv ids or URLs); the local judge learns from them."""
     with open_store() as store:
-        _echo_result(record_feedback(store, ids, 1, "cli", load_profile(profile_dir)), "Liked")
+        _echo_result(record_feedback(store, ids, 1, "cli", load_profile_ref(profile_dir)), "Liked")
 
 
 @click.command()
@@ -38,7 +38,7 @@ def like(ids: tuple[str, ...], profile_dir: Path | None) -> None:
 def dislike(ids: tuple[str, ...], profile_dir: Path | None) -> None:
     """Mark papers as disliked (arXiv ids or URLs); the local judge learns from them."""
     with open_store() as store:
-        _echo_result(record_feedback(store, ids, -1, "cli", load_profile(profile_dir)), "Disliked")
+        _echo_result(record_feedback(store, ids, -1, "cli", load_profile_ref(profile_dir)), "Disliked")
 
 
 @click.command("import-likes")
@@ -68,7 +68,7 @@ def import_likes(file: Path | None, zotero: bool, group_id: str | None, include:
         raise click.UsageError("give a library FILE or --zotero (not both)")
     if not zotero and (group_id or include or exclude):
         raise click.UsageError("--group, --collection and --exclude-collection need --zotero")
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     lookup = None if offline else lookup_abstracts
     if zotero:
         from papersieve.zotero import library_from_env, read_zotero
@@ -112,7 +112,7 @@ def feedback(pull: bool, profile_dir: Path | None) -> None:
     if pull:
         _pull(profile_dir)
         return
-    name = load_profile(profile_dir).name
+    name = load_profile_ref(profile_dir).name
     with open_store_to_read() as store:
         rows = list_feedback(store, name)
         others = {k: v for k, v in feedback_profiles(store).items() if k != name}
@@ -129,7 +129,7 @@ def feedback(pull: bool, profile_dir: Path | None) -> None:
 def _pull(profile_dir: Path | None) -> None:
     from papersieve.chatfeedback import pull_feedback
 
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     with open_store() as store:
         reports = pull_feedback(store, profile, click.echo)
     if not reports:

@@ -27,8 +27,9 @@ from papersieve.cli.options import (
 from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, Progress
 from papersieve.models import ListingStatus
-from papersieve.profile import Profile, load_profile
+from papersieve.profile import Profile
 from papersieve.profile.settings import known_categories, preprint_subjects
+from papersieve.profile.stored import load_profile_ref
 from papersieve.store import Store, open_store
 from papersieve.store.runs import papers_judged_before
 from papersieve.today import check_not_future
@@ -72,7 +73,7 @@ def fetch(day: dt.datetime | None, categories: tuple[str, ...], profile_dir: Pat
         raise ConfigError(f"unknown arXiv category {unknown[0]!r} (see arxiv.org/category_taxonomy)",
                           key="--category")
     overrides = {"categories": list(categories)} if categories else None
-    profile = load_profile(profile_dir, overrides)
+    profile = load_profile_ref(profile_dir, overrides)
     date = as_date(day)
     if offline_dir is not None and date is None:
         raise click.UsageError("--offline needs --date")
@@ -124,7 +125,7 @@ def _print_day(fetched: DayFetch, announce_types: tuple[str, ...], primary_only:
 def backfill(start: dt.datetime, end: dt.datetime, via: str, run_days: bool,
              profile_dir: Path | None) -> None:
     """Fetch past days; listings are marked approximate (submission dates are not announcements)."""
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     with open_store() as store:
         with _progress_display("backfill") as progress:
             days = ingest.backfill(store, profile, start.date(), end.date(), progress=progress,

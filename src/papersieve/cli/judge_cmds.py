@@ -18,7 +18,8 @@ from papersieve.judges.interface import JudgeResult, Progress
 from papersieve.judges.llm import LLMJudge
 from papersieve.models import Judgement, Outcome, Pick, Usage
 from papersieve.prefilter.hindex import HIndexFilter
-from papersieve.profile import Profile, load_profile
+from papersieve.profile import Profile
+from papersieve.profile.stored import load_profile_ref
 from papersieve.selection import select
 from papersieve.store import Store, open_store
 from papersieve.store.feedback import feedback_labels
@@ -37,7 +38,7 @@ RUN_STATUS = "judged"
               help="Send every abstract to the LLM (skip the title pass) for this run.")
 def judge(day: dt.datetime | None, profile_dir: Path | None, no_title_stage: bool) -> None:
     """Judge a stored day's candidates with the LLM and print a summary (needs OPENAI_API_KEY)."""
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     with open_store() as store:
         candidates = _candidates(store, profile, as_date(day))
         llm = LLMJudge(profile, store, title_stage=False if no_title_stage else None)

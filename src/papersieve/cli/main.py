@@ -15,6 +15,8 @@ from papersieve.errors import PapersieveError
 # name -> (module, attribute, one-line help). The help is here so that --help imports nothing.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("papersieve.cli.profile_cmds", "init", "Write an editable profile folder."),
+    "profile": ("papersieve.cli.profiles_cmds", "profile",
+                "Keep profiles in the store: add, list, export, remove (a group's members)."),
     "db": ("papersieve.cli.profile_cmds", "db",
            "Show where the store is and what it holds (--vacuum: prune and compact it)."),
     "fetch": ("papersieve.cli.fetch_cmds", "fetch", "Fetch and store a day's arXiv listings."),

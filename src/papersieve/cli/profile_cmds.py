@@ -12,6 +12,7 @@ from papersieve.cli.options import profile_option
 from papersieve.home import home_dir
 from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
+from papersieve.profile.stored import load_profile_ref
 from papersieve.rebuild import rebuild_from_site
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store, open_store_to_read
@@ -98,7 +99,7 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
             click.echo(f"Rebuilt {len(added)} day(s) from {site}"
                        + (f": {added[0][1]} to {added[-1][1]}" if added else ""))
         if do_vacuum:
-            kept = load_profile(profile_dir).settings.store
+            kept = load_profile_ref(profile_dir).settings.store
             keep = kept.keep_raw_days
             before = store_size(store)  # pruning already gives pages back (auto_vacuum)
             counts = prune_store(store, keep, keep_text_days=kept.keep_text_days)

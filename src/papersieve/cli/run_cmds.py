@@ -16,7 +16,7 @@ from papersieve.chatfeedback import PullReport, pull_feedback
 from papersieve.cli.options import as_date, date_option, profile_option
 from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
-from papersieve.profile import load_profile
+from papersieve.profile.stored import load_profile_ref
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
 from papersieve.store import open_store
@@ -46,7 +46,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed,
     5 judged in part (more than judge.max_failed_share of the papers failed or were not judged).
     """
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     console = Console(stderr=True, highlight=False)
     earlier: list[RunReport] = []
     notes: list[str] = []

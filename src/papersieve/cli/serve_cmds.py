@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
+from papersieve.profile.stored import load_profile_ref
 from papersieve.web.security import TOKEN_ENV, check_bind, token_from_env
 
 
@@ -25,12 +26,11 @@ def serve(host: str, port: int, profile_dir: Path | None) -> None:
     """
     import uvicorn
 
-    from papersieve.profile import load_profile
     from papersieve.web.app import create_app
 
     token = token_from_env()
     check_bind(host, token)
-    app = create_app(token=token, profile=load_profile(profile_dir))
+    app = create_app(token=token, profile=load_profile_ref(profile_dir))
     if app.state.stores.read_only:
         click.echo(f"note: {app.state.stores.path} is read-only: pages work, likes are not saved",
                    err=True)

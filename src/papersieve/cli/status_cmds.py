@@ -9,7 +9,7 @@ import click
 
 from papersieve.catchup import behind
 from papersieve.cli.options import profile_option
-from papersieve.profile import load_profile
+from papersieve.profile.stored import load_profile_ref
 from papersieve.schedule import current_day, last_announcement_day
 from papersieve.store import open_store
 
@@ -18,7 +18,7 @@ from papersieve.store import open_store
 @profile_option
 def status(profile_dir: Path | None) -> None:
     """Say whether the newest stored day is the last announcement day, and why not if known."""
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     holidays = frozenset(profile.settings.schedule.holidays)
     last = last_announcement_day(current_day(), holidays)
     with open_store() as store:

@@ -11,7 +11,7 @@ from papersieve.cli.options import profile_option
 from papersieve.judges.local.questions import QUESTIONS
 from papersieve.models import Paper
 from papersieve.onboarding import RECENT_DAYS, answer, questions
-from papersieve.profile.loader import load_profile
+from papersieve.profile.stored import load_profile_ref
 from papersieve.store import open_store
 
 KEYS = {"l": 1, "y": 1, "+": 1, "d": -1, "n": -1, "-": -1, "s": 0, "": 0}
@@ -32,7 +32,7 @@ def teach(count: int, days: int, list_only: bool, profile_dir: Path | None) -> N
     or q (stop). Otherwise, or with --list, the chosen papers are printed; answer them with
     `papersieve like ID` / `dislike ID`.
     """
-    profile = load_profile(profile_dir)
+    profile = load_profile_ref(profile_dir)
     with open_store() as store:
         chosen = questions(store, profile, count, days)
         if not chosen:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
-from papersieve.profile.loader import load_profile
+from papersieve.profile.stored import load_profile_ref
 
 
 @click.command("topics")
@@ -16,5 +16,5 @@ def topics(profile_dir: Path | None) -> None:
     """Print the topics, key phrases and what counts against, as the local judge reads them."""
     from papersieve.judges.local.explain import describe_topics
 
-    for line in describe_topics(load_profile(profile_dir).prompts.topics):
+    for line in describe_topics(load_profile_ref(profile_dir).prompts.topics):
         click.echo(line)

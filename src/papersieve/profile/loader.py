@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -33,6 +34,8 @@ PROMPT_FILES = (
 )
 PROFILE_FILE = "profile.toml"
 AUTHORS_FILE = "authors.txt"
+PROFILE_FILE_NAMES = (PROFILE_FILE, *PROMPT_FILES, AUTHORS_FILE)
+"""The files of a profile, in a folder or in the store."""
 
 # Environment variables that override one profile key each.
 ENV_OVERRIDES = {
@@ -112,10 +115,46 @@ def builtin_profile_dir() -> Path:
 def load_profile(folder: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Profile:
     """Load a profile folder; None means `$PAPERSIEVE_HOME/profile` if it exists, else the default."""
     path = _choose_folder(folder)
-    raw = _read_toml(path / PROFILE_FILE) if (path / PROFILE_FILE).exists() else {}
     if folder is not None and not (path / PROFILE_FILE).exists():
         raise ConfigError("no profile.toml in this folder (create one with `papersieve init`)",
                           path=str(path))
+    files = read_profile_folder(path)
+    is_builtin = path == builtin_profile_dir()
+    return _profile(files, lambda name: str(path / name), None if is_builtin else path, overrides)
+
+
+def profile_from_files(files: Mapping[str, str], name: str,
+                       overrides: dict[str, Any] | None = None) -> Profile:
+    """A stored profile's files (`store.profiles`) as a Profile named `name`; errors name the
+    stored profile and the file, as a folder's name the path."""
+    return _profile(files, lambda file: f"stored profile {name}: {file}", None,
+                    {**(overrides or {}), "name": name})
+
+
+def read_profile_folder(folder: Path) -> dict[str, str]:
+    """A folder's profile files that exist ({file name: text}), read as UTF-8."""
+    return {name: _read_text(folder / name) for name in PROFILE_FILE_NAMES
+            if (folder / name).is_file()}
+
+
+def write_profile_folder(files: Mapping[str, str], folder: Path) -> list[Path]:
+    """Write a stored profile's files into `folder` (created); returns the paths written."""
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in PROFILE_FILE_NAMES:
+            if name in files:
+                (folder / name).write_text(files[name], "utf-8")
+                written.append(folder / name)
+    except OSError as err:
+        raise ConfigError(f"cannot write the profile ({err.strerror or err})",
+                          path=str(err.filename or folder)) from err
+    return written
+
+
+def _profile(files: Mapping[str, str], where: Callable[[str], str], folder: Path | None,
+             overrides: dict[str, Any] | None) -> Profile:
+    raw = _parse_toml(files[PROFILE_FILE], where(PROFILE_FILE)) if PROFILE_FILE in files else {}
     for env_name, dotted in ENV_OVERRIDES.items():
         value = os.environ.get(env_name)
         if value:
@@ -123,12 +162,11 @@ def load_profile(folder: Path | str | None = None, overrides: dict[str, Any] | N
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(raw, dotted, value)
-    settings = _validate(raw, path / PROFILE_FILE)
-    prompts = _read_prompts(path)
-    authors = _read_authors(path / AUTHORS_FILE)
+    settings = _validate(raw, where(PROFILE_FILE))
+    prompts = _read_prompts(files, where)
+    authors = _read_authors(files.get(AUTHORS_FILE, ""), where(AUTHORS_FILE))
     endpoints = Endpoints.resolve(settings.endpoints.model_dump())
-    is_builtin = path == builtin_profile_dir()
-    return Profile(settings, prompts, authors, None if is_builtin else path, endpoints)
+    return Profile(settings, prompts, authors, folder, endpoints)
 
 
 def init_profile(folder: Path | str | None = None, *, force: bool = False,
@@ -190,18 +228,13 @@ def _choose_folder(folder: Path | str | None) -> Path:
     return builtin_profile_dir()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _parse_toml(text: str, where: str) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"not valid TOML ({err})", path=str(path)) from err
+        raise ConfigError(f"not valid TOML ({err})", path=where) from err
     except RecursionError as err:  # `a = [[[[...` 1,000 deep
-        raise ConfigError("not usable TOML (nested too deeply)", path=str(path)) from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"not UTF-8 text ({err.reason} at byte {err.start})", path=str(path)) from err
-    except OSError as err:
-        raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
+        raise ConfigError("not usable TOML (nested too deeply)", path=where) from err
 
 
 def _read_text(path: Path) -> str:
@@ -223,7 +256,7 @@ def _set_dotted(raw: dict[str, Any], dotted: str, value: Any) -> None:
     node[last] = value
 
 
-def _validate(raw: dict[str, Any], path: Path) -> ProfileSettings:
+def _validate(raw: dict[str, Any], where: str) -> ProfileSettings:
     try:
         return ProfileSettings.model_validate(raw)
     except ValidationError as err:
@@ -234,32 +267,29 @@ def _validate(raw: dict[str, Any], path: Path) -> ProfileSettings:
             message = "unknown key"
         elif message.startswith("Value error, "):
             message = message[len("Value error, "):]
-        raise ConfigError(message, path=str(path), key=key) from err
+        raise ConfigError(message, path=where, key=key) from err
 
 
-def _read_prompts(folder: Path) -> PromptFiles:
+def _read_prompts(files: Mapping[str, str], where: Callable[[str], str]) -> PromptFiles:
     texts: dict[str, str] = {}
     for name in PROMPT_FILES:
-        file = folder / name
-        if not file.is_file():
-            raise ConfigError("missing prompt file", path=str(file))
-        text = _read_text(file).rstrip("\n")
+        if name not in files:
+            raise ConfigError("missing prompt file", path=where(name))
+        text = files[name].rstrip("\n")
         if not text.strip():
-            raise ConfigError("prompt file is empty", path=str(file))
+            raise ConfigError("prompt file is empty", path=where(name))
         texts[name.removesuffix(".txt")] = text
     return PromptFiles(**texts)
 
 
-def _read_authors(path: Path) -> tuple[PinnedAuthor, ...]:
-    if not path.is_file():
-        return ()
+def _read_authors(text: str, where: str) -> tuple[PinnedAuthor, ...]:
     authors = []
-    for number, raw in enumerate(_read_text(path).splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         name, _, s2_id = line.partition(",")
         if not name.strip():
-            raise ConfigError(f"line {number}: a pinned author needs a name", path=str(path))
+            raise ConfigError(f"line {number}: a pinned author needs a name", path=where)
         authors.append(PinnedAuthor(name.strip(), s2_id.strip() or None))
     return tuple(authors)

@@ -414,5 +414,21 @@ CREATE TABLE library_examples (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
+V12 = """
+-- Profiles kept in the store (issue 19): a group's installation holds every member's profile,
+-- created from a folder (`papersieve profile add NAME DIR`), edited in the web app, exported back
+-- to a folder. `files` is a JSON object {file name: text} of the folder's profile files
+-- (profile.toml, the prompt texts, authors.txt); the name is the profile's name everywhere else
+-- (runs, feedback, collections). `revision` grows at every edit.
+CREATE TABLE profiles (
+    name TEXT PRIMARY KEY,
+    files TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""
