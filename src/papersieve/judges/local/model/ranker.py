@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from papersieve.judges.local.features.dense import DenseFeatures, dense_features
-from papersieve.judges.local.features.paper import ColdFeatures, cold_features, has_row, text_key
+from papersieve.judges.local.features.listing import listed_primary
+from papersieve.judges.local.features.paper import (
+    ColdFeatures,
+    batch_cold_scores,
+    cold_features,
+    has_row,
+    text_key,
+)
 from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import combine, profile_prior
@@ -91,7 +98,8 @@ class Ranker:
         if not papers:
             return np.zeros(0)
         colds = self.cold(papers)
-        cold = np.array([c.score(self.foundational) for c in colds], dtype=float)
+        cold = batch_cold_scores(colds, self.foundational)
         dense = self.dense(papers, colds)
-        prior = profile_prior(papers, cold, dense.semantic, dense.vectors)
+        listed = listed_primary(papers, self.profile.settings.categories)
+        prior = profile_prior(papers, cold, dense.semantic, dense.vectors, listed)
         return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)
