@@ -4,13 +4,18 @@ the semantic score against the centre of the profile's lines, the profile's cate
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from papersieve.errors import JudgeError
+from papersieve.judges.local.features import semantic
 from papersieve.judges.local.features.dense import _profile, _similarities
 from papersieve.judges.local.features.listing import is_listed, listed_primary
 from papersieve.judges.local.features.paper import batch_cold_scores
 from papersieve.judges.local.model.ranker import Ranker
+from papersieve.judges.local.text.lexicon import GENERAL_PRIOR, LEXICONS, PriorSettings, _read, lexicon_for
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile, load_profile
 
@@ -79,3 +84,30 @@ def test_semantic_score_prefers_a_paper_near_the_whole_profile_to_one_near_a_sin
     on_one_line, between = x, (x + y) / np.sqrt(2)
     semantic, _ = _similarities(np.vstack([on_one_line, between]), profile)
     assert semantic[1] > semantic[0]
+
+
+def test_the_ml_field_keeps_the_prior_its_figures_were_measured_with() -> None:
+    ml = lexicon_for(["cs.LG", "cs.AI"])
+    assert ml is not None
+    assert ml.prior == PriorSettings(semantic_weight=0.5, listed_weight=0.0, phrase_idf=False,
+                                     semantic_centre=False)
+    assert Ranker(load_profile(), None, {}).prior == ml.prior
+    assert Ranker(_astro(["astro-ph.HE"]), None, {}).prior == GENERAL_PRIOR
+
+
+def test_a_field_file_with_an_unknown_prior_setting_is_a_clear_error(tmp_path: Path) -> None:
+    text = (LEXICONS / "machine-learning.toml").read_text("utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("prior = { semantic_weight", "prior = { semantic_wieght"), "utf-8")
+    with pytest.raises(JudgeError, match="unknown prior settings"):
+        _read(bad)
+
+
+def test_the_feature_cache_tells_joint_vectors_of_another_static_weight_apart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The store caches paper vectors under the space's fingerprint: a vector made with another
+    # weight of the static part must not be read back as this one.
+    space = semantic.joint_space()
+    before = space.fingerprint()
+    monkeypatch.setattr(semantic, "STATIC_WEIGHT", semantic.STATIC_WEIGHT + 0.5)
+    assert space.fingerprint() != before

@@ -60,9 +60,10 @@ def _first_guess(ranker: Ranker, papers: list[Paper]) -> tuple[np.ndarray, np.nd
     """The judge's first guess (key phrases + semantic score), its base, and the papers' vectors."""
     colds = ranker.cold(papers)
     dense = ranker.dense(papers, colds)
-    cold = batch_cold_scores(colds, ranker.foundational)
+    cold = (batch_cold_scores(colds, ranker.foundational) if ranker.prior.phrase_idf
+            else np.array([c.score(ranker.foundational) for c in colds]))
     listed = listed_primary(papers, ranker.profile.settings.categories)
-    base = scoring.first_guess(cold, dense.semantic, listed)
+    base = scoring.first_guess(cold, dense.semantic, listed, ranker.prior)
     return scoring.standardise(base), base, dense.vectors
 
 

@@ -86,17 +86,19 @@ def _best(vectors: np.ndarray, lines: np.ndarray) -> np.ndarray:
     return result
 
 
-def _similarities(vectors: np.ndarray, profile: ProfileVectors) -> tuple[np.ndarray, np.ndarray]:
+def _similarities(vectors: np.ndarray, profile: ProfileVectors,
+                  centre: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The semantic score and the four similarity columns of each paper.
 
-    The score is the similarity to the centre of all the profile's relevant lines, less the best
-    similarity to an irrelevant one: the best single relevant line (as before issue 25) let a
-    paper near one keyword outrank papers near the whole profile (crossfield-dev cold AUC 0.907
-    -> 0.911 with this alone, the ML days' 0.862 -> 0.865; bench/RESULTS.md)."""
+    With `centre` the score is the similarity to the centre of all the profile's relevant lines,
+    less the best similarity to an irrelevant one; without, the best single relevant line's (as
+    before issue 25), which let a paper near one keyword outrank papers near the whole profile
+    (crossfield-dev cold AUC 0.907 -> 0.911 with this change alone; bench/RESULTS.md)."""
     on_topic = _best(vectors, profile.topics)
     keyword = _best(vectors, profile.relevant)
     against = _best(vectors, profile.against)
-    semantic = _best(vectors, profile.centre) - against
+    wanted = _best(vectors, profile.centre) if centre else np.maximum(on_topic, keyword)
+    semantic = wanted - against
     mean_topic = (vectors @ profile.topics.T).mean(axis=1) if len(profile.topics) else on_topic
     return semantic, np.c_[on_topic, mean_topic, keyword, against]
 
@@ -109,19 +111,20 @@ def _z(values: np.ndarray) -> np.ndarray:
 
 def dense_features(papers: Sequence[Paper], colds: Sequence[ColdFeatures],
                    topics: TopicTerms, embedded: np.ndarray | None = None,
-                   space: str = JOINT) -> DenseFeatures:
+                   space: str = JOINT, centre: bool = True) -> DenseFeatures:
     """Semantic scores and the dense model's input rows for `papers`.
 
     With `embedded` (one sentence embedding per paper, the `embeddings` method) those stand next
     to the LSA vectors: the semantic score is the sum of both standardised semantic scores, and
-    the dense model reads both vectors and both sets of similarities."""
+    the dense model reads both vectors and both sets of similarities. `centre`: see
+    `_similarities`."""
     cold = np.array([[c.phrases, c.application, c.theory, c.category] for c in colds],
                     dtype=np.float32).reshape(len(papers), 4)
     vectors = paper_vectors(papers, space)
-    semantic, similarities = _similarities(vectors, profile_vectors(topics, space))
+    semantic, similarities = _similarities(vectors, profile_vectors(topics, space), centre)
     if embedded is None:
         return DenseFeatures(vectors, semantic, np.hstack([vectors, cold, similarities]))
-    semantic_e, sims_e = _similarities(embedded, profile_embeddings(topics))
+    semantic_e, sims_e = _similarities(embedded, profile_embeddings(topics), centre)
     both = np.hstack([vectors, embedded])
     return DenseFeatures(both, _z(semantic) + _z(semantic_e),
                          np.hstack([both, cold, similarities, sims_e]))

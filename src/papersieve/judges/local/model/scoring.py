@@ -16,6 +16,7 @@ import numpy as np
 
 from papersieve.judges.local.features.paper import term_counts
 from papersieve.judges.local.model.learned import TextModel, fit_idf, tfidf
+from papersieve.judges.local.text.lexicon import GENERAL_PRIOR, PriorSettings
 from papersieve.models import Paper
 
 MIN_SELF_TRAIN = 50
@@ -35,15 +36,8 @@ SELF_TRAIN_RIDGE = 100.0
 labelled days: 30, 100 and 300 gave the same figures there, 1-10 a little less."""
 HISTORY_HALF = 60.0
 """Labelled picks at which the learned model and the profile prior weigh the same."""
-SEMANTIC_WEIGHT = 0.75
-"""Weight of the standardised semantic score next to the standardised cold-start score. Was 0.5;
-0.75 with the semantic score measured against the centre of the profile's lines (issue 25:
-crossfield-dev 0.9219 -> 0.9239, the ML days cold 0.8657 -> 0.8660; bench/RESULTS.md)."""
-LISTED_WEIGHT = 0.2
-"""Weight of the standardised "primary category is one of the profile's" indicator
-(`features.listing`). Chosen on the labelled ML days, whose labels are the LLM's picks (0.1-0.3
-gave cold AUC 0.8651-0.8665 there against 0.8633 without it); constant on a day without
-cross-lists, where it changes nothing."""
+PRIOR = GENERAL_PRIOR
+"""The prior's weights when none is given (text/lexicon.py: a field file may set its own)."""
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
@@ -112,22 +106,24 @@ def self_trained_dense(vectors: np.ndarray, prior: np.ndarray) -> np.ndarray:
     return np.asarray((vectors - centre) @ weights)
 
 
-def first_guess(cold: np.ndarray, semantic: np.ndarray, listed: np.ndarray | None = None) -> np.ndarray:
+def first_guess(cold: np.ndarray, semantic: np.ndarray, listed: np.ndarray | None = None,
+                weights: PriorSettings = PRIOR) -> np.ndarray:
     """The profile's score before self-training: standardised cold-start and semantic scores and
-    the category indicator, weighted."""
-    base = standardise(cold) + SEMANTIC_WEIGHT * standardise(semantic)
-    if listed is not None:
-        base = base + LISTED_WEIGHT * standardise(listed)
+    the category indicator (`features.listing`), weighted."""
+    base = standardise(cold) + weights.semantic_weight * standardise(semantic)
+    if listed is not None and weights.listed_weight:
+        base = base + weights.listed_weight * standardise(listed)
     return base
 
 
 def profile_prior(papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
-                  vectors: np.ndarray, listed: np.ndarray | None = None) -> np.ndarray:
+                  vectors: np.ndarray, listed: np.ndarray | None = None,
+                  weights: PriorSettings = PRIOR) -> np.ndarray:
     """The score from the profile alone: cold start, semantic score and the category indicator,
     self-trained on the batch."""
     if len(papers) < 2:
-        return cold + SEMANTIC_WEIGHT * semantic
-    base = first_guess(cold, semantic, listed)
+        return cold + weights.semantic_weight * semantic
+    base = first_guess(cold, semantic, listed, weights)
     prior = standardise(base)
     if len(papers) < SELF_TRAIN_MIN_PAPERS:
         return prior
