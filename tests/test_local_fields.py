@@ -11,6 +11,8 @@ import pytest
 from papersieve.eval.labels import LabelBook, load_days
 from papersieve.eval.metrics import roc_auc
 from papersieve.judges.local.features import static
+from papersieve.judges.local.features.listing import listed_primary
+from papersieve.judges.local.features.paper import batch_cold_scores
 from papersieve.judges.local.model import scoring
 from papersieve.judges.local.model.ranker import Ranker
 from papersieve.judges.local.text.lexicon import field_lexicons, lexicon_for
@@ -58,8 +60,10 @@ def _first_guess(ranker: Ranker, papers: list[Paper]) -> tuple[np.ndarray, np.nd
     """The judge's first guess (key phrases + semantic score), its base, and the papers' vectors."""
     colds = ranker.cold(papers)
     dense = ranker.dense(papers, colds)
-    cold = np.array([c.score(ranker.foundational) for c in colds])
-    base = scoring.standardise(cold) + scoring.SEMANTIC_WEIGHT * scoring.standardise(dense.semantic)
+    cold = (batch_cold_scores(colds, ranker.foundational) if ranker.prior.phrase_idf
+            else np.array([c.score(ranker.foundational) for c in colds]))
+    listed = listed_primary(papers, ranker.profile.settings.categories)
+    base = scoring.first_guess(cold, dense.semantic, listed, ranker.prior)
     return scoring.standardise(base), base, dense.vectors
 
 

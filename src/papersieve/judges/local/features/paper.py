@@ -15,7 +15,7 @@ import numpy as np
 
 from papersieve.judges.local.features.coldstart import Match, score_stems
 from papersieve.judges.local.text.lexicon import FieldLexicon
-from papersieve.judges.local.text.topics import TopicTerms
+from papersieve.judges.local.text.topics import Term, TopicTerms
 from papersieve.judges.local.text.words import ngram_analyzer, stem, words
 from papersieve.models import Paper
 
@@ -41,10 +41,31 @@ class ColdFeatures:
 
     def score(self, foundational: bool) -> float:
         """The cold-start score: phrases alone, or all components for a foundational profile."""
+        return COLD_WEIGHTS[0] * self.phrases + self.field_score(foundational)
+
+    def field_score(self, foundational: bool) -> float:
+        """The field word lists' and category prior's part of `score` (0 unless foundational)."""
         if not foundational:
-            return self.phrases
-        parts = (self.phrases, self.application, self.theory, self.category)
-        return sum(w * v for w, v in zip(COLD_WEIGHTS, parts, strict=True))
+            return 0.0
+        parts = (self.application, self.theory, self.category)
+        return sum(w * v for w, v in zip(COLD_WEIGHTS[1:], parts, strict=True))
+
+
+def batch_cold_scores(colds: Sequence[ColdFeatures], foundational: bool) -> np.ndarray:
+    """The cold-start scores of a batch, each key phrase weighted by how rare it is among the
+    batch's papers (log((n + 1) / (df + 0.5)), df = papers of the batch that contain it).
+
+    A phrase that most of the day's papers contain says little about which of them the profile
+    wants: on an astro-ph day "galaxy" or "star formation" matches half the listing (issue 25).
+    The word lists' and category parts stay as `ColdFeatures.score` gives them."""
+    n = len(colds)
+    frequency: dict[Term, int] = {}
+    for cold in colds:
+        for match in cold.matches:
+            frequency[match.term] = frequency.get(match.term, 0) + 1
+    weight = {term: float(np.log((n + 1) / (df + 0.5))) for term, df in frequency.items()}
+    return np.array([COLD_WEIGHTS[0] * sum(m.weight * weight[m.term] for m in c.matches)
+                     + c.field_score(foundational) for c in colds], dtype=float)
 
 
 _Lexicon = tuple[dict[str, tuple[int, ...]], dict[str, tuple[tuple[int, str], ...]]]

@@ -9,11 +9,18 @@ from typing import Any
 import numpy as np
 
 from papersieve.judges.local.features.dense import DenseFeatures, dense_features
-from papersieve.judges.local.features.paper import ColdFeatures, cold_features, has_row, text_key
+from papersieve.judges.local.features.listing import listed_primary
+from papersieve.judges.local.features.paper import (
+    ColdFeatures,
+    batch_cold_scores,
+    cold_features,
+    has_row,
+    text_key,
+)
 from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import combine, profile_prior
-from papersieve.judges.local.text.lexicon import lexicon_for, wants_foundational
+from papersieve.judges.local.text.lexicon import GENERAL_PRIOR, lexicon_for, wants_foundational
 from papersieve.judges.local.text.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
 from papersieve.profile.loader import Profile
@@ -43,6 +50,8 @@ class Ranker:
         """The field's word lists (application, theory), if the profile's field has them."""
         self.space = self.field.semantic_space if self.field is not None else JOINT
         """The semantic space: the field's own, else the joint space that knows every field."""
+        self.prior = self.field.prior if self.field is not None else GENERAL_PRIOR
+        """How the profile's parts combine before any label: the field's own, else the general."""
 
     @property
     def labelled_picks(self) -> int:
@@ -84,14 +93,16 @@ class Ranker:
 
             embedded = paper_embeddings(self.store, papers)
         return dense_features(papers, self.cold(papers) if colds is None else colds, self.topics,
-                              embedded, self.space)
+                              embedded, self.space, self.prior.semantic_centre)
 
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
         """One score per paper; higher is better."""
         if not papers:
             return np.zeros(0)
         colds = self.cold(papers)
-        cold = np.array([c.score(self.foundational) for c in colds], dtype=float)
+        cold = (batch_cold_scores(colds, self.foundational) if self.prior.phrase_idf
+                else np.array([c.score(self.foundational) for c in colds], dtype=float))
         dense = self.dense(papers, colds)
-        prior = profile_prior(papers, cold, dense.semantic, dense.vectors)
+        listed = listed_primary(papers, self.profile.settings.categories)
+        prior = profile_prior(papers, cold, dense.semantic, dense.vectors, listed, self.prior)
         return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)

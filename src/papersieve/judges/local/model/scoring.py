@@ -16,6 +16,7 @@ import numpy as np
 
 from papersieve.judges.local.features.paper import term_counts
 from papersieve.judges.local.model.learned import TextModel, fit_idf, tfidf
+from papersieve.judges.local.text.lexicon import GENERAL_PRIOR, PriorSettings
 from papersieve.models import Paper
 
 MIN_SELF_TRAIN = 50
@@ -35,8 +36,8 @@ SELF_TRAIN_RIDGE = 100.0
 labelled days: 30, 100 and 300 gave the same figures there, 1-10 a little less."""
 HISTORY_HALF = 60.0
 """Labelled picks at which the learned model and the profile prior weigh the same."""
-SEMANTIC_WEIGHT = 0.5
-"""Weight of the standardised semantic score next to the standardised cold-start score."""
+PRIOR = GENERAL_PRIOR
+"""The prior's weights when none is given (text/lexicon.py: a field file may set its own)."""
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
@@ -105,12 +106,24 @@ def self_trained_dense(vectors: np.ndarray, prior: np.ndarray) -> np.ndarray:
     return np.asarray((vectors - centre) @ weights)
 
 
+def first_guess(cold: np.ndarray, semantic: np.ndarray, listed: np.ndarray | None = None,
+                weights: PriorSettings = PRIOR) -> np.ndarray:
+    """The profile's score before self-training: standardised cold-start and semantic scores and
+    the category indicator (`features.listing`), weighted."""
+    base = standardise(cold) + weights.semantic_weight * standardise(semantic)
+    if listed is not None and weights.listed_weight:
+        base = base + weights.listed_weight * standardise(listed)
+    return base
+
+
 def profile_prior(papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
-                  vectors: np.ndarray) -> np.ndarray:
-    """The score from the profile alone: cold start and semantic score, self-trained on the batch."""
+                  vectors: np.ndarray, listed: np.ndarray | None = None,
+                  weights: PriorSettings = PRIOR) -> np.ndarray:
+    """The score from the profile alone: cold start, semantic score and the category indicator,
+    self-trained on the batch."""
     if len(papers) < 2:
-        return cold + SEMANTIC_WEIGHT * semantic
-    base = standardise(cold) + SEMANTIC_WEIGHT * standardise(semantic)
+        return cold + weights.semantic_weight * semantic
+    base = first_guess(cold, semantic, listed, weights)
     prior = standardise(base)
     if len(papers) < SELF_TRAIN_MIN_PAPERS:
         return prior

@@ -9,6 +9,7 @@ to a profile whose categories include one of that file's categories (`lexicon_fo
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,31 @@ from papersieve.errors import JudgeError
 
 LEXICONS = Path(__file__).resolve().parents[3] / "data" / "lexicons"
 FOUNDATIONAL_WORDS = ("foundational", "application-driven", "theoretical")
+
+
+@dataclass(frozen=True)
+class PriorSettings:
+    """How the cold prior combines the profile's parts (`model.scoring.profile_prior`)."""
+
+    semantic_weight: float = 0.75
+    """Weight of the standardised semantic score next to the standardised key-phrase score
+    (was 0.5; crossfield-dev with the other three settings: 0.9219 at 0.5, 0.9239 at 0.75)."""
+    listed_weight: float = 0.2
+    """Weight of the standardised "primary category is one of the profile's" indicator
+    (`features.listing`). Chosen on the labelled ML days, whose labels are the LLM's picks, not a
+    category rule (cold AUC 0.8651-0.8665 at 0.1-0.3 against 0.8633 without); constant, so
+    without effect, on a day with no cross-list."""
+    phrase_idf: bool = True
+    """Key phrases weighed by how rare they are among the day's papers
+    (`features.paper.batch_cold_scores`)."""
+    semantic_centre: bool = True
+    """The semantic score measured against the centre of the profile's relevant lines, else
+    against the best single line (`features.dense._similarities`)."""
+
+
+GENERAL_PRIOR = PriorSettings()
+"""The prior of every profile whose field file does not set its own (issue 25, measured on
+crossfield-dev and the ML days: bench/RESULTS.md)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +60,8 @@ class FieldLexicon:
     application_prefixes: tuple[str, ...]
     semantic_space: str
     """The shipped semantic space this field's profiles use."""
+    prior: PriorSettings = GENERAL_PRIOR
+    """How this field's profiles combine their parts before any label."""
 
 
 def _read(path: Path) -> FieldLexicon:
@@ -43,9 +71,17 @@ def _read(path: Path) -> FieldLexicon:
             "categories", "application_words", "theory_words", "theory_categories",
             "application_prefixes")}
         return FieldLexicon(field=str(raw["field"]), semantic_space=str(raw["semantic_space"]),
-                            **lists)
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as err:
+                            prior=_prior(raw.get("prior", {})), **lists)
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as err:
         raise JudgeError(f"cannot read the word lists {path} ({err})") from err
+
+
+def _prior(raw: dict[str, object]) -> PriorSettings:
+    """A field file's `prior` table over the general prior (unknown keys are an error)."""
+    unknown = set(raw) - set(PriorSettings.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown prior settings {sorted(unknown)}")
+    return dataclasses.replace(GENERAL_PRIOR, **raw)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=1)
