@@ -13,6 +13,7 @@ from papersieve.judges.local.features.paper import ColdFeatures, cold_features, 
 from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import combine, profile_prior
+from papersieve.judges.local.model.stacking import MIN_DAYS, Stack, stack_rows, stacked
 from papersieve.judges.local.text.lexicon import lexicon_for, wants_foundational
 from papersieve.judges.local.text.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
@@ -87,7 +88,21 @@ class Ranker:
                               embedded, self.space)
 
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
-        """One score per paper; higher is better."""
+        """One score per paper; higher is better: the blend of prior and learned model, and,
+        once `model.stacking` has weighed them on enough unseen days, the authors' record."""
+        base = self.base_scores(papers)
+        stack = Stack.from_meta(self.meta.get("stack"))
+        if stack is None or stack.days < MIN_DAYS or not papers:
+            return base
+        authors = self.author_columns(papers)
+        return base if authors is None else stacked(stack, stack_rows(base, authors))
+
+    def author_columns(self, papers: Sequence[Paper]) -> np.ndarray | None:
+        """The stacking's author columns of `papers` (None without a model that counts them)."""
+        return self.model.author_columns(papers) if self.model is not None else None
+
+    def base_scores(self, papers: Sequence[Paper]) -> np.ndarray:
+        """The profile prior blended with the learned model (no stacking)."""
         if not papers:
             return np.zeros(0)
         colds = self.cold(papers)
