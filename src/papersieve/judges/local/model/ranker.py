@@ -90,11 +90,16 @@ class Ranker:
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
         """One score per paper; higher is better: the blend of prior and learned model, and,
         once `model.stacking` has weighed them on enough unseen days, the authors' record."""
-        base = self.base_scores(papers)
+        return self.stacked(papers, self.base_scores(papers))
+
+    def stacked(self, papers: Sequence[Paper], base: np.ndarray,
+                authors: np.ndarray | None = None) -> np.ndarray:
+        """`base` (this ranker's `base_scores` of `papers`) with the authors' record stacked on,
+        once the weights are learned (`authors`: the author columns, when already at hand)."""
         stack = Stack.from_meta(self.meta.get("stack"))
         if stack is None or stack.days < MIN_DAYS or not papers:
             return base
-        authors = self.author_columns(papers)
+        authors = self.author_columns(papers) if authors is None else authors
         return base if authors is None else stacked(stack, stack_rows(base, authors))
 
     def author_columns(self, papers: Sequence[Paper]) -> np.ndarray | None:

@@ -169,12 +169,13 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labell
     if len(papers) < 2 or not picks:
         return [], stack
     authors = ranker.author_columns(papers)
+    base = ranker.base_scores(papers)
     if authors is not None:
         judged = np.array([p.id in labelled.days[date] for p in papers])
-        rows = stack_rows(ranker.base_scores(papers), authors)[judged]
+        rows = stack_rows(base, authors)[judged]
         targets = np.array([p.id in picks for p in papers], dtype=float)[judged]
         stack = update(stack, rows, targets)
-    scores = ranker.scores(papers)
+    scores = ranker.stacked(papers, base, authors)
     order = np.argsort(-scores, kind="stable")
     position = {papers[i].id: rank / len(papers) for rank, i in enumerate(order)}
     held = held_back(store, profile.name, date)
