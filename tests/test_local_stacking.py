@@ -128,3 +128,25 @@ def test_retraining_updates_the_stack_on_each_new_unseen_day(tmp_path: Path) -> 
     # Day 1 was learned with no model before it; days 2-4 each scored by a version unseen.
     assert stack is not None and stack.days == 3
     store.close()
+
+
+def test_the_comment_names_the_author_only_when_the_stacking_lifts_authors() -> None:
+    from papersieve.judges.local.explain import comment_for
+
+    small = small_trained_model(160)
+    picks = [p for p, t in zip(small.papers, small.targets, strict=True) if t]
+    author = picks[0].authors[0]
+    count = sum(author in p.authors for p in picks)
+    paper = dataclasses.replace(small.papers[1], id="by-author",
+                                authors=("Someone Else", author))
+    profile = load_profile()
+    lifting = {"positives": 40, "stack": {**update(None, *_day(0, 2.0)).to_meta(), "days": MIN_DAYS}}
+    named = comment_for(Ranker(profile, small.model, lifting), [paper], [])[0]
+    many = "paper" if count == 1 else "papers"
+    assert f"by {author}, with {count} {many} picked or liked before" in named.replace("By ", "by ")
+    young = {**lifting, "stack": {**lifting["stack"], "days": MIN_DAYS - 1}}  # type: ignore[dict-item]
+    assert author not in comment_for(Ranker(profile, small.model, young), [paper], [])[0]
+    ignoring = update(None, *_day(0, -2.0)).to_meta()  # authors picked before count against
+    assert author not in comment_for(
+        Ranker(profile, small.model, {"positives": 40, "stack": {**ignoring, "days": MIN_DAYS}}),
+        [paper], [])[0]

@@ -102,6 +102,12 @@ class Ranker:
         authors = self.author_columns(papers) if authors is None else authors
         return base if authors is None else stacked(stack, stack_rows(base, authors))
 
+    def lifts_picked_authors(self) -> bool:
+        """True when the stacking reorders days and raises papers by authors picked before."""
+        stack = Stack.from_meta(self.meta.get("stack"))
+        return (stack is not None and stack.days >= MIN_DAYS and float(stack.mean[2]) > 0
+                and self.model is not None and self.model.picked is not None)
+
     def author_columns(self, papers: Sequence[Paper]) -> np.ndarray | None:
         """The stacking's author columns of `papers` (None without a model that counts them)."""
         return self.model.author_columns(papers) if self.model is not None else None
