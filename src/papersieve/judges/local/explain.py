@@ -1,6 +1,7 @@
 """Honest one-line comments a researcher would write: which of her topics a paper matches and by
-which words, which liked paper it resembles, what counted against it - and nothing that did not
-move its score (application words count only for a profile that asks for foundational work)."""
+which words, which liked paper it resembles, which author picked or liked before lifted it, what
+counted against it - and nothing that did not move its score (application words count only for
+a profile that asks for foundational work)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from papersieve.judges.local.features.dense import profile_vectors
 from papersieve.judges.local.features.paper import ColdFeatures, term_counts
 from papersieve.judges.local.features.semantic import paper_vectors
 from papersieve.judges.local.model.calibration import MIN_SIMILARITY as CLOSE_IN_MEANING
-from papersieve.judges.local.model.learned import fit_idf, tfidf
+from papersieve.judges.local.model.learned import fit_idf, picked_authors, tfidf
 from papersieve.judges.local.model.ranker import Ranker
 from papersieve.judges.local.text.topics import TopicTerms
 from papersieve.models import Paper
@@ -74,6 +75,27 @@ def _resembles(papers: Sequence[Paper], liked: Sequence[Paper], ranker: Ranker) 
     return out
 
 
+def _picked_author(papers: Sequence[Paper], ranker: Ranker) -> list[str]:
+    """For each paper, its author with the most positive labels (picks, likes) before, as
+    'Ann Lee, with 3 papers picked or liked before', when the ranker's stacking lifts such
+    papers; else ''."""
+    if not ranker.lifts_picked_authors() or ranker.model is None or ranker.model.picked is None:
+        return [""] * len(papers)
+    names, counts = ranker.model.picked
+    column = np.rint(np.expm1(picked_authors(papers, names, counts)[:, 0])).astype(int)
+    out = []
+    for paper, most in zip(papers, column, strict=True):
+        if most <= 0:
+            out.append("")
+            continue
+        alone = [Paper(paper.id, "", "", (name,)) for name in paper.authors]
+        each = np.rint(np.expm1(picked_authors(alone, names, counts)[:, 0])).astype(int)
+        papers_word = "paper" if most == 1 else "papers"
+        out.append(f"{paper.authors[int(each.argmax())]}, with {most} {papers_word} picked or"
+                   " liked before")
+    return out
+
+
 def nearest_topics(topics: TopicTerms, papers: Sequence[Paper], space: str) -> list[tuple[str, float]]:
     """The numbered topic each paper is closest to in meaning (the semantic space), with the
     cosine in `space` ('' and 0 for a profile without numbered topics)."""
@@ -85,8 +107,10 @@ def nearest_topics(topics: TopicTerms, papers: Sequence[Paper], space: str) -> l
     return [(topics.topics[int(b)].name, float(similarity[i, b])) for i, b in enumerate(best)]
 
 
-def sentence(matched: str, near: tuple[str, float], liked: str, against: str, learned: bool) -> str:
-    """One sentence from the parts that moved the score."""
+def sentence(matched: str, near: tuple[str, float], liked: str, against: str, learned: bool,
+             author: str = "") -> str:
+    """One sentence from the parts that moved the score (`author`: the author picked or liked
+    before that lifted it, with how often)."""
     reasons = []
     if matched:
         reasons.append(f"Matches {matched}")
@@ -94,6 +118,8 @@ def sentence(matched: str, near: tuple[str, float], liked: str, against: str, le
         reasons.append(f'Close in meaning to your topic "{near[0]}", without its key phrases')
     if liked:
         reasons.append(("resembles " if reasons else "Resembles ") + liked)
+    if author:
+        reasons.append(("by " if reasons else "By ") + author)
     if not reasons:
         reasons.append("Matches none of your topics" + (" (ranked by what you and the LLM picked"
                                                           " before)" if learned else ""))
@@ -109,8 +135,9 @@ def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper])
     learned = ranker.model is not None
     # Likes move a score only through the learned model.
     similar = _resembles(papers, liked if learned else [], ranker)
-    return [sentence(_matched(c), n, s, _against(c, ranker.foundational), learned)
-            for c, n, s in zip(colds, near, similar, strict=True)]
+    authors = _picked_author(papers, ranker)
+    return [sentence(_matched(c), n, s, _against(c, ranker.foundational), learned, a)
+            for c, n, s, a in zip(colds, near, similar, authors, strict=True)]
 
 
 def describe_topics(text: str) -> list[str]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from papersieve.judges.local.features.paper import N_FEATURES, term_counts, title_counts
-from papersieve.judges.local.features.prolific import author_features, count_authors
+from papersieve.judges.local.features.prolific import author_features, author_keys, count_authors
 from papersieve.judges.local.features.unit import unit_rows
 from papersieve.models import Paper
 
@@ -100,6 +100,18 @@ class TextModel:
     `prolific.author_features` after the dense rows); None in versions saved before them."""
     title: TitleModel | None = None
     """The title-only model; None in versions saved before it."""
+    picked: tuple[np.ndarray, np.ndarray] | None = None
+    """Hashed author names of the positive training papers (picks, likes, the library) and how
+    many each signs, for `model.stacking`; None in versions saved before them."""
+
+    def author_columns(self, papers: Sequence[Paper]) -> np.ndarray | None:
+        """Two columns per paper: log(1 + the most positive labels one of its authors signs)
+        and log(1 + the most papers one of its authors signs among those seen); None when the
+        model keeps no author counts (versions saved before them, or no dense model)."""
+        if self.picked is None or self.authors is None:
+            return None
+        seen = author_features(papers, *self.authors)[:, :1]
+        return np.hstack([picked_authors(papers, *self.picked), seen])
 
     def weigh(self, papers: Sequence[Paper]) -> csr_matrix:
         """Sublinear TF-IDF rows, L2-normalised."""
@@ -129,6 +141,8 @@ class TextModel:
                           dense_scalars=np.array([d.intercept, d.mean, d.std]))
         if self.authors is not None:
             arrays.update(author_names=self.authors[0], author_counts=self.authors[1])
+        if self.picked is not None:
+            arrays.update(picked_names=self.picked[0], picked_counts=self.picked[1])
         if self.title is not None:
             t = self.title
             arrays.update(title_idf=t.idf, title_coef=t.coef,
@@ -149,13 +163,16 @@ class TextModel:
             authors = None
             if "author_names" in data:  # versions saved before the author counts have none
                 authors = (data["author_names"], data["author_counts"])
+            picked = None
+            if "picked_names" in data:  # versions saved before the picked authors have none
+                picked = (data["picked_names"], data["picked_counts"])
             title = None
             if "title_coef" in data:  # versions saved before the title model have none
                 ts = data["title_scalars"]
                 title = TitleModel(data["title_idf"], data["title_coef"], float(ts[0]),
                                    float(ts[1]), float(ts[2]) or 1.0)
             return cls(data["idf"], data["coef"], float(scalars[0]), float(scalars[1]),
-                       float(scalars[2]) or 1.0, dense, authors, title)
+                       float(scalars[2]) or 1.0, dense, authors, title, picked)
 
 
 def tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
@@ -237,5 +254,21 @@ def train_text_model(papers: Sequence[Paper], targets: Sequence[int], weights: S
     others = [p for p in unlabelled if p.id not in labelled]
     rows = np.hstack([dense, author_features(papers, *count_authors(others))])
     authors = count_authors([*papers, *others])
+    picked = count_authors([p for p, target in zip(papers, y, strict=True) if target > 0])
     return TextModel(idf, coef, intercept, mean, std, train_dense_model(rows, y, sample), authors,
-                     title)
+                     title, picked)
+
+
+def picked_authors(papers: Sequence[Paper], names: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """One column: log(1 + the most of `counts` one of the paper's authors has), `names` and
+    `counts` being `count_authors` of the positive training papers."""
+    out = np.zeros((len(papers), 1))
+    if not len(names):
+        return out
+    for i, paper in enumerate(papers):
+        keys = author_keys(paper)
+        if len(keys):
+            where = np.minimum(np.searchsorted(names, keys), len(names) - 1)
+            out[i, 0] = int(np.where(names[where] == keys, counts[where], 0).max())
+    result: np.ndarray = np.log1p(out)
+    return result

@@ -20,6 +20,7 @@ from papersieve.judges.local.features.paper import (
 from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import combine, profile_prior
+from papersieve.judges.local.model.stacking import MIN_DAYS, Stack, stack_rows, stacked
 from papersieve.judges.local.text.lexicon import GENERAL_PRIOR, lexicon_for, wants_foundational
 from papersieve.judges.local.text.topics import TopicTerms, parse_topics
 from papersieve.models import Paper
@@ -96,7 +97,32 @@ class Ranker:
                               embedded, self.space, self.prior.semantic_centre)
 
     def scores(self, papers: Sequence[Paper]) -> np.ndarray:
-        """One score per paper; higher is better."""
+        """One score per paper; higher is better: the blend of prior and learned model, and,
+        once `model.stacking` has weighed them on enough unseen days, the authors' record."""
+        return self.stacked(papers, self.base_scores(papers))
+
+    def stacked(self, papers: Sequence[Paper], base: np.ndarray,
+                authors: np.ndarray | None = None) -> np.ndarray:
+        """`base` (this ranker's `base_scores` of `papers`) with the authors' record stacked on,
+        once the weights are learned (`authors`: the author columns, when already at hand)."""
+        stack = Stack.from_meta(self.meta.get("stack"))
+        if stack is None or stack.days < MIN_DAYS or not papers:
+            return base
+        authors = self.author_columns(papers) if authors is None else authors
+        return base if authors is None else stacked(stack, stack_rows(base, authors))
+
+    def lifts_picked_authors(self) -> bool:
+        """True when the stacking reorders days and raises papers by authors picked before."""
+        stack = Stack.from_meta(self.meta.get("stack"))
+        return (stack is not None and stack.days >= MIN_DAYS and float(stack.mean[2]) > 0
+                and self.model is not None and self.model.picked is not None)
+
+    def author_columns(self, papers: Sequence[Paper]) -> np.ndarray | None:
+        """The stacking's author columns of `papers` (None without a model that counts them)."""
+        return self.model.author_columns(papers) if self.model is not None else None
+
+    def base_scores(self, papers: Sequence[Paper]) -> np.ndarray:
+        """The profile prior blended with the learned model (no stacking)."""
         if not papers:
             return np.zeros(0)
         colds = self.cold(papers)

@@ -22,6 +22,7 @@ from papersieve.judges.local.model.learned import train_text_model
 from papersieve.judges.local.model.library import BACKGROUND_WEIGHT, background_papers, library_papers
 from papersieve.judges.local.model.persist import load_model, save_model
 from papersieve.judges.local.model.ranker import Ranker
+from papersieve.judges.local.model.stacking import Stack, stack_rows, update
 from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
@@ -151,9 +152,12 @@ def held_back(store: Store, profile: str, date: str) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str,
-               labelled: Labelled) -> list[list[float]]:
-    """[position, weight] of each LLM pick of `date` in the ranker's order of that day (0 = top).
+def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labelled: Labelled,
+               stack: Stack | None) -> tuple[list[list[float]], Stack | None]:
+    """[position, weight] of each LLM pick of `date` in the ranker's order of that day (0 = top),
+    and `stack` updated with the LLM's verdicts of that day (`model.stacking`; unchanged when
+    the ranker keeps no author counts). Papers a hybrid run held back are no verdict: they stay
+    out of the update.
 
     On a day the hybrid held papers back, the LLM saw only the exploration sample below the
     cut (the best-ranked held-back paper): a pick found there weighs 1 / its rate, and a
@@ -163,8 +167,15 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str,
     papers = list(get_papers(store, ids).values())
     picks = labelled.picks.get(date, set())
     if len(papers) < 2 or not picks:
-        return []
-    scores = ranker.scores(papers)
+        return [], stack
+    authors = ranker.author_columns(papers)
+    base = ranker.base_scores(papers)
+    if authors is not None:
+        judged = np.array([p.id in labelled.days[date] for p in papers])
+        rows = stack_rows(base, authors)[judged]
+        targets = np.array([p.id in picks for p in papers], dtype=float)[judged]
+        stack = update(stack, rows, targets)
+    scores = ranker.stacked(papers, base, authors)
     order = np.argsort(-scores, kind="stable")
     position = {papers[i].id: rank / len(papers) for rank, i in enumerate(order)}
     held = held_back(store, profile.name, date)
@@ -176,7 +187,7 @@ def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str,
             out.append([where, 1.0])
         elif explored(pick, rate := explore_rate(where, cut)):
             out.append([where, 1.0 / rate])
-    return sorted(out)
+    return sorted(out), stack
 
 
 def _unjudged(store: Store, profile: str, labelled: Labelled, known: Iterable[str]) -> list[Paper]:
@@ -220,8 +231,9 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
     history: dict[str, list[list[float]]] = dict(meta.get("agreement", {}))
     seen_days = set(meta.get("days", []))
     prior = Ranker(profile, previous.model if previous else None, meta, store)
+    stack = Stack.from_meta(meta.get("stack"))
     for date in sorted(set(labelled.days) - seen_days):
-        history[date] = _agreement(store, profile, prior, date, labelled)
+        history[date], stack = _agreement(store, profile, prior, date, labelled, stack)
     papers = {**labelled.papers, **get_papers(store, labelled.targets)}
     usable = [papers[i] for i in labelled.targets if i in papers]
     ys = [labelled.targets[p.id][0] for p in usable]
@@ -244,6 +256,8 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
         "llm_labels": labelled.llm_count,
         "feedback_labels": labelled.feedback_count,
     }
+    if stack is not None:
+        meta["stack"] = stack.to_meta()
     version = save_model(store, profile.name, model, len(usable), meta)
     return _report(version, labelled, meta, started, changed=True)
 
