@@ -232,14 +232,15 @@ def require_profile(request: Request, profile: str | None) -> None:
         raise HTTPException(404, "no such profile here")
 
 
-def chosen_profile(request: Request) -> str | None:
-    """The profile a page shows: `?profile=` (hers only, in the group app), else in the group
-    app her first profile, else None (every profile, the single-user app)."""
+def chosen_profile(request: Request, *, strict: bool = True) -> str | None:
+    """The profile a page shows: `?profile=` (hers only, in the group app: another's is a 404,
+    or with `strict` False her first), else in the group app her first profile, else None
+    (every profile, the single-user app)."""
     asked = request.query_params.get("profile") or None
     if not group_mode(request):
         return asked
     member = member_of(request)
-    if asked is not None:
+    if asked is not None and (strict or may_see(request, asked)):
         require_profile(request, asked)
         return asked
     return member.profiles[0] if member and member.profiles else None

@@ -114,7 +114,7 @@ def served_name(request: Request) -> str:
     """The served profile's name: whose likes a page outside a digest shows and records (in the
     group app: the signed-in member's chosen profile, "" for a visitor)."""
     if group_mode(request):
-        return chosen_profile(request) or ""
+        return chosen_profile(request, strict=False) or ""
     name: str = request.app.state.teacher.served().name
     return name
 
