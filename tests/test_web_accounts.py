@@ -151,6 +151,8 @@ def test_a_member_sees_only_her_own_profiles(app_client: TestClient, group: Grou
     assert "Profile <b>alice</b>" in today.text
     assert article_ids(today.text) == group.picks["alice"]
     assert "bob" not in today.text and "default" not in today.text
+    teach = app_client.get("/teach")
+    assert teach.status_code == 200 and "Profile <b>alice</b>" in teach.text
     runs = app_client.get("/runs").text
     assert "alice" in runs and "bob" not in runs and ">default<" not in runs
     archive = app_client.get("/archive").text
@@ -363,3 +365,13 @@ def test_user_commands_and_serve_group_without_an_admin(monkeypatch: pytest.Monk
 def papersieve(*args: str) -> Result:
     """The CLI as a user runs it: errors become one line and exit code 2."""
     return CliRunner().invoke(click.Command("papersieve", callback=lambda: main(list(args))), [])
+
+
+def test_topics_from_a_browser_are_saved_with_plain_newlines(app_client: TestClient,
+                                                              group: GroupData) -> None:
+    """A browser sends a textarea's lines joined by CRLF: topics.txt got `\\r\\n` line ends."""
+    csrf = sign_in(app_client, "bob")
+    sent = "1. Graph neural networks.\r\n2. Molecules.\r\n"
+    saved = app_client.post("/account/profile/bob", data={"topics": sent, "csrf_token": csrf})
+    assert saved.status_code == 200
+    assert topics_of(group, "bob")[0] == "1. Graph neural networks.\n2. Molecules.\n"

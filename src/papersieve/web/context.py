@@ -107,7 +107,8 @@ def make_templates() -> Jinja2Templates:
 def _page_context(request: Request) -> dict[str, Any]:
     query = f"?{request.url.query}" if request.url.query else ""
     return {"csrf_token": request.state.csrf_token, "here": request.url.path + query,
-            "served_profile": served_name(request), "member": member_of(request)}
+            "served_profile": served_name(request), "member": member_of(request),
+            "group_app": group_mode(request)}
 
 
 def served_name(request: Request) -> str:

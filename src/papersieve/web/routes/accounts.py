@@ -133,7 +133,7 @@ async def save_topics(request: Request) -> Response:
     """Save the edited topics (a new revision of the stored profile)."""
     name, files = _own_profile(request)
     form = await request.form()
-    topics = _text(form, "topics", MAX_TOPICS + 1)
+    topics = _lines(_text(form, "topics", MAX_TOPICS + 1))
     try:
         if len(topics) > MAX_TOPICS:
             raise HTTPException(400, f"topics are at most {MAX_TOPICS:,} characters")
@@ -151,7 +151,7 @@ async def preview_topics(request: Request) -> Response:
     """The latest stored day's digest with the edited topics (htmx swaps it under the editor)."""
     name, files = _own_profile(request)
     form = await request.form()
-    topics = _text(form, "topics", MAX_TOPICS + 1)[:MAX_TOPICS]
+    topics = _lines(_text(form, "topics", MAX_TOPICS + 1)[:MAX_TOPICS])
     try:
         shown = await run_in_threadpool(preview, store_of(request), files, name, topics)
     except PapersieveError as err:
@@ -179,3 +179,8 @@ def _own_profile(request: Request) -> tuple[str, dict[str, str]]:
 def _text(form: FormData, key: str, limit: int) -> str:
     value = form.get(key, "")
     return value[:limit] if isinstance(value, str) else ""
+
+
+def _lines(text: str) -> str:
+    """A textarea's text with plain newlines: browsers send its lines joined by CRLF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
