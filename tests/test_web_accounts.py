@@ -21,6 +21,7 @@ from papersieve.store.accounts import owned_profiles, user_named
 from papersieve.store.profiles import stored_profile
 from papersieve.web.accounts import LoginThrottle, new_invite, session_key_from_env
 from papersieve.web.app import create_app
+from papersieve.web.collections import all_collections, file_paper
 from papersieve.web.security import FailureThrottle
 from tests.fakeclock import Clock
 from tests.groupdata import PASSWORDS, SESSION_KEY, GroupData, build_group_store
@@ -375,3 +376,21 @@ def test_topics_from_a_browser_are_saved_with_plain_newlines(app_client: TestCli
     saved = app_client.post("/account/profile/bob", data={"topics": sent, "csrf_token": csrf})
     assert saved.status_code == 200
     assert topics_of(group, "bob")[0] == "1. Graph neural networks.\n2. Molecules.\n"
+
+
+def test_collections_shared_by_the_whole_store_are_not_offered(app_client: TestClient,
+                                                              group: GroupData) -> None:
+    """Collections are one list per store: in the group app bob would have read alice's."""
+    with open_store(group.path) as store:
+        file_paper(store, "alice-reading", group.picks["alice"][0])
+    csrf = sign_in(app_client, "bob")
+    assert "/collections" not in app_client.get("/").text
+    for path in ("/collections", "/collection/alice-reading", "/collection/alice-reading/bibtex"):
+        assert app_client.get(path).status_code == 404, path
+    filed = app_client.post("/collections/file", data={"paper_id": group.picks["bob"][0],
+                                                       "collection": "bobs", "csrf_token": csrf})
+    assert filed.status_code == 404
+    with open_store(group.path) as store:
+        assert [c.name for c in all_collections(store)] == ["alice-reading"]
+    likes = app_client.get("/likes/bibtex")
+    assert likes.status_code == 200 and group.bob_liked in likes.text
