@@ -5,11 +5,16 @@ profiles (direct URLs and forged POSTs included)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
@@ -25,6 +30,7 @@ from papersieve.web.collections import all_collections, file_paper
 from papersieve.web.security import FailureThrottle
 from tests.fakeclock import Clock
 from tests.groupdata import PASSWORDS, SESSION_KEY, GroupData, build_group_store
+from tests.test_web_serve import free_port
 from tests.webdata import DAYS
 
 BASE = "http://127.0.0.1:8000"
@@ -394,3 +400,58 @@ def test_collections_shared_by_the_whole_store_are_not_offered(app_client: TestC
         assert [c.name for c in all_collections(store)] == ["alice-reading"]
     likes = app_client.get("/likes/bibtex")
     assert likes.status_code == 200 and group.bob_liked in likes.text
+
+
+def test_a_session_cookie_signed_with_another_key_is_no_session(group: GroupData) -> None:
+    """A cookie is only as good as its signature: one made with another key signs no one in."""
+    other_key = b"another-key-Zx9Qw3rTy7uIo9pAsDfGhJkL"
+    with TestClient(create_app(group.path, group=True, session_key=other_key),
+                    base_url=BASE) as elsewhere:
+        sign_in(elsewhere, "alice")
+        forged = dict(elsewhere.cookies)
+    with TestClient(create_app(group.path, group=True, session_key=SESSION_KEY),
+                    base_url=BASE, cookies=forged) as client:
+        assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_serve_group_as_a_user_runs_it(papersieve_home: Path) -> None:
+    """A real `papersieve serve --group` process: sign-in page, a member's page after it."""
+    env = {**os.environ, "PAPERSIEVE_HOME": str(papersieve_home),
+           "PAPERSIEVE_USER_PASSWORD": "admin-password-42"}
+    env.pop("PAPERSIEVE_SESSION_KEY", None)
+    made = subprocess.run([sys.executable, "-m", "papersieve", "user", "add", "--admin", "ada"],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "papersieve", "serve", "--group", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, timeout=30) as http:
+            first = _first_answer(http, process)
+            assert first.status_code == 303 and first.headers["location"] == "/login?next=%2F"
+            csrf = csrf_of(http.get("/login").text)
+            signed = http.post("/login", data={"name": "ada", "password": "admin-password-42",
+                                               "csrf_token": csrf})
+            assert signed.status_code == 303
+            account = http.get("/account")
+            assert account.status_code == 200 and "Signed in as <b>ada</b> (admin)" in account.text
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    assert f"papersieve web app on http://127.0.0.1:{port}/" in out
+    assert err.strip() == ("note: PAPERSIEVE_SESSION_KEY is not set: sessions end when the app"
+                           " restarts")
+    assert "admin-password-42" not in out + err
+
+
+def _first_answer(http: httpx.Client, process: subprocess.Popen[str]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return http.get("/")
+        except httpx.TransportError:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "papersieve serve --group did not start"
+            time.sleep(0.1)
