@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "feedback": ("papersieve.cli.feedback_cmds", "feedback", "List your feedback."),
     "eval": ("papersieve.cli.eval_cmds", "eval_", "Replay labelled days and measure the judges."),
     "serve": ("papersieve.cli.serve_cmds", "serve", "Serve the local web app."),
+    "user": ("papersieve.cli.user_cmds", "user",
+             "Accounts of the group web app (serve --group): add, list, remove."),
     "status": ("papersieve.cli.status_cmds", "status",
                "Say whether the store is behind arXiv's announcement days, and why."),
 }

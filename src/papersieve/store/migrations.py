@@ -430,5 +430,35 @@ CREATE TABLE profiles (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
+V13 = """
+-- Accounts of the group web app (issue 19, `papersieve serve --group`). Passwords are kept only as
+-- argon2id hashes; an invite link's secret only as its SHA-256 (the link is shown once). A user
+-- owns stored profiles (user_profiles: one owner per profile) and sees and teaches only those.
+-- `session_epoch` grows at every sign-out: the signed session cookies made before it stop working.
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    is_admin INTEGER NOT NULL DEFAULT 0,
+    session_epoch INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE invites (
+    id INTEGER PRIMARY KEY,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    used_by INTEGER REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE TABLE user_profiles (
+    profile TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE INDEX user_profiles_user ON user_profiles(user_id);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

@@ -15,9 +15,10 @@ from starlette.staticfiles import StaticFiles
 
 from papersieve.home import database_path
 from papersieve.profile.loader import Profile
+from papersieve.web.accounts import LoginThrottle, group_middleware
 from papersieve.web.context import KATEX, STATIC, Stores, make_templates
 from papersieve.web.guard import ClientWatch, budget_from_env, too_expensive_handler
-from papersieve.web.routes import collected, feedback, pages, papers, teach
+from papersieve.web.routes import accounts, collected, feedback, pages, papers, teach
 from papersieve.web.security import SecurityMiddleware, token_from_env
 from papersieve.web.teach import Teacher
 
@@ -29,6 +30,8 @@ def create_app(
     secret: bytes | None = None,
     profile: Profile | None = None,
     query_budget: int | None = None,
+    group: bool = False,
+    session_key: bytes | None = None,
 ) -> Starlette:
     """The app over the store at `store_path` (default: the user's store).
 
@@ -37,11 +40,18 @@ def create_app(
     cookie (default: random per process). `profile` is the one likes retrain (default: the
     user's profile). `query_budget` bounds each SQL statement (web/guard.py; None reads
     `PAPERSIEVE_WEB_QUERY_BUDGET`, else the default).
+
+    `group` makes it the group app (web/accounts.py): members sign in, each sees and teaches only
+    her own stored profiles; the accounts replace the access token and the loopback host check.
+    `session_key` signs the session cookies (None reads `PAPERSIEVE_SESSION_KEY`, else random
+    per process: a restart then signs everyone out).
     """
     budget = query_budget if query_budget is not None else budget_from_env()
     stores = Stores(Path(store_path) if store_path is not None else database_path(), budget)
     stores.get()  # open (and migrate) now, so a broken store fails at start, not on a page
     access_token = token if token is not None else token_from_env()
+    if group:
+        access_token = None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -50,6 +60,7 @@ def create_app(
 
     app = Starlette(
         routes=[
+            *(ACCOUNT_ROUTES if group else []),
             Route("/", pages.today, name="today"),
             Route("/day/{day}", pages.day, name="day"),
             Route("/run/{run_id}", pages.run, name="run"),
@@ -71,12 +82,32 @@ def create_app(
         ],
         # ClientWatch first (outermost): it must read the client's own messages, not a replay.
         middleware=[Middleware(ClientWatch),
-                    Middleware(SecurityMiddleware, token=access_token, secret=secret)],
+                    Middleware(SecurityMiddleware, token=access_token, secret=secret,
+                               any_host=group),
+                    *(group_middleware(stores, session_key) if group else [])],
         exception_handlers={HTTPException: pages.http_error,
                             sqlite3.OperationalError: too_expensive_handler(pages.http_error)},
         lifespan=lifespan,
     )
     app.state.stores = stores
     app.state.templates = make_templates()
-    app.state.teacher = Teacher(profile)
+    app.state.teacher = Teacher(profile, stored_only=group)
+    app.state.group = group
+    app.state.login_throttle = LoginThrottle()
     return app
+
+
+ACCOUNT_ROUTES = [
+    Route("/login", accounts.login_page, name="login"),
+    Route("/login", accounts.login, methods=["POST"], name="login_post"),
+    Route("/logout", accounts.logout, methods=["POST"], name="logout"),
+    Route("/invite/{secret}", accounts.invite_page, name="invite"),
+    Route("/invite/{secret}", accounts.join, methods=["POST"], name="join"),
+    Route("/account", accounts.account, name="account"),
+    Route("/account/invite", accounts.invite, methods=["POST"], name="make_invite"),
+    Route("/account/profile/{name}", accounts.topics_page, name="topics"),
+    Route("/account/profile/{name}", accounts.save_topics, methods=["POST"], name="save_topics"),
+    Route("/account/profile/{name}/preview", accounts.preview_topics, methods=["POST"],
+          name="preview_topics"),
+]
+"""The group app's own pages (web/routes/accounts.py)."""

@@ -17,6 +17,7 @@ from papersieve.errors import StoreError
 from papersieve.store import open_store
 from papersieve.store.db import Store
 from papersieve.web import filters
+from papersieve.web.accounts import chosen_profile, group_mode, member_of
 from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone, guarded_method
 
 HERE = Path(__file__).resolve().parent
@@ -106,11 +107,15 @@ def make_templates() -> Jinja2Templates:
 def _page_context(request: Request) -> dict[str, Any]:
     query = f"?{request.url.query}" if request.url.query else ""
     return {"csrf_token": request.state.csrf_token, "here": request.url.path + query,
-            "served_profile": served_name(request)}
+            "served_profile": served_name(request), "member": member_of(request),
+            "group_app": group_mode(request)}
 
 
 def served_name(request: Request) -> str:
-    """The served profile's name: whose likes a page outside a digest shows and records."""
+    """The served profile's name: whose likes a page outside a digest shows and records (in the
+    group app: the signed-in member's chosen profile, "" for a visitor)."""
+    if group_mode(request):
+        return chosen_profile(request, strict=False) or ""
     name: str = request.app.state.teacher.served().name
     return name
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 
@@ -137,6 +138,8 @@ class SearchFilters:
     """relevance, date or score (web/search.py SORTS)."""
     profile: str = "default"
     """Whose likes `liked` and the labels shown mean (the served profile)."""
+    only: tuple[str, ...] | None = None
+    """The group app: only these profiles' runs count (judged, picked, score, days shown)."""
 
 
 @dataclass(frozen=True)
@@ -212,9 +215,12 @@ def _notes(row: sqlite3.Row) -> tuple[str, ...]:
     return tuple(str(n) for n in value) if isinstance(value, list) else ()
 
 
-def list_runs(store: Store, limit: int = 1000) -> list[RunRow]:
-    """Every run, newest first, with candidate and pick counts."""
-    rows = store.conn.execute(_RUN_SQL + " ORDER BY r.date DESC, r.id DESC LIMIT ?", (limit,))
+def list_runs(store: Store, limit: int = 1000,
+              profiles: Sequence[str] | None = None) -> list[RunRow]:
+    """Every run (of these profiles when given), newest first, with candidate and pick counts."""
+    where = "" if profiles is None else f" WHERE r.profile IN ({', '.join('?' * len(profiles))})"
+    rows = store.conn.execute(_RUN_SQL + where + " ORDER BY r.date DESC, r.id DESC LIMIT ?",
+                              (*(profiles or ()), limit))
     return [_run(r) for r in rows]
 
 
@@ -354,9 +360,10 @@ def paper_exists(store: Store, paper_id: str) -> bool:
     return store.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is not None
 
 
-def paper_detail(store: Store, paper_id: str, profile: str) -> PaperDetail | None:
+def paper_detail(store: Store, paper_id: str, profile: str,
+                 only: Sequence[str] | None = None) -> PaperDetail | None:
     """A paper with its versions, listings, outcomes, judgements and feedback history (every
-    profile's), and the label given on `profile`."""
+    profile's, or only these profiles' when given), and the label given on `profile`."""
 
     row = store.conn.execute(
         f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM papers p WHERE p.id = ?",
@@ -382,6 +389,11 @@ def paper_detail(store: Store, paper_id: str, profile: str) -> PaperDetail | Non
     feedback = conn.execute(
         "SELECT * FROM feedback WHERE paper_id = ? ORDER BY id DESC", (paper_id,)
     ).fetchall()
+    days = day_outcomes(store, [paper_id])[paper_id]
+    if only is not None:  # the group app: a member sees her own profiles' history only
+        judgements = [j for j in judgements if j["profile"] in only]
+        feedback = [f for f in feedback if f["profile"] in only]
+        days = [d for d in days if d.profile in only]
     item = item_from_row(row)
     latest = next((j for j in judgements if j["outcome"] == "judged"), None)
     if latest is not None:  # the card shows the newest verdict the paper received
@@ -392,7 +404,7 @@ def paper_detail(store: Store, paper_id: str, profile: str) -> PaperDetail | Non
         item=item,
         versions=tuple((int(v["version"]), str(v["first_seen"])) for v in versions),
         listings=tuple(listings),
-        days=tuple(day_outcomes(store, [paper_id])[paper_id]),
+        days=tuple(days),
         judgements=tuple(judgements),
         feedback=tuple(feedback),
         first_listed=row["first_listed"],

@@ -79,10 +79,13 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
         where.add("EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", category)
     for category in parsed.not_categories:
         where.add("NOT EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", category)
+    runs, run_params = _runs_of(f)
     if f.judged:
-        where.add("p.id IN (SELECT j.paper_id FROM judgements j WHERE j.outcome = 'judged')")
+        where.add("p.id IN (SELECT j.paper_id FROM judgements j WHERE j.outcome = 'judged'"
+                  f"{runs.format(col='j.run_id')})", *run_params)
     if f.picked:
-        where.add("p.id IN (SELECT c.paper_id FROM run_candidates c WHERE c.picked = 1)")
+        where.add("p.id IN (SELECT c.paper_id FROM run_candidates c WHERE c.picked = 1"
+                  f"{runs.format(col='c.run_id')})", *run_params)
     if f.liked:
         where.add(
             "p.id IN (SELECT f.paper_id FROM feedback f WHERE f.profile = ? AND f.label = 1 AND"
@@ -92,6 +95,15 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     if f.code:
         where.add("papersieve_has_code(p.abstract, p.comment)")
     return where
+
+
+def _runs_of(f: SearchFilters) -> tuple[str, list[object]]:
+    """An SQL condition on a run id column (`{col}`) keeping the runs of `f.only`'s profiles
+    ("" when every run counts), and its parameters."""
+    if f.only is None:
+        return "", []
+    marks = ", ".join("?" * len(f.only))
+    return f" AND {{col}} IN (SELECT r.id FROM runs r WHERE r.profile IN ({marks}))", list(f.only)
 
 
 _FTS_FROM = "FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?"
@@ -115,6 +127,8 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
             return SearchResults((), 0, f, error=TOO_EXPENSIVE_SEARCH)
         return SearchResults((), 0, f, error=f"cannot search for {f.text!r}: {err}")
     days = day_outcomes(store, [r["id"] for r in rows])
+    if f.only is not None:
+        days = {k: [d for d in v if d.profile in f.only] for k, v in days.items()}
     hits = tuple(
         SearchHit(
             item=item_from_row(r),
@@ -152,8 +166,12 @@ def _page_keys(
         order = ""
     if f.sort == "date" or (not query and f.sort != "score"):
         order = f" ORDER BY {_NEWEST}"
-    elif f.sort == "score":
-        order = f" ORDER BY {_BEST_SCORE} IS NULL, {_BEST_SCORE} DESC, {_NEWEST}"
+    order_params: list[object] = []
+    if f.sort == "score":
+        runs, run_params = _runs_of(f)
+        best = _BEST_SCORE[:-1] + runs.format(col="j.run_id") + ")"
+        order = f" ORDER BY {best} IS NULL, {best} DESC, {_NEWEST}"
+        order_params = run_params * 2
     total = int(store.conn.execute(f"SELECT COUNT(*) {base}{where.sql()}", params).fetchone()[0])
     last = max(1, (total + f.per_page - 1) // f.per_page)
     page = min(max(f.page, 1), last, MAX_PAGE)
@@ -161,7 +179,7 @@ def _page_keys(
         f = replace(f, page=page)
     keys = store.conn.execute(
         f"SELECT {key} {base}{where.sql()}{order} LIMIT ? OFFSET ?",
-        [*params, f.per_page, (page - 1) * f.per_page],
+        [*params, *order_params, f.per_page, (page - 1) * f.per_page],
     ).fetchall()
     return total, [int(k[0]) for k in keys], f
 

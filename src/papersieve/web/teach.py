@@ -10,6 +10,7 @@ from papersieve.errors import ConfigError
 from papersieve.feedback import record_feedback
 from papersieve.profile import load_profile
 from papersieve.profile.loader import Profile, builtin_profile_dir
+from papersieve.profile.stored import load_stored_profile
 from papersieve.store.db import Store
 
 
@@ -22,8 +23,10 @@ class Teacher:
     retrains it (pipeline: feedback newer than the model).
     """
 
-    def __init__(self, served: Profile | None = None) -> None:
+    def __init__(self, served: Profile | None = None, *, stored_only: bool = False) -> None:
         self._served = served
+        self._stored_only = stored_only
+        """The group app: only stored profiles (a member's), never the served or the demo's."""
         self._lock = threading.Lock()  # one retraining at a time; a second click waits its turn
 
     def served(self) -> Profile:
@@ -34,13 +37,16 @@ class Teacher:
 
     def record(self, store: Store, paper_id: str, label: int, profile: str) -> None:
         """Record +1 / -1 / 0 for one paper on `profile` and retrain that profile if possible."""
-        target = self.profile_named(profile)
+        target = self.profile_named(profile, store)
         with self._lock:
             record_feedback(store, [paper_id], label, source="web", profile=target,
                             profile_name=profile)
 
-    def profile_named(self, name: str) -> Profile | None:
-        """The profile called `name` if the app can rebuild it (the served one, the demo's)."""
+    def profile_named(self, name: str, store: Store | None = None) -> Profile | None:
+        """The profile called `name` if the app can rebuild it (the served one, the demo's; in
+        the group app the stored profile of that name, from `store`)."""
+        if self._stored_only:
+            return None if store is None else load_stored_profile(store, name)
         served = self.served()
         if name == served.name:
             return served

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from papersieve.errors import PapersieveError
 from papersieve.web import queries
+from papersieve.web.accounts import require_profile
 from papersieve.web.context import render, served_name, store_of
 from papersieve.web.teach import Teacher, check_profile_name
 
@@ -21,6 +22,7 @@ async def post(request: Request) -> Response:
     form = await request.form()
     paper_id = str(form.get("paper_id", ""))
     profile = str(form.get("profile", "")) or served_name(request)
+    require_profile(request, profile)
     label = LABELS.get(str(form.get("label", "")))
     if label is None:
         raise HTTPException(400, "label must be like, dislike or withdraw")

@@ -12,13 +12,14 @@ from papersieve.store.db import Store
 from papersieve.today import latest_possible_day
 from papersieve.validate import OutsideValueError, row_id
 from papersieve.web import charts, queries
+from papersieve.web.accounts import chosen_profile, group_mode, may_see, seen, visible_profiles
 from papersieve.web.context import render, store_of
 
 
 def today(request: Request) -> Response:
     """The latest finished run's digest (of one profile with `?profile=`)."""
     store = store_of(request)
-    profile = request.query_params.get("profile") or None
+    profile = chosen_profile(request)
     # A run dated in the future (a feed that announced 2100-07-02, before that was refused)
     # must not stay "Today" for ever.
     until = latest_possible_day()
@@ -37,7 +38,7 @@ def day(request: Request) -> Response:
     except ValueError as err:
         raise HTTPException(404, "no such day") from err
     store = store_of(request)
-    run = queries.latest_done_run(store, date, request.query_params.get("profile") or None)
+    run = queries.latest_done_run(store, date, chosen_profile(request))
     if run is None:
         raise HTTPException(404, f"no finished run for {date.isoformat()}")
     return _digest_page(request, run, title=date.isoformat())
@@ -51,7 +52,7 @@ def run(request: Request) -> Response:
     except OutsideValueError as err:  # /run/99999999999999999999 overflowed SQLite: a bare 500
         raise HTTPException(404, "no such run") from err
     found = queries.get_run(store, run_id)
-    if found is None:
+    if found is None or not may_see(request, found.profile):
         raise HTTPException(404, "no such run")
     everything = bool(request.query_params.get("all"))
     return _digest_page(request, found, title=f"Run {found.id}", everything=everything)
@@ -73,19 +74,23 @@ def _digest_page(
         items = [item for item in items if item.code_links]
     usage = queries.digest_usage(store, run) if run else None
     return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
-                  profiles=queries.profiles(store), usage=usage, later=later, code_only=code_only)
+                  profiles=seen(request, queries.profiles(store)), usage=usage, later=later,
+                  code_only=code_only)
 
 
 def archive(request: Request) -> Response:
     """Months and days with per-day counts; each day links to its digest."""
-    return render(request, "archive.html", title="Archive", months=queries.archive(store_of(request)))
+    store = store_of(request)
+    rows = None if not group_mode(request) else queries.list_runs(
+        store, limit=100_000, profiles=visible_profiles(request))
+    return render(request, "archive.html", title="Archive", months=queries.archive(store, rows))
 
 
 def runs(request: Request) -> Response:
     """Every run with status, counts, tokens and dollars, and per profile charts of dollars and
     picks per day."""
     store = store_of(request)
-    rows = queries.list_runs(store)
+    rows = queries.list_runs(store, profiles=visible_profiles(request))
     names = queries.run_profiles(rows)
     profile_charts = [_charts(store, rows, name, len(names) > 1) for name in names]
     total = sum(r.cost or 0.0 for r in rows)

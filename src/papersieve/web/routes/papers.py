@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from urllib.parse import quote
 
 from starlette.datastructures import QueryParams
@@ -15,6 +16,7 @@ from papersieve.ids import parse_paper_id
 from papersieve.store.db import Store
 from papersieve.validate import OutsideValueError, page_number
 from papersieve.web import queries
+from papersieve.web.accounts import visible_profiles
 from papersieve.web.context import render, served_name, store_of
 from papersieve.web.query_syntax import MAX_PREFIX_TERMS
 from papersieve.web.search import SORTS, marked
@@ -28,6 +30,7 @@ def search(request: Request) -> Response:
     """The search form and one page of results; an arXiv id or URL goes to the paper's page."""
     store = store_of(request)
     filters, problem = parse_filters(request.query_params, served_name(request))
+    filters = replace(filters, only=visible_profiles(request))
     paper_id = id_in_search(filters.text)
     if paper_id is not None and queries.paper_exists(store, paper_id):
         return RedirectResponse(f"/paper/{quote(paper_id)}", status_code=303)
@@ -104,7 +107,8 @@ SIMILAR_PAGE = 30
 def paper(request: Request) -> Response:
     """A paper's versions, days, outcomes, judgements, feedback history and similar papers."""
     store = store_of(request)
-    detail = queries.paper_detail(store, request.path_params["paper_id"], served_name(request))
+    detail = queries.paper_detail(store, request.path_params["paper_id"], served_name(request),
+                                  visible_profiles(request))
     if detail is None:
         raise HTTPException(404, "no such paper in the store")
     near = _similar(request, store, detail.item.paper_id, SIMILAR_ON_PAGE)
