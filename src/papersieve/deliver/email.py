@@ -5,6 +5,11 @@ SMTP_USER and SMTP_PASSWORD come from the environment only. A transient failure 
 a dropped connection) is retried once, after the `SMTP` policy's wait (papersieve.outbound: SMTP
 is not HTTP, but its timeout and backoff live in the one table); the error names host, port and
 the server's reply, redacted.
+
+Inside `smtp_session()` (a group's run, issue 19) every message goes through one connection per
+server and user, opened at the first message and closed at the end; a connection the server
+dropped meanwhile (judging the next profile can take minutes) is opened again, and a refused
+recipient leaves the connection usable for the next profile.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ import re
 import smtplib
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -80,14 +88,98 @@ def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
     return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
 
 
+SessionKey = tuple[str, int, str, str]
+
+
+class SmtpSession:
+    """Open SMTP connections by (host, port, security, SMTP_USER); `opened` counts them."""
+
+    def __init__(self) -> None:
+        self.connections: dict[SessionKey, smtplib.SMTP] = {}
+        self.opened = 0
+
+    def connection(self, settings: EmailSettings) -> smtplib.SMTP:
+        """The open connection for these settings, checked with NOOP; else a new one."""
+        key = (settings.host, settings.port, settings.security, os.environ.get("SMTP_USER") or "")
+        smtp = self.connections.get(key)
+        if smtp is not None:
+            try:
+                if smtp.noop()[0] == 250:
+                    return smtp
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.drop(key)
+        smtp = _connect(settings)
+        self.connections[key] = smtp
+        self.opened += 1
+        return smtp
+
+    def drop(self, key: SessionKey) -> None:
+        """Forget a connection that failed (closed without a word to the server)."""
+        smtp = self.connections.pop(key, None)
+        if smtp is not None:
+            smtp.close()
+
+    def send(self, message: EmailMessage, settings: EmailSettings) -> None:
+        """Send over the pooled connection; one the server dropped is not reused."""
+        smtp = self.connection(settings)
+        try:
+            smtp.send_message(message)
+        except smtplib.SMTPResponseException:
+            raise  # the server answered (smtplib reset the transaction): the connection is fine
+        except (smtplib.SMTPException, OSError):
+            self.drop((settings.host, settings.port, settings.security,
+                       os.environ.get("SMTP_USER") or ""))
+            raise
+
+    def close(self) -> None:
+        """QUIT every connection (a server that went away is simply closed)."""
+        for key in list(self.connections):
+            smtp = self.connections.pop(key)
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+_SESSION: ContextVar[SmtpSession | None] = ContextVar("papersieve_smtp_session", default=None)
+
+
+@contextmanager
+def smtp_session() -> Iterator[SmtpSession]:
+    """Every email sent inside shares one connection per server and user (a group's run sends
+    one per profile); nested sessions are the outer one."""
+    current = _SESSION.get()
+    if current is not None:
+        yield current
+        return
+    session = SmtpSession()
+    token = _SESSION.set(session)
+    try:
+        yield session
+    finally:
+        _SESSION.reset(token)
+        session.close()
+
+
 def _send(message: EmailMessage, settings: EmailSettings) -> None:
+    session = _SESSION.get()
+    if session is not None:
+        session.send(message, settings)
+        return
+    with _connect(settings) as smtp:
+        smtp.send_message(message)
+
+
+def _connect(settings: EmailSettings) -> smtplib.SMTP:
+    """A connection greeted, secured and logged in as the settings and environment say."""
     context = ssl.create_default_context()
     if settings.security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT,
                                               context=context)
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
-    with smtp:
+    try:
         smtp.ehlo()
         if settings.security == "starttls":
             smtp.starttls(context=context)
@@ -95,7 +187,10 @@ def _send(message: EmailMessage, settings: EmailSettings) -> None:
         user, password = os.environ.get("SMTP_USER"), os.environ.get("SMTP_PASSWORD")
         if user and password:
             smtp.login(user, password)
-        smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def _transient(err: Exception) -> bool:
