@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
+from papersieve.deliver.unsubscribe import unsubscribe_url
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.outbound import SMTP
@@ -38,9 +39,11 @@ MAX_BYTES = 95_000
 """The whole message as sent: Gmail clips a message past 102 KB."""
 
 
-def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -> EmailMessage:
+def build_message(digest: Digest, settings: EmailSettings, page_url: str = "",
+                  unsubscribe: str = "") -> EmailMessage:
     """The email: subject with the day and pick count, Date and Message-ID (RFC 5322), and a slim
-    body (the picks, a link to the full day) in plain text and HTML."""
+    body (the picks, a link to the full day) in plain text and HTML. `unsubscribe`: the one
+    recipient's link, as RFC 8058 one-click headers and at the end of the body."""
     sender = settings.sender or os.environ.get("SMTP_USER") or ""
     if not sender or not settings.to:
         raise DeliveryError("email: set [deliver.email] sender (or SMTP_USER) and to")
@@ -52,9 +55,12 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -
     domain = parseaddr(sender)[1].rpartition("@")[2] or "papersieve.invalid"
     profile = re.sub(r"[^A-Za-z0-9-]+", "-", digest.profile)
     message["Message-ID"] = make_msgid(f"papersieve.{profile}.{digest.date}", domain=domain)
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     keep = len(digest.picks)
     while True:
-        body = email_body(digest, page_url, keep)
+        body = email_body(digest, page_url, keep, unsubscribe)
         sized = copy.deepcopy(message)  # the headers alone, set above
         sized.set_content(redact(body.text))
         sized.add_alternative(redact(body.html), subtype="html")
@@ -71,8 +77,29 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "") -
 def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
                retry_delay: float | None = None) -> str:
     """Send the digest (`page_url`: the day's page on the site); returns a one-line summary or
-    raises DeliveryError. `retry_delay` replaces the policy's wait before the one retry (tests: 0)."""
-    message = build_message(digest, settings, page_url)
+    raises DeliveryError. `retry_delay` replaces the policy's wait before the one retry (tests: 0).
+
+    With unsubscribe links configured (deliver/unsubscribe.py) each recipient gets a message of
+    her own, carrying her own link; one refused address does not keep the others' back."""
+    links = {address: unsubscribe_url(digest.profile, address) for address in settings.to}
+    if not all(links.values()):
+        _deliver(build_message(digest, settings, page_url), settings, retry_delay)
+        return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
+    failed = []
+    for address, link in links.items():
+        alone = settings.model_copy(update={"to": (address,)})
+        try:
+            _deliver(build_message(digest, alone, page_url, link), alone, retry_delay)
+        except DeliveryError as err:
+            failed.append(f"{address}: {err}")
+    if failed:
+        raise DeliveryError(f"{len(failed)} of {len(links)} recipients failed: " + "; ".join(failed))
+    return (f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
+            " (one message each, with its unsubscribe link)")
+
+
+def _deliver(message: EmailMessage, settings: EmailSettings, retry_delay: float | None) -> None:
+    """Send one message; a transient failure is retried once."""
     try:
         _send(message, settings)
     except (smtplib.SMTPServerDisconnected, ConnectionResetError, smtplib.SMTPResponseException) as err:
@@ -85,7 +112,6 @@ def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
             raise _error(settings, again, retried=True) from again
     except (smtplib.SMTPException, OSError) as err:
         raise _error(settings, err) from err
-    return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
 
 
 SessionKey = tuple[str, int, str, str]

@@ -12,9 +12,11 @@ from papersieve.deliver.files import write_outputs
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.profile import Profile
+from papersieve.profile.settings import EmailSettings
 from papersieve.render.paths import relative_day_link
 from papersieve.store.chat import add_chat_message
 from papersieve.store.db import Store, utcnow
+from papersieve.store.unsubscribes import unsubscribed
 
 Stage = Callable[[str], AbstractContextManager[None]]
 
@@ -61,7 +63,7 @@ def deliver_all(
         return outputs, results + empty
     page = _page_url(settings.outputs.site_url, digest)
     actions = {"slack": lambda: _slack(store, run_id, digest, profile, page),
-               "email": lambda: _email(digest, profile, page),
+               "email": lambda: _email(store, digest, profile, page),
                "telegram": lambda: _telegram(store, run_id, digest, profile, page)}
     for channel, enabled in (("slack", settings.deliver.slack.enabled),
                              ("email", settings.deliver.email.enabled),
@@ -69,6 +71,11 @@ def deliver_all(
         if not enabled:
             continue
         earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
+        if channel == "email" and not _still_subscribed(store, profile):
+            results.append(DeliveryResult("email", "skipped", "every address unsubscribed"
+                                          " (the link in an earlier email)"))
+            record_delivery(store, run_id, results[-1])
+            continue
         with stage(channel):
             results.append(_already(channel, earlier, say) if earlier
                            else _attempt(channel, send, say, actions[channel]))
@@ -162,10 +169,24 @@ def _telegram(store: Store, run_id: int, digest: Digest, profile: Profile, page:
     return send_telegram(digest, telegram.chat_id, page, buttons=telegram.buttons, on_sent=sent)
 
 
-def _email(digest: Digest, profile: Profile, page: str) -> str:
+def _email(store: Store, digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.email import send_email
 
-    return send_email(digest, profile.settings.deliver.email, page)
+    return send_email(digest, _subscribed_settings(store, profile), page)
+
+
+def _subscribed_settings(store: Store, profile: Profile) -> EmailSettings:
+    """The profile's email settings without the addresses that unsubscribed."""
+    settings = profile.settings.deliver.email
+    gone = unsubscribed(store, profile.name)
+    if not gone:
+        return settings
+    return settings.model_copy(update={"to": tuple(a for a in settings.to if a.lower() not in gone)})
+
+
+def _still_subscribed(store: Store, profile: Profile) -> bool:
+    """Whether any of the profile's addresses still wants its emails."""
+    return bool(_subscribed_settings(store, profile).to) or not profile.settings.deliver.email.to
 
 
 def _page_url(site_url: str, digest: Digest) -> str:
