@@ -15,7 +15,7 @@ from papersieve.deliver.email import send_email
 from papersieve.deliver.unsubscribe import read_token, unsubscribe_url
 from papersieve.profile.settings import EmailSettings
 from papersieve.store import open_store
-from papersieve.store.unsubscribes import unsubscribed
+from papersieve.store.unsubscribes import unsubscribe, unsubscribed
 from papersieve.web.app import create_app
 from tests.digestfixtures import sample_digest
 from tests.servers.feed_server import FeedServer
@@ -112,3 +112,20 @@ def test_a_forged_or_cut_link_changes_nothing(web: str) -> None:
     assert httpx.get(f"{web}/").status_code == 401
     with open_store() as store:
         assert unsubscribed(store, "alice") == frozenset() == unsubscribed(store, "bob")
+
+
+def test_an_unsubscribed_address_gets_no_empty_day_word_either(
+        tmp_path: Path, feeds: FeedServer) -> None:  # noqa: F811
+    with SmtpServer() as smtp:
+        both = email_toml(smtp.port, "alice@example.org").replace(
+            '"alice@example.org"]', '"alice@example.org", "dan@example.org"]')
+        group_of_three(tmp_path, {"alice": "[deliver]\nsend_empty = true\n" + both})
+        with open_store() as store:
+            unsubscribe(store, "alice", "Alice@example.org")
+        feeds.misbehave("cs.LG", "weekend")
+        feeds.misbehave("cs.AI", "weekend")
+        result = run_cli("run", "--all", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    [message] = smtp.handler.messages
+    assert message["To"] == "dan@example.org"
+    assert str(message["Subject"]).startswith("papersieve alice, 2025-07-03: no announcement")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -90,6 +91,7 @@ def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile
     asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
     if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
         return []
+    profile = subscribed_profile(store, profile)
     sent_before = {channel: earlier for channel in ("slack", "email", "telegram")
                    if (earlier := _earlier_delivery(store, run_id, channel, f"{day.kind}:"))}
     results = _send_empty(day, profile, send, None, say, sent_before)
@@ -182,6 +184,18 @@ def _subscribed_settings(store: Store, profile: Profile) -> EmailSettings:
     if not gone:
         return settings
     return settings.model_copy(update={"to": tuple(a for a in settings.to if a.lower() not in gone)})
+
+
+def subscribed_profile(store: Store, profile: Profile) -> Profile:
+    """The profile with its unsubscribed addresses left out of `[deliver.email]` (its email
+    turned off when none is left): for the short messages that do not go through `_email`."""
+    if not profile.settings.deliver.email.enabled or _subscribed_settings(store, profile) == \
+            profile.settings.deliver.email:
+        return profile
+    email = _subscribed_settings(store, profile)
+    email = email.model_copy(update={"enabled": bool(email.to)})
+    deliver = profile.settings.deliver.model_copy(update={"email": email})
+    return dataclasses.replace(profile, settings=profile.settings.model_copy(update={"deliver": deliver}))
 
 
 def _still_subscribed(store: Store, profile: Profile) -> bool:
