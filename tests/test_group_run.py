@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from papersieve.cli.main import main
+from papersieve.deliver.slack import API_URL_ENV
 from papersieve.errors import ConfigError
 from papersieve.group import MemberOutcome, restrict, run_all, stored_members, worst
 from papersieve.ingest import DayFetch
@@ -25,6 +26,8 @@ from papersieve.store import Store, open_store
 from papersieve.store.profiles import save_profile
 from tests.digestfixtures import sample_digest
 from tests.servers.feed_server import FeedServer
+from tests.servers.slack_server import TOKEN as SLACK_TOKEN
+from tests.servers.slack_server import FakeSlack
 from tests.servers.smtp_server import SmtpServer, free_port
 
 DAY = dt.date(2025, 7, 3)
@@ -194,3 +197,26 @@ def test_a_stored_profile_written_over_keeps_running(tmp_path: Path, feeds: Feed
     save_profile(store, "bob", {"profile.toml": "categories = [\"cs.LG\"]\n"}, replace=True)
     _profiles, broken = stored_members(store)
     assert [b.name for b in broken] == ["bob"] and "missing prompt file" in broken[0].error
+
+
+def test_each_stored_profile_delivers_to_its_own_address_and_channel(
+        tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    with SmtpServer() as smtp, FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TOKEN)
+        monkeypatch.setenv(API_URL_ENV, slack.api_url)
+        group_of_three(tmp_path, {
+            name: email_toml(smtp.port, f"{name}@example.org")
+            + f"[deliver.slack]\nenabled = true\nchannel = \"#{name}\"\n"
+            for name in ("alice", "bob", "carol")})
+        result = run_cli("run", "--all", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    subjects = {str(m["To"]): str(m["Subject"]) for m in smtp.handler.messages}
+    assert sorted(subjects) == ["alice@example.org", "bob@example.org", "carol@example.org"]
+    lines = result.stdout.split("Group: ")[1].splitlines()[1:]
+    summary = {line.split(":")[0].strip(): line for line in lines}
+    for name in ("alice", "bob", "carol"):
+        count = summary[name].split(", ")[1].split(" picks")[0]
+        assert subjects[f"{name}@example.org"] == f"papersieve: {count} papers for {DAY}"
+        assert summary[name].endswith("; delivered: slack, email")
+    channels = Counter(str(r.body["channel"]) for r in slack.received)
+    assert set(channels) == {"#alice", "#bob", "#carol"}
