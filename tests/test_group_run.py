@@ -24,6 +24,7 @@ from papersieve.models import Listing, ListingEntry, ListingStatus
 from papersieve.profile import Profile, init_profile
 from papersieve.store import Store, open_store
 from papersieve.store.profiles import save_profile
+from papersieve.store.runs import finish_run, start_run
 from tests.digestfixtures import sample_digest
 from tests.servers.feed_server import FeedServer
 from tests.servers.slack_server import TOKEN as SLACK_TOKEN
@@ -220,3 +221,23 @@ def test_each_stored_profile_delivers_to_its_own_address_and_channel(
         assert summary[name].endswith("; delivered: slack, email")
     channels = Counter(str(r.body["channel"]) for r in slack.received)
     assert set(channels) == {"#alice", "#bob", "#carol"}
+
+
+def test_a_day_the_group_missed_is_fetched_once_for_every_category(
+        tmp_path: Path, feeds: FeedServer, store: Store) -> None:
+    add_profile(tmp_path, "alice", ["cs.LG"], "1. Large language model agents\n")
+    add_profile(tmp_path, "bob", ["cs.AI"], "1. Planning and reasoning\n")
+    add_profile(tmp_path, "carol", ["cs.LG", "cs.AI"], "1. Reinforcement learning\n")
+    for name in ("alice", "bob", "carol"):
+        finish_run(store, start_run(store, name, dt.date(2026, 4, 28), "local"), "done")
+    feeds.day = dt.date(2026, 4, 30)  # today's feeds; 04-29 was missed
+    result = run_cli("run", "--all", "--no-deliver", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    api = [path for path in feeds.paths() if path.startswith("/api/")]
+    assert len(api) == 1 and "cs.LG" in api[0] and "cs.AI" in api[0]
+    assert Counter(p for p in feeds.paths() if p.startswith("/rss/")) == {"/rss/cs.LG": 1,
+                                                                         "/rss/cs.AI": 1}
+    days = store.conn.execute("SELECT profile, status FROM runs WHERE date = '2026-04-29'"
+                              " ORDER BY profile").fetchall()
+    assert [tuple(d) for d in days] == [("alice", "done"), ("bob", "done"), ("carol", "done")]
+    assert "1 missed day(s) caught up" in result.stdout.split("Group: ")[1]
