@@ -48,9 +48,13 @@ def test_each_recipient_gets_her_own_one_click_link(web: str) -> None:
                             retry_delay=0)
     assert detail.endswith("(one message each, with its unsubscribe link)")
     first, second = smtp.handler.messages
-    for message, address in ((first, "me@example.org"), (second, "you@example.org")):
+    for i, (message, address) in enumerate(((first, "me@example.org"), (second, "you@example.org"))):
         link = str(message["List-Unsubscribe"]).strip("<>")
         assert link.startswith(f"{web}/unsubscribe/")
+        # As sent: the URL in angle brackets on one line (not folded into an RFC 2047 word, which
+        # a mail client does not read as a link).
+        raw = bytes(smtp.handler.envelopes[i].content)
+        assert f"\r\nList-Unsubscribe: <{link}>\r\n".encode() in raw
         assert read_token(link.rsplit("/", 1)[1]) == ("default", address)
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         plain, html = message.get_body(("plain",)), message.get_body(("html",))

@@ -122,8 +122,8 @@ def run_all(
     notes = _prefetch_missed_days(store, fetcher, profiles, fetched.date, say) if catching_up else []
     members = list(failed)
     with smtp_session():
-        for profile in profiles:
-            say(f"profile {profile.name}")
+        for number, profile in enumerate(profiles, 1):
+            say(f"profile {profile.name} ({number} of {len(profiles)})")
             members.append(_member(store, profile, fetched, say, judge_for, catching_up=catching_up,
                                    out_dir=out_dir / profile.name if out_dir else None,
                                    deliver=deliver, title_stage=title_stage, redeliver=redeliver,

@@ -68,6 +68,11 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "",
         if languages:  # RFC 3282: the comments are in these besides the English headings (set
             # after the body: set_content drops every Content-* header)
             sized["Content-Language"] = ", ".join(["en", *languages])
+        if unsubscribe:
+            # A long link has no space to fold at: the default 78-column policy would turn the
+            # header into an RFC 2047 encoded word, which mail clients do not read as <URL>. The
+            # body is already encoded above; only the headers use the RFC 5322 limit of 998.
+            sized.policy = sized.policy.clone(max_line_length=998)
         size = len(sized.as_bytes())
         if size <= MAX_BYTES or keep == 0:
             return sized
