@@ -46,7 +46,8 @@ def test_each_recipient_gets_her_own_one_click_link(web: str) -> None:
     with SmtpServer() as smtp:
         detail = send_email(sample_digest(), settings(smtp.port, "me@example.org", "You@example.org"),
                             retry_delay=0)
-    assert detail.endswith("(one message each, with its unsubscribe link)")
+    assert detail == (f"sent to 2 recipients via 127.0.0.1:{smtp.port} (one message each, with its"
+                      " own unsubscribe link)")
     first, second = smtp.handler.messages
     for i, (message, address) in enumerate(((first, "me@example.org"), (second, "you@example.org"))):
         link = str(message["List-Unsubscribe"]).strip("<>")

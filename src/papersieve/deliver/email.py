@@ -99,8 +99,9 @@ def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
             failed.append(f"{address}: {err}")
     if failed:
         raise DeliveryError(f"{len(failed)} of {len(links)} recipients failed: " + "; ".join(failed))
-    return (f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
-            " (one message each, with its unsubscribe link)")
+    each = "one message each, with its own" if len(links) > 1 else "with its"
+    return (f"sent to {len(links)} recipient{'s' if len(links) > 1 else ''} via {settings.host}:"
+            f"{settings.port} ({each} unsubscribe link)")
 
 
 def _deliver(message: EmailMessage, settings: EmailSettings, retry_delay: float | None) -> None:

@@ -74,7 +74,7 @@ def deliver_all(
         earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
         if channel == "email" and not _still_subscribed(store, profile):
             results.append(DeliveryResult("email", "skipped", "every address unsubscribed"
-                                          " (the link in an earlier email)"))
+                                          " through the link in an email"))
             record_delivery(store, run_id, results[-1])
             continue
         with stage(channel):
