@@ -51,6 +51,9 @@ class JudgeSettings(_Strict):
     seed: int | None = 0
     target_recall: float = Field(default=0.95, gt=0, le=1)
     local_method: Literal["tfidf", "embeddings"] = "tfidf"
+    train_budget: float = Field(default=60.0, ge=0, le=86_400)
+    """Seconds of local retraining a group run starts per day across its profiles (the smallest
+    of its profiles' values); profiles left over retrain the next day, oldest labels first."""
 
 
 class CutoffSettings(_Strict):
