@@ -131,12 +131,14 @@ def test_the_budget_defaults_to_the_strictest_profiles(store: Store) -> None:
 def test_a_crowd_judge_leaves_retraining_to_the_crowd(days: list, store: Store, tmp_path: Path) -> None:
     date, papers = days[0]
     upsert_papers(store, papers, listed_on=date.isoformat())
-    profile = _profile("ann")
+    profile = _profile("ann", **{"outputs.formats": []})
     _like(store, "ann", papers[0], "2026-01-01T00:00:00+00:00")
     crowd = LocalCrowd(store, [profile], train_budget=0)
     report = run_day(store, profile, date, offline_dir=CANDIDATES, out_dir=tmp_path / "out",
                      deliver=False, judge=crowd.judge_for(profile))
-    assert report.status == "done"
+    assert report.status == "done" and report.digest is not None and report.digest.picks
+    # No format asked for: no file at all (a group's member reads her day in the web app).
+    assert report.outputs == () and not (tmp_path / "out").exists()
     assert latest_version(store, "ann") == 0  # the budget was spent: it waits for the next day
     assert crowd.retrain_waiting().deferred == ["ann"]
 
