@@ -92,6 +92,6 @@ def profile_topics(n: int) -> list[tuple[str, str, tuple[str, ...]]]:
             if len(out) >= n:
                 break
             other = cats[(i + step) % len(cats)]
-            out.append((f"p-{cat}+{other}", _mixed(cat, other), (cat, other)))
+            out.append((f"p-{cat}-and-{other}", _mixed(cat, other), (cat, other)))
         step += 1
     return out
