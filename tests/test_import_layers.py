@@ -33,7 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 """Top-level rooms from the bottom up: a room may import its own layer and those below."""
 
-LOCAL_ROOMS = ("text", "features", "model", "explain", "judge", "questions")
+LOCAL_ROOMS = ("text", "features", "model", "explain", "judge", "crowd", "questions")
 """The local judge's rooms in the order data flows (judges/local/README.md)."""
 
 

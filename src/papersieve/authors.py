@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def split_authors(creator: str) -> tuple[str, ...]:
@@ -35,6 +36,7 @@ def _strip_and(name: str) -> str:
     return name[4:] if name.startswith("and ") else name
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
     """A lower-case, accent-free, punctuation-free form used to match pinned authors."""
     name = re.sub(r"\([^)]*\)", " ", name)

@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from papersieve.codelinks import code_links
 from papersieve.ids import is_doi
@@ -81,7 +82,7 @@ class Paper:
         """The primary category: arXiv lists it first."""
         return self.categories[0] if self.categories else None
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Hash of what a judge reads (title, authors, abstract): the cache key's paper part."""
         payload = json.dumps([self.title, list(self.authors), self.abstract], ensure_ascii=False)

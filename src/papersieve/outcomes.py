@@ -50,19 +50,21 @@ def judgement_ids(store: Store, run_id: int, judgements: Sequence[Judgement],
     Judges save what they decide during the run; verdicts reused from the cache, pinned-author
     verdicts and rule decisions are saved here (stage "run", which no cache reads).
     """
+    # The run's rows read in one query (one per judgement was a tenth of a group member's run);
+    # ascending ids, so the newest row of equal content wins, as ORDER BY id DESC LIMIT 1 did.
+    saved_rows: dict[tuple[object, ...], int] = {}
+    for row in store.conn.execute(
+            "SELECT id, paper_id, judge, outcome, relevance, novelty, comment FROM judgements"
+            " WHERE run_id = ? ORDER BY id", (run_id,)):
+        saved_rows[tuple(row[1:])] = int(row[0])
     found: dict[str, int] = {}
     missing: list[Judgement] = []
     for j in judgements:
-        row = store.conn.execute(
-            "SELECT id FROM judgements WHERE run_id = ? AND paper_id = ? AND judge = ?"
-            " AND outcome = ? AND relevance IS ? AND novelty IS ? AND comment = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (run_id, j.paper_id, j.judge, j.outcome.value, j.relevance, j.novelty, j.comment),
-        ).fetchone()
-        if row is None:
+        row_id = saved_rows.get((j.paper_id, j.judge, j.outcome.value, j.relevance, j.novelty, j.comment))
+        if row_id is None:
             missing.append(j)
         else:
-            found[j.paper_id] = int(row[0])
+            found[j.paper_id] = row_id
     saved = save_judgements(store, missing, papers, run_id, RUN_STAGE)
     found.update({j.paper_id: row_id for j, row_id in zip(missing, saved, strict=True)})
     return found

@@ -219,7 +219,8 @@ def _locked_run(
         candidates = _candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
         f" {len(candidates.papers)} candidates ({len(candidates.seen_before)} seen before)")
-    if profile.settings.judge.kind != "llm" and taught_since_model(store, profile.name):
+    crowd = judge is not None and judge.trains_itself  # a crowd retrains within its day's budget
+    if profile.settings.judge.kind != "llm" and not crowd and taught_since_model(store, profile.name):
         # Feedback given where this profile could not be retrained (a web page of another
         # profile) teaches it before it judges the day.
         notes += _retrain(store, profile, clock)
@@ -280,7 +281,9 @@ def _judged_run(
     # The LLM's verdicts are new labels for the local ranker. The local judge's own verdicts are
     # not labels (retraining on them would change a rerun's digest); after a local run it only
     # retrains when the day holds a paper the user liked or disliked before it was fetched.
-    if judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store, profile.name)):
+    # A judge that `trains_itself` (a crowd's) leaves retraining to whoever made it.
+    if not judge.trains_itself and (
+            judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store, profile.name))):
         notes += _retrain(store, profile, clock)
     message = f"{len(picks)} picks of {len(final)} candidates" + (f"; {partial}" if partial else "")
     # The store keeps "done" (the digest exists and is served); the report says "partial".

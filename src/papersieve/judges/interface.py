@@ -40,6 +40,9 @@ class Judge(ABC):
     """Scores papers; never drops one."""
 
     name: str = "judge"
+    trains_itself: bool = False
+    """True when whoever made the judge retrains the local model (a crowd, within its day's
+    budget): the pipeline then does not retrain the profile itself."""
 
     @property
     @abstractmethod

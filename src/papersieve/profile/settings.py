@@ -41,6 +41,9 @@ class JudgeSettings(_Strict):
     calls_per_minute: int = Field(default=60, ge=1, le=10_000)
     concurrency: int = Field(default=8, ge=1, le=64)
     cost_cap: float = Field(default=1.0, ge=0)
+    group_cost_cap: float = Field(default=0.0, ge=0)
+    """Dollars a group run (`run --all`) may spend across all its profiles (the smallest of its
+    profiles' values; 0: no cap but each profile's `cost_cap`)."""
     token_cap: int = Field(default=0, ge=0)
     """Tokens per run for a model whose price is unknown (a local server); 0 means no cap."""
     max_failed_share: float = Field(default=0.2, ge=0, le=1)
@@ -51,6 +54,9 @@ class JudgeSettings(_Strict):
     seed: int | None = 0
     target_recall: float = Field(default=0.95, gt=0, le=1)
     local_method: Literal["tfidf", "embeddings"] = "tfidf"
+    train_budget: float = Field(default=60.0, ge=0, le=86_400)
+    """Seconds of local retraining a group run starts per day across its profiles (the smallest
+    of its profiles' values); profiles left over retrain the next day, oldest labels first."""
 
 
 class CutoffSettings(_Strict):

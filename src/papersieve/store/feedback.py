@@ -77,3 +77,15 @@ def taught_since_model(store: Store, profile: str) -> bool:
         " > COALESCE((SELECT MAX(created_at) FROM local_models WHERE profile = :p), '')",
         {"p": profile}).fetchone()
     return bool(row[0])
+
+
+def waiting_to_learn(store: Store) -> dict[str, str]:
+    """Profile -> the time of its oldest feedback or library example newer than its newest local
+    model: the profiles `taught_since_model` is true for, with how long their labels have waited."""
+    rows = store.conn.execute(
+        "SELECT t.profile, MIN(t.created_at) FROM (SELECT profile, created_at FROM feedback"
+        " UNION ALL SELECT profile, created_at FROM library_examples) t"
+        " WHERE t.created_at > COALESCE((SELECT MAX(m.created_at) FROM local_models m"
+        " WHERE m.profile = t.profile), '') GROUP BY t.profile ORDER BY t.profile"
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}

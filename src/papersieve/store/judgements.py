@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
+from papersieve.errors import StoreError
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.store.db import Store, utcnow
 
@@ -16,21 +17,33 @@ def save_judgements(
     run_id: int | None = None,
     stage: str = "",
 ) -> list[int]:
-    """Record judgements in one transaction; returns their row ids in order."""
+    """Record judgements in one transaction; returns their row ids in order.
+
+    One `executemany` (a group's day saves a million rows: a statement per row was a third of
+    each member's run); the new rows are those past the largest id before it, in order, since
+    the transaction holds the write lock and each new row id is the largest plus one."""
     now = utcnow()
-    ids = []
+    rows = []
+    for j in judgements:
+        paper = papers.get(j.paper_id)
+        rows.append((j.paper_id, run_id, j.judge, stage, j.model, j.prompt_hash,
+                     paper.content_hash if paper else "", j.outcome.value, j.relevance, j.novelty,
+                     j.comment, j.detail, now, j.tldr, j.tldr_kind, j.language))
+    if not rows:
+        return []
     with store.transaction() as conn:
-        for j in judgements:
-            paper = papers.get(j.paper_id)
-            cursor = conn.execute(
-                "INSERT INTO judgements (paper_id, run_id, judge, stage, model, prompt_hash,"
-                " content_hash, outcome, relevance, novelty, comment, detail, created_at, tldr,"
-                " tldr_kind, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (j.paper_id, run_id, j.judge, stage, j.model, j.prompt_hash,
-                 paper.content_hash if paper else "", j.outcome.value, j.relevance, j.novelty,
-                 j.comment, j.detail, now, j.tldr, j.tldr_kind, j.language),
-            )
-            ids.append(int(cursor.lastrowid or 0))
+        before = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM judgements").fetchone()[0])
+        conn.executemany(
+            "INSERT INTO judgements (paper_id, run_id, judge, stage, model, prompt_hash,"
+            " content_hash, outcome, relevance, novelty, comment, detail, created_at, tldr,"
+            " tldr_kind, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        ids = [int(r[0]) for r in conn.execute("SELECT id FROM judgements WHERE id > ? ORDER BY id",
+                                                 (before,))]
+    if len(ids) != len(rows):  # cannot happen under the write lock; never pair rows wrongly
+        raise StoreError(f"cannot write the store at {store.path}: saved {len(rows)} judgements but"
+                         f" found {len(ids)} new rows")
     return ids
 
 

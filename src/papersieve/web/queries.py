@@ -433,6 +433,27 @@ def daily_series(
     ]
 
 
+@dataclass(frozen=True)
+class ProfileCost:
+    """One profile's line of the runs page: its runs, tokens and dollars (issue 19)."""
+
+    profile: str
+    runs: int
+    prompt_tokens: int
+    completion_tokens: int
+    dollars: float
+
+
+def profile_costs(runs: list[RunRow]) -> list[ProfileCost]:
+    """Per profile, in name order, the sums over `runs` (runs of an unpriced model add no dollars)."""
+    out = []
+    for name in run_profiles(runs):
+        own = [r for r in runs if r.profile == name]
+        out.append(ProfileCost(name, len(own), sum(r.prompt_tokens or 0 for r in own),
+                               sum(r.completion_tokens or 0 for r in own), sum(r.cost or 0.0 for r in own)))
+    return out
+
+
 def run_profiles(runs: list[RunRow]) -> list[str]:
     """The profiles that have runs, in name order."""
     return sorted({r.profile for r in runs})

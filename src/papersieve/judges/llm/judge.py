@@ -20,6 +20,7 @@ from papersieve.judges.llm.prompts import Stage, prompt_hash, prompt_text, with_
 from papersieve.judges.llm.ratelimit import RateLimiter
 from papersieve.judges.llm.runner import Resolution, RunContext, StageResult, StageRunner
 from papersieve.judges.llm.server import choose_model, served_models, server_slots
+from papersieve.judges.llm.shared import GroupBudget, ServerShare
 from papersieve.judges.llm.structured import MODES, Mode, batch_schema
 from papersieve.language import is_english
 from papersieve.models import Judgement, Outcome, Paper
@@ -44,9 +45,14 @@ class LLMJudge(Judge):
     def __init__(
         self, profile: Profile, store: Store, *, api_key: str | None = None,
         base_url: str | None = None, title_stage: bool | None = None,
-        timeout: float | None = None, backoff: float = 1.0,
+        timeout: float | None = None, backoff: float = 1.0, share: ServerShare | None = None,
+        budget: GroupBudget | None = None,
     ) -> None:
         self.profile = profile
+        self.share = share
+        """A group's: the server's one rate limit and bound on requests in flight (`shared`)."""
+        self.budget = budget
+        """A group's: the run's cost cap across profiles."""
         self.store = store
         self.settings = profile.settings.judge
         self.title_stage = self.settings.title_stage if title_stage is None else title_stage
@@ -111,11 +117,12 @@ class LLMJudge(Judge):
         concurrency, adapt = self._concurrency()
         with ThreadPoolExecutor(concurrency, thread_name_prefix="llm") as pool:
             ctx = RunContext(
-                client=client, limiter=RateLimiter(self.settings.calls_per_minute), executor=pool,
+                client=client, executor=pool, slots=self.share.slots if self.share else None,
+                limiter=self.share.limiter if self.share else RateLimiter(self.settings.calls_per_minute),
                 store=self.store, prompts=self.prompts, model=model, tldr=self.tldr,
                 price=price_for(model, price_table(shipped=is_openai(self.base_url))),
                 papers={p.id: p for p in unique}, concurrency=1 if adapt else concurrency,
-                max_retries=self.settings.max_retries, cost_cap=self.settings.cost_cap,
+                max_retries=self.settings.max_retries, cost_cap=self._cost_cap(),
                 run_id=run_id, policy=self.policy, progress=progress, server=self.where,
                 reply_tokens=self.settings.reply_tokens_per_paper, token_cap=self.settings.token_cap,
                 adapt=adapt, ceiling=concurrency,
@@ -126,6 +133,13 @@ class LLMJudge(Judge):
                 return self._judge(unique, ctx)
             finally:
                 client.close()
+                if self.budget is not None:
+                    self.budget.add(self.profile.name, ctx.spent)
+
+    def _cost_cap(self) -> float:
+        """The profile's cost cap, or what is left of its group's budget when that is smaller."""
+        own = self.settings.cost_cap
+        return self.budget.cap_for(own) if self.budget is not None else own
 
     def _concurrency(self) -> tuple[int, bool]:
         """The most requests in flight, and whether to find it from latency: the profile's

@@ -20,8 +20,10 @@ Retries (rules in judges/llm/retry.py), by cause:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -105,6 +107,8 @@ class RunContext:
     max_retries: int
     cost_cap: float
     run_id: int | None = None
+    slots: threading.BoundedSemaphore | None = None
+    """A group's bound on requests in flight to this server, across profiles (`shared`)."""
     policy: Policy = LLM
     """How many tries a failed call gets and how long to wait before each (papersieve.outbound)."""
     progress: ProgressCallback | None = None
@@ -239,12 +243,14 @@ class StageRunner:
         delay = not_before - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        self.ctx.limiter.acquire()
-        try:
-            return self.ctx.client.complete(call.messages, max_tokens=call.max_tokens,
-                                            response_format=call.response_format)
-        except Exception as err:  # the client never raises; if it ever does, the batch is retried
-            return ChatReply(ok=False, error=f"{type(err).__name__}: {err}"[:300])
+        slots = self.ctx.slots or contextlib.nullcontext()
+        with slots:
+            self.ctx.limiter.acquire()
+            try:
+                return self.ctx.client.complete(call.messages, max_tokens=call.max_tokens,
+                                                response_format=call.response_format)
+            except Exception as err:  # the client never raises; if it ever does, the batch is retried
+                return ChatReply(ok=False, error=f"{type(err).__name__}: {err}"[:300])
 
     def _handle(self, task: Task, request: Request, call: Call, reply: ChatReply) -> None:
         # The call's record and the judgements it paid for are committed together: a run killed

@@ -98,9 +98,10 @@ class LocalJudge(Judge):
         liked = liked_papers(self.store, self.profile.name)
         comments = comment_for(ranker, papers, liked)
         tldrs = [extractive_tldr(p) if self.profile.settings.outputs.tldr else "" for p in papers]
+        model, prompt_hash = self.model, self.prompt_hash  # once: a group judges a million papers
         judgements = tuple(
-            Judgement(paper_id=p.id, outcome=Outcome.JUDGED, judge=self.name, model=self.model,
-                      prompt_hash=self.prompt_hash, relevance=float(relevance[i]), novelty=None,
+            Judgement(paper_id=p.id, outcome=Outcome.JUDGED, judge=self.name, model=model,
+                      prompt_hash=prompt_hash, relevance=float(relevance[i]), novelty=None,
                       comment=comments[i], detail=f"local score {raw[i]:.3f}",
                       tldr=tldrs[i], tldr_kind=EXTRACTIVE if tldrs[i] else "")
             for i, p in enumerate(papers)
@@ -124,12 +125,16 @@ class LocalJudge(Judge):
         """The note of a judge with nothing learned: feedback belongs to the profile it was given
         on, so a new profile says whose the store's likes are instead of taking them."""
         note = "local judge: no labelled history yet, scores come from the profile text alone"
-        others = {k: v for k, v in feedback_profiles(self.store).items() if k != self.profile.name}
+        others = {k: v for k, v in self.feedback_counts().items() if k != self.profile.name}
         if others:
             note += (" (the store's likes and dislikes belong to other profiles: "
                      + ", ".join(f"{k} {v}" for k, v in others.items())
                      + "; papersieve teach or import-likes teaches this one)")
         return note
+
+    def feedback_counts(self) -> dict[str, int]:
+        """Likes and dislikes per profile in the store."""
+        return feedback_profiles(self.store)
 
     @property
     def cutoff(self) -> float:

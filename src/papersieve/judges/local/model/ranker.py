@@ -27,7 +27,10 @@ from papersieve.models import Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 
-_COLD: dict[tuple[tuple[str, str, str], str, str], ColdFeatures] = {}
+_COLD: dict[tuple[tuple[str, str, str], tuple[str, ...], str, str], ColdFeatures] = {}
+"""(text, categories, topics, field) -> cold-start features. The categories are part of the key:
+the category prior reads them, and a paper listed again with other cross-lists (a later day)
+kept its first listing's prior (issue 19: a crowd's judge computing afresh disagreed)."""
 
 
 @lru_cache(maxsize=8)
@@ -71,7 +74,7 @@ class Ranker:
         key, field = self.profile.prompts.topics, self.field_name
         out = []
         for paper in papers:
-            cache_key = (text_key(paper), key, field)
+            cache_key = (text_key(paper), paper.categories, key, field)
             found = _COLD.get(cache_key)
             if found is None:
                 if len(_COLD) > 100_000:
@@ -82,7 +85,8 @@ class Ranker:
 
     def remembers(self, paper: Paper) -> bool:
         """True when this process holds every feature of the paper (no need to read them)."""
-        return ((text_key(paper), self.profile.prompts.topics, self.field_name) in _COLD and has_row(paper)
+        return ((text_key(paper), paper.categories, self.profile.prompts.topics, self.field_name) in _COLD
+                and has_row(paper)
                 and has_vector(paper, self.space))
 
     def dense(self, papers: Sequence[Paper], colds: Sequence[ColdFeatures] | None = None) -> DenseFeatures:

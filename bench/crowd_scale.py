@@ -1,0 +1,152 @@
+"""A group's day at scale (issue 19): N profiles x a day of 1,013 real papers, local judge.
+
+For each N, a fresh process and a fresh PAPERSIEVE_HOME: the day is stored first (not timed),
+then timed from the stored candidates to every profile's recorded outcomes and digest:
+the crowd's retraining, then per profile candidates, prefilter, judge, selection, record, render
+and the outputs. Reports wall seconds, peak memory (the child's max RSS), the store's growth
+and the output files' size. Inputs: bench/crowd_setup.py (the day and the profiles).
+
+Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
+       ... --judge local          each profile's own LocalJudge (no crowd), for comparison
+       ... --formats markdown     the outputs written per profile (default: markdown; `all` =
+                                  markdown, json, html, atom as a single-user profile writes;
+                                  `none` = no files, the store holds the day)
+       ... --profile-top 25       cProfile of the timed part, top 25 functions by own time
+The loop is `papersieve.group.run_all` when the branch has it, else run_day per profile with the
+same fetched day and `judge_for` (`--loop` forces the loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ALL_FORMATS = ["markdown", "json", "html", "atom"]
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def _store_bytes(home: Path) -> int:
+    return sum(p.stat().st_size for p in home.glob("*.db*"))
+
+
+def _profiles(n: int, formats: list[str]) -> list[Any]:
+    import crowd_setup as setup
+    from papersieve.profile.loader import builtin_profile_dir, profile_from_files, read_profile_folder
+
+    files = read_profile_folder(builtin_profile_dir())
+    overrides = {"judge.kind": "local", "categories": list(setup.CATEGORIES), "outputs.formats": formats}
+    return [profile_from_files({**files, "topics.txt": topics}, name, overrides)
+            for name, topics, _ in setup.profile_topics(n)]
+
+
+def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> dict[str, Any]:
+    """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder)."""
+    sys.path.insert(0, str(HERE))
+    from threadpoolctl import threadpool_limits
+
+    import crowd_setup as setup
+    from papersieve.ingest import load_offline_day
+    from papersieve.judges.local import LocalJudge
+    from papersieve.judges.local.crowd import LocalCrowd
+    from papersieve.pipeline import run_day
+    from papersieve.store import open_store
+
+    home = Path(os.environ["PAPERSIEVE_HOME"])
+    day_dir = home / "day"
+    papers = setup.build_day(day_dir)
+    profiles = _profiles(n, formats)
+    out = home / "out"
+    with open_store() as store:
+        fetched = load_offline_day(store, day_dir, setup.DAY, setup.CATEGORIES)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = _store_bytes(home)
+        profiler = None
+        if top:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        start = time.perf_counter()
+        with threadpool_limits(1, user_api="blas"):
+            if judge == "crowd":
+                crowd = LocalCrowd(store, profiles)
+                crowd.retrain_waiting()
+
+                def judge_for(profile: Any) -> Any:
+                    return crowd.judge_for(profile)
+            else:
+                def judge_for(profile: Any) -> Any:
+                    return LocalJudge(profile, store)
+            reports = _run(store, profiles, setup.DAY, fetched, day_dir, out, judge_for, use_loop, run_day)
+        seconds = time.perf_counter() - start
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(top)
+            profiler.dump_stats("/tmp/crowd_scale.prof")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        after = _store_bytes(home)
+    picks = [len(r.digest.picks) for r in reports if r.digest is not None]
+    return {"profiles": n, "papers": papers, "judge": judge, "formats": formats,
+            "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
+            "done": sum(r.status == "done" for r in reports), "median_picks": sorted(picks)[len(picks) // 2]}
+
+
+def _run(store: Any, profiles: list[Any], date: Any, fetched: Any, day_dir: Path, out: Path,
+         judge_for: Any, use_loop: bool, run_day: Any) -> list[Any]:
+    if not use_loop:
+        try:
+            from papersieve.group import run_all  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            pass
+        else:
+            result = run_all(store, profiles, date, offline_dir=day_dir, deliver=False, judge_for=judge_for)
+            return list(getattr(result, "reports", result))
+    return [run_day(store, p, date, fetched=fetched, judge=judge_for(p), out_dir=out / p.name,
+                    deliver=False) for p in profiles]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10, 100, 1000])
+    parser.add_argument("--judge", choices=["crowd", "local"], default="crowd")
+    parser.add_argument("--formats", default="markdown")
+    parser.add_argument("--loop", action="store_true")
+    parser.add_argument("--profile-top", type=int, default=0)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
+    if args.child:
+        print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top)))
+        return
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "PAPERSIEVE_HOME": home}
+            for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN"):
+                env.pop(name, None)
+            command = [sys.executable, __file__, str(n), "--child", "--judge", args.judge,
+                       "--formats", args.formats, "--profile-top", str(args.profile_top)]
+            command += ["--loop"] if args.loop else []
+            done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            if args.profile_top:
+                print(done.stderr, file=sys.stderr)
+            print(done.stdout.strip().splitlines()[-1], flush=True)
+
+
+if __name__ == "__main__":
+    main()

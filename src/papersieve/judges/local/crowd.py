@@ -1,0 +1,335 @@
+"""The local judge for a crowd: many profiles, one day, the paper side computed once.
+
+`LocalCrowd(store, profiles)` hands out one `Judge` per profile (`judge_for`), each giving exactly
+the judgements `LocalJudge` gives that profile for the same papers. What the profiles share is
+computed once for all of them:
+
+- each paper is tokenised and stemmed once, and looked up once in one index holding every
+  profile's key phrases (`_PhraseIndex`), instead of once per profile;
+- the field word lists' parts of the cold-start features are computed once per paper and field;
+- a batch of papers that several profiles judge (the same candidates) has its TF-IDF rows and
+  their Gram matrix computed once: each profile's self-training then takes its rows of that
+  matrix (bit for bit the product it would have computed alone, see `_Batch`);
+- the semantic vectors and hashed n-grams are the process's caches (`features`), shared already.
+
+Retraining (`retrain_waiting`) is for the profiles whose labels are newer than their model only,
+oldest waiting label first, and starts no new retraining once `train_budget` seconds have gone
+by; the others wait for the next day. Its judges say `trains_itself`, so the pipeline leaves
+retraining to the crowd.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from papersieve.judges.interface import Judge
+from papersieve.judges.local.features.coldstart import (
+    _STOP,
+    ABSTRACT_WEIGHT,
+    KIND_WEIGHT,
+    TITLE_WEIGHT,
+    Match,
+    _matcher,
+)
+from papersieve.judges.local.features.paper import ColdFeatures, cold_features, term_counts, text_key
+from papersieve.judges.local.judge import LocalJudge
+from papersieve.judges.local.model.learned import TextModel, fit_idf, tfidf
+from papersieve.judges.local.model.ranker import Ranker
+from papersieve.judges.local.model.scoring import (
+    DUAL_MAX_ROWS,
+    MIN_AGREEMENT,
+    SELF_TRAIN_MIN_PAPERS,
+    SELF_TRAIN_MIX,
+    SELF_TRAIN_RIDGE,
+    SEMANTIC_WEIGHT,
+    _pseudo_labels,
+    _solve,
+    combine,
+    profile_prior,
+    rank_agreement,
+    self_trained,
+    self_trained_dense,
+    standardise,
+)
+from papersieve.judges.local.model.training import TrainReport, retrain
+from papersieve.judges.local.text.lexicon import FieldLexicon
+from papersieve.judges.local.text.topics import TopicTerms, parse_topics
+from papersieve.judges.local.text.words import stem, words
+from papersieve.models import Paper
+from papersieve.profile.loader import Profile
+from papersieve.store.db import Store
+from papersieve.store.feedback import feedback_profiles, waiting_to_learn
+
+TRAIN_BUDGET = 60.0
+"""Seconds of retraining a crowd starts per day by default (`judge.train_budget`)."""
+BATCHES_KEPT = 4
+"""Distinct batches whose TF-IDF rows and Gram matrix are kept (profiles with the same
+categories judge the same candidates one after another)."""
+_NO_FIELD = ColdFeatures(0.0, 0.0, 0.0, 0.0, (), ())
+_NO_TOPICS = TopicTerms((), ())
+TextKey = tuple[str, str, str]
+Hits = tuple[set[int], set[int]]
+"""Indices of a profile's terms found in a paper's title and in its abstract."""
+
+
+class _PhraseIndex:
+    """Every profile's key phrases in one index, as `coldstart` matches them for one profile: a
+    one-word phrase by set lookup, a longer one by substring when its first word is present."""
+
+    def __init__(self, topics: Sequence[TopicTerms]) -> None:
+        self.matchers = [_matcher(t) for t in topics]
+        self.single: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+        self.multi: dict[str, list[tuple[int, tuple[tuple[int, str], ...]]]] = {}
+        for who, matcher in enumerate(self.matchers):
+            for word, terms in matcher.single.items():
+                self.single.setdefault(word, []).append((who, terms))
+            for first, phrases in matcher.multi.items():
+                self.multi.setdefault(first, []).append((who, phrases))
+
+    def _found(self, content: list[str]) -> dict[int, set[int]]:
+        present = set(content)
+        hits: dict[int, set[int]] = {}
+        for word in present.intersection(self.single):
+            for who, terms in self.single[word]:
+                hits.setdefault(who, set()).update(terms)
+        starts = present.intersection(self.multi)
+        if "" in self.multi:
+            starts.add("")
+        if starts:
+            padded = " " + " ".join(content) + " "
+            for word in starts:
+                for who, phrases in self.multi[word]:
+                    found = {i for i, phrase in phrases if phrase in padded}
+                    if found:
+                        hits.setdefault(who, set()).update(found)
+        return hits
+
+    def hits(self, paper: Paper) -> dict[int, Hits]:
+        """Profile index -> its terms found in the paper's title and abstract (hits only)."""
+        title = [w for w in map(stem, words(paper.title)) if w not in _STOP]
+        abstract = [w for w in map(stem, words(paper.abstract)) if w not in _STOP]
+        in_title, in_abstract = self._found(title), self._found(abstract)
+        return {who: (in_title.get(who, set()), in_abstract.get(who, set()))
+                for who in in_title.keys() | in_abstract.keys()}
+
+    def cold(self, who: int, hits: Hits, base: ColdFeatures) -> ColdFeatures:
+        """The profile's cold-start features of a paper with these hits (`coldstart.score_stems`
+        and `paper.cold_features`, the field parts taken from `base`)."""
+        in_title, in_abstract = hits
+        terms = self.matchers[who].terms
+        matches: list[Match] = []
+        total = 0.0
+        for i in sorted(in_title | in_abstract):
+            weight = (TITLE_WEIGHT if i in in_title else 0.0) + (ABSTRACT_WEIGHT if i in in_abstract else 0.0)
+            signed = weight * KIND_WEIGHT[terms[i].kind]
+            matches.append(Match(terms[i], signed))
+            total += signed
+        return ColdFeatures(total, base.application, base.theory, base.category, tuple(matches),
+                            base.application_hits)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One batch's TF-IDF rows and their Gram matrix. Entry (i, j) of `rows @ rows.T` is summed
+    over row i's columns in the same order whichever rows are multiplied, so a profile's kernel
+    `gram[picked][:, picked]` equals `rows[picked] @ rows[picked].T` bit for bit."""
+
+    rows: object
+    gram: np.ndarray
+
+
+@dataclass
+class _Day:
+    """What the crowd has computed for the papers it has seen."""
+
+    hits: dict[TextKey, dict[int, Hits]] = field(default_factory=dict)
+    fields: dict[tuple[TextKey, tuple[str, ...], str], ColdFeatures] = field(default_factory=dict)
+    colds: dict[tuple[int, TextKey], ColdFeatures] = field(default_factory=dict)
+    batches: dict[tuple[str, ...], _Batch] = field(default_factory=dict)
+
+
+class LocalCrowd:
+    """The local judge for many profiles over one day's papers (see the module docstring)."""
+
+    def __init__(self, store: Store, profiles: Sequence[Profile], *,
+                 train_budget: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self.profiles = {p.name: p for p in profiles}
+        self._order = {name: i for i, name in enumerate(self.profiles)}
+        self.topics = [parse_topics(p.prompts.topics) for p in self.profiles.values()]
+        self._fields = [Ranker(p, None, {}).field for p in self.profiles.values()]
+        self._index = _PhraseIndex(self.topics)
+        self._day = _Day()
+        self._feedback: dict[str, int] | None = None
+        self.train_budget = (min((p.settings.judge.train_budget for p in profiles), default=TRAIN_BUDGET)
+                             if train_budget is None else train_budget)
+        self.clock = clock
+
+    def judge_for(self, profile: Profile) -> Judge:
+        """The judge of one of the crowd's profiles (KeyError for a profile it does not hold)."""
+        return CrowdJudge(self, self._order[profile.name], self.profiles[profile.name])
+
+    def prepare(self, papers: Sequence[Paper]) -> None:
+        """Tokenise the papers not seen yet and look them up for every profile at once."""
+        for paper in papers:
+            key = text_key(paper)
+            if key not in self._day.hits:
+                self._day.hits[key] = self._index.hits(paper)
+
+    def cold(self, who: int, papers: Sequence[Paper]) -> list[ColdFeatures]:
+        """Profile `who`'s cold-start features of `papers`, as `Ranker.cold` gives them."""
+        self.prepare(papers)
+        return [self._cold(who, paper) for paper in papers]
+
+    def _cold(self, who: int, paper: Paper) -> ColdFeatures:
+        key = text_key(paper)
+        found = self._day.colds.get((who, key))
+        if found is not None:
+            return found
+        base = self._field_part(paper, key, self._fields[who])
+        hits = self._day.hits[key].get(who)
+        if hits is None:
+            return base
+        found = self._day.colds[(who, key)] = self._index.cold(who, hits, base)
+        return found
+
+    def _field_part(self, paper: Paper, key: TextKey, lexicon: FieldLexicon | None) -> ColdFeatures:
+        if lexicon is None:
+            return _NO_FIELD
+        # The category prior reads the categories, which a later listing may change.
+        where = (key, paper.categories, lexicon.field)
+        found = self._day.fields.get(where)
+        if found is None:
+            found = self._day.fields[where] = cold_features(paper, _NO_TOPICS, lexicon)
+        return found
+
+    def batch(self, papers: Sequence[Paper]) -> _Batch:
+        """The batch's TF-IDF rows and Gram matrix, computed once per distinct batch."""
+        key = tuple(p.id for p in papers)
+        found = self._day.batches.get(key)
+        if found is None:
+            counts = term_counts(papers)
+            rows = tfidf(counts, fit_idf(counts))
+            gram = np.asarray((rows @ rows.T).todense())
+            if len(self._day.batches) >= BATCHES_KEPT:
+                self._day.batches.pop(next(iter(self._day.batches)))
+            found = self._day.batches[key] = _Batch(rows, gram)
+        return found
+
+    def feedback_counts(self) -> dict[str, int]:
+        """Likes and dislikes per profile, read once per crowd (for the no-history note)."""
+        if self._feedback is None:
+            self._feedback = feedback_profiles(self.store)
+        return self._feedback
+
+    def retrain_waiting(self) -> CrowdTraining:
+        """Retrain the crowd's profiles that have labels newer than their model, oldest waiting
+        label first, starting none once `train_budget` seconds have gone by."""
+        waiting = waiting_to_learn(self.store)
+        due = sorted((since, name) for name, since in waiting.items()
+                     if name in self.profiles and self.profiles[name].settings.judge.kind != "llm")
+        started = self.clock()
+        reports: dict[str, TrainReport] = {}
+        failed: dict[str, str] = {}
+        deferred: list[str] = []
+        for _, name in due:
+            if self.clock() - started >= self.train_budget:
+                deferred.append(name)
+                continue
+            try:
+                reports[name] = retrain(self.store, self.profiles[name])
+            except Exception as err:  # one profile's failed retraining must not stop the others
+                failed[name] = str(err) or repr(err)
+        return CrowdTraining(reports, deferred, failed)
+
+
+@dataclass(frozen=True)
+class CrowdTraining:
+    """What one day's retraining did: the profiles retrained (in order), those left for the next
+    day because the budget was spent, and those whose retraining failed."""
+
+    retrained: dict[str, TrainReport]
+    deferred: list[str]
+    failed: dict[str, str]
+
+
+class CrowdRanker(Ranker):
+    """A profile's ranker reading the crowd's shared features."""
+
+    def __init__(self, crowd: LocalCrowd, who: int, profile: Profile, model: TextModel | None,
+                 meta: dict[str, object], store: Store) -> None:
+        super().__init__(profile, model, meta, store)
+        self.crowd = crowd
+        self.who = who
+        self.topics = crowd.topics[who]
+        self._last: tuple[tuple[str, ...], list[ColdFeatures]] = ((), [])
+
+    def cold(self, papers: Sequence[Paper]) -> list[ColdFeatures]:
+        """Cold-start features from the crowd's one pass over the papers (the judge asks three
+        times for the same papers: scores, evidence, comments)."""
+        ids = tuple(p.id for p in papers)
+        if ids != self._last[0]:
+            self._last = (ids, self.crowd.cold(self.who, papers))
+        return self._last[1]
+
+    def scores(self, papers: Sequence[Paper]) -> np.ndarray:
+        """`Ranker.scores`, the self-training reading the crowd's shared batch."""
+        if not papers:
+            return np.zeros(0)
+        colds = self.cold(papers)
+        cold = np.array([c.score(self.foundational) for c in colds], dtype=float)
+        dense = self.dense(papers, colds)
+        prior = self._prior(papers, cold, dense.semantic, dense.vectors)
+        return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)
+
+    def _prior(self, papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
+               vectors: np.ndarray) -> np.ndarray:
+        """`scoring.profile_prior` with the sparse self-training on the shared Gram matrix."""
+        if len(papers) < SELF_TRAIN_MIN_PAPERS:
+            return profile_prior(papers, cold, semantic, vectors)
+        base = standardise(cold) + SEMANTIC_WEIGHT * standardise(semantic)
+        prior = standardise(base)
+        sparse = standardise(self._self_trained(papers, base))
+        dense = standardise(self_trained_dense(vectors, base))
+        if rank_agreement(sparse, dense) < MIN_AGREEMENT:
+            return prior
+        return standardise(prior + SELF_TRAIN_MIX * (sparse + dense))
+
+    def _self_trained(self, papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
+        picked, y = _pseudo_labels(prior)
+        if len(picked) > DUAL_MAX_ROWS:
+            return self_trained(papers, prior)
+        batch = self.crowd.batch(papers)
+        features: object = batch.rows
+        train = features[picked]  # type: ignore[index]
+        kernel = batch.gram[np.ix_(picked, picked)].astype(np.float64)
+        kernel[np.diag_indices_from(kernel)] += SELF_TRAIN_RIDGE
+        dual = _solve(kernel, y - y.mean())
+        return np.asarray(features @ (train.T @ dual)).ravel()  # type: ignore[operator]
+
+
+class CrowdJudge(LocalJudge):
+    """`LocalJudge` for one profile of a crowd: the same judgements, shared features."""
+
+    trains_itself = True
+
+    def __init__(self, crowd: LocalCrowd, who: int, profile: Profile) -> None:
+        super().__init__(profile, crowd.store)
+        self.crowd = crowd
+        self.who = who
+
+    def ranker(self) -> Ranker:
+        """The crowd's ranker of the newest stored model version."""
+        stored = self._current()
+        if stored is None:
+            return CrowdRanker(self.crowd, self.who, self.profile, None, {}, self.store)
+        return CrowdRanker(self.crowd, self.who, self.profile, stored.model, stored.meta, self.store)
+
+    def feedback_counts(self) -> dict[str, int]:
+        """Likes and dislikes per profile, read once for the whole crowd."""
+        return self.crowd.feedback_counts()
