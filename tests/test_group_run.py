@@ -241,3 +241,32 @@ def test_a_day_the_group_missed_is_fetched_once_for_every_category(
                               " ORDER BY profile").fetchall()
     assert [tuple(d) for d in days] == [("alice", "done"), ("bob", "done"), ("carol", "done")]
     assert "1 missed day(s) caught up" in result.stdout.split("Group: ")[1]
+
+
+def test_the_group_judges_its_local_profiles_as_one_crowd_with_their_own_digests(
+        tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --all` scores the local profiles through one LocalCrowd (the paper side once), and
+    each digest is the one the profile's own run makes."""
+    from papersieve.judges.local import crowd
+
+    made: list[int] = []
+    original = crowd.LocalCrowd.__init__
+
+    def counting(self: crowd.LocalCrowd, *args: object, **kwargs: object) -> None:
+        made.append(1)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crowd.LocalCrowd, "__init__", counting)
+    group_of_three(tmp_path)
+    result = run_cli("run", "--all", "--no-deliver", "--out", str(tmp_path / "group"))
+    assert result.exit_code == 0, result.output
+    assert made == [1]
+    monkeypatch.setenv("PAPERSIEVE_HOME", str(tmp_path / "another-home"))  # judged afresh
+    for name in ("alice", "bob", "carol"):
+        alone = run_cli("run", "--profile", str(tmp_path / name), "--no-deliver", "--date",
+                        DAY.isoformat(),
+                        "--out", str(tmp_path / "alone" / name))
+        assert alone.exit_code == 0, alone.output
+        [grouped] = (tmp_path / "group" / name).rglob(f"{DAY}.md")
+        [single] = (tmp_path / "alone" / name).rglob(f"{DAY}.md")
+        assert grouped.read_text("utf-8") == single.read_text("utf-8")

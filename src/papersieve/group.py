@@ -120,6 +120,9 @@ def run_all(
     fetched = _fetch(store, fetcher, date, offline_dir, say)
     catching_up = date is None and offline_dir is None
     notes = _prefetch_missed_days(store, fetcher, profiles, fetched.date, say) if catching_up else []
+    if judge_for is None:
+        judge_for, crowd_notes = crowd_judges(store, profiles, say)
+        notes += crowd_notes
     members = list(failed)
     with smtp_session():
         for number, profile in enumerate(profiles, 1):
@@ -130,6 +133,25 @@ def run_all(
                                    pull=deliver and offline_dir is None))
     members.sort(key=lambda m: m.name)
     return GroupReport(fetched.date, tuple(members), tuple(notes))
+
+
+def crowd_judges(store: Store, profiles: Sequence[Profile], say: Say) -> tuple[JudgeFor, list[str]]:
+    """The local-judge profiles' judges as one crowd (judges/local/crowd.py: the paper side
+    computed once, the profiles scored from it), after retraining those with new labels within
+    the group's `train_budget`; every other profile gets its own judge from `run_day`."""
+    from papersieve.judges.local.crowd import LocalCrowd
+
+    local = [p for p in profiles if p.settings.judge.kind == "local"]
+    if not local:
+        return (lambda _profile: None), []
+    crowd = LocalCrowd(store, local)
+    say(f"retraining the local judges with new labels ({len(local)} local profiles)")
+    training = crowd.retrain_waiting()
+    notes = [f"{name}: retraining left for the next day (the group's train_budget of"
+             f" {crowd.train_budget:g} s was spent)" for name in training.deferred]
+    notes += [f"{name}: retraining failed: {redact(error)}" for name, error in training.failed.items()]
+    names = {p.name for p in local}
+    return (lambda profile: crowd.judge_for(profile) if profile.name in names else None), notes
 
 
 def _member(store: Store, profile: Profile, fetched: DayFetch, say: Say, judge_for: JudgeFor | None,

@@ -45,10 +45,9 @@ from papersieve.judges.local.model.scoring import (
     SELF_TRAIN_MIN_PAPERS,
     SELF_TRAIN_MIX,
     SELF_TRAIN_RIDGE,
-    SEMANTIC_WEIGHT,
     _pseudo_labels,
     _solve,
-    combine,
+    first_guess,
     profile_prior,
     rank_agreement,
     self_trained,
@@ -277,22 +276,12 @@ class CrowdRanker(Ranker):
             self._last = (ids, self.crowd.cold(self.who, papers))
         return self._last[1]
 
-    def scores(self, papers: Sequence[Paper]) -> np.ndarray:
-        """`Ranker.scores`, the self-training reading the crowd's shared batch."""
-        if not papers:
-            return np.zeros(0)
-        colds = self.cold(papers)
-        cold = np.array([c.score(self.foundational) for c in colds], dtype=float)
-        dense = self.dense(papers, colds)
-        prior = self._prior(papers, cold, dense.semantic, dense.vectors)
-        return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)
-
-    def _prior(self, papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
-               vectors: np.ndarray) -> np.ndarray:
+    def prior_scores(self, papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
+                     vectors: np.ndarray, listed: np.ndarray) -> np.ndarray:
         """`scoring.profile_prior` with the sparse self-training on the shared Gram matrix."""
         if len(papers) < SELF_TRAIN_MIN_PAPERS:
-            return profile_prior(papers, cold, semantic, vectors)
-        base = standardise(cold) + SEMANTIC_WEIGHT * standardise(semantic)
+            return profile_prior(papers, cold, semantic, vectors, listed, self.prior)
+        base = first_guess(cold, semantic, listed, self.prior)
         prior = standardise(base)
         sparse = standardise(self._self_trained(papers, base))
         dense = standardise(self_trained_dense(vectors, base))

@@ -134,5 +134,11 @@ class Ranker:
                 else np.array([c.score(self.foundational) for c in colds], dtype=float))
         dense = self.dense(papers, colds)
         listed = listed_primary(papers, self.profile.settings.categories)
-        prior = profile_prior(papers, cold, dense.semantic, dense.vectors, listed, self.prior)
+        prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
         return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)
+
+    def prior_scores(self, papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
+                     vectors: np.ndarray, listed: np.ndarray) -> np.ndarray:
+        """The score from the profile alone (`scoring.profile_prior`); a crowd's ranker computes
+        the same with the self-training's matrix shared (judges/local/crowd.py)."""
+        return profile_prior(papers, cold, semantic, vectors, listed, self.prior)
