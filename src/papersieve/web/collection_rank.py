@@ -1,0 +1,169 @@
+"""A day ranked by one collection: the local judge's learned model trained on the collection.
+
+As arxiv-sanity-lite ranks by a tag, and as the local judge learns from likes: the collection's
+papers are the positives, the newest stored papers (`library.background_papers`, the stand-in
+negatives the judge takes when a profile has only likes) the negatives, fitted by the judge's own
+`train_text_model` (TF-IDF over hashed n-grams and the title model; the dense model is left out:
+its rows carry the profile's topic similarities, which are not the collection's, and it needs 20
+positives). A trained model is kept in memory per collection and retrained only when the
+collection's papers, or the newest stored day (the negatives), change. Each ranked paper gets a
+reason as the local judge's comments give one: the words that raised its score most, and the
+paper of the collection it resembles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from papersieve.judges.local.explain import MIN_SIMILARITY
+from papersieve.judges.local.features.paper import TOKEN_PATTERN, hashed_columns, paper_text
+from papersieve.judges.local.model.learned import TextModel, train_text_model
+from papersieve.judges.local.model.library import BACKGROUND_WEIGHT, background_papers
+from papersieve.judges.local.text.words import ngram_analyzer
+from papersieve.models import Paper
+from papersieve.store import open_store
+from papersieve.store.db import Store
+from papersieve.store.papers import get_papers
+from papersieve.web.collections import Collection
+from papersieve.web.queries import Item
+
+MAX_WORDS = 3
+"""Words named in a reason."""
+CACHED = 64
+"""Trained collection models kept in memory (least recently used dropped first)."""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A candidate ranked by a collection: the model's score (standardised) and the reason."""
+
+    item: Item
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Trained:
+    key: str
+    model: TextModel
+
+
+_MODELS: OrderedDict[tuple[Path, int], _Trained] = OrderedDict()
+_LOCK = threading.Lock()
+trainings = 0
+"""Models fitted by this process so far (what a test reads to see the cache at work)."""
+
+
+def _cache_key(store: Store, members: Sequence[str]) -> str:
+    """What the model depends on: the collection's papers and the newest stored papers."""
+    newest = store.conn.execute("SELECT COALESCE(MAX(pk), 0) FROM papers").fetchone()[0]
+    text = "|".join(sorted(members)) + f"#{newest}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def train(store: Store, members: Sequence[Paper]) -> TextModel | None:
+    """The local judge's learned model with the collection's papers as positives and the newest
+    other stored papers as negatives (None when the store holds no other paper)."""
+    negatives = background_papers(store, {p.id for p in members})
+    if not members or not negatives:
+        return None
+    papers = [*members, *negatives]
+    targets = [1] * len(members) + [0] * len(negatives)
+    weights = [1.0] * len(members) + [BACKGROUND_WEIGHT] * len(negatives)
+    return train_text_model(papers, targets, weights)
+
+
+def model_for(store: Store, read_only: bool, collection: Collection,
+              members: Sequence[str]) -> tuple[TextModel | None, list[Paper]]:
+    """The collection's model (trained now unless memory holds it for these papers) and its
+    papers. The store is read on a connection of its own: a page's statements have a budget
+    (web/guard.py) and training reads a thousand papers."""
+    global trainings
+    with open_store(store.path, read_only=read_only) as own:
+        found = get_papers(own, members)
+        papers = [found[p] for p in members if p in found]
+        key = _cache_key(own, [p.id for p in papers])
+        slot = (Path(store.path), collection.id)
+        with _LOCK:
+            cached = _MODELS.get(slot)
+            if cached is not None and cached.key == key:
+                _MODELS.move_to_end(slot)
+                return cached.model, papers
+            model = train(own, papers)
+            trainings += 1
+            if model is not None:
+                _MODELS[slot] = _Trained(key, model)
+                while len(_MODELS) > CACHED:
+                    _MODELS.popitem(last=False)
+    return model, papers
+
+
+def rank(store: Store, read_only: bool, collection: Collection, members: Sequence[str],
+         candidates: Sequence[Item]) -> list[Ranked]:
+    """The candidates that are not in the collection, best first by its model, with reasons."""
+    model, own = model_for(store, read_only, collection, members)
+    inside = set(members)
+    ids = [i.paper_id for i in candidates if i.paper_id not in inside]
+    found = get_papers(store, ids)
+    papers = [found[p] for p in ids if p in found]
+    if model is None or not papers:
+        return []
+    scores = model.decision(papers)
+    reasons = explain(model, papers, own)
+    by_id = {i.paper_id: i for i in candidates}
+    order = sorted(range(len(papers)), key=lambda i: (-scores[i], papers[i].id))
+    return [Ranked(by_id[papers[i].id], float(scores[i]), reasons[i]) for i in order]
+
+
+def top_words(model: TextModel, papers: Sequence[Paper]) -> list[list[str]]:
+    """Each paper's words (uni- and bigrams) that raised its score most under `model`."""
+    rows = model.weigh(papers)
+    analyze = ngram_analyzer(TOKEN_PATTERN)
+    out = []
+    for i, paper in enumerate(papers):
+        row = rows[i]
+        gain = row.data * model.coef[row.indices]
+        tokens = analyze(paper_text(paper))
+        names: dict[int, str] = {}
+        for column, token in zip(hashed_columns(tokens).tolist(), tokens, strict=True):
+            if not token.startswith("cat_"):  # the category token the model also reads
+                names.setdefault(int(column), token)
+        best = [int(row.indices[j]) for j in np.argsort(-gain, kind="stable") if gain[j] > 0]
+        out.append(list(dict.fromkeys(names[c] for c in best if c in names))[:MAX_WORDS])
+    return out
+
+
+def resembles(model: TextModel, papers: Sequence[Paper], members: Sequence[Paper]) -> list[Paper | None]:
+    """The collection's paper each paper is closest to (TF-IDF cosine, at least the local
+    judge's MIN_SIMILARITY for naming a liked paper), or None."""
+    if not members:
+        return [None] * len(papers)
+    sims = np.asarray((model.weigh(papers) @ model.weigh(members).T).todense())
+    best = sims.argmax(axis=1)
+    return [members[int(b)] if sims[i, b] >= MIN_SIMILARITY else None for i, b in enumerate(best)]
+
+
+def explain(model: TextModel, papers: Sequence[Paper], members: Sequence[Paper]) -> list[str]:
+    """One sentence per paper, as the local judge's comments: what matched, what it resembles."""
+    out = []
+    for words, near in zip(top_words(model, papers), resembles(model, papers, members), strict=True):
+        parts = []
+        if words:
+            parts.append("Matches this collection's words " + ", ".join(f'"{w}"' for w in words))
+        if near is not None:
+            parts.append(("resembles " if parts else "Resembles ") + f'"{near.title}", filed here')
+        out.append("; ".join(parts) + "." if parts else "Shares no word that marks this collection.")
+    return out
+
+
+def forget() -> None:
+    """Drop every trained model from memory (tests, a replaced store file)."""
+    with _LOCK:
+        _MODELS.clear()
