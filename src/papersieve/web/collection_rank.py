@@ -8,7 +8,7 @@ its rows carry the profile's topic similarities, which are not the collection's,
 positives). A trained model is kept in memory per collection and retrained only when the
 collection's papers, or the newest stored day (the negatives), change. Each ranked paper gets a
 reason as the local judge's comments give one: the words that raised its score most, and the
-paper of the collection it resembles.
+paper of the collection nearest in meaning when it is among the day's closest.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from papersieve.judges.local.explain import MIN_SIMILARITY
 from papersieve.judges.local.features.paper import TOKEN_PATTERN, hashed_columns, paper_text
+from papersieve.judges.local.features.semantic import JOINT, paper_vectors
 from papersieve.judges.local.model.learned import TextModel, train_text_model
 from papersieve.judges.local.model.library import BACKGROUND_WEIGHT, background_papers
 from papersieve.judges.local.text.words import ngram_analyzer
@@ -36,6 +36,8 @@ from papersieve.web.queries import Item
 
 MAX_WORDS = 3
 """Words named in a reason."""
+NEAR_SHARE = 0.1
+"""Share of a day's papers whose nearest paper of the collection is named in their reason."""
 CACHED = 64
 """Trained collection models kept in memory (least recently used dropped first)."""
 
@@ -106,8 +108,8 @@ def model_for(store: Store, read_only: bool, collection: Collection,
 
 
 def rank(store: Store, read_only: bool, collection: Collection, members: Sequence[str],
-         candidates: Sequence[Item]) -> list[Ranked]:
-    """The candidates that are not in the collection, best first by its model, with reasons."""
+         candidates: Sequence[Item], limit: int) -> list[Ranked]:
+    """The best `limit` candidates that are not in the collection, by its model, with reasons."""
     model, own = model_for(store, read_only, collection, members)
     inside = set(members)
     ids = [i.paper_id for i in candidates if i.paper_id not in inside]
@@ -116,10 +118,13 @@ def rank(store: Store, read_only: bool, collection: Collection, members: Sequenc
     if model is None or not papers:
         return []
     scores = model.decision(papers)
-    reasons = explain(model, papers, own)
+    near = resembles(papers, own)
+    best = sorted(range(len(papers)), key=lambda i: (-scores[i], papers[i].id))[:limit]
+    shown = [papers[i] for i in best]
+    reasons = [sentence(words, near[i]) for words, i in zip(top_words(model, shown), best, strict=True)]
     by_id = {i.paper_id: i for i in candidates}
-    order = sorted(range(len(papers)), key=lambda i: (-scores[i], papers[i].id))
-    return [Ranked(by_id[papers[i].id], float(scores[i]), reasons[i]) for i in order]
+    return [Ranked(by_id[papers[i].id], float(scores[i]), reason)
+            for i, reason in zip(best, reasons, strict=True)]
 
 
 def top_words(model: TextModel, papers: Sequence[Paper]) -> list[list[str]]:
@@ -140,27 +145,28 @@ def top_words(model: TextModel, papers: Sequence[Paper]) -> list[list[str]]:
     return out
 
 
-def resembles(model: TextModel, papers: Sequence[Paper], members: Sequence[Paper]) -> list[Paper | None]:
-    """The collection's paper each paper is closest to (TF-IDF cosine, at least the local
-    judge's MIN_SIMILARITY for naming a liked paper), or None."""
-    if not members:
+def resembles(papers: Sequence[Paper], members: Sequence[Paper]) -> list[Paper | None]:
+    """For each paper, the collection's paper nearest in meaning (the local judge's joint semantic
+    space) when it is nearer than for `1 - NEAR_SHARE` of `papers` (the day), else None: in that
+    space any two ML papers sit at 0.4-0.6, so only a day's closest are worth naming."""
+    if not members or not papers:
         return [None] * len(papers)
-    sims = np.asarray((model.weigh(papers) @ model.weigh(members).T).todense())
+    sims = paper_vectors(papers, JOINT) @ paper_vectors(members, JOINT).T
     best = sims.argmax(axis=1)
-    return [members[int(b)] if sims[i, b] >= MIN_SIMILARITY else None for i, b in enumerate(best)]
+    nearest = sims[np.arange(len(papers)), best]
+    cut = float(np.quantile(nearest, 1 - NEAR_SHARE))
+    return [members[int(b)] if nearest[i] >= cut and nearest[i] > 0 else None
+            for i, b in enumerate(best)]
 
 
-def explain(model: TextModel, papers: Sequence[Paper], members: Sequence[Paper]) -> list[str]:
-    """One sentence per paper, as the local judge's comments: what matched, what it resembles."""
-    out = []
-    for words, near in zip(top_words(model, papers), resembles(model, papers, members), strict=True):
-        parts = []
-        if words:
-            parts.append("Matches this collection's words " + ", ".join(f'"{w}"' for w in words))
-        if near is not None:
-            parts.append(("resembles " if parts else "Resembles ") + f'"{near.title}", filed here')
-        out.append("; ".join(parts) + "." if parts else "Shares no word that marks this collection.")
-    return out
+def sentence(words: Sequence[str], near: Paper | None) -> str:
+    """The reason, as the local judge words its comments: what matched, what it resembles."""
+    parts = []
+    if words:
+        parts.append("Matches this collection's words " + ", ".join(f'"{w}"' for w in words))
+    if near is not None:
+        parts.append(("resembles " if parts else "Resembles ") + f'"{near.title}", filed here')
+    return "; ".join(parts) + "." if parts else "Shares no word that marks this collection."
 
 
 def forget() -> None:

@@ -84,10 +84,10 @@ def page(request: Request) -> Response:
     day = (queries.digest_items(store, run.id, picked_only=False, profile=run.profile)
            if run is not None and members else [])
     read_only: bool = request.app.state.stores.read_only
-    ranked = (collection_rank.rank(store, read_only, found, [i.paper_id for i in members], day)
+    ranked = (collection_rank.rank(store, read_only, found, [i.paper_id for i in members], day, RANKED)
               if day else [])
     return render(request, "collection.html", title=f"Collection {found.name}", collection=found,
-                  items=members, ranked=ranked[:RANKED], run=run, quote=quote)
+                  items=members, ranked=ranked, run=run, quote=quote)
 
 
 def export(request: Request) -> Response:
