@@ -141,8 +141,22 @@ def top_words(model: TextModel, papers: Sequence[Paper]) -> list[list[str]]:
             if not token.startswith("cat_"):  # the category token the model also reads
                 names.setdefault(int(column), token)
         best = [int(row.indices[j]) for j in np.argsort(-gain, kind="stable") if gain[j] > 0]
-        out.append(list(dict.fromkeys(names[c] for c in best if c in names))[:MAX_WORDS])
+        out.append(_distinct([names[c] for c in best if c in names]))
     return out
+
+
+def _distinct(phrases: Sequence[str]) -> list[str]:
+    """The first MAX_WORDS phrases that add a word: "rank" after "low rank" says nothing new."""
+    chosen: list[str] = []
+    said: set[str] = set()
+    for phrase in phrases:
+        words = set(phrase.split())
+        if not words <= said:
+            chosen.append(phrase)
+            said |= words
+        if len(chosen) == MAX_WORDS:
+            break
+    return chosen
 
 
 def resembles(papers: Sequence[Paper], members: Sequence[Paper]) -> list[Paper | None]:
