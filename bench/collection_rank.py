@@ -93,7 +93,8 @@ def main() -> None:
             papers = store.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
     print(f"store {papers} papers; collection of {len(ids) - 1} papers, profile {profile}")
     print(f"first view of a process (training): {first:.2f} s")
-    print(f"cached model: median {1000 * statistics.median(warm):.0f} ms, p95 {1000 * p95(warm):.0f} ms (20 views)")
+    print(f"cached model: median {1000 * statistics.median(warm):.0f} ms,"
+          f" p95 {1000 * p95(warm):.0f} ms (20 views)")
     print(f"after filing one more paper (trained again): {changed:.2f} s")
 
 
