@@ -1,6 +1,7 @@
 """A day ranked by a collection (issue 21): the local judge's model trained on the collection's
-papers (positives) against the newest other stored papers, kept per collection until the
-collection changes, each ranked paper with a reason as the local judge gives one."""
+papers (positives) against the newest other stored papers, kept per collection (in memory and in
+the store) until the collection changes, each ranked paper with a reason as the local judge gives
+one."""
 
 from __future__ import annotations
 
@@ -85,6 +86,11 @@ def test_the_trained_model_is_kept_until_the_collection_changes(client: TestClie
     assert collection_rank.trainings == start + 1
     assert ranked(client.get("/collection/Kept").text) == first  # from memory, the same ranking
     assert collection_rank.trainings == start + 1
+    collection_rank.forget()  # a restarted app reads the model from the store
+    assert ranked(client.get("/collection/Kept").text) == first
+    assert collection_rank.trainings == start + 1
+    with open_store(data.path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM collection_models").fetchone()[0] == 1
     file(client, members[3], "Kept")  # the collection changed: trained again
     client.get("/collection/Kept")
     assert collection_rank.trainings == start + 2

@@ -449,6 +449,16 @@ DROP TABLE collections;
 ALTER TABLE collections_v12 RENAME TO collections;
 ALTER TABLE collection_papers_v12 RENAME TO collection_papers;
 CREATE INDEX collection_papers_paper ON collection_papers(paper_id);
+
+-- A collection's ranking model (web/collection_rank.py): the local judge's TextModel (.npz, no
+-- pickle) trained on the collection's papers, kept until they change (`fingerprint`), so a
+-- restarted web app does not train it again.
+CREATE TABLE collection_models (
+    collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL,
+    blob BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 
 

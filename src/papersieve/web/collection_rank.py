@@ -6,7 +6,8 @@ negatives the judge takes when a profile has only likes) the negatives, fitted b
 `train_text_model` (TF-IDF over hashed n-grams and the title model; the dense model is left out:
 its rows carry the profile's topic similarities, which are not the collection's, and it needs 20
 positives). A trained model is kept in memory per collection and retrained only when the
-collection's papers, or the newest stored day (the negatives), change. Each ranked paper gets a
+collection's papers change, and in the store's `collection_models` so that a restarted app reads
+it instead of training (and importing scikit-learn) again. Each ranked paper gets a
 reason as the local judge's comments give one: the words that raised its score most, and the
 paper of the collection nearest in meaning when it is among the day's closest.
 """
@@ -29,7 +30,7 @@ from papersieve.judges.local.model.library import BACKGROUND_WEIGHT, background_
 from papersieve.judges.local.text.words import ngram_analyzer
 from papersieve.models import Paper
 from papersieve.store import open_store
-from papersieve.store.db import Store
+from papersieve.store.db import Store, utcnow
 from papersieve.store.papers import get_papers
 from papersieve.web.collections import Collection
 from papersieve.web.queries import Item
@@ -63,10 +64,9 @@ trainings = 0
 """Models fitted by this process so far (what a test reads to see the cache at work)."""
 
 
-def _cache_key(store: Store, members: Sequence[str]) -> str:
-    """What the model depends on: the collection's papers and the newest stored papers."""
-    newest = store.conn.execute("SELECT COALESCE(MAX(pk), 0) FROM papers").fetchone()[0]
-    text = "|".join(sorted(members)) + f"#{newest}"
+def fingerprint(members: Sequence[Paper]) -> str:
+    """What a collection's model depends on: its papers, as they read now."""
+    text = "|".join(sorted(f"{p.id}:{p.content_hash}" for p in members))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -84,27 +84,45 @@ def train(store: Store, members: Sequence[Paper]) -> TextModel | None:
 
 def model_for(store: Store, read_only: bool, collection: Collection,
               members: Sequence[str]) -> tuple[TextModel | None, list[Paper]]:
-    """The collection's model (trained now unless memory holds it for these papers) and its
-    papers. The store is read on a connection of its own: a page's statements have a budget
-    (web/guard.py) and training reads a thousand papers."""
-    global trainings
+    """The collection's model and its papers: from memory, else from the store's
+    `collection_models`, else trained now (and kept in both) - each only while the collection's
+    papers are those it was trained on. The store is read on a connection of its own: a page's
+    statements have a budget (web/guard.py), and training reads a thousand papers."""
+    slot = (Path(store.path), collection.id)
     with open_store(store.path, read_only=read_only) as own:
         found = get_papers(own, members)
         papers = [found[p] for p in members if p in found]
-        key = _cache_key(own, [p.id for p in papers])
-        slot = (Path(store.path), collection.id)
+        key = fingerprint(papers)
         with _LOCK:
             cached = _MODELS.get(slot)
-            if cached is not None and cached.key == key:
-                _MODELS.move_to_end(slot)
-                return cached.model, papers
-            model = train(own, papers)
-            trainings += 1
-            if model is not None:
-                _MODELS[slot] = _Trained(key, model)
+            if cached is None or cached.key != key:
+                model = _stored(own, collection.id, key) or _train_and_keep(own, read_only, collection.id,
+                                                                          key, papers)
+                if model is None:
+                    return None, papers
+                cached = _MODELS[slot] = _Trained(key, model)
                 while len(_MODELS) > CACHED:
                     _MODELS.popitem(last=False)
-    return model, papers
+            _MODELS.move_to_end(slot)
+    return cached.model, papers
+
+
+def _stored(store: Store, collection_id: int, key: str) -> TextModel | None:
+    row = store.conn.execute("SELECT blob FROM collection_models WHERE collection_id = ?"
+                             " AND fingerprint = ?", (collection_id, key)).fetchone()
+    return TextModel.from_bytes(bytes(row[0])) if row is not None else None
+
+
+def _train_and_keep(store: Store, read_only: bool, collection_id: int, key: str,
+                    papers: Sequence[Paper]) -> TextModel | None:
+    global trainings
+    trainings += 1
+    model = train(store, papers)
+    if model is not None and not read_only:
+        with store.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO collection_models (collection_id, fingerprint, blob,"
+                         " created_at) VALUES (?, ?, ?, ?)", (collection_id, key, model.to_bytes(), utcnow()))
+    return model
 
 
 def rank(store: Store, read_only: bool, collection: Collection, members: Sequence[str],
