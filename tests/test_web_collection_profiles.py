@@ -137,3 +137,22 @@ def test_migration_12_keeps_collections_with_the_profile_they_were_filed_from(tm
                                " 'filed from DEMO', 'x')")
         store.conn.execute("DELETE FROM collections WHERE id = 1")  # papers go with it
         assert store.conn.execute("SELECT COUNT(*) FROM collection_papers").fetchone()[0] == 1
+
+
+def test_take_a_paper_out_from_the_collection_page(client: TestClient, data: WebData) -> None:
+    theirs = data.picks[DAYS[-1].isoformat()][2:4]
+    for paper_id in theirs:
+        file(client, paper_id, "Short", OTHER)
+        file(client, paper_id, "Short")  # the served profile's own collection of the same name
+    page = client.get(f"/collection/Short?profile={OTHER}").text
+    form = re.findall(r'<form class="take-out" method="post" action="/collections/file">(.*?)</form>',
+                      page, re.S)[0]
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+    assert fields["profile"] == OTHER and fields["remove"] == "1"
+    assert "Take out of Short" in form
+    reply = client.post("/collections/file", data=fields, follow_redirects=False)  # no JavaScript
+    assert reply.status_code == 303 and reply.headers["location"] == f"/collection/Short?profile={OTHER}"
+    after = client.get(reply.headers["location"]).text
+    assert re.findall(r'<article class="paper" id="p-([^"]+)"', after) == [p for p in theirs
+                                                                          if p != fields["paper_id"]]
+    assert len(re.findall(r'<article class="paper"', client.get("/collection/Short").text)) == 2
