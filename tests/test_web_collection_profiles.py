@@ -67,8 +67,8 @@ def test_a_digest_files_under_its_profile_and_profiles_keep_their_own(client: Te
     assert sorted(re.findall(r'<article class="paper" id="p-([^"]+)"', served)) == sorted(mine)
     other = client.get(f"/collection/Reading?profile={OTHER}").text
     assert sorted(re.findall(r'<article class="paper" id="p-([^"]+)"', other)) == sorted(theirs)
-    # A like or a filing on the other profile's collection page stays on that profile.
-    assert other.count(f'name="profile" value="{OTHER}"') == 2 * len(theirs)
+    # A like, a filing or a take-out on the other profile's collection page stays on that profile.
+    assert other.count(f'name="profile" value="{OTHER}"') == 3 * len(theirs)
     index = client.get("/collections").text
     assert 'href="/collection/Reading"' in index
     assert f'href="/collections?profile={OTHER}">{OTHER}</a> (1)' in index
@@ -156,3 +156,18 @@ def test_take_a_paper_out_from_the_collection_page(client: TestClient, data: Web
     assert re.findall(r'<article class="paper" id="p-([^"]+)"', after) == [p for p in theirs
                                                                           if p != fields["paper_id"]]
     assert len(re.findall(r'<article class="paper"', client.get("/collection/Short").text)) == 2
+
+
+def test_migration_12_flags_the_stored_papers_that_name_their_code(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _v11_store(path)
+    conn = sqlite3.connect(path)
+    register(conn)
+    conn.execute("UPDATE papers SET abstract = 'Code: https://github.com/owner/repo.'"
+                 " WHERE id = '2507.00002'")
+    conn.execute("UPDATE papers SET comment = 'see gitlab.com/group/project' WHERE id = '2507.00003'")
+    conn.commit()
+    conn.close()
+    with open_store(path) as store:
+        flags = dict(store.conn.execute("SELECT id, has_code FROM papers_data ORDER BY id").fetchall())
+    assert flags == {"2507.00001": 0, "2507.00002": 1, "2507.00003": 1}
