@@ -77,4 +77,5 @@ SLOW: frozenset[str] = frozenset({
     "tests/test_web_serve.py::test_serve_answers_on_loopback_and_requires_the_token",
     "tests/test_weekly.py::test_daily_runs_deliver_nothing_and_friday_sends_the_week_by_topic",
     "tests/test_weekly.py::test_digest_week_from_the_command_line",
+    "tests/test_weekly.py::test_the_week_shows_each_picks_tldr",
 })

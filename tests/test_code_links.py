@@ -118,3 +118,26 @@ def test_the_json_of_the_day_lists_code(mixed_day: int, tmp_path: Path) -> None:
     by_id = {c["id"]: c for c in day["candidates"]}
     assert by_id["10.1101/2025.07.01.662001"]["code"] == [REPO]
     assert by_id["10.1101/2025.07.01.662002"]["code"] == []
+
+
+def test_with_code_reads_the_flag_kept_at_ingest_not_every_abstract(
+        mixed_day: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_store() as store:
+        rows = store.conn.execute("SELECT d.has_code, p.abstract, p.comment FROM papers_data d"
+                                  " JOIN papers p ON p.pk = d.pk").fetchall()
+    assert [r[0] for r in rows] == [int(has_code(r[1], r[2])) for r in rows] and len(rows) > 30
+    calls: list[tuple[str | None, ...]] = []
+
+    def counted(*texts: str | None) -> bool:
+        calls.append(texts)
+        return has_code(*texts)
+
+    monkeypatch.setattr("papersieve.web.search.has_code", counted)
+    with TestClient(create_app(database_path(), token=""), base_url="http://127.0.0.1:8000") as client:
+        found = client.get("/search?code=1").text
+        assert len(article_ids(found)) == sum(r[0] for r in rows)
+        assert calls == []  # no abstract read again (it was once per stored paper)
+        with open_store() as store:  # a row written without the flag (through the view) is read
+            store.conn.execute("UPDATE papers_data SET has_code = NULL WHERE has_code = 1")
+        assert len(article_ids(client.get("/search?code=1").text)) == sum(r[0] for r in rows)
+        assert len(set(calls)) == sum(r[0] for r in rows)  # those rows only (count and page)

@@ -50,7 +50,7 @@ def web_pages(store_path: Path) -> dict[str, str]:
     }
     with open_store(store_path) as store:
         for paper_id in (data.picks[first][0], HOSTILE_IDS[0]):
-            file_paper(store, "Reading group", paper_id)
+            file_paper(store, "Reading group", paper_id, "default")
     with TestClient(create_app(store_path, token=""), base_url=BASE) as client:
         return {name: client.get(path).text for name, path in paths.items()}
 

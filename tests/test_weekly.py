@@ -121,6 +121,29 @@ def test_digest_week_from_the_command_line(weekly: tuple[Path, FakeSlack, SmtpSe
     assert run("digest", "--profile", str(folder)).exit_code == 2
 
 
+def test_the_week_shows_each_picks_tldr(weekly: tuple[Path, FakeSlack, SmtpServer], tmp_path: Path) -> None:
+    folder, _, _ = weekly
+    toml = folder / "profile.toml"
+    toml.write_text(toml.read_text("utf-8").replace("[outputs]\n", "[outputs]\ntldr = true\n"), "utf-8")
+    assert load_profile(folder).settings.outputs.tldr
+    for day in DAYS[:2]:
+        assert run("run", "--profile", str(folder), "--offline", str(DATA / "candidates"),
+                   "--date", day, "--out", str(tmp_path / "o")).exit_code == 0
+    assert run("digest", "--week", "--end", "2025-05-29", "--profile", str(folder),
+               "--out", str(tmp_path / "w")).exit_code == 0
+    week = json.loads((tmp_path / "w" / "weekly" / "2025-05-29.json").read_text("utf-8"))
+    papers = [p for s in week["sections"] for p in s["papers"]]
+    daily = {}
+    for day in DAYS[:2]:
+        candidates = json.loads((tmp_path / "o" / day[:7] / f"{day}.json").read_text("utf-8"))["candidates"]
+        daily.update((c["id"], c) for c in candidates)
+    assert papers and all(p["tldr"] == daily[p["id"]]["tldr"] and p["tldr_kind"] == "extractive"
+                          for p in papers)
+    markdown = (tmp_path / "w" / "weekly" / "2025-05-29.md").read_text("utf-8")
+    for p in papers:  # the email's text too
+        assert f"\n  TL;DR (extractive): {p['tldr']}\n" in markdown + "\n"
+
+
 def pick(comment: str, title: str = "A paper", abstract: str = "") -> Pick:
     return Pick(Paper("2505.00001", title, abstract, ("A. B.",)),
                 Judgement("2505.00001", Outcome.JUDGED, "llm", relevance=9, novelty=8, comment=comment))

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from papersieve.ids import is_doi
-from papersieve.render.text import novelty_text, score
+from papersieve.render.text import novelty_text, score, tldr_view
+from papersieve.tldr import LLM
 from papersieve.weekly import WeeklyDigest, WeeklyPick
 
 
@@ -35,7 +36,9 @@ def _entry(p: WeeklyPick) -> str:
     head = (f"- [{paper.title}]({paper.abs_url}) ({p.date.isoformat()}, {label} {paper.id})\n"
             f"  Relevance {score(judgement.relevance)}, novelty {novelty_text(judgement)}"
             + "".join(f" · [code]({url})" for url in paper.code_links))
-    return head + (f"\n  {judgement.comment}" if judgement.comment else "")
+    tldr = tldr_view(judgement.tldr, judgement.tldr_kind, judgement.language)
+    return (head + (f"\n  {judgement.comment}" if judgement.comment else "")
+            + (f"\n  {tldr['label']}: {tldr['text']}" if tldr["text"] else ""))
 
 
 def weekly_dict(week: WeeklyDigest) -> dict[str, Any]:
@@ -52,8 +55,9 @@ def _paper(p: WeeklyPick) -> dict[str, Any]:
     paper, judgement = p.pick.paper, p.pick.judgement
     return {"id": paper.id, "date": p.date.isoformat(), "title": paper.title, "url": paper.abs_url,
             "authors": list(paper.authors), "relevance": judgement.relevance,
-            "novelty": judgement.novelty, "comment": judgement.comment, "code": list(paper.code_links),
-            "topic_from": p.matched_by}
+            "novelty": judgement.novelty, "comment": judgement.comment,
+            **({"tldr": judgement.tldr, "tldr_kind": judgement.tldr_kind or LLM} if judgement.tldr else {}),
+            "code": list(paper.code_links), "topic_from": p.matched_by}
 
 
 def render_weekly_json(week: WeeklyDigest) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from papersieve.codelinks import has_code
 from papersieve.errors import StoreError
 from papersieve.home import database_path
 from papersieve.interrupts import deferred
@@ -102,6 +103,8 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
         conn.row_factory = sqlite3.Row
         conn.text_factory = _text_decoder(target)
         register(conn)
+        # Migration 12 fills the papers' "with code" flags with the rule ingest uses.
+        conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
         # A new file gives the pages that pruning frees back to the disk (retention.py); an
         # older one changes mode at its next `db --vacuum`. Must precede the first table.
         conn.execute("PRAGMA auto_vacuum=INCREMENTAL")

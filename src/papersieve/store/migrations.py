@@ -473,5 +473,62 @@ CREATE TABLE email_unsubscribes (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14]
+V15 = """
+-- Collections belong to one profile (issue 21), as feedback does since V11: two profiles may each
+-- have a collection of the same name. The table is rebuilt (a column's UNIQUE cannot be dropped):
+-- new tables first, rows copied, the old child then the old parent dropped (no cascade reaches the
+-- copies: they reference the new parent), then renamed. An existing collection goes to the profile
+-- whose finished run last showed its first filed paper before it was filed (the digest it was
+-- filed from, as V11 does for a web like), else 'default', the built-in profile's name.
+CREATE TABLE collections_v12 (
+    id INTEGER PRIMARY KEY,
+    profile TEXT NOT NULL DEFAULT 'default',
+    name TEXT NOT NULL COLLATE NOCASE,
+    created_at TEXT NOT NULL,
+    UNIQUE (profile, name)
+);
+INSERT INTO collections_v12 (id, profile, name, created_at)
+SELECT c.id, COALESCE((
+    SELECT r.profile FROM collection_papers cp
+    JOIN run_candidates rc ON rc.paper_id = cp.paper_id
+    JOIN runs r ON r.id = rc.run_id
+    WHERE cp.collection_id = c.id AND r.status = 'done' AND r.started_at <= cp.added_at
+    ORDER BY cp.added_at, cp.paper_id, r.date DESC, r.id DESC LIMIT 1), 'default'), c.name, c.created_at
+FROM collections c;
+CREATE TABLE collection_papers_v12 (
+    collection_id INTEGER NOT NULL REFERENCES collections_v12(id) ON DELETE CASCADE,
+    paper_id TEXT NOT NULL REFERENCES papers_data(id),
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (collection_id, paper_id)
+);
+INSERT INTO collection_papers_v12 (collection_id, paper_id, added_at)
+SELECT collection_id, paper_id, added_at FROM collection_papers;
+DROP TABLE collection_papers;
+DROP TABLE collections;
+ALTER TABLE collections_v12 RENAME TO collections;
+ALTER TABLE collection_papers_v12 RENAME TO collection_papers;
+CREATE INDEX collection_papers_paper ON collection_papers(paper_id);
+
+-- A collection's ranking model (web/collection_rank.py): the local judge's TextModel (.npz, no
+-- pickle) trained on the collection's papers, kept until they change (`fingerprint`), so a
+-- restarted web app does not train it again.
+CREATE TABLE collection_models (
+    collection_id INTEGER PRIMARY KEY REFERENCES collections(id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL,
+    blob BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+-- The web search's "with code" filter read every abstract with a regular expression (24 s on a
+-- year's store). Each paper's flag is now kept: set at ingest (store/papers.py, the rule of
+-- codelinks.has_code, which store/db.py gives this connection), filled here for the papers stored
+-- before. NULL for a row written through the `papers` view: the filter reads its text as before.
+ALTER TABLE papers_data ADD COLUMN has_code INTEGER;
+UPDATE papers_data SET has_code = papersieve_has_code(papersieve_unpack(abstract), comment);
+CREATE INDEX papers_data_with_code ON papers_data(pk) WHERE has_code = 1;
+CREATE INDEX papers_data_code_unknown ON papers_data(pk) WHERE has_code IS NULL;
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

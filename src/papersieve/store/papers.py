@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from papersieve.codelinks import has_code
 from papersieve.models import Paper
 from papersieve.store.db import Store, utcnow
 
@@ -28,22 +29,22 @@ def _upsert_one(conn: sqlite3.Connection, paper: Paper, listed_on: str | None, n
     values = (
         paper.title, paper.abstract, json.dumps(list(paper.authors), ensure_ascii=False),
         json.dumps(list(paper.categories)), paper.primary_category, paper.comment,
-        paper.version, paper.content_hash, now,
+        paper.version, paper.content_hash, now, has_code(paper.abstract, paper.comment),
     )
     # Written to the table under the `papers` view; the abstract is compressed inside the
     # statement (store/textpack.py), after the connection has redacted it as text.
     if row is None:
         conn.execute(
             "INSERT INTO papers_data (title, abstract, authors, categories, primary_category,"
-            " comment, latest_version, content_hash, updated_at, id, first_listed)"
-            " VALUES (?, papersieve_pack(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " comment, latest_version, content_hash, updated_at, has_code, id, first_listed)"
+            " VALUES (?, papersieve_pack(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*values, paper.id, listed_on),
         )
     elif paper.version is None or (row["latest_version"] or 0) <= paper.version:
         conn.execute(
             "UPDATE papers_data SET title = ?, abstract = papersieve_pack(?), authors = ?, categories = ?,"
             " primary_category = ?, comment = ?, latest_version = ?, content_hash = ?,"
-            " updated_at = ?, first_listed = COALESCE(first_listed, ?) WHERE id = ?",
+            " updated_at = ?, has_code = ?, first_listed = COALESCE(first_listed, ?) WHERE id = ?",
             (*values, listed_on, paper.id),
         )
     if paper.version is not None:

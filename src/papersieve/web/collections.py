@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 import bibtexparser
-import numpy as np
 from bibtexparser.model import Entry, Field
 
 from papersieve.errors import PapersieveError
@@ -27,11 +26,12 @@ class CollectionError(PapersieveError):
 
 @dataclass(frozen=True)
 class Collection:
-    """A collection and how many papers it holds."""
+    """A profile's collection and how many papers it holds."""
 
     id: int
     name: str
     size: int
+    profile: str = "default"
 
 
 def clean_name(raw: str) -> str:
@@ -44,33 +44,43 @@ def clean_name(raw: str) -> str:
     return name
 
 
-def all_collections(store: Store) -> list[Collection]:
-    """Every collection with its size, by name."""
+_SIZE = "(SELECT COUNT(*) FROM collection_papers p WHERE p.collection_id = c.id)"
+
+
+def all_collections(store: Store, profile: str) -> list[Collection]:
+    """The profile's collections with their sizes, by name."""
     rows = store.conn.execute(
-        "SELECT c.id, c.name, COUNT(p.paper_id) FROM collections c"
-        " LEFT JOIN collection_papers p ON p.collection_id = c.id"
-        " GROUP BY c.id ORDER BY c.name COLLATE NOCASE")
-    return [Collection(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+        f"SELECT c.id, c.name, {_SIZE}, c.profile FROM collections c WHERE c.profile = ?"
+        " ORDER BY c.name COLLATE NOCASE", (profile,))
+    return [Collection(int(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
 
-def find(store: Store, name: str) -> Collection | None:
-    """The collection called `name` (any case), or None."""
+def profiles_with_collections(store: Store) -> dict[str, int]:
+    """Every profile that has a collection, with how many it has."""
+    return {str(r[0]): int(r[1]) for r in store.conn.execute(
+        "SELECT profile, COUNT(*) FROM collections GROUP BY profile ORDER BY profile")}
+
+
+def find(store: Store, name: str, profile: str) -> Collection | None:
+    """The profile's collection called `name` (any case), or None."""
     row = store.conn.execute(
-        "SELECT c.id, c.name, (SELECT COUNT(*) FROM collection_papers p WHERE p.collection_id = c.id)"
-        " FROM collections c WHERE c.name = ?", (" ".join(name.split()),)).fetchone()
-    return Collection(int(row[0]), str(row[1]), int(row[2])) if row is not None else None
+        f"SELECT c.id, c.name, {_SIZE}, c.profile FROM collections c WHERE c.profile = ? AND c.name = ?",
+        (profile, " ".join(name.split()))).fetchone()
+    return Collection(int(row[0]), str(row[1]), int(row[2]), str(row[3])) if row is not None else None
 
 
-def file_paper(store: Store, name: str, paper_id: str, *, remove: bool = False) -> Collection:
-    """Add a paper to the collection `name` (created on first use), or take it out."""
+def file_paper(store: Store, name: str, paper_id: str, profile: str, *,
+               remove: bool = False) -> Collection:
+    """Add a paper to the profile's collection `name` (created on first use), or take it out."""
     name = clean_name(name)
     if store.conn.execute("SELECT 1 FROM papers WHERE id = ?", (paper_id,)).fetchone() is None:
         raise CollectionError(f"no paper {paper_id!r} in the store")
     with store.transaction() as conn:
         if not remove:
-            conn.execute("INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, ?)",
-                         (name, utcnow()))
-        found = conn.execute("SELECT id FROM collections WHERE name = ?", (name,)).fetchone()
+            conn.execute("INSERT OR IGNORE INTO collections (profile, name, created_at) VALUES (?, ?, ?)",
+                         (profile, name, utcnow()))
+        found = conn.execute("SELECT id FROM collections WHERE profile = ? AND name = ?",
+                             (profile, name)).fetchone()
         if found is None:
             raise CollectionError(f"no collection called {name!r}")
         if remove:
@@ -79,17 +89,17 @@ def file_paper(store: Store, name: str, paper_id: str, *, remove: bool = False) 
         else:
             conn.execute("INSERT OR IGNORE INTO collection_papers (collection_id, paper_id, added_at)"
                          " VALUES (?, ?, ?)", (found[0], paper_id, utcnow()))
-    collection = find(store, name)
+    collection = find(store, name, profile)
     assert collection is not None
     return collection
 
 
-def papers_in(store: Store, collection_id: int, profile: str) -> list[Item]:
-    """A collection's papers, the latest filed first, with the label given on `profile`."""
+def papers_in(store: Store, collection: Collection) -> list[Item]:
+    """A collection's papers, the latest filed first, with the label given on its profile."""
     rows = store.conn.execute(
         f"SELECT p.*, {LATEST_LABEL.format(col='p.id')} AS label FROM collection_papers c"
         " JOIN papers p ON p.id = c.paper_id WHERE c.collection_id = ? ORDER BY c.added_at DESC, p.id",
-        (profile, collection_id))
+        (collection.profile, collection.id))
     return [item_from_row(r) for r in rows]
 
 
@@ -102,27 +112,11 @@ def liked(store: Store, profile: str) -> list[Item]:
     return [item for item in map(item_from_row, rows) if item.label == 1]
 
 
-def collections_of(store: Store, paper_id: str) -> list[str]:
-    """The names of the collections a paper is filed under."""
+def collections_of(store: Store, paper_id: str, profile: str) -> list[str]:
+    """The names of the profile's collections a paper is filed under."""
     return [str(r[0]) for r in store.conn.execute(
         "SELECT c.name FROM collection_papers p JOIN collections c ON c.id = p.collection_id"
-        " WHERE p.paper_id = ? ORDER BY c.name COLLATE NOCASE", (paper_id,))]
-
-
-def rank_by(vectors: dict[str, np.ndarray], members: list[str],
-            candidates: list[Item]) -> list[tuple[Item, float]]:
-    """Candidates by closeness to the collection: cosine to the mean of its papers' unit vectors."""
-    own = [vectors[p] for p in members if p in vectors]
-    if not own:
-        return []
-    centre = np.mean(own, axis=0)
-    norm = float(np.linalg.norm(centre))
-    if norm == 0.0:
-        return []
-    centre = centre / norm
-    scored = [(item, float(vectors[item.paper_id] @ centre)) for item in candidates
-              if item.paper_id in vectors and item.paper_id not in members]
-    return sorted(scored, key=lambda pair: (-pair[1], pair[0].paper_id))
+        " WHERE p.paper_id = ? AND c.profile = ? ORDER BY c.name COLLATE NOCASE", (paper_id, profile))]
 
 
 def _year_month(item: Item, first_listed: dict[str, str]) -> tuple[int, int, int] | None:

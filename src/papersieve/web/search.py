@@ -92,8 +92,10 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
             " f.id = (SELECT MAX(g.id) FROM feedback g WHERE g.profile = f.profile AND"
             " g.paper_id = f.paper_id))", f.profile,
         )
-    if f.code:
-        where.add("papersieve_has_code(p.abstract, p.comment)")
+    if f.code:  # the flag kept at ingest (migration 12); a row written without one, by its text
+        where.add("p.pk IN (SELECT pk FROM papers_data WHERE has_code = 1 UNION ALL SELECT pk FROM"
+                  " papers_data WHERE has_code IS NULL AND"
+                  " papersieve_has_code(papersieve_unpack(abstract), comment))")
     return where
 
 

@@ -134,22 +134,6 @@ def nearest(store: Store, read_only: bool, paper_id: str, k: int = 10) -> list[t
     return [(str(ids[pk]), score) for pk, score in found if pk in ids]
 
 
-def vectors_of(store: Store, read_only: bool, paper_ids: list[str]) -> dict[str, np.ndarray]:
-    """The unit vectors of these papers (filled in first where missing), by id."""
-    if not paper_ids:
-        return {}
-    with open_store(store.path, read_only=read_only) as own:
-        if not read_only:
-            fill_vectors(own)
-        with _LOCK:
-            index = _refresh(own.conn, _INDEXES.get(Path(store.path), _Index()))
-            _INDEXES[Path(store.path)] = index
-        marks = ",".join("?" * len(paper_ids))
-        pks = own.conn.execute(f"SELECT id, pk FROM papers WHERE id IN ({marks})", paper_ids).fetchall()
-    rows = {str(pid): index.row_of.get(int(pk)) for pid, pk in pks}
-    return {pid: index.matrix[row] for pid, row in rows.items() if row is not None}
-
-
 def forget(path: Path) -> None:
     """Drop a store's vectors from memory (tests, a replaced store file)."""
     with _LOCK:
