@@ -384,20 +384,30 @@ def test_topics_from_a_browser_are_saved_with_plain_newlines(app_client: TestCli
     assert topics_of(group, "bob")[0] == "1. Graph neural networks.\n2. Molecules.\n"
 
 
-def test_collections_shared_by_the_whole_store_are_not_offered(app_client: TestClient,
-                                                              group: GroupData) -> None:
-    """Collections are one list per store: in the group app bob would have read alice's."""
+def test_a_member_files_under_her_own_collections_and_cannot_reach_anothers(
+        app_client: TestClient, group: GroupData) -> None:
+    """Collections belong to a profile: bob files under his, and alice's are not found for him
+    (direct URLs, exports, and a forged filing under her profile)."""
     with open_store(group.path) as store:
-        file_paper(store, "alice-reading", group.picks["alice"][0])
+        file_paper(store, "alice-reading", group.picks["alice"][0], profile="alice")
     csrf = sign_in(app_client, "bob")
-    assert "/collections" not in app_client.get("/").text
-    for path in ("/collections", "/collection/alice-reading", "/collection/alice-reading/bibtex"):
+    assert 'href="/collections"' in app_client.get("/").text
+    for path in ("/collections?profile=alice", "/collection/alice-reading?profile=alice",
+                 "/collection/alice-reading/bibtex?profile=alice", "/likes/bibtex?profile=alice"):
         assert app_client.get(path).status_code == 404, path
-    filed = app_client.post("/collections/file", data={"paper_id": group.picks["bob"][0],
-                                                       "collection": "bobs", "csrf_token": csrf})
-    assert filed.status_code == 404
+    index = app_client.get("/collections")
+    assert index.status_code == 200 and "alice-reading" not in index.text
+    forged = app_client.post("/collections/file", data={
+        "paper_id": group.picks["alice"][1], "collection": "alice-reading", "profile": "alice",
+        "csrf_token": csrf})
+    assert forged.status_code == 404
+    filed = app_client.post("/collections/file", data={
+        "paper_id": group.picks["bob"][0], "collection": "bobs", "profile": "bob",
+        "csrf_token": csrf})
+    assert filed.status_code in (200, 303)
     with open_store(group.path) as store:
-        assert [c.name for c in all_collections(store)] == ["alice-reading"]
+        assert [c.name for c in all_collections(store, "alice")] == ["alice-reading"]
+        assert [c.name for c in all_collections(store, "bob")] == ["bobs"]
     likes = app_client.get("/likes/bibtex")
     assert likes.status_code == 200 and group.bob_liked in likes.text
 

@@ -55,9 +55,6 @@ MAX_INVITE_HOURS = 24 * 14
 OPEN_PATHS = ("/login", "/invite/", "/static/", "/unsubscribe/")
 """What a visitor without a session may open: the sign-in and invite pages, the style sheet, and
 an email's unsubscribe link (its own signed token is the authority)."""
-SHARED_PATHS = ("/collections", "/collection/")
-"""Pages whose data is not kept per profile yet (collections are one list for the whole store):
-the group app answers them "not found" rather than show one member's collections to another."""
 
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("papersieve: no such user")
@@ -291,9 +288,6 @@ class AccountsGate:
                 await _plain(send, 303, "Sign in first.", [("location", target)])
             else:
                 await _plain(send, 401, "Sign in first: your session has ended.")
-            return
-        if scope["path"].startswith(SHARED_PATHS):
-            await _plain(send, 404, "Collections are not kept per member in the group app yet.")
             return
         await self.app(scope, receive, send)
 

@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from papersieve.errors import ConfigError
 from papersieve.store.db import Store
 from papersieve.web import collection_rank, collections, queries
+from papersieve.web.accounts import may_see, require_profile
 from papersieve.web.context import render, served_name, store_of
 from papersieve.web.routes.feedback import safe_next
 from papersieve.web.teach import check_profile_name
@@ -32,9 +33,11 @@ def _profile(request: Request, store: Store, given: str) -> str:
     known = {*queries.profiles(store), *collections.profiles_with_collections(store),
              served_name(request)}
     try:
-        return check_profile_name(name, known)
+        checked = check_profile_name(name, known)
     except ConfigError as err:
         raise HTTPException(400, str(err)) from err
+    require_profile(request, checked)  # the group app: her own profiles only (another's: 404)
+    return checked
 
 
 async def file(request: Request) -> Response:
@@ -60,7 +63,8 @@ def index(request: Request) -> Response:
     store = store_of(request)
     profile = _profile(request, store, request.query_params.get("profile", ""))
     likes = collections.liked(store, profile)
-    others = {p: n for p, n in collections.profiles_with_collections(store).items() if p != profile}
+    others = {p: n for p, n in collections.profiles_with_collections(store).items()
+              if p != profile and may_see(request, p)}
     return render(request, "collections.html", title="Collections", profile=profile,
                   collections=collections.all_collections(store, profile), likes=len(likes),
                   others=others)
