@@ -1,0 +1,61 @@
+"""PostgreSQL for the tests: a schema per test on one server, and the server for a session.
+
+PAPERSIEVE_TEST_DB=postgresql://... runs the whole suite on PostgreSQL (every test's default store
+is a schema of its own on that server, dropped afterwards); tests marked `postgres` use it too, and
+without it start a throwaway cluster (tests/pgcluster.py) when PostgreSQL is installed, or skip.
+PAPERSIEVE_TEST_PG_REQUIRED=1 (CI) turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests import pgcluster
+
+TEST_DB_ENV = "PAPERSIEVE_TEST_DB"
+REQUIRED_ENV = "PAPERSIEVE_TEST_PG_REQUIRED"
+
+
+@contextmanager
+def schema_store(server: str) -> Iterator[str]:
+    """A store URL on `server` whose tables live in a new schema, dropped afterwards."""
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    separator = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{separator}options={quote(f'-csearch_path={name}')}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def pg_server_for_session() -> Iterator[str]:
+    """The server named by PAPERSIEVE_TEST_DB, else a throwaway cluster, else a skip."""
+    named = os.environ.get(TEST_DB_ENV, "")
+    if named:
+        yield named
+        return
+    if pgcluster.binaries() is None:
+        reason = (f"no PostgreSQL server: set {TEST_DB_ENV}=postgresql://... or install PostgreSQL"
+                  " (initdb, pg_ctl) for a throwaway cluster")
+        if os.environ.get(REQUIRED_ENV):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="papersieve-pg-"))
+    try:
+        yield pgcluster.start(folder)
+    finally:
+        pgcluster.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
