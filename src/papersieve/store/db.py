@@ -261,6 +261,13 @@ def postgres_url(location: Path | str) -> str:
     return f"postgresql://{match.group(2)}" if match else ""
 
 
+def store_exists(location: Path | str | None = None) -> bool:
+    """True when the store (default: PAPERSIEVE_DB's, else the home's file) may hold something:
+    a SQLite file that exists, or any PostgreSQL database."""
+    target = location if location is not None else database_path()
+    return bool(postgres_url(target)) or Path(target).exists()
+
+
 def masked_url(url: str) -> str:
     """`url` without its password (`postgresql://user:***@host/db`)."""
     return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", url)

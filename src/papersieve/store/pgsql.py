@@ -1,12 +1,13 @@
 """The store's SQL on PostgreSQL: statements written for SQLite, translated once each and cached.
 
-The store's modules write SQLite's dialect (`?` placeholders, `INSERT OR IGNORE`, `INSERT OR
-REPLACE`, `cursor.lastrowid`, `X COLLATE NOCASE`, `json_each`, `WHERE 1`). `translate` rewrites
-each statement into PostgreSQL's once (a cached pure function of the text and what the catalog says
-about the table it inserts into); the few scalar functions SQLite has and PostgreSQL lacks under the
-same name (two-argument MAX/MIN, the abstract packing functions) are created in the schema by the
-PostgreSQL migrations (store/pgschema.py) instead. Whatever cannot be translated this way (FTS5
-MATCH) is written for each dialect by its caller, which asks `is_postgres(conn)`.
+The store's modules write SQLite's dialect: `?` placeholders, `x'00'` blobs, `INSERT OR IGNORE`,
+`INSERT OR REPLACE`, `cursor.lastrowid`, `X COLLATE NOCASE`, `json_each`, `WHERE 1`,
+`CROSS JOIN ... ON`, `x IS ?`. `translate` rewrites each statement into PostgreSQL's (a pure
+function of the text and of what the catalog says about the table it inserts into; the connection
+caches it). The few scalar functions SQLite has and PostgreSQL lacks under the same name
+(two-argument MAX/MIN, `date(day, modifier)`, the abstract packing functions) are created in the
+schema by the PostgreSQL migrations (store/pgschema.py) instead. What cannot be translated this way
+(FTS5's MATCH) is written for each dialect by its caller, which asks `Store.postgres`.
 """
 
 from __future__ import annotations
@@ -42,16 +43,21 @@ _INSERT = re.compile(
 _NOCASE = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s+COLLATE\s+NOCASE", re.IGNORECASE)
 _JSON_EACH = re.compile(r"json_each\(([^()]*)\)", re.IGNORECASE)
 _WHERE_1 = re.compile(r"\bWHERE\s+1\b(?!\s*[=<>!])", re.IGNORECASE)
+_BLOB = re.compile(r"(?<![\w'])[xX]'([0-9A-Fa-f]*)'")
+_CROSS_ON = re.compile(r"\bCROSS\s+JOIN(\s+[\w.]+(?:\s+(?:AS\s+)?\w+)?\s+ON)\b", re.IGNORECASE)
+_IS_PARAM = re.compile(r"\bIS\s+(NOT\s+)?\?", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def translate(sql: str, catalog: Catalog, named: bool = False) -> Statement:
     """`sql` (SQLite's dialect) in PostgreSQL's; `named` for `:name` parameters. The connection
     caches the result per statement text."""
-    text = _placeholders(sql, named)
+    text = _IS_PARAM.sub(lambda m: "IS DISTINCT FROM ?" if m.group(1) else "IS NOT DISTINCT FROM ?", sql)
+    text = _placeholders(_BLOB.sub(r"'\\x\1'::bytea", text), named)
     text = _NOCASE.sub(r"lower(\1)", text)
     text = _JSON_EACH.sub(r"json_array_elements_text((\1)::json) AS value", text)
     text = _WHERE_1.sub("WHERE true", text)
+    text = _CROSS_ON.sub(r"JOIN\1", text)  # SQLite's join-order hint, with an ON
     insert = _INSERT.match(text)
     if insert is None:
         return Statement(text)

@@ -52,7 +52,7 @@ def prune_model_versions(store: Store, keep: int = MODEL_VERSIONS) -> int:
     with store.transaction() as conn:
         cursor = conn.execute(
             "DELETE FROM local_models WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
-            " (PARTITION BY profile, method ORDER BY version DESC) AS newer FROM local_models)"
+            " (PARTITION BY profile, method ORDER BY version DESC) AS newer FROM local_models) AS ranked"
             " WHERE newer > ?)", (keep,))
         return cursor.rowcount
 
