@@ -21,7 +21,7 @@ from papersieve.profile import load_profile
 from papersieve.profile.loader import builtin_profile_dir
 from papersieve.store import Store, open_store
 from papersieve.store import pgschema
-from papersieve.store.locks import acquire_lock, release_lock
+from papersieve.store.locks import acquire_lock, release_lock, renewing
 from papersieve.store.migrations import MIGRATIONS
 from papersieve.store.pgsql import TableInfo, translate
 from tests.conftest import DATA
@@ -197,3 +197,18 @@ def test_sqlite_errors_keep_their_classes_on_postgres() -> None:
     interrupted = sqlite_error(psycopg.errors.QueryCanceled("canceling statement"))
     assert isinstance(interrupted, sqlite3.OperationalError) and str(interrupted) == "interrupted"
     assert isinstance(sqlite_error(psycopg.errors.UndefinedTable("no")), sqlite3.OperationalError)
+
+
+@pytest.mark.postgres
+def test_a_live_run_renews_its_lease_on_postgres(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The renewer thread opens its own connection: a sqlite3 file named like the URL, before."""
+    monkeypatch.setenv("PAPERSIEVE_LOCK_LEASE", "1")
+    with open_store(pg_url) as store:
+        acquire_lock(store, "alice", DAY)
+        first = store.conn.execute("SELECT expires_at FROM run_locks").fetchone()[0]
+        with renewing(store, "alice", DAY):
+            for _ in range(100):
+                if store.conn.execute("SELECT expires_at FROM run_locks").fetchone()[0] != first:
+                    break
+                threading.Event().wait(0.1)
+        assert store.conn.execute("SELECT expires_at FROM run_locks").fetchone()[0] > first

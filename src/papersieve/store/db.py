@@ -261,6 +261,17 @@ def postgres_url(location: Path | str) -> str:
     return f"postgresql://{match.group(2)}" if match else ""
 
 
+def plain_connection(location: Path | str, timeout: float = 30.0) -> sqlite3.Connection:
+    """A bare connection to the store at `location` (no migration, autocommit), for a helper
+    thread's single statements (the run lock's renewer)."""
+    url = postgres_url(location)
+    if url:
+        from papersieve.store.pgconn import PgConnection, as_sqlite
+
+        return as_sqlite(PgConnection(url))
+    return sqlite3.connect(location, timeout=timeout, isolation_level=None)
+
+
 def store_exists(location: Path | str | None = None) -> bool:
     """True when the store (default: PAPERSIEVE_DB's, else the home's file) may hold something:
     a SQLite file that exists, or any PostgreSQL database."""
