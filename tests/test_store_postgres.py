@@ -19,8 +19,7 @@ from papersieve.errors import RunLockedError, StoreError
 from papersieve.pipeline import run_day
 from papersieve.profile import load_profile
 from papersieve.profile.loader import builtin_profile_dir
-from papersieve.store import Store, open_store
-from papersieve.store import pgschema
+from papersieve.store import Store, open_store, pgschema
 from papersieve.store.locks import acquire_lock, release_lock, renewing
 from papersieve.store.migrations import MIGRATIONS
 from papersieve.store.pgsql import TableInfo, translate
@@ -170,7 +169,8 @@ def test_every_released_migration_translates() -> None:
     ("SELECT id FROM j WHERE relevance IS ? AND novelty IS NOT ?",
      "SELECT id FROM j WHERE relevance IS NOT DISTINCT FROM %s AND novelty IS DISTINCT FROM %s"),
     ("UPDATE m SET blob = x'00ff'", "UPDATE m SET blob = '\\x00ff'::bytea"),
-    ("INSERT OR IGNORE INTO v (a, b) VALUES (?, ?)", "INSERT INTO v (a, b) VALUES (%s, %s) ON CONFLICT DO NOTHING"),
+    ("INSERT OR IGNORE INTO v (a, b) VALUES (?, ?)",
+     "INSERT INTO v (a, b) VALUES (%s, %s) ON CONFLICT DO NOTHING"),
 ])
 def test_statements_translate(sqlite: str, postgres: str) -> None:
     assert translate(sqlite, lambda _table: NO_TABLES).sql == postgres
@@ -212,3 +212,31 @@ def test_a_live_run_renews_its_lease_on_postgres(pg_url: str, monkeypatch: pytes
                     break
                 threading.Event().wait(0.1)
         assert store.conn.execute("SELECT expires_at FROM run_locks").fetchone()[0] > first
+
+
+SEARCHES = ("diffusion", "diffusion model", '"language models"', "graph OR graphs", "reinforcement -robot",
+            "title:transformer", "author:wang", "optim*", "title:learn* OR abstract:kernel",
+            "category:cs.AI agents", "-category:cs.LG reasoning", "model's")
+
+
+@pytest.mark.postgres
+def test_the_search_language_finds_the_same_papers_on_both_stores(pg_url: str, tmp_path: Path) -> None:
+    from papersieve.web.queries import SearchFilters
+    from papersieve.web.search import search
+
+    def hits(store: Store) -> dict[str, tuple[int, list[str], str]]:
+        _day(store, tmp_path / str(id(store)))
+        found = {}
+        for text in SEARCHES:
+            results = search(store, SearchFilters(text=text, per_page=500, sort="date"))
+            marked = next((h.title_marked for h in results.hits if "\x02" in h.title_marked), "")
+            found[text] = (results.total, [h.item.paper_id for h in results.hits], marked.count("\x02") > 0)
+        return found
+
+    with open_store(tmp_path / "lite.db") as lite:
+        expected = hits(lite)
+    with open_store(pg_url) as pg:
+        got = hits(pg)
+    assert {t: n for t, (n, _, _) in expected.items()} == {t: n for t, (n, _, _) in got.items()}
+    assert [t for t, (n, _, _) in expected.items() if not n] == []
+    assert got == expected
