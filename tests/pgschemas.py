@@ -1,8 +1,9 @@
 """PostgreSQL for the tests: a schema per test on one server, and the server for a session.
 
 PAPERSIEVE_TEST_DB=postgresql://... runs the whole suite on PostgreSQL (every test's default store
-is a schema of its own on that server, dropped afterwards); tests marked `postgres` use it too, and
-without it start a throwaway cluster (tests/pgcluster.py) when PostgreSQL is installed, or skip.
+is a schema of its own on that server, dropped afterwards). The tests marked `postgres` use that
+server, or PAPERSIEVE_TEST_PG's, and without either start a throwaway cluster (tests/pgcluster.py)
+when PostgreSQL is installed, or skip saying why.
 PAPERSIEVE_TEST_PG_REQUIRED=1 (CI) turns that skip into a failure.
 """
 
@@ -22,6 +23,8 @@ import pytest
 from tests import pgcluster
 
 TEST_DB_ENV = "PAPERSIEVE_TEST_DB"
+SERVER_ENV = "PAPERSIEVE_TEST_PG"
+"""A server for the tests marked `postgres` only (the rest of the suite stays on SQLite)."""
 REQUIRED_ENV = "PAPERSIEVE_TEST_PG_REQUIRED"
 
 
@@ -42,13 +45,14 @@ def schema_store(server: str) -> Iterator[str]:
 
 
 def pg_server_for_session() -> Iterator[str]:
-    """The server named by PAPERSIEVE_TEST_DB, else a throwaway cluster, else a skip."""
-    named = os.environ.get(TEST_DB_ENV, "")
+    """The server named by PAPERSIEVE_TEST_DB or PAPERSIEVE_TEST_PG, else a throwaway cluster,
+    else a skip (a failure with PAPERSIEVE_TEST_PG_REQUIRED=1)."""
+    named = os.environ.get(TEST_DB_ENV, "") or os.environ.get(SERVER_ENV, "")
     if named:
         yield named
         return
     if pgcluster.binaries() is None:
-        reason = (f"no PostgreSQL server: set {TEST_DB_ENV}=postgresql://... or install PostgreSQL"
+        reason = (f"no PostgreSQL server: set {SERVER_ENV}=postgresql://... or install PostgreSQL"
                   " (initdb, pg_ctl) for a throwaway cluster")
         if os.environ.get(REQUIRED_ENV):
             pytest.fail(reason)
