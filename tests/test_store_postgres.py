@@ -240,3 +240,19 @@ def test_the_search_language_finds_the_same_papers_on_both_stores(pg_url: str, t
     assert {t: n for t, (n, _, _) in expected.items()} == {t: n for t, (n, _, _) in got.items()}
     assert [t for t, (n, _, _) in expected.items() if not n] == []
     assert got == expected
+
+
+@pytest.mark.postgres
+def test_the_web_cost_guard_stops_a_long_statement_on_postgres(pg_url: str) -> None:
+    """SQLite's progress handler cannot run inside PostgreSQL: the guard's time limit becomes the
+    server's statement_timeout, and a stopped statement is the same "interrupted" error."""
+    from papersieve.web.guard import QueryGuard, is_interrupted
+
+    with open_store(pg_url) as store:
+        guard = QueryGuard(store.conn, cpu_seconds=0.2)
+        guard.serve("a GET", None, limited=True)
+        with pytest.raises(sqlite3.OperationalError) as stopped:
+            store.conn.execute("SELECT pg_sleep(5)")
+        assert is_interrupted(stopped.value)
+        guard.serve("a POST", None, limited=False)
+        assert store.conn.execute("SELECT pg_sleep(0.3), 1").fetchone()[1] == 1

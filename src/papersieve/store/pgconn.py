@@ -40,6 +40,7 @@ WRITE_LOCK = 0x70617065
 SCHEMA_TABLE = "papersieve_schema"
 
 _ERRORS: tuple[tuple[type[psycopg.Error], type[sqlite3.Error]], ...] = (
+    (psycopg.errors.ReadOnlySqlTransaction, sqlite3.OperationalError),  # "readonly database"
     (psycopg.IntegrityError, sqlite3.IntegrityError),
     (psycopg.DataError, sqlite3.DataError),
     (psycopg.NotSupportedError, sqlite3.NotSupportedError),
@@ -155,6 +156,7 @@ class PgConnection:
         self._statements: dict[tuple[str, bool], Statement] = {}
         self._tables: dict[str, TableInfo] = {}
         self.read_only = read_only
+        self._limit_ms = 0
         self.row_factory: Any = None
         self.text_factory: Any = None
         if read_only:
@@ -222,6 +224,13 @@ class PgConnection:
 
     def set_progress_handler(self, handler: Any, n: int) -> None:
         """The web's cost guard (web/guard.py) uses `statement_timeout` on PostgreSQL instead."""
+
+    def limit_statements(self, seconds: float) -> None:
+        """Stop any statement running longer than `seconds` (0: no limit): the web's cost guard."""
+        milliseconds = max(int(seconds * 1000), 0)
+        if milliseconds != self._limit_ms:
+            self._run("SELECT set_config('statement_timeout', %s, false)", (str(milliseconds),))
+            self._limit_ms = milliseconds
 
     def interrupt(self) -> None:
         self._conn.cancel_safe()
