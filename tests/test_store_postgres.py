@@ -231,6 +231,9 @@ def test_the_search_language_finds_the_same_papers_on_both_stores(pg_url: str, t
             results = search(store, SearchFilters(text=text, per_page=500, sort="date"))
             marked = next((h.title_marked for h in results.hits if "\x02" in h.title_marked), "")
             found[text] = (results.total, [h.item.paper_id for h in results.hits], marked.count("\x02") > 0)
+            # Best match first: bm25 and ts_rank order differently, but rank the same papers.
+            ranked = search(store, SearchFilters(text=text, per_page=500))
+            assert sorted(h.item.paper_id for h in ranked.hits) == sorted(found[text][1])
         return found
 
     with open_store(tmp_path / "lite.db") as lite:
@@ -256,3 +259,9 @@ def test_the_web_cost_guard_stops_a_long_statement_on_postgres(pg_url: str) -> N
         assert is_interrupted(stopped.value)
         guard.serve("a POST", None, limited=False)
         assert store.conn.execute("SELECT pg_sleep(0.3), 1").fetchone()[1] == 1
+
+
+def test_numbered_parameters_and_temp_tables_translate() -> None:
+    statement = translate("DELETE FROM temp.pruned WHERE a < ?1 OR b >= ?1 AND c = ?2", lambda _t: NO_TABLES)
+    assert statement.sql == "DELETE FROM pg_temp.pruned WHERE a < %(p1)s OR b >= %(p1)s AND c = %(p2)s"
+    assert statement.numbered

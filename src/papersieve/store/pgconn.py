@@ -177,6 +177,8 @@ class PgConnection:
             return special
         named = isinstance(parameters, Mapping)
         statement = self._statement(sql, named)
+        if statement.numbered:
+            parameters = {f"p{i}": value for i, value in enumerate(parameters, start=1)}
         cursor = self._conn.cursor()
         try:
             cursor.execute(statement.sql, _params(parameters), prepare=False)

@@ -2,12 +2,13 @@
 
 The store's modules write SQLite's dialect: `?` placeholders, `x'00'` blobs, `INSERT OR IGNORE`,
 `INSERT OR REPLACE`, `cursor.lastrowid`, `X COLLATE NOCASE`, `json_each`, `WHERE 1`,
-`CROSS JOIN ... ON`, `x IS ?`. `translate` rewrites each statement into PostgreSQL's (a pure
-function of the text and of what the catalog says about the table it inserts into; the connection
-caches it). The few scalar functions SQLite has and PostgreSQL lacks under the same name
-(two-argument MAX/MIN, `date(day, modifier)`, the abstract packing functions) are created in the
-schema by the PostgreSQL migrations (store/pgschema.py) instead. What cannot be translated this way
-(FTS5's MATCH) is written for each dialect by its caller, which asks `Store.postgres`.
+`CROSS JOIN ... ON`, `x IS ?`, `?1` parameters, `temp.` tables. `translate` rewrites each
+statement into PostgreSQL's (a pure function of the text and of what the catalog says about the
+table it inserts into; the connection caches it). The few scalar functions SQLite has and
+PostgreSQL lacks under the same name (two-argument MAX/MIN, `date(day, modifier)`, the abstract
+packing functions) are created in the schema by the PostgreSQL migrations (store/pgschema.py)
+instead. What cannot be translated this way (FTS5's MATCH) is written for each dialect by its
+caller, which asks `Store.postgres`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Statement:
 
     sql: str
     returns_id: bool = False
+    numbered: bool = False
+    """Written with `?1`, `?2`: its parameters are passed as {"p1": ..., "p2": ...}."""
 
 
 _INSERT = re.compile(
@@ -46,21 +49,27 @@ _WHERE_1 = re.compile(r"\bWHERE\s+1\b(?!\s*[=<>!])", re.IGNORECASE)
 _BLOB = re.compile(r"(?<![\w'])[xX]'([0-9A-Fa-f]*)'")
 _CROSS_ON = re.compile(r"\bCROSS\s+JOIN(\s+[\w.]+(?:\s+(?:AS\s+)?\w+)?\s+ON)\b", re.IGNORECASE)
 _IS_PARAM = re.compile(r"\bIS\s+(NOT\s+)?\?", re.IGNORECASE)
+_NUMBERED = re.compile(r"\?(\d+)")
+_TEMP = re.compile(r"\btemp\.(?=\w)", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def translate(sql: str, catalog: Catalog, named: bool = False) -> Statement:
     """`sql` (SQLite's dialect) in PostgreSQL's; `named` for `:name` parameters. The connection
     caches the result per statement text."""
+    numbered = not named and bool(_NUMBERED.search(sql))
+    if numbered:
+        sql, named = _NUMBERED.sub(r":p\1", sql), True
     text = _IS_PARAM.sub(lambda m: "IS DISTINCT FROM ?" if m.group(1) else "IS NOT DISTINCT FROM ?", sql)
     text = _placeholders(_BLOB.sub(r"'\\x\1'::bytea", text), named)
     text = _NOCASE.sub(r"lower(\1)", text)
     text = _JSON_EACH.sub(r"json_array_elements_text((\1)::json) AS value", text)
     text = _WHERE_1.sub("WHERE true", text)
     text = _CROSS_ON.sub(r"JOIN\1", text)  # SQLite's join-order hint, with an ON
+    text = _TEMP.sub("pg_temp.", text)
     insert = _INSERT.match(text)
     if insert is None:
-        return Statement(text)
+        return Statement(text, numbered=numbered)
     conflict, table, columns = insert.group(1), insert.group(2), insert.group(3)
     info = catalog(table.lower())
     text = _drop_or(text, insert)
@@ -71,7 +80,7 @@ def translate(sql: str, catalog: Catalog, named: bool = False) -> Statement:
     returns = bool(info.identity) and "RETURNING" not in text.upper()
     if returns:
         text = text.rstrip().rstrip(";") + f" RETURNING {info.identity}"
-    return Statement(text, returns)
+    return Statement(text, returns, numbered)
 
 
 def _drop_or(text: str, insert: re.Match[str]) -> str:

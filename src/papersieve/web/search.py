@@ -215,7 +215,7 @@ def _page_rows(store: Store, query: str, keys: list[int], profile: str) -> list[
 
 
 _TS = "to_tsquery('papersieve', ?)"
-_TS_RANK = "ts_rank(d.fts, q.q, '{0.1, 0.1, 0.3, 1.0}')"
+_TS_RANK = "ts_rank('{0.1, 0.1, 0.3, 1.0}', d.fts, q.q)"
 """bm25's column weights on SQLite (title 10, authors 3, abstract 1) as ts_rank's label weights."""
 _TS_MARKS = "'StartSel=' || chr(2) || ', StopSel=' || chr(3)"
 
