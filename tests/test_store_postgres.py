@@ -9,7 +9,10 @@ everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -265,3 +268,24 @@ def test_numbered_parameters_and_temp_tables_translate() -> None:
     statement = translate("DELETE FROM temp.pruned WHERE a < ?1 OR b >= ?1 AND c = ?2", lambda _t: NO_TABLES)
     assert statement.sql == "DELETE FROM pg_temp.pruned WHERE a < %(p1)s OR b >= %(p1)s AND c = %(p2)s"
     assert statement.numbered
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={**os.environ, **env})
+
+
+def test_a_sqlite_store_never_loads_psycopg(tmp_path: Path) -> None:
+    done = _python("import sys\nfrom papersieve.cli.main import main\n"
+                   "from papersieve.store import open_store\n"
+                   f"open_store({str(tmp_path / 'x.db')!r}).close()\nprint('psycopg' in sys.modules)")
+    assert done.stdout == "False\n", done.stderr
+
+
+def test_a_postgres_url_without_psycopg_is_a_one_line_error(tmp_path: Path) -> None:
+    code = ("import sys\nsys.modules['psycopg'] = None\nfrom papersieve.cli.main import main\n"
+            "sys.argv = ['papersieve', 'db']\nmain()")
+    done = _python(code, PAPERSIEVE_DB="postgresql://who@127.0.0.1:9/x", PAPERSIEVE_HOME=str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: a PostgreSQL store needs psycopg 3: pip install"), done.stderr
+    assert "Traceback" not in done.stderr

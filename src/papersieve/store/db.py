@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
@@ -113,9 +114,8 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
     """
     url = postgres_url(path if path is not None else database_path())
     if url:
-        from papersieve.store.pgstore import open_postgres  # psycopg only for a PostgreSQL store
-
-        return open_postgres(url, read_only=read_only)
+        store: Store = _postgres().open_postgres(url, read_only=read_only)
+        return store
     target = Path(path) if path is not None else database_path()
     if read_only:
         return _open_read_only(target)
@@ -266,10 +266,20 @@ def plain_connection(location: Path | str, timeout: float = 30.0) -> sqlite3.Con
     thread's single statements (the run lock's renewer)."""
     url = postgres_url(location)
     if url:
-        from papersieve.store.pgconn import PgConnection, as_sqlite
-
-        return as_sqlite(PgConnection(url))
+        connection: sqlite3.Connection = _postgres().plain_connection(url)
+        return connection
     return sqlite3.connect(location, timeout=timeout, isolation_level=None)
+
+
+def _postgres() -> ModuleType:
+    """store/pgstore.py, imported only for a PostgreSQL store: SQLite users never load psycopg,
+    and one without it installed gets a one-line error saying what to install."""
+    try:
+        from papersieve.store import pgstore
+    except ImportError as err:
+        raise StoreError("a PostgreSQL store needs psycopg 3: pip install 'papersieve[postgres]'"
+                         f" ({err})") from err
+    return pgstore
 
 
 def store_exists(location: Path | str | None = None) -> bool:

@@ -41,6 +41,11 @@ def open_postgres(url: str, *, read_only: bool = False) -> Store:
     return store
 
 
+def plain_connection(url: str) -> sqlite3.Connection:
+    """A bare connection to the store at `url` (store/db.py `plain_connection`)."""
+    return as_sqlite(PgConnection(url))
+
+
 def _has_schema(conn: PgConnection) -> bool:
     row = conn.execute("SELECT to_regclass(?) IS NOT NULL", (SCHEMA_TABLE,)).fetchone()
     return bool(row[0])
