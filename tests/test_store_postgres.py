@@ -289,3 +289,17 @@ def test_a_postgres_url_without_psycopg_is_a_one_line_error(tmp_path: Path) -> N
     assert done.returncode == 2
     assert done.stderr.startswith("error: a PostgreSQL store needs psycopg 3: pip install"), done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.postgres
+def test_db_shows_a_postgres_store_without_its_password(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from papersieve.cli.main import cli
+
+    # trust authentication accepts any password: the URL carries one, as a user's might.
+    monkeypatch.setenv("PAPERSIEVE_DB", pg_url.replace("papersieve@", "papersieve:hunter2@", 1))
+    result = CliRunner().invoke(cli, ["db"])
+    assert result.exit_code == 0, result.output
+    assert "Store: postgresql://papersieve:***@127.0.0.1" in result.output
+    assert "hunter2" not in result.output
