@@ -29,7 +29,8 @@ _SCRUBBED = (
 
 
 @pytest.fixture(autouse=True)
-def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    request: pytest.FixtureRequest) -> Iterator[Path]:
     """A fresh state folder per test; the user's real state and keys are never touched."""
     home = tmp_path / "home"
     home.mkdir()
@@ -45,7 +46,7 @@ def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
         yield home
         return
     # The whole suite on PostgreSQL: the test's default store is a schema of its own.
-    with schema_store(server) as url:
+    with schema_store(server, request.node.nodeid) as url:
         monkeypatch.setenv("PAPERSIEVE_DB", url)
         yield home
 

@@ -26,11 +26,15 @@ TEST_DB_ENV = "PAPERSIEVE_TEST_DB"
 SERVER_ENV = "PAPERSIEVE_TEST_PG"
 """A server for the tests marked `postgres` only (the rest of the suite stays on SQLite)."""
 REQUIRED_ENV = "PAPERSIEVE_TEST_PG_REQUIRED"
+REPORT_ENV = "PAPERSIEVE_TEST_DB_REPORT"
 
 
 @contextmanager
-def schema_store(server: str) -> Iterator[str]:
-    """A store URL on `server` whose tables live in a new schema, dropped afterwards."""
+def schema_store(server: str, test: str = "") -> Iterator[str]:
+    """A store URL on `server` whose tables live in a new schema, dropped afterwards.
+
+    With PAPERSIEVE_TEST_DB_REPORT=FILE, a line per `test` says whether it opened that store
+    (`postgres`) or never did (`sqlite-only`: it works on SQLite files of its own)."""
     import psycopg
 
     name = "t_" + uuid.uuid4().hex[:16]
@@ -41,7 +45,13 @@ def schema_store(server: str) -> Iterator[str]:
         yield f"{server}{separator}options={quote(f'-csearch_path={name}')}"
     finally:
         with psycopg.connect(server, autocommit=True) as conn:
+            used = conn.execute("SELECT to_regclass(%s) IS NOT NULL",
+                                (f"{name}.papersieve_schema",)).fetchone()
             conn.execute(f"DROP SCHEMA {name} CASCADE")
+        report = os.environ.get(REPORT_ENV, "")
+        if report and test:
+            with open(report, "a", encoding="utf-8") as out:
+                out.write(f"{test}\t{'postgres' if used and used[0] else 'sqlite-only'}\n")
 
 
 def pg_server_for_session() -> Iterator[str]:
