@@ -1,7 +1,7 @@
 """Opening the store: WAL mode, foreign keys, migrations, transactions.
 
 The store is a SQLite file by default; a `postgresql://` URL (PAPERSIEVE_DB, or the `path` given)
-opens a PostgreSQL database instead, through store/pgstore.py, with the same `Store` and the same
+opens a PostgreSQL database instead (store/pgconn.py), with the same `Store` and the same
 code above it.
 """
 
@@ -114,8 +114,7 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
     """
     url = postgres_url(path if path is not None else database_path())
     if url:
-        store: Store = _postgres().open_postgres(url, read_only=read_only)
-        return store
+        return _open_postgres(url, read_only=read_only)
     target = Path(path) if path is not None else database_path()
     if read_only:
         return _open_read_only(target)
@@ -266,20 +265,52 @@ def plain_connection(location: Path | str, timeout: float = 30.0) -> sqlite3.Con
     thread's single statements (the run lock's renewer)."""
     url = postgres_url(location)
     if url:
-        connection: sqlite3.Connection = _postgres().plain_connection(url)
+        pgconn = _postgres()
+        connection: sqlite3.Connection = pgconn.as_sqlite(pgconn.PgConnection(url))
         return connection
     return sqlite3.connect(location, timeout=timeout, isolation_level=None)
 
 
 def _postgres() -> ModuleType:
-    """store/pgstore.py, imported only for a PostgreSQL store: SQLite users never load psycopg,
+    """store/pgconn.py, imported only for a PostgreSQL store: SQLite users never load psycopg,
     and one without it installed gets a one-line error saying what to install."""
     try:
-        from papersieve.store import pgstore
+        from papersieve.store import pgconn
     except ImportError as err:
         raise StoreError("a PostgreSQL store needs psycopg 3: pip install 'papersieve[postgres]'"
                          f" ({err})") from err
-    return pgstore
+    return pgconn
+
+
+def _open_postgres(url: str, *, read_only: bool = False) -> Store:
+    """The PostgreSQL store at `url`, created or migrated (`read_only`: must be current)."""
+    pgconn, where = _postgres(), masked_url(url)
+    try:
+        conn = pgconn.PgConnection(url, read_only=read_only)
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot open the store at {where}: {err}") from err
+    store = Store(pgconn.as_sqlite(conn), Path(url), url)
+    table = pgconn.SCHEMA_TABLE
+    try:
+        if read_only:
+            exists = conn.execute("SELECT to_regclass(?) IS NOT NULL", (table,)).fetchone()[0]
+            version = store.schema_version() if exists else 0
+            if version != len(MIGRATIONS):
+                raise StoreError(f"the store at {where} has schema {version}, not {len(MIGRATIONS)}:"
+                                 " it must be opened once with write access to be upgraded")
+            return store
+        with store.transaction() as tx:
+            tx.execute(f"CREATE TABLE IF NOT EXISTS {table} (version BIGINT NOT NULL)")
+            if tx.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0:
+                tx.execute(f"INSERT INTO {table} (version) VALUES (0)")
+        migrate(store)
+    except sqlite3.Error as err:
+        store.close()
+        raise StoreError(f"cannot open the store at {where}: {err}") from err
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def store_exists(location: Path | str | None = None) -> bool:
