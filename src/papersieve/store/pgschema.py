@@ -81,7 +81,7 @@ CREATE UNIQUE INDEX collections_name_nocase ON collections (lower(name));
 """,
     15: """
 -- Collection names unique per profile whatever their case (SQLite: COLLATE NOCASE in the rebuilt
--- table's UNIQUE (profile, name)); the old table's index went with it.
+-- table's UNIQUE (profile, name)), the old table's index having gone with it.
 CREATE UNIQUE INDEX collections_profile_name_nocase ON collections (profile, lower(name));
 -- has_code of papers already stored (SQLite: a Python function of the connection) is left NULL:
 -- the search reads a NULL flag from the paper's text (web/search.py `_code_pks`).

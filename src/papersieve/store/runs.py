@@ -136,5 +136,6 @@ def _by_runs(store: Store, profile: str, date: dt.date) -> bool:
     thousand profiles the paper-driven look-up grew with the square of their number)."""
     earlier = store.conn.execute("SELECT COUNT(*) FROM runs WHERE profile = ? AND date < ?",
                                  (profile, date.isoformat())).fetchone()[0]
-    others = store.conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT profile FROM runs)").fetchone()[0]
+    others = store.conn.execute(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT profile FROM runs) AS profiles").fetchone()[0]
     return int(earlier) < int(others)
