@@ -42,6 +42,7 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_OUT": "outputs.dir",
     "PAPERSIEVE_LLM_TIMEOUT": "judge.timeout",
     "PAPERSIEVE_KEEP_TEXT_DAYS": "store.keep_text_days",
+    "PAPERSIEVE_COMPACT_AFTER_DAYS": "store.compact_after_days",
 }
 
 

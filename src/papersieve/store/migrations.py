@@ -414,5 +414,17 @@ CREATE TABLE library_examples (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11]
+V12 = """
+-- Old runs folded (store/folding.py, `[store] compact_after_days`): the candidates a run did not
+-- pick, with their verdicts, as one zlib-compressed JSON document per run instead of a
+-- run_candidates row and one or more judgements rows each.
+CREATE TABLE folded_runs (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    candidates BLOB NOT NULL,
+    folded_at TEXT NOT NULL
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

@@ -14,6 +14,8 @@
   site keeps every day's JSON with all of it. What is never pruned: the papers' rows and content
   hashes, the LLM's scores, the runs' candidates and outcomes (what marks a paper as already
   judged), so the judgement cache and the cross-day "seen before" work as before.
+- With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
+  that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import datetime as dt
 import sqlite3
 
 from papersieve.store.db import Store
+from papersieve.store.folding import fold_old_runs
 
 
 def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -102,14 +105,16 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None)
 
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
-                keep_text_days: int = 0) -> dict[str, int]:
-    """Every pruning above, then the freed pages given back (a store made with auto_vacuum,
-    `store/db.py`); returns how many rows each touched."""
+                keep_text_days: int = 0, compact_after_days: int = 0) -> dict[str, int]:
+    """Every pruning above, the folding of old runs (`store/folding.py`), then the freed pages
+    given back (a store made with auto_vacuum, `store/db.py`); returns how many rows each
+    touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now),
         "abstracts": prune_old_text(store, keep_text_days, now),
+        "folded candidates": fold_old_runs(store, compact_after_days, now),
     }
     if not store.conn.in_transaction:
         _give_pages_back(store)

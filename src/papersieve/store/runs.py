@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from papersieve.models import SEEN_OUTCOMES, DayCounts, Outcome, Usage
 from papersieve.store.db import Store, utcnow
+from papersieve.store.folding import folded_outcomes
 
 
 def start_run(
@@ -122,4 +123,8 @@ def papers_judged_before(
         rows = store.conn.execute(
             sql + f" AND rc.paper_id IN ({', '.join('?' for _ in chunk)})", [*params, *chunk])
         found.update(str(r[0]) for r in rows)
+    # Runs folded after `[store] compact_after_days` (store/folding.py) hold their unpicked
+    # candidates in one compact row each.
+    folded = folded_outcomes(store, profile, date, set(ids) - found)
+    found.update(p for p, outcomes in folded.items() if outcomes & set(SEEN_OUTCOMES))
     return frozenset(found)
