@@ -423,6 +423,9 @@ CREATE TABLE folded_runs (
     candidates BLOB NOT NULL,
     folded_at TEXT NOT NULL
 );
+-- Deleting a judgement checks that no candidate points at it (foreign keys are on): without
+-- this index each check read every run_candidates row.
+CREATE INDEX run_candidates_judgement ON run_candidates(judgement_id);
 """
 
 
