@@ -102,7 +102,8 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
             keep = kept.keep_raw_days
             before = store_size(store)  # pruning already gives pages back (auto_vacuum)
             counts = prune_store(store, keep, keep_text_days=kept.keep_text_days,
-                                 compact_after_days=kept.compact_after_days)
+                                 compact_after_days=kept.compact_after_days,
+                                 cache_features=kept.cache_features)
             _, after = vacuum(store)
             click.echo(f"Pruned {counts['raw replies']} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")

@@ -172,6 +172,10 @@ class StoreSettings(_Strict):
     """Runs dated this many days ago or more (and out of the local ranker's 60 label days) keep
     their unpicked candidates and verdicts as one compact row per run (store/folding.py; 0: never;
     the GitHub Actions workflow sets 90 through PAPERSIEVE_COMPACT_AFTER_DAYS)."""
+    cache_features: bool = True
+    """Keep the local ranker's features of its training papers between runs (false: dropped after
+    each run and recomputed at each retraining, slower but a smaller store; the GitHub Actions
+    workflow sets false through PAPERSIEVE_CACHE_FEATURES)."""
 
 
 class EndpointSettings(_Strict):

@@ -65,6 +65,16 @@ class FoldedCandidate:
     final: Judgement | None
 
 
+def ranker_window_start(label_days: int | None = None) -> str:
+    """SQL for the oldest date among any profile's newest `label_days` finished run dates ('' when
+    there is no run): the local ranker may train on the runs from that date on."""
+    days = RANKER_LABEL_DAYS if label_days is None else label_days
+    return ("SELECT COALESCE(MIN(oldest), '') FROM (SELECT (SELECT MIN(date) FROM (SELECT DISTINCT"
+            " q.date FROM runs q WHERE q.profile = p.profile AND q.status = 'done'"
+            f" ORDER BY q.date DESC LIMIT {int(days)})) AS oldest FROM (SELECT DISTINCT profile"
+            " FROM runs) p)")
+
+
 def fold_old_runs(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
     """Fold the unpicked candidates of runs dated `keep_days` days ago or more (and out of their
     profile's label window) into `folded_runs`; returns how many candidates were folded."""

@@ -426,6 +426,30 @@ CREATE TABLE folded_runs (
 -- Deleting a judgement checks that no candidate points at it (foreign keys are on): without
 -- this index each check read every run_candidates row.
 CREATE INDEX run_candidates_judgement ON run_candidates(judgement_id);
+
+-- The search index holds only papers whose text is kept (`[store] keep_text_days`): a paper whose
+-- abstract was emptied leaves the index (its title and authors too), and comes back when a feed
+-- lists it again. `searchable` says whether the index holds the row, so that the triggers never
+-- take out of the index what is not in it (which would corrupt an external-content FTS5 table).
+ALTER TABLE papers_data ADD COLUMN searchable INTEGER NOT NULL DEFAULT 1;
+DROP TRIGGER papers_data_ai;
+DROP TRIGGER papers_data_ad;
+DROP TRIGGER papers_data_au;
+CREATE TRIGGER papers_data_ai AFTER INSERT ON papers_data WHEN new.searchable BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, new.title, papersieve_unpack(new.abstract), new.authors);
+END;
+CREATE TRIGGER papers_data_ad AFTER DELETE ON papers_data WHEN old.searchable BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, old.title, papersieve_unpack(old.abstract), old.authors);
+END;
+CREATE TRIGGER papers_data_au AFTER UPDATE ON papers_data BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    SELECT 'delete', old.pk, old.title, papersieve_unpack(old.abstract), old.authors
+    WHERE old.searchable;
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    SELECT new.pk, new.title, papersieve_unpack(new.abstract), new.authors WHERE new.searchable;
+END;
 """
 
 

@@ -43,7 +43,7 @@ def _upsert_one(conn: sqlite3.Connection, paper: Paper, listed_on: str | None, n
         conn.execute(
             "UPDATE papers_data SET title = ?, abstract = papersieve_pack(?), authors = ?, categories = ?,"
             " primary_category = ?, comment = ?, latest_version = ?, content_hash = ?,"
-            " updated_at = ?, first_listed = COALESCE(first_listed, ?) WHERE id = ?",
+            " updated_at = ?, first_listed = COALESCE(first_listed, ?), searchable = 1 WHERE id = ?",
             (*values, listed_on, paper.id),
         )
     if paper.version is not None:
@@ -64,6 +64,11 @@ def paper_from_row(row: sqlite3.Row) -> Paper:
         version=row["latest_version"],
         comment=row["comment"],
     )
+
+
+def unsearchable_count(store: Store) -> int:
+    """How many papers the search index leaves out (their text was pruned, migration 12)."""
+    return int(store.conn.execute("SELECT COUNT(*) FROM papers_data WHERE NOT searchable").fetchone()[0])
 
 
 def get_papers(store: Store, ids: Iterable[str]) -> dict[str, Paper]:

@@ -157,6 +157,8 @@ class SearchResults:
     total: int
     filters: SearchFilters
     error: str = ""
+    unsearchable: int = 0
+    """Papers the word search cannot find: their text was not kept (`[store] keep_text_days`)."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from papersieve.codelinks import has_code
 from papersieve.store.db import Store
+from papersieve.store.papers import unsearchable_count
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
     LATEST_LABEL,
@@ -124,7 +125,7 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
         )
         for r in rows
     )
-    return SearchResults(hits, total, f)
+    return SearchResults(hits, total, f, unsearchable=unsearchable_count(store) if query else 0)
 
 
 _BEST_SCORE = ("(SELECT MAX(COALESCE(j.relevance, 0) + COALESCE(j.novelty, 0)) FROM judgements j"
