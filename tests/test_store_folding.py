@@ -1,4 +1,5 @@
-"""`[store] compact_after_days`: old runs keep their unpicked candidates as one compact row.
+"""`[store] compact_after_days`: old runs keep their unpicked candidates as one compact row, old
+listings their entries.
 
 The scheduled store (the workflow's cache) must hold a year under 50 MB; a row per candidate and
 per verdict was a third of it. Folded, a run still rebuilds its digest as it was, a rerun of its
@@ -83,7 +84,11 @@ def test_an_old_run_folds_into_one_row_rebuilds_its_digest_and_a_rerun_bills_not
         for day in (PREV, DAY):
             again = load_digest(store, runs[day])
             assert (render_markdown(again), render_json(again)) == before[day]
-        assert prune_store(store, 30, NOW, compact_after_days=90)["folded candidates"] == 0
+        # The days' listings (read by a rerun) are one row each too.
+        assert counts["folded listing entries"] > 2 * 100
+        assert store.conn.execute("SELECT COUNT(*) FROM listing_entries").fetchone()[0] == 0
+        again_counts = prune_store(store, 30, NOW, compact_after_days=90)
+        assert again_counts["folded candidates"] == again_counts["folded listing entries"] == 0
     # Run PREV again from the stored listing: every verdict is in the folded row.
     again = _run("run", "--date", PREV, "--out", str(tmp_path / "again"), "--no-deliver")
     assert again.exit_code == 0, again.output

@@ -16,6 +16,10 @@ What still works on a folded run, and how:
 - the day's digest (`digests.load_digest`): rebuilt with every candidate in its place.
 What no longer sees the folded candidates: the web app's per-paper history and its "judged"
 filter (they read the rows); the published site's day JSON keeps them all.
+
+Listings of that age fold their entries the same way (`folded_listings`); a rerun of the day
+reads them back (`store/listings.load_listings`), the web search's date filter falls back on the
+papers' first listing date, and the web paper page no longer lists those days.
 """
 
 from __future__ import annotations
@@ -225,3 +229,41 @@ def folded_outcomes(store: Store, profile: str, before: dt.date, paper_ids: Coll
     for candidate, _ in _verdicts_of_runs(store, runs, wanted):
         found.setdefault(candidate.paper_id, set()).add(candidate.outcome)
     return found
+
+
+def fold_old_listings(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+    """Fold the entries of listings requested and dated `keep_days` days ago or more into
+    `folded_listings` (one row per listing); returns how many entries were folded."""
+    if keep_days <= 0:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    listings = [int(r[0]) for r in store.conn.execute(
+        "SELECT l.id FROM listings l WHERE l.requested_date < ?1 AND COALESCE(l.date, '') < ?1"
+        " AND EXISTS (SELECT 1 FROM listing_entries e WHERE e.listing_id = l.id)"
+        " AND NOT EXISTS (SELECT 1 FROM folded_listings f WHERE f.listing_id = l.id)", (cutoff,))]
+    folded = 0
+    for listing_id in listings:
+        with store.transaction() as conn:
+            rows = conn.execute("SELECT position, paper_id, version, announce_type FROM"
+                                " listing_entries WHERE listing_id = ? ORDER BY position",
+                                (listing_id,)).fetchall()
+            columns = {name: [row[i] for row in rows]
+                       for i, name in enumerate(("position", "paper_id", "version", "announce_type"))}
+            conn.execute("INSERT INTO folded_listings (listing_id, entries) VALUES (?, ?)",
+                         (listing_id, zlib.compress(json.dumps(columns, separators=(",", ":"))
+                                                    .encode("utf-8"), 9)))
+            conn.execute("DELETE FROM listing_entries WHERE listing_id = ?", (listing_id,))
+            folded += len(rows)
+    return folded
+
+
+def folded_entries(store: Store, listing_id: int) -> list[tuple[int, str, int | None, str]]:
+    """The folded entries of a listing in order: (position, paper id, version, announce type)."""
+    row = store.conn.execute("SELECT entries FROM folded_listings WHERE listing_id = ?",
+                             (listing_id,)).fetchone()
+    if row is None:
+        return []
+    columns: dict[str, list[Any]] = json.loads(zlib.decompress(row[0]))
+    return list(zip(columns["position"], columns["paper_id"], columns["version"],
+                    columns["announce_type"], strict=True))

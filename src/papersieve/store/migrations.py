@@ -426,6 +426,11 @@ CREATE TABLE folded_runs (
 -- Deleting a judgement checks that no candidate points at it (foreign keys are on): without
 -- this index each check read every run_candidates row.
 CREATE INDEX run_candidates_judgement ON run_candidates(judgement_id);
+-- A listing of that age keeps its entries the same way: zlib-compressed JSON, one row per listing.
+CREATE TABLE folded_listings (
+    listing_id INTEGER PRIMARY KEY REFERENCES listings(id) ON DELETE CASCADE,
+    entries BLOB NOT NULL
+);
 
 -- The search index holds only papers whose text is kept (`[store] keep_text_days`): a paper whose
 -- abstract was emptied leaves the index (its title and authors too), and comes back when a feed

@@ -27,7 +27,7 @@ import datetime as dt
 import sqlite3
 
 from papersieve.store.db import Store
-from papersieve.store.folding import fold_old_runs, ranker_window_start
+from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
 
 
 def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -129,6 +129,7 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
         "cached features": prune_feature_cache(store, now=now, keep=cache_features),
         "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),
         "folded candidates": fold_old_runs(store, compact_after_days, now),
+        "folded listing entries": fold_old_listings(store, compact_after_days, now),
     }
     if not store.conn.in_transaction:
         _give_pages_back(store)

@@ -70,11 +70,14 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     # not a per-paper subquery, so filtering costs the same however many papers the store holds.
     where = _Where()
     if f.date_from or f.date_to:
+        # A folded old listing (`[store] compact_after_days`) has no entry rows: its papers are
+        # found by their first listing date.
+        span = (f.date_from.isoformat() if f.date_from else "0000-01-01",
+                f.date_to.isoformat() if f.date_to else "9999-12-31")
         where.add(
-            "p.id IN (SELECT e.paper_id FROM listings l JOIN listing_entries e ON e.listing_id = l.id"
-            " WHERE COALESCE(l.date, l.requested_date) BETWEEN ? AND ?)",
-            f.date_from.isoformat() if f.date_from else "0000-01-01",
-            f.date_to.isoformat() if f.date_to else "9999-12-31",
+            "(p.id IN (SELECT e.paper_id FROM listings l JOIN listing_entries e ON e.listing_id = l.id"
+            " WHERE COALESCE(l.date, l.requested_date) BETWEEN ? AND ?)"
+            " OR p.first_listed BETWEEN ? AND ?)", *span, *span,
         )
     for category in ([f.category] if f.category else []) + parsed.categories:
         where.add("EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", category)
