@@ -136,3 +136,18 @@ def test_folding_is_off_by_default_and_the_workflow_sets_90_days(
     run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
     monkeypatch.setenv("PAPERSIEVE_COMPACT_AFTER_DAYS", run_step["env"]["PAPERSIEVE_COMPACT_AFTER_DAYS"])
     assert load_profile(folder).settings.store.compact_after_days == 90
+
+
+def test_db_vacuum_folds_by_the_profile_setting(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(folding, "RANKER_LABEL_DAYS", 1)
+    folder = tmp_path / "p"
+    assert _run("init", str(folder)).exit_code == 0
+    (folder / "profile.toml").write_text("[store]\ncompact_after_days = 30\n", "utf-8")
+    _day(store, dt.date(2020, 1, 2), [_paper(n) for n in range(3)])
+    _day(store, dt.date(2020, 1, 3), [_paper(9)])
+    result = _run("db", "--vacuum", "--profile", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "Folded 3 unpicked candidates and 0 listing entries of days 30 or more days old" in result.stdout
+    assert store.conn.execute("SELECT COUNT(*) FROM run_candidates").fetchone()[0] == 1

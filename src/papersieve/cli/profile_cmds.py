@@ -111,7 +111,8 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
                 click.echo(f"Emptied {counts['abstracts']} abstracts of papers last listed"
                            f" {kept.keep_text_days} or more days ago (the site keeps them)")
             if kept.compact_after_days:
-                click.echo(f"Folded {counts['folded candidates']} unpicked candidates of runs"
+                click.echo(f"Folded {counts['folded candidates']} unpicked candidates and"
+                           f" {counts['folded listing entries']} listing entries of days"
                            f" {kept.compact_after_days} or more days old into compact rows")
             click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
         click.echo(f"Store: {store.path}")
