@@ -125,17 +125,20 @@ def test_a_paper_of_a_folded_run_listed_again_is_seen_before(
     assert papers_judged_before(store, "default", old, ids) == frozenset()
 
 
-def test_folding_is_off_by_default_and_the_workflow_sets_90_days(
+def test_folding_and_no_feature_cache_are_off_by_default_and_the_workflow_sets_them(
     tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert folding.RANKER_LABEL_DAYS == training.LABEL_WINDOW_DAYS
     folder = tmp_path / "me"
     assert _run("init", str(folder)).exit_code == 0
     assert load_profile(folder).settings.store.compact_after_days == 0
+    assert load_profile(folder).settings.store.cache_features is True
     workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
     run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
     monkeypatch.setenv("PAPERSIEVE_COMPACT_AFTER_DAYS", run_step["env"]["PAPERSIEVE_COMPACT_AFTER_DAYS"])
+    monkeypatch.setenv("PAPERSIEVE_CACHE_FEATURES", run_step["env"]["PAPERSIEVE_CACHE_FEATURES"])
     assert load_profile(folder).settings.store.compact_after_days == 90
+    assert load_profile(folder).settings.store.cache_features is False
 
 
 def test_db_vacuum_folds_by_the_profile_setting(
