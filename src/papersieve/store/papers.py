@@ -66,9 +66,11 @@ def paper_from_row(row: sqlite3.Row) -> Paper:
     )
 
 
-def unsearchable_count(store: Store) -> int:
-    """How many papers the search index leaves out (their text was pruned, migration 12)."""
-    return int(store.conn.execute("SELECT COUNT(*) FROM papers_data WHERE NOT searchable").fetchone()[0])
+def some_unsearchable(store: Store) -> bool:
+    """Whether the search index leaves any paper out (its text was pruned, migration 12). The
+    oldest papers go first, so the scan stops at once when one is."""
+    return bool(store.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM papers_data WHERE NOT searchable)").fetchone()[0])
 
 
 def get_papers(store: Store, ids: Iterable[str]) -> dict[str, Paper]:

@@ -157,8 +157,9 @@ class SearchResults:
     total: int
     filters: SearchFilters
     error: str = ""
-    unsearchable: int = 0
-    """Papers the word search cannot find: their text was not kept (`[store] keep_text_days`)."""
+    unsearchable: bool = False
+    """Whether the word search leaves out older papers whose text was not kept
+    (`[store] keep_text_days`)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from papersieve.codelinks import has_code
 from papersieve.store.db import Store
-from papersieve.store.papers import unsearchable_count
+from papersieve.store.papers import some_unsearchable
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
     LATEST_LABEL,
@@ -128,7 +128,7 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
         )
         for r in rows
     )
-    return SearchResults(hits, total, f, unsearchable=unsearchable_count(store) if query else 0)
+    return SearchResults(hits, total, f, unsearchable=bool(query) and some_unsearchable(store))
 
 
 _BEST_SCORE = ("(SELECT MAX(COALESCE(j.relevance, 0) + COALESCE(j.novelty, 0)) FROM judgements j"
