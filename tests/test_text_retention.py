@@ -109,7 +109,7 @@ def test_the_web_search_says_that_pruned_papers_are_not_searched(store: Store) -
     assert "are not in the word search" in page
 
 
-def test_the_text_of_the_ranker_label_days_is_kept_without_the_feature_cache(
+def test_the_text_of_the_ranker_label_days_is_kept_without_the_feature_cache_but_not_searched(
     store: Store, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The ranker trains on its newest label days (here 2), however old: their features are
@@ -123,6 +123,10 @@ def test_the_text_of_the_ranker_label_days_is_kept_without_the_feature_cache(
     assert _abstract(store, "2506.00001") == ""
     assert _abstract(store, "2506.00002") != ""
     assert _abstract(store, "2506.00003") != ""
+    # Kept for the ranker, not for the reader: out of the search index like the pruned one.
+    assert search(store, SearchFilters(text="zanzibarite")).total == 0
+    assert store.conn.execute("SELECT COUNT(*) FROM papers_fts_docsize").fetchone()[0] == 0
+    assert prune_store(store, 30, NOW, keep_text_days=60, cache_features=False)["abstracts"] == 0
 
 
 def test_a_paper_listed_again_recently_keeps_its_abstract(store: Store) -> None:

@@ -83,37 +83,41 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
     """Empty the abstracts that only the site still needs (module docstring); returns how many.
 
     A paper is kept whole while any listing or run of the last `keep_days` days holds it, so the
-    digests of those days rebuild as they were. `keep_days` 0 keeps every abstract. Without the
-    feature cache (`features_cached` False) the candidates of the local ranker's label days keep
-    theirs too: each retraining computes their features from it.
+    digests of those days rebuild as they were. `keep_days` 0 keeps every abstract. A paper kept
+    only for the local ranker (its features are cached, or, without the feature cache
+    (`features_cached` False), it is a candidate of the ranker's label days: each retraining
+    computes its features from the text) keeps its abstract but leaves the search index, which
+    holds the last `keep_days` days, the picks and the papers with feedback.
     """
     if keep_days <= 0:
         return 0
     moment = now or dt.datetime.now(dt.UTC)
     cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    ranker = " id IN (SELECT paper_id FROM local_features)" + (
+        "" if features_cached else
+        " OR id IN (SELECT c.paper_id FROM run_candidates c JOIN runs r ON r.id = c.run_id"
+        f" WHERE r.date >= ({ranker_window_start()}))")
     with store.transaction() as conn:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_pruned (id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.text_pruned")
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_old (id TEXT PRIMARY KEY, ranker INTEGER)")
+        conn.execute("DELETE FROM temp.text_old")
         conn.execute(
-            "INSERT INTO temp.text_pruned SELECT id FROM papers_data WHERE"
-            " (abstract != '' OR searchable) AND first_listed < ?1"
+            f"INSERT INTO temp.text_old SELECT id, {ranker} FROM papers_data WHERE first_listed < ?1"
+            f" AND (searchable OR (abstract != '' AND NOT ({ranker})))"
             " AND id NOT IN (SELECT paper_id FROM run_candidates WHERE picked = 1)"
             " AND id NOT IN (SELECT paper_id FROM feedback)"
-            " AND id NOT IN (SELECT paper_id FROM local_features)"
-            + ("" if features_cached else
-               " AND id NOT IN (SELECT c.paper_id FROM run_candidates c JOIN runs r ON"
-               f" r.id = c.run_id WHERE r.date >= ({ranker_window_start()}))") +
             " AND id NOT IN (SELECT e.paper_id FROM listing_entries e JOIN listings l"
             "  ON l.id = e.listing_id WHERE l.requested_date >= ?1 OR l.date >= ?1)"
             " AND id NOT IN (SELECT c.paper_id FROM run_candidates c JOIN runs r"
             "  ON r.id = c.run_id WHERE r.date >= ?1)", (cutoff,))
         # The update trigger takes the paper out of the search index (migration 12).
         cursor = conn.execute("UPDATE papers_data SET abstract = '', searchable = 0"
-                              " WHERE id IN (SELECT id FROM temp.text_pruned)")
+                              " WHERE id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
+        conn.execute("UPDATE papers_data SET searchable = 0 WHERE searchable"
+                     " AND id IN (SELECT id FROM temp.text_old WHERE ranker)")
         conn.execute(
             "UPDATE judgements SET comment = '' WHERE comment != ''"
-            " AND paper_id IN (SELECT id FROM temp.text_pruned)")
-        conn.execute("DELETE FROM temp.text_pruned")
+            " AND paper_id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
+        conn.execute("DELETE FROM temp.text_old")
         return cursor.rowcount
 
 
