@@ -26,6 +26,7 @@ from papersieve.profile import load_profile
 from papersieve.render.json_out import render_json
 from papersieve.render.markdown import render_markdown
 from papersieve.store import Store, folding, open_store
+from papersieve.store.feedback import add_feedback
 from papersieve.store.papers import upsert_papers
 from papersieve.store.retention import prune_store
 from papersieve.store.runs import finish_run, papers_judged_before, record_outcomes, start_run
@@ -115,10 +116,12 @@ def test_a_paper_of_a_folded_run_listed_again_is_seen_before(
     monkeypatch.setattr(folding, "RANKER_LABEL_DAYS", 1)
     old, later = dt.date(2025, 5, 1), dt.date(2025, 9, 1)
     papers = [_paper(n) for n in range(3)]
-    _day(store, old, papers)
+    _day(store, old, [*papers, _paper(5)])
     _day(store, dt.date(2025, 8, 30), [_paper(9)])
+    add_feedback(store, [_paper(5).id], 1, "cli", profile="default")  # a liked paper keeps its row
     assert prune_store(store, 30, NOW, compact_after_days=90)["folded candidates"] == 3
-    assert store.conn.execute("SELECT COUNT(*) FROM run_candidates").fetchone()[0] == 1
+    assert store.conn.execute("SELECT COUNT(*) FROM run_candidates").fetchone()[0] == 2
+    assert prune_store(store, 30, NOW, compact_after_days=90)["folded candidates"] == 0
     ids = [p.id for p in papers] + ["2509.00001"]
     assert papers_judged_before(store, "default", later, ids) == {p.id for p in papers}
     assert papers_judged_before(store, "other", later, ids) == frozenset()

@@ -88,7 +88,8 @@ def fold_old_runs(store: Store, keep_days: int, now: dt.datetime | None = None) 
     cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
     runs = [int(r[0]) for r in store.conn.execute(
         "SELECT r.id FROM runs r WHERE r.date < ? AND r.status != 'running'"
-        " AND EXISTS (SELECT 1 FROM run_candidates c WHERE c.run_id = r.id AND c.picked = 0)"
+        " AND EXISTS (SELECT 1 FROM run_candidates c WHERE c.run_id = r.id AND c.picked = 0"
+        "  AND c.paper_id NOT IN (SELECT paper_id FROM feedback))"
         " AND r.date < COALESCE((SELECT MIN(date) FROM (SELECT DISTINCT q.date FROM runs q"
         "  WHERE q.profile = r.profile AND q.status = 'done' ORDER BY q.date DESC LIMIT ?)), '')"
         " ORDER BY r.id", (cutoff, RANKER_LABEL_DAYS))]
