@@ -124,6 +124,8 @@ def test_a_paper_of_a_folded_run_listed_again_is_seen_before(
     assert prune_store(store, 30, NOW, compact_after_days=90)["folded candidates"] == 0
     ids = [p.id for p in papers] + ["2509.00001"]
     assert papers_judged_before(store, "default", later, ids) == {p.id for p in papers}
+    every = papers_judged_before(store, "default", later)  # every id, as `judge` and `fetch` ask
+    assert every == {p.id for p in papers} | {_paper(5).id, _paper(9).id}
     assert papers_judged_before(store, "other", later, ids) == frozenset()
     assert papers_judged_before(store, "default", old, ids) == frozenset()
 

@@ -129,7 +129,8 @@ def _with_folded(store: Store, run_id: int, kept: list[Judgement]) -> list[Judge
     if not folded:
         return kept
     rest = iter(kept)
-    return [folded[i] if i in folded else next(rest) for i in range(len(kept) + len(folded))]
+    merged = [folded.get(i) or next(rest, None) for i in range(len(kept) + len(folded))]
+    return [j for j in merged if j is not None]
 
 
 def _judgement(store: Store, row: sqlite3.Row) -> Judgement:

@@ -217,16 +217,23 @@ def folded_verdicts(store: Store, paper_ids: Collection[str]) -> dict[str, list[
     return found
 
 
-def folded_outcomes(store: Store, profile: str, before: dt.date, paper_ids: Collection[str]
+def folded_outcomes(store: Store, profile: str, before: dt.date, paper_ids: Collection[str] | None
                     ) -> dict[str, set[str]]:
     """The outcomes that a finished, folded run of `profile` dated before `before` gave these
-    papers (for "seen before")."""
+    papers, or every paper with `paper_ids` None (for "seen before")."""
     found: dict[str, set[str]] = {}
+    where, params = " AND r.profile = ? AND r.date < ? AND r.status = 'done'", (profile, before.isoformat())
+    if paper_ids is None:
+        runs = [int(r[0]) for r in store.conn.execute(
+            "SELECT r.id FROM runs r JOIN folded_runs f ON f.run_id = r.id WHERE 1" + where, params)]
+        for run_id in runs:
+            for candidate in folded_candidates(store, run_id):
+                found.setdefault(candidate.paper_id, set()).add(candidate.outcome)
+        return found
     if not paper_ids:
         return found
     wanted = set(paper_ids)
-    runs = _runs_on_first_listing(store, wanted, " AND r.profile = ? AND r.date < ?"
-                                  " AND r.status = 'done'", (profile, before.isoformat()))
+    runs = _runs_on_first_listing(store, wanted, where, params)
     for candidate, _ in _verdicts_of_runs(store, runs, wanted):
         found.setdefault(candidate.paper_id, set()).add(candidate.outcome)
     return found

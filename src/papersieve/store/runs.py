@@ -115,7 +115,9 @@ def papers_judged_before(
     params: list[object] = [profile, date.isoformat(), *SEEN_OUTCOMES]
     if among is None:
         whole = sql.replace("CROSS JOIN", "JOIN")  # every id: the runs index is the right start
-        return frozenset(str(r[0]) for r in store.conn.execute(whole, params))
+        every = {str(r[0]) for r in store.conn.execute(whole, params)}
+        folded = folded_outcomes(store, profile, date, None)
+        return frozenset(every | {p for p, outcomes in folded.items() if outcomes & set(SEEN_OUTCOMES)})
     ids = sorted(set(among))
     found: set[str] = set()
     for start in range(0, len(ids), _CHUNK):
