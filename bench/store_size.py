@@ -15,8 +15,12 @@
    also empties the abstracts of papers last listed N days ago or more that were never picked
    nor given feedback (`[store] keep_text_days`, what the GitHub Actions workflow sets).
 
+   With `--compact-after-days N` runs of that age out of the ranker's label days are folded
+   (`[store] compact_after_days`, store/folding.py); with `--no-feature-cache` the ranker's
+   feature cache is dropped (`[store] cache_features = false`). Both are the workflow's.
+
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
-     [--keep-text-days 60]
+     [--keep-text-days 60] [--compact-after-days 90] [--no-feature-cache] [--save DIR] [--year DB]
 """
 
 from __future__ import annotations
@@ -139,18 +143,22 @@ def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
     return path.stat().st_size, [(str(name), int(size)) for name, size in tables]
 
 
-def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int = 0) -> dict[str, int]:
+def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int = 0,
+          compact_after_days: int = 0, cache_features: bool = True) -> dict[str, int]:
     """What `run` prunes after a day, then `papersieve db --vacuum` (retention.vacuum)."""
     from papersieve.store import open_store
     from papersieve.store.retention import prune_store, vacuum
 
+    more: dict[str, int | bool] = {"compact_after_days": compact_after_days} if compact_after_days else {}
+    if not cache_features:
+        more["cache_features"] = False
     with open_store(path) as store:
         if keep_text_days:
             start = time.perf_counter()
-            counts = prune_store(store, keep_raw_days, now, keep_text_days=keep_text_days)
+            counts = prune_store(store, keep_raw_days, now, keep_text_days=keep_text_days, **more)
             first = time.perf_counter() - start
             start = time.perf_counter()
-            prune_store(store, keep_raw_days, now, keep_text_days=keep_text_days)
+            prune_store(store, keep_raw_days, now, keep_text_days=keep_text_days, **more)
             print(f"pruning: {first:.1f} s the first time, {time.perf_counter() - start:.2f} s the"
                   " next run (nothing new to prune)")
         else:  # also a tree from before keep_text_days
@@ -180,29 +188,30 @@ def main() -> None:
     parser.add_argument("--keep-raw-days", type=int, default=30)
     parser.add_argument("--keep-text-days", type=int, default=0,
                         help="[store] keep_text_days for the pruned store (0: keep every abstract)")
+    parser.add_argument("--compact-after-days", type=int, default=0,
+                        help="[store] compact_after_days for the pruned store (0: never fold runs)")
+    parser.add_argument("--no-feature-cache", action="store_true",
+                        help="[store] cache_features = false for the pruned store")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
+    parser.add_argument("--year", type=Path,
+                        help="start from the unpruned year.db that --save kept (skips steps 1-2)")
     args = parser.parse_args()
     days = real_days(args.real_days)
-    span = (days[-1] - days[0]).days + 1
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "home"
-        print(f"real days {days[0]} to {days[-1]} through the pipeline:")
-        seconds = run_real_days(days, home)
-        db = home / "papersieve.db"
-        real_size, _ = vacuumed_size(db)
-        print(f"{len(days)} real days: {real_size / 1e6:.1f} MB ({real_size / len(days) / 1e6:.2f} MB"
-              f" a day), {seconds:.0f} s")
-        with _connect(db) as conn:
-            date_calls(conn)
-            for copy in range(1, args.copies):
-                copy_rows(conn, copy, copy * span)
-        total_days = len(days) * args.copies
+        db = Path(tmp) / "home" / "papersieve.db"
+        if args.year:
+            db.parent.mkdir()
+            shutil.copyfile(args.year, db)
+        else:
+            _make_year(days, args.copies, db.parent)
         size, tables = vacuumed_size(db)
-        report(f"a year ({total_days} listing days: {table_counts(db)}), no pruning", size, tables)
+        report(f"a year ({len(days) * args.copies} listing days: {table_counts(db)}), no pruning",
+               size, tables)
         pruned_db = Path(tmp) / "pruned.db"
         shutil.copyfile(db, pruned_db)
         now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
-        counts = prune(pruned_db, args.keep_raw_days, now, args.keep_text_days)
+        counts = prune(pruned_db, args.keep_raw_days, now, args.keep_text_days,
+                       args.compact_after_days, not args.no_feature_cache)
         size, tables = vacuumed_size(pruned_db)
         report(f"a year, pruned ({counts}) and vacuumed", size, tables)
         with _connect(pruned_db) as conn:
@@ -214,7 +223,23 @@ def main() -> None:
             shutil.copyfile(pruned_db, args.save / "pruned.db")
     print(f"command: .venv/bin/python bench/store_size.py --real-days {args.real_days}"
           f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}"
-          f" --keep-text-days {args.keep_text_days}")
+          f" --keep-text-days {args.keep_text_days} --compact-after-days {args.compact_after_days}"
+          + (" --no-feature-cache" if args.no_feature_cache else ""))
+
+
+def _make_year(days: list[dt.date], copies: int, home: Path) -> None:
+    """Steps 1 and 2 of the module docstring: the real days, then their copies."""
+    print(f"real days {days[0]} to {days[-1]} through the pipeline:")
+    seconds = run_real_days(days, home)
+    db = home / "papersieve.db"
+    real_size, _ = vacuumed_size(db)
+    print(f"{len(days)} real days: {real_size / 1e6:.1f} MB ({real_size / len(days) / 1e6:.2f} MB"
+          f" a day), {seconds:.0f} s")
+    span = (days[-1] - days[0]).days + 1
+    with _connect(db) as conn:
+        date_calls(conn)
+        for copy in range(1, copies):
+            copy_rows(conn, copy, copy * span)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,9 @@ def test_cached_features_leave_with_the_training_window_unless_the_paper_has_fee
     assert prune_feature_cache(store, now=now) == 1
     kept = [r[0] for r in store.conn.execute("SELECT paper_id FROM local_features ORDER BY paper_id")]
     assert kept == ["2601.00002", "2605.00001"]
+    # `[store] cache_features = false` (the workflow's): nothing stays for the next run.
+    assert prune_store(store, 30, now, cache_features=False)["cached features"] == 2
+    assert store.conn.execute("SELECT COUNT(*) FROM local_features").fetchone()[0] == 0
 
 
 def test_pruning_gives_the_freed_pages_back_to_the_disk(store: Store) -> None:

@@ -1,9 +1,9 @@
 """`[store] keep_text_days`: old abstracts that only the published site still needs are emptied.
 
 The scheduled store (the workflow's cache) drops the abstracts of papers last listed more than N
-days ago that no profile picked and nobody gave feedback on; titles and authors stay searchable,
-the runs' outcomes and the LLM's scores stay, a rerun finds its paid verdicts again, and the
-digests of the last N days rebuild as they were.
+days ago that no profile picked and nobody gave feedback on, and takes those papers out of the
+search index (the web search says so); the rows, the runs' outcomes and the LLM's scores stay,
+a rerun finds its paid verdicts again, and the digests of the last N days rebuild as they were.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
+from starlette.testclient import TestClient
 
 from papersieve.cli.main import main
 from papersieve.digests import load_digest
@@ -23,11 +24,12 @@ from papersieve.models import Outcome, Paper
 from papersieve.profile import load_profile
 from papersieve.render.json_out import render_json
 from papersieve.render.markdown import render_markdown
-from papersieve.store import Store, open_store
+from papersieve.store import Store, folding, open_store
 from papersieve.store.feedback import add_feedback
 from papersieve.store.papers import get_paper, upsert_papers
 from papersieve.store.retention import prune_store
 from papersieve.store.runs import finish_run, record_outcomes, start_run
+from papersieve.web.app import create_app
 from papersieve.web.queries import SearchFilters
 from papersieve.web.search import search
 from tests.conftest import DATA
@@ -77,14 +79,54 @@ def test_old_unpicked_abstracts_are_emptied_and_picked_liked_and_recent_ones_kep
     assert prune_store(store, 30, NOW, keep_text_days=60)["abstracts"] == 0
 
 
-def test_a_pruned_paper_is_still_found_by_title_and_author_but_not_by_its_abstract(store: Store) -> None:
-    _day(store, OLD, [_paper(1, "Quasicrystal tokenizers revisited")], picked=set())
+def test_a_pruned_paper_leaves_the_search_index_and_comes_back_when_listed_again(store: Store) -> None:
+    pruned = _paper(1, "Quasicrystal tokenizers revisited")
+    _day(store, OLD, [pruned], picked=set())
     _day(store, RECENT, [_paper(4, "Recent paper")], picked=set())
     assert search(store, SearchFilters(text="zanzibarite")).total == 2
+    fts_rows = "SELECT COUNT(*) FROM papers_fts_docsize"
+    assert store.conn.execute(fts_rows).fetchone()[0] == 2
     prune_store(store, 30, NOW, keep_text_days=60)
-    assert [h.item.paper_id for h in search(store, SearchFilters(text="quasicrystal")).hits] == ["2506.00001"]
-    assert search(store, SearchFilters(text="lovelace")).total == 2
+    # Only papers whose text is kept are indexed (migration 12): title and authors leave too.
+    assert store.conn.execute(fts_rows).fetchone()[0] == 1
+    assert search(store, SearchFilters(text="quasicrystal")).total == 0
+    assert [h.item.paper_id for h in search(store, SearchFilters(text="lovelace")).hits] == ["2506.00004"]
     assert [h.item.paper_id for h in search(store, SearchFilters(text="zanzibarite")).hits] == ["2506.00004"]
+    assert get_paper(store, pruned.id) is not None  # the row stays
+    upsert_papers(store, [pruned], listed_on=RECENT.isoformat())  # a feed lists it again
+    assert [h.item.paper_id for h in search(store, SearchFilters(text="quasicrystal")).hits] == [pruned.id]
+    store.conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_web_search_says_that_pruned_papers_are_not_searched(store: Store) -> None:
+    _day(store, OLD, [_paper(1, "Quasicrystal tokenizers revisited")], picked=set())
+    _day(store, RECENT, [_paper(4, "Recent paper")], picked=set())
+    with TestClient(create_app(store.path, token=""), base_url="http://127.0.0.1") as client:
+        assert "not in the word search" not in client.get("/search", params={"q": "paper"}).text
+        prune_store(store, 30, NOW, keep_text_days=60)
+        page = client.get("/search", params={"q": "paper"}).text
+    assert "Older papers whose abstracts were not kept" in page
+    assert "are not in the word search" in page
+
+
+def test_the_text_of_the_ranker_label_days_is_kept_without_the_feature_cache_but_not_searched(
+    store: Store, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The ranker trains on its newest label days (here 2), however old: their features are
+    # recomputed from the text when `[store] cache_features = false`.
+    monkeypatch.setattr(folding, "RANKER_LABEL_DAYS", 2)
+    older, oldest = dt.date(2025, 5, 2), dt.date(2025, 5, 1)
+    _day(store, oldest, [_paper(1, "Out of the window")], picked=set())
+    _day(store, older, [_paper(2, "In the window")], picked=set())
+    _day(store, OLD, [_paper(3, "Newest label day")], picked=set())
+    assert prune_store(store, 30, NOW, keep_text_days=60, cache_features=False)["abstracts"] == 1
+    assert _abstract(store, "2506.00001") == ""
+    assert _abstract(store, "2506.00002") != ""
+    assert _abstract(store, "2506.00003") != ""
+    # Kept for the ranker, not for the reader: out of the search index like the pruned one.
+    assert search(store, SearchFilters(text="zanzibarite")).total == 0
+    assert store.conn.execute("SELECT COUNT(*) FROM papers_fts_docsize").fetchone()[0] == 0
+    assert prune_store(store, 30, NOW, keep_text_days=60, cache_features=False)["abstracts"] == 0
 
 
 def test_a_paper_listed_again_recently_keeps_its_abstract(store: Store) -> None:

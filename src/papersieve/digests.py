@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from papersieve.errors import StoreError
 from papersieve.models import DayCounts, Digest, Judgement, Outcome, Paper, Pick, PromptText, Usage
 from papersieve.store.db import Store
+from papersieve.store.folding import folded_candidates
 from papersieve.store.judgements import judgement_from_row
 from papersieve.store.papers import get_papers
 
@@ -99,8 +100,8 @@ def load_digest(store: Store, run_id: int) -> Digest:
     rows = store.conn.execute(
         "SELECT rc.*, j.id AS jid FROM run_candidates rc LEFT JOIN judgements j"
         " ON j.id = rc.judgement_id WHERE rc.run_id = ? ORDER BY rc.rowid", (run_id,)).fetchall()
-    papers = get_papers(store, [r["paper_id"] for r in rows])
-    judgements = [_judgement(store, r) for r in rows]
+    judgements = _with_folded(store, run_id, [_judgement(store, r) for r in rows])
+    papers = get_papers(store, [j.paper_id for j in judgements])
     by_id = {j.paper_id: j for j in judgements}
     picked = sorted((r for r in rows if r["picked"]), key=lambda r: r["rank"] or 0)
     picks = [Pick(papers[r["paper_id"]], by_id[r["paper_id"]],
@@ -118,6 +119,18 @@ def load_digest(store: Store, run_id: int) -> Digest:
         run_id=run_id,
         notes=json.loads(run["notes"] or "[]"),
     )
+
+
+def _with_folded(store: Store, run_id: int, kept: list[Judgement]) -> list[Judgement]:
+    """The run's candidates in the order they were recorded, the folded ones
+    (`[store] compact_after_days`) back in their places."""
+    folded = {c.position: c.final or Judgement(c.paper_id, Outcome(c.outcome), "run")
+              for c in folded_candidates(store, run_id)}
+    if not folded:
+        return kept
+    rest = iter(kept)
+    merged = [folded.get(i) or next(rest, None) for i in range(len(kept) + len(folded))]
+    return [j for j in merged if j is not None]
 
 
 def _judgement(store: Store, row: sqlite3.Row) -> Judgement:

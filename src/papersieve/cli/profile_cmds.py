@@ -101,7 +101,7 @@ def _executable() -> str:
 @click.command()
 @click.option("--vacuum", "do_vacuum", is_flag=True,
               help="Prune raw LLM replies older than [store] keep_raw_days (and old abstracts with"
-                   " keep_text_days), then compact the file.")
+                   " keep_text_days, old runs with compact_after_days), then compact the file.")
 @click.option("--from-site", "site", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Record the days of a published site (its YYYY-MM/YYYY-MM-DD.json) that the store"
                    " lacks, e.g. after the store was lost.")
@@ -118,13 +118,19 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
             kept = load_profile_ref(profile_dir).settings.store
             keep = kept.keep_raw_days
             before = store_size(store)  # pruning already gives pages back (auto_vacuum)
-            counts = prune_store(store, keep, keep_text_days=kept.keep_text_days)
+            counts = prune_store(store, keep, keep_text_days=kept.keep_text_days,
+                                 compact_after_days=kept.compact_after_days,
+                                 cache_features=kept.cache_features)
             _, after = vacuum(store)
             click.echo(f"Pruned {counts['raw replies']} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")
             if kept.keep_text_days:
                 click.echo(f"Emptied {counts['abstracts']} abstracts of papers last listed"
                            f" {kept.keep_text_days} or more days ago (the site keeps them)")
+            if kept.compact_after_days:
+                click.echo(f"Folded {counts['folded candidates']} unpicked candidates and"
+                           f" {counts['folded listing entries']} listing entries of days"
+                           f" {kept.compact_after_days} or more days old into compact rows")
             click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
         click.echo(f"Store: {store.location}")
         click.echo(f"Schema version: {store.schema_version()}")

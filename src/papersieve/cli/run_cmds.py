@@ -79,7 +79,9 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
                          out_dir=out_dir, offline_dir=offline_dir, progress=say,
                          deliver=not no_deliver, fetched=fetched, redeliver=redeliver)
         prune_store(store, profile.settings.store.keep_raw_days,
-                    keep_text_days=profile.settings.store.keep_text_days)
+                    keep_text_days=profile.settings.store.keep_text_days,
+                    compact_after_days=profile.settings.store.compact_after_days,
+                    cache_features=profile.settings.store.cache_features)
     for caught_up in earlier:
         print_summary(caught_up, profile.name)
     for note in notes:

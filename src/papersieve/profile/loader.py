@@ -45,6 +45,8 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_OUT": "outputs.dir",
     "PAPERSIEVE_LLM_TIMEOUT": "judge.timeout",
     "PAPERSIEVE_KEEP_TEXT_DAYS": "store.keep_text_days",
+    "PAPERSIEVE_COMPACT_AFTER_DAYS": "store.compact_after_days",
+    "PAPERSIEVE_CACHE_FEATURES": "store.cache_features",
 }
 
 

@@ -174,6 +174,14 @@ class StoreSettings(_Strict):
     """Abstracts of papers last listed this many days ago or more, never picked nor given feedback,
     are emptied with the LLM's comments on them (0: keep them forever, for the web app's search;
     the GitHub Actions workflow sets 60 through PAPERSIEVE_KEEP_TEXT_DAYS: its site keeps them)."""
+    compact_after_days: int = Field(default=0, ge=0)
+    """Runs dated this many days ago or more (and out of the local ranker's 60 label days) keep
+    their unpicked candidates and verdicts as one compact row per run (store/folding.py; 0: never;
+    the GitHub Actions workflow sets 90 through PAPERSIEVE_COMPACT_AFTER_DAYS)."""
+    cache_features: bool = True
+    """Keep the local ranker's features of its training papers between runs (false: dropped after
+    each run and recomputed at each retraining, slower but a smaller store; the GitHub Actions
+    workflow sets false through PAPERSIEVE_CACHE_FEATURES)."""
 
 
 class EndpointSettings(_Strict):

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from papersieve.errors import StoreError
 from papersieve.models import Judgement, Outcome, Paper
 from papersieve.store.db import Store, utcnow
+from papersieve.store.folding import folded_verdicts
 
 
 def save_judgements(
@@ -80,15 +81,25 @@ def cached_judgements(
     """
     wanted = {o.value for o in outcomes}
     found: dict[str, Judgement] = {}
+    missing: dict[str, str] = {}
     for paper in papers:
+        text_hash = _judged_text_hash(store, paper)
         row = store.conn.execute(
             "SELECT * FROM judgements WHERE judge = ? AND stage = ? AND model = ?"
             " AND prompt_hash = ? AND paper_id = ? AND content_hash = ?"
             " ORDER BY id DESC LIMIT 1",
-            (judge, stage, model, prompt_hash, paper.id, _judged_text_hash(store, paper)),
+            (judge, stage, model, prompt_hash, paper.id, text_hash),
         ).fetchone()
-        if row is not None and row["outcome"] in wanted:
+        if row is None:
+            missing[paper.id] = text_hash
+        elif row["outcome"] in wanted:
             found[paper.id] = judgement_from_row(row)
+    # A run folded after `[store] compact_after_days` keeps its verdicts in one compact row.
+    for paper_id, verdicts in folded_verdicts(store, missing).items():
+        latest = [v for v in verdicts if (v.judge, v.stage, v.model, v.prompt_hash, v.content_hash)
+                  == (judge, stage, model, prompt_hash, missing[paper_id])][-1:]
+        if latest and latest[0].judgement.outcome.value in wanted:
+            found[paper_id] = latest[0].judgement
     return found
 
 

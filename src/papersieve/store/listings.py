@@ -7,6 +7,7 @@ import sqlite3
 
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus
 from papersieve.store.db import Store, utcnow
+from papersieve.store.folding import folded_entries
 from papersieve.store.papers import _upsert_one, get_papers
 
 
@@ -57,18 +58,20 @@ def load_listings(
 
 
 def _listing_from_row(store: Store, row: sqlite3.Row) -> Listing:
-    entry_rows = store.conn.execute(
-        "SELECT * FROM listing_entries WHERE listing_id = ? ORDER BY position", (row["id"],)
-    ).fetchall()
-    papers = get_papers(store, [r["paper_id"] for r in entry_rows])
+    entry_rows = [(int(r["position"]), str(r["paper_id"]), str(r["announce_type"])) for r in
+                  store.conn.execute("SELECT * FROM listing_entries WHERE listing_id = ?"
+                                     " ORDER BY position", (row["id"],))]
+    if not entry_rows:  # an old listing folded into one row (`[store] compact_after_days`)
+        entry_rows = [(p, i, a) for p, i, _, a in folded_entries(store, int(row["id"]))]
+    papers = get_papers(store, [paper_id for _, paper_id, _ in entry_rows])
     entries = tuple(
         ListingEntry(
-            paper=papers[r["paper_id"]],
+            paper=papers[paper_id],
             category=row["category"],
-            announce_type=AnnounceType(r["announce_type"]),
-            position=int(r["position"]),
+            announce_type=AnnounceType(announce_type),
+            position=position,
         )
-        for r in entry_rows
+        for position, paper_id, announce_type in entry_rows
     )
     return Listing(
         category=row["category"],

@@ -530,5 +530,49 @@ CREATE INDEX papers_data_code_unknown ON papers_data(pk) WHERE has_code IS NULL;
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15]
+V16 = """
+-- Old runs folded (store/folding.py, `[store] compact_after_days`): the candidates a run did not
+-- pick, with their verdicts, as one zlib-compressed JSON document per run instead of a
+-- run_candidates row and one or more judgements rows each.
+CREATE TABLE folded_runs (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    candidates BLOB NOT NULL,
+    folded_at TEXT NOT NULL
+);
+-- Deleting a judgement checks that no candidate points at it (foreign keys are on): without
+-- this index each check read every run_candidates row.
+CREATE INDEX run_candidates_judgement ON run_candidates(judgement_id);
+-- A listing of that age keeps its entries the same way: zlib-compressed JSON, one row per listing.
+CREATE TABLE folded_listings (
+    listing_id INTEGER PRIMARY KEY REFERENCES listings(id) ON DELETE CASCADE,
+    entries BLOB NOT NULL
+);
+
+-- The search index holds only papers whose text is kept (`[store] keep_text_days`): a paper whose
+-- abstract was emptied leaves the index (its title and authors too), and comes back when a feed
+-- lists it again. `searchable` says whether the index holds the row, so that the triggers never
+-- take out of the index what is not in it (which would corrupt an external-content FTS5 table).
+ALTER TABLE papers_data ADD COLUMN searchable INTEGER NOT NULL DEFAULT 1;
+DROP TRIGGER papers_data_ai;
+DROP TRIGGER papers_data_ad;
+DROP TRIGGER papers_data_au;
+CREATE TRIGGER papers_data_ai AFTER INSERT ON papers_data WHEN new.searchable BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, new.title, papersieve_unpack(new.abstract), new.authors);
+END;
+CREATE TRIGGER papers_data_ad AFTER DELETE ON papers_data WHEN old.searchable BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, old.title, papersieve_unpack(old.abstract), old.authors);
+END;
+CREATE TRIGGER papers_data_au AFTER UPDATE ON papers_data BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    SELECT 'delete', old.pk, old.title, papersieve_unpack(old.abstract), old.authors
+    WHERE old.searchable;
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    SELECT new.pk, new.title, papersieve_unpack(new.abstract), new.authors WHERE new.searchable;
+END;
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

@@ -44,7 +44,8 @@ def _upsert_one(conn: sqlite3.Connection, paper: Paper, listed_on: str | None, n
         conn.execute(
             "UPDATE papers_data SET title = ?, abstract = papersieve_pack(?), authors = ?, categories = ?,"
             " primary_category = ?, comment = ?, latest_version = ?, content_hash = ?,"
-            " updated_at = ?, has_code = ?, first_listed = COALESCE(first_listed, ?) WHERE id = ?",
+            " updated_at = ?, has_code = ?, first_listed = COALESCE(first_listed, ?), searchable = 1"
+            " WHERE id = ?",
             (*values, listed_on, paper.id),
         )
     if paper.version is not None:
@@ -65,6 +66,13 @@ def paper_from_row(row: sqlite3.Row) -> Paper:
         version=row["latest_version"],
         comment=row["comment"],
     )
+
+
+def some_unsearchable(store: Store) -> bool:
+    """Whether the search index leaves any paper out (its text was pruned, migration 12). The
+    oldest papers go first, so the scan stops at once when one is."""
+    return bool(store.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM papers_data WHERE NOT searchable)").fetchone()[0])
 
 
 def get_papers(store: Store, ids: Iterable[str]) -> dict[str, Paper]:

@@ -86,6 +86,12 @@ CREATE UNIQUE INDEX collections_profile_name_nocase ON collections (profile, low
 -- has_code of papers already stored (SQLite: a Python function of the connection) is left NULL:
 -- the search reads a NULL flag from the paper's text (web/search.py `_code_pks`).
 """,
+    16: """
+-- The search index of kept text only (SQLite: triggers that keep an unsearchable row out of the
+-- FTS5 table). Here the tsvector is generated from the row itself, so an emptied abstract leaves
+-- the index by itself (its title and authors stay findable); the flag is kept for the same reads.
+COMMENT ON COLUMN papers_data.searchable IS 'whether the search index holds the row (SQLite)';
+""",
 }
 
 _SQLITE_ONLY = re.compile(

@@ -6,14 +6,18 @@
 - The local ranker's older model versions: only the newest is ever loaded.
 - The local ranker's feature cache of papers that left its training window: retraining reads the
   features of the last 60 label days and of the papers with feedback; a pruned row is recomputed
-  if it is ever needed again.
+  if it is ever needed again. With `[store] cache_features = false` (the workflow sets it) the
+  whole cache goes after each run, and each retraining recomputes it (bench/RESULTS.md).
 - With `[store] keep_text_days` (0: never; the GitHub Actions workflow sets 60), the abstracts of
-  papers last listed that many days ago or more (and their words in the search index: titles and
-  authors stay searchable), unless a profile picked the paper, someone gave feedback on it, or the
-  local ranker still caches its features; and the LLM's comments on those papers. The published
+  papers last listed that many days ago or more (and the papers themselves leave the search
+  index: only papers whose text is kept are searchable), unless a profile picked the paper,
+  someone gave feedback on it, or the local ranker still caches its features or trains on it
+  (the candidates of its label days); and the LLM's comments on those papers. The published
   site keeps every day's JSON with all of it. What is never pruned: the papers' rows and content
-  hashes, the LLM's scores, the runs' candidates and outcomes (what marks a paper as already
-  judged), so the judgement cache and the cross-day "seen before" work as before.
+  hashes, the LLM's scores, the runs' outcomes (what marks a paper as already judged), so the
+  judgement cache and the cross-day "seen before" work as before.
+- With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
+  that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import datetime as dt
 import sqlite3
 
 from papersieve.store.db import Store
+from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
 
 
 def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -57,8 +62,13 @@ def prune_model_versions(store: Store, keep: int = MODEL_VERSIONS) -> int:
         return cursor.rowcount
 
 
-def prune_feature_cache(store: Store, keep_days: int = FEATURE_DAYS, now: dt.datetime | None = None) -> int:
-    """Delete cached features of papers first listed `keep_days` ago or more, without feedback."""
+def prune_feature_cache(store: Store, keep_days: int = FEATURE_DAYS, now: dt.datetime | None = None,
+                        *, keep: bool = True) -> int:
+    """Delete cached features of papers first listed `keep_days` ago or more, without feedback;
+    with `keep` False (`[store] cache_features = false`), every cached feature."""
+    if not keep:
+        with store.transaction() as conn:
+            return conn.execute("DELETE FROM local_features").rowcount
     moment = now or dt.datetime.now(dt.UTC)
     cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
     with store.transaction() as conn:
@@ -68,48 +78,62 @@ def prune_feature_cache(store: Store, keep_days: int = FEATURE_DAYS, now: dt.dat
         return cursor.rowcount
 
 
-def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
+                   features_cached: bool = True) -> int:
     """Empty the abstracts that only the site still needs (module docstring); returns how many.
 
     A paper is kept whole while any listing or run of the last `keep_days` days holds it, so the
-    digests of those days rebuild as they were. `keep_days` 0 keeps every abstract.
+    digests of those days rebuild as they were. `keep_days` 0 keeps every abstract. A paper kept
+    only for the local ranker (its features are cached, or, without the feature cache
+    (`features_cached` False), it is a candidate of the ranker's label days: each retraining
+    computes its features from the text) keeps its abstract but leaves the search index, which
+    holds the last `keep_days` days, the picks and the papers with feedback.
     """
     if keep_days <= 0:
         return 0
     moment = now or dt.datetime.now(dt.UTC)
     cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    ranker = " id IN (SELECT paper_id FROM local_features)" + (
+        "" if features_cached else
+        " OR id IN (SELECT c.paper_id FROM run_candidates c JOIN runs r ON r.id = c.run_id"
+        f" WHERE r.date >= ({ranker_window_start()}))")
     with store.transaction() as conn:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_pruned (id TEXT PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.text_pruned")
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_old (id TEXT PRIMARY KEY, ranker INTEGER)")
+        conn.execute("DELETE FROM temp.text_old")
         conn.execute(
-            "INSERT INTO temp.text_pruned SELECT id FROM papers_data WHERE abstract != ''"
-            " AND first_listed < ?1"
+            f"INSERT INTO temp.text_old SELECT id, {ranker} FROM papers_data WHERE first_listed < ?1"
+            f" AND (searchable OR (abstract != '' AND NOT ({ranker})))"
             " AND id NOT IN (SELECT paper_id FROM run_candidates WHERE picked = 1)"
             " AND id NOT IN (SELECT paper_id FROM feedback)"
-            " AND id NOT IN (SELECT paper_id FROM local_features)"
             " AND id NOT IN (SELECT e.paper_id FROM listing_entries e JOIN listings l"
             "  ON l.id = e.listing_id WHERE l.requested_date >= ?1 OR l.date >= ?1)"
             " AND id NOT IN (SELECT c.paper_id FROM run_candidates c JOIN runs r"
             "  ON r.id = c.run_id WHERE r.date >= ?1)", (cutoff,))
-        # The update trigger takes the abstract's words out of the search index.
-        cursor = conn.execute(
-            "UPDATE papers_data SET abstract = '' WHERE id IN (SELECT id FROM temp.text_pruned)")
+        # The update trigger takes the paper out of the search index (migration 12).
+        cursor = conn.execute("UPDATE papers_data SET abstract = '', searchable = 0"
+                              " WHERE id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
+        conn.execute("UPDATE papers_data SET searchable = 0 WHERE searchable"
+                     " AND id IN (SELECT id FROM temp.text_old WHERE ranker)")
         conn.execute(
             "UPDATE judgements SET comment = '' WHERE comment != ''"
-            " AND paper_id IN (SELECT id FROM temp.text_pruned)")
-        conn.execute("DELETE FROM temp.text_pruned")
+            " AND paper_id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
+        conn.execute("DELETE FROM temp.text_old")
         return cursor.rowcount
 
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
-                keep_text_days: int = 0) -> dict[str, int]:
-    """Every pruning above, then the freed pages given back (a store made with auto_vacuum,
-    `store/db.py`); returns how many rows each touched."""
+                keep_text_days: int = 0, compact_after_days: int = 0,
+                cache_features: bool = True) -> dict[str, int]:
+    """Every pruning above, the folding of old runs (`store/folding.py`), then the freed pages
+    given back (a store made with auto_vacuum, `store/db.py`); returns how many rows each
+    touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
         "model versions": prune_model_versions(store),
-        "cached features": prune_feature_cache(store, now=now),
-        "abstracts": prune_old_text(store, keep_text_days, now),
+        "cached features": prune_feature_cache(store, now=now, keep=cache_features),
+        "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),
+        "folded candidates": fold_old_runs(store, compact_after_days, now),
+        "folded listing entries": fold_old_listings(store, compact_after_days, now),
     }
     if not store.conn.in_transaction:
         _give_pages_back(store)

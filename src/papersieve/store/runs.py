@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from papersieve.models import SEEN_OUTCOMES, DayCounts, Outcome, Usage
 from papersieve.store.db import Store, utcnow
+from papersieve.store.folding import folded_outcomes
 
 
 def start_run(
@@ -114,7 +115,9 @@ def papers_judged_before(
     params: list[object] = [profile, date.isoformat(), *SEEN_OUTCOMES]
     if among is None:
         whole = sql.replace("CROSS JOIN", "JOIN")  # every id: the runs index is the right start
-        return frozenset(str(r[0]) for r in store.conn.execute(whole, params))
+        every = {str(r[0]) for r in store.conn.execute(whole, params)}
+        folded = folded_outcomes(store, profile, date, None)
+        return frozenset(every | {p for p, outcomes in folded.items() if outcomes & set(SEEN_OUTCOMES)})
     ids = sorted(set(among))
     if _by_runs(store, profile, date):
         # A group: each id has a row per member that saw it, so probing each of this profile's
@@ -127,6 +130,10 @@ def papers_judged_before(
         rows = store.conn.execute(
             sql + f" AND rc.paper_id IN ({', '.join('?' for _ in chunk)})", [*params, *chunk])
         found.update(str(r[0]) for r in rows)
+    # Runs folded after `[store] compact_after_days` (store/folding.py) hold their unpicked
+    # candidates in one compact row each.
+    folded = folded_outcomes(store, profile, date, set(ids) - found)
+    found.update(p for p, outcomes in folded.items() if outcomes & set(SEEN_OUTCOMES))
     return frozenset(found)
 
 

@@ -160,6 +160,9 @@ class SearchResults:
     total: int
     filters: SearchFilters
     error: str = ""
+    unsearchable: bool = False
+    """Whether the word search leaves out older papers whose text was not kept
+    (`[store] keep_text_days`)."""
 
 
 @dataclass(frozen=True)

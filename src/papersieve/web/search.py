@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from papersieve.codelinks import CODE_HOSTS, has_code
 from papersieve.store.db import Store
+from papersieve.store.papers import some_unsearchable
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
     LATEST_LABEL,
@@ -71,11 +72,14 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     # not a per-paper subquery, so filtering costs the same however many papers the store holds.
     where = _Where()
     if f.date_from or f.date_to:
+        # A folded old listing (`[store] compact_after_days`) has no entry rows: its papers are
+        # found by their first listing date.
+        span = (f.date_from.isoformat() if f.date_from else "0000-01-01",
+                f.date_to.isoformat() if f.date_to else "9999-12-31")
         where.add(
-            "p.id IN (SELECT e.paper_id FROM listings l JOIN listing_entries e ON e.listing_id = l.id"
-            " WHERE COALESCE(l.date, l.requested_date) BETWEEN ? AND ?)",
-            f.date_from.isoformat() if f.date_from else "0000-01-01",
-            f.date_to.isoformat() if f.date_to else "9999-12-31",
+            "(p.id IN (SELECT e.paper_id FROM listings l JOIN listing_entries e ON e.listing_id = l.id"
+            " WHERE COALESCE(l.date, l.requested_date) BETWEEN ? AND ?)"
+            " OR p.first_listed BETWEEN ? AND ?)", *span, *span,
         )
     for category in ([f.category] if f.category else []) + parsed.categories:
         where.add("EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = ?)", category)
@@ -159,7 +163,7 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
         )
         for r in rows
     )
-    return SearchResults(hits, total, f)
+    return SearchResults(hits, total, f, unsearchable=bool(query) and some_unsearchable(store))
 
 
 _BEST_SCORE = ("(SELECT MAX(COALESCE(j.relevance, 0) + COALESCE(j.novelty, 0)) FROM judgements j"
