@@ -156,6 +156,14 @@ def test_a_plain_migration_is_translated_without_a_counterpart(monkeypatch: pyte
     ]
 
 
+def test_a_semicolon_in_a_counterparts_comment_ends_no_statement() -> None:
+    """Two counterparts written after the merges had "; the ..." in a comment, which became a
+    statement of its own ("syntax error at or near 'the'") on every new PostgreSQL store."""
+    script = "-- one; two\nCREATE INDEX i ON t (a); -- three; four\nCOMMENT ON TABLE t IS 'x';\n"
+    statements = [s.strip() for s in pgschema.split_statements(script, dollar_quoted=True)]
+    assert statements == ["CREATE INDEX i ON t (a);", "COMMENT ON TABLE t IS 'x';"]
+
+
 def test_every_released_migration_translates() -> None:
     for number in range(1, len(MIGRATIONS) + 1):
         assert pgschema.postgres_script(number)

@@ -72,7 +72,7 @@ def some_unsearchable(store: Store) -> bool:
     """Whether the search index leaves any paper out (its text was pruned, migration 12). The
     oldest papers go first, so the scan stops at once when one is."""
     return bool(store.conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM papers_data WHERE NOT searchable)").fetchone()[0])
+        "SELECT EXISTS (SELECT 1 FROM papers_data WHERE searchable = 0)").fetchone()[0])
 
 
 def get_papers(store: Store, ids: Iterable[str]) -> dict[str, Paper]:

@@ -138,7 +138,7 @@ def split_statements(script: str, *, dollar_quoted: bool = False) -> list[str]:
             if index % 2:
                 pending += part
                 continue
-            pieces = part.split(";")
+            pieces = _without_comments(part).split(";")  # a ";" in a comment ends nothing
             pending += pieces[0]
             for piece in pieces[1:]:
                 statements.append(pending + ";")

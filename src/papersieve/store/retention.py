@@ -102,7 +102,7 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
         conn.execute("DELETE FROM temp.text_old")
         conn.execute(
             f"INSERT INTO temp.text_old SELECT id, {ranker} FROM papers_data WHERE first_listed < ?1"
-            f" AND (searchable OR (abstract != '' AND NOT ({ranker})))"
+            f" AND (searchable = 1 OR (abstract != '' AND NOT ({ranker})))"
             " AND id NOT IN (SELECT paper_id FROM run_candidates WHERE picked = 1)"
             " AND id NOT IN (SELECT paper_id FROM feedback)"
             " AND id NOT IN (SELECT e.paper_id FROM listing_entries e JOIN listings l"
@@ -112,7 +112,7 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
         # The update trigger takes the paper out of the search index (migration 12).
         cursor = conn.execute("UPDATE papers_data SET abstract = '', searchable = 0"
                               " WHERE id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
-        conn.execute("UPDATE papers_data SET searchable = 0 WHERE searchable"
+        conn.execute("UPDATE papers_data SET searchable = 0 WHERE searchable = 1"
                      " AND id IN (SELECT id FROM temp.text_old WHERE ranker)")
         conn.execute(
             "UPDATE judgements SET comment = '' WHERE comment != ''"
