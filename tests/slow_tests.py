@@ -25,6 +25,7 @@ SLOW: frozenset[str] = frozenset({
     "tests/test_faults_disk.py::test_a_read_only_output_folder_fails_clearly_and_the_store_stays_consistent",
     "tests/test_faults_disk.py::test_a_read_only_store_is_a_clear_error",
     "tests/test_faults_kill.py::test_killed_at_random_moments_the_day_still_comes_out_whole",
+    "tests/test_group_faults.py::test_a_group_killed_while_judging_resumes_without_paying_twice",
     "tests/test_faults_kill.py::test_killed_while_fetching_stores_nothing_half_and_reruns",
     "tests/test_faults_kill.py::test_killed_while_judging_resumes_without_paying_twice",
     "tests/test_faults_kill.py::test_killed_while_rendering_rewrites_every_output",

@@ -114,12 +114,12 @@ def test_a_full_store_disk_fails_clearly_and_the_rerun_pays_for_nothing_twice(wo
     # The size lets the day's listing and the first reply in, and not the rest (880k since the
     # run lock's lease, migration 5, and the LLM servers table, migration 6, added to what a run
     # writes before its first call; 912k since migrations 7-9: chat messages, packed abstracts,
-    # vectors and collections).
-    with tmpfs(home, "912k") as mounted:
+    # vectors and collections; 944k since migrations 12-13: stored profiles, email unsubscribes).
+    with tmpfs(home, "944k") as mounted:
         limit: Callable[[], None] | None = None
         if not mounted:
             def limit() -> None:
-                resource.setrlimit(resource.RLIMIT_FSIZE, (912_000, 912_000))
+                resource.setrlimit(resource.RLIMIT_FSIZE, (944_000, 944_000))
         line = one_line_error(world.run(home, out, limit))
         assert line.startswith(f"error: cannot write the store at {home / 'papersieve.db'}: ")
         assert line.endswith(("database or disk is full", "disk I/O error"))

@@ -168,12 +168,12 @@ def _fetch(store: Store, profile: Profile, date: dt.date | None, offline_dir: Pa
             say(stored.message)
             return stored
         return fetch_day(store, profile, date, progress=say)
-    day = date or _newest_offline_day(offline_dir)
+    day = date or newest_offline_day(offline_dir)
     say(f"reading {day} from {offline_dir}")
     return load_offline_day(store, offline_dir, day, profile.settings.categories)
 
 
-def _newest_offline_day(folder: Path) -> dt.date:
+def newest_offline_day(folder: Path) -> dt.date:
     # A file dated in the future (a typo, a test file) must not become every run's day.
     dates = [d for d in (file_date(p) for p in folder.glob("arxiv-*.jsonl"))
              if d is not None and not is_future(d)]

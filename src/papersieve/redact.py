@@ -29,6 +29,7 @@ from papersieve.errors import ConfigError
 SECRET_ENV: tuple[str, ...] = (
     "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN",
     "SMTP_PASSWORD", "S2_API_KEY", "PAPERSIEVE_WEB_TOKEN", "TELEGRAM_BOT_TOKEN", "ZOTERO_API_KEY",
+    "PAPERSIEVE_UNSUBSCRIBE_KEY",
 )
 """Every environment variable that holds a secret. A new secret is added here and nowhere else."""
 LOGIN_ENV = "SMTP_USER"

@@ -22,16 +22,23 @@ RUN_TIMES_UTC: tuple[dt.time, ...] = (dt.time(6, 17), dt.time(15, 43))
 
 @dataclass(frozen=True)
 class Command:
-    """What a scheduler starts: one papersieve run of one profile on one home."""
+    """What a scheduler starts: one papersieve run on one home, of the profile in `profile_dir`,
+    or (None) of every profile kept in the store (`run --all`: a group's installation)."""
 
     home: Path
     executable: str
-    profile_dir: Path
+    profile_dir: Path | None
+
+    def arguments(self) -> tuple[str, ...]:
+        """The run's arguments after the executable."""
+        if self.profile_dir is None:
+            return ("run", "--all")
+        return ("run", "--profile", str(self.profile_dir))
 
     def shell(self) -> str:
         """The command line, with the home set explicitly (schedulers start a bare environment)."""
-        return (f"PAPERSIEVE_HOME={shlex.quote(str(self.home))} {shlex.quote(self.executable)}"
-                f" run --profile {shlex.quote(str(self.profile_dir))}")
+        return (f"PAPERSIEVE_HOME={shlex.quote(str(self.home))} {shlex.quote(self.executable)} "
+                + " ".join(shlex.quote(arg) for arg in self.arguments()))
 
 
 def cron_lines(command: Command) -> list[str]:
@@ -56,8 +63,7 @@ def systemd_units(command: Command, name: str) -> dict[str, str]:
         "[Service]\n"
         "Type=oneshot\n"
         f"Environment=PAPERSIEVE_HOME={_systemd_quote(str(command.home))}\n"
-        f"ExecStart={_systemd_quote(command.executable)} run --profile"
-        f" {_systemd_quote(str(command.profile_dir))}\n"
+        f"ExecStart={' '.join(_systemd_quote(w) for w in (command.executable, *command.arguments()))}\n"
         # 3 (stale feed), 4 (a delivery failed) and 5 (judged in part) are outcomes, not crashes.
         "SuccessExitStatus=3 4 5\n"
     )

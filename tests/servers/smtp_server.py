@@ -33,6 +33,22 @@ class Handler:
         self.logins: list[str] = []
         self.echo_password = False
         """Echo mode: a refused login's reply quotes the password it was given."""
+        self.refused: set[str] = set()
+        """Recipient addresses refused at RCPT TO (550), as a mailbox that does not exist."""
+        self.peers: list[tuple[str, int]] = []
+        """The client address (host, port) of each accepted message: one port per connection."""
+
+    async def handle_RCPT(self, server: Any, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    @property
+    def connections(self) -> int:
+        """How many connections delivered at least one message."""
+        return len(set(self.peers))
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         if self.replies:
@@ -40,6 +56,7 @@ class Handler:
         raw = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
         self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 OK"
 
     def authenticate(self, server: Any, session: Session, envelope: Envelope, mechanism: str,

@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
-from papersieve.home import home_dir
+from papersieve.home import database_path, home_dir
 from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.profile.stored import load_profile_ref
 from papersieve.rebuild import rebuild_from_site
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store, open_store_to_read
+from papersieve.store.profiles import stored_profile_names
 from papersieve.store.retention import prune_store, store_size, vacuum
 from papersieve.store.stats import store_counts
 
@@ -37,8 +38,13 @@ def init(folder: Path | None, force: bool, systemd: bool, field: str | None) -> 
                " and set its variable PAPERSIEVE_PACKAGE to a pip requirement for papersieve,"
                " to run it daily and publish the site to Pages)")
     command = scheduled_command(target)
+    if command.profile_dir is None:
+        click.echo("The store holds stored profiles: the schedule below runs them all"
+                   " (`papersieve run --all`; add this one with `papersieve profile add NAME "
+                   + str(target) + "`)")
     if systemd:
-        name = f"papersieve-{load_profile(target).name}"
+        name = "papersieve-group" if command.profile_dir is None else \
+            f"papersieve-{load_profile(target).name}"
         for path in write_systemd_units(command, name):
             click.echo(f"systemd unit: {path}")
         click.echo(f"Start it with: systemctl --user daemon-reload && systemctl --user enable --now"
@@ -49,7 +55,7 @@ def init(folder: Path | None, force: bool, systemd: bool, field: str | None) -> 
     click.echo(cron_line(target))
 
 
-def cron_line(profile_dir: Path) -> str:
+def cron_line(profile_dir: Path | None) -> str:
     """The crontab lines equivalent to the workflow's schedule (cron runs in UTC here).
 
     cron starts jobs with a bare environment and PATH, so the line names this installation's
@@ -59,9 +65,19 @@ def cron_line(profile_dir: Path) -> str:
     return "\n".join(cron_lines(scheduled_command(profile_dir)))
 
 
-def scheduled_command(profile_dir: Path) -> Command:
-    """This installation's executable on this home, for the profile in `profile_dir`."""
-    return Command(home_dir().expanduser().absolute(), _executable(), profile_dir)
+def scheduled_command(profile_dir: Path | None) -> Command:
+    """This installation's executable on this home, for the profile in `profile_dir`; when the
+    store holds stored profiles (a group's installation) or `profile_dir` is None, for all of
+    them (`run --all`)."""
+    group = profile_dir is None or _holds_stored_profiles()
+    return Command(home_dir().expanduser().absolute(), _executable(), None if group else profile_dir)
+
+
+def _holds_stored_profiles() -> bool:
+    if not database_path().exists():
+        return False
+    with open_store_to_read() as store:
+        return bool(stored_profile_names(store))
 
 
 def write_systemd_units(command: Command, name: str) -> list[Path]:

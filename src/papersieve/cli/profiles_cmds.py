@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from papersieve.cli.profile_cmds import cron_line
 from papersieve.errors import ConfigError
 from papersieve.profile.loader import (
     PROFILE_FILE,
@@ -15,7 +16,13 @@ from papersieve.profile.loader import (
     write_profile_folder,
 )
 from papersieve.store import open_store, open_store_to_read
-from papersieve.store.profiles import remove_profile, save_profile, stored_profile, stored_profiles
+from papersieve.store.profiles import (
+    remove_profile,
+    save_profile,
+    stored_profile,
+    stored_profile_names,
+    stored_profiles,
+)
 
 
 @click.group()
@@ -42,7 +49,14 @@ def add(name: str, folder: Path | None, replace: bool) -> None:
     profile_from_files(files, name)  # the same checks as a run: nothing invalid is stored
     with open_store() as store:
         revision = save_profile(store, name, files, replace=replace)
+        count = len(stored_profile_names(store))
     click.echo(f"Stored profile {name} (revision {revision}) from {source}")
+    if count == 1:
+        click.echo("Run every stored profile with `papersieve run --all` (one fetch for all);"
+                   " schedule it with cron (UTC, Monday to Friday):")
+        click.echo(cron_line(None))
+    else:
+        click.echo(f"The store holds {count} profiles: `papersieve run --all` runs them all.")
 
 
 @profile.command("list")

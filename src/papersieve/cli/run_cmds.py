@@ -14,6 +14,7 @@ from rich.status import Status
 from papersieve.catchup import catch_up
 from papersieve.chatfeedback import PullReport, pull_feedback
 from papersieve.cli.options import as_date, date_option, profile_option
+from papersieve.errors import ConfigError
 from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
 from papersieve.profile.stored import load_profile_ref
@@ -37,15 +38,27 @@ PROGRESS_INTERVAL = 10.0
 @click.option("--no-deliver", is_flag=True, help="Write the files but send no Slack message or email.")
 @click.option("--redeliver", is_flag=True,
               help="Send Slack and email again even if an earlier run of this day delivered them.")
+@click.option("--all", "all_profiles", is_flag=True,
+              help="Every profile kept in the store (`papersieve profile add`), from one fetch;"
+                   " --out then holds one folder per profile.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
-        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool) -> None:
+        out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool,
+        all_profiles: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     With no --date, announcement days missed since the last run are run first (up to
     `[schedule] catch_up_days`, through the arXiv API when the feeds have moved on).
     Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed,
     5 judged in part (more than judge.max_failed_share of the papers failed or were not judged).
+    With --all, each stored profile's outcome is listed and the exit code is the worst of them
+    (2 when a profile could not run its day).
     """
+    if all_profiles:
+        if profile_dir is not None:
+            raise click.UsageError("--all runs every stored profile: leave out --profile")
+        run_group(as_date(day), title_stage=False if no_title_stage else None, out_dir=out_dir,
+                  offline_dir=offline_dir, deliver=not no_deliver, redeliver=redeliver)
+        return
     profile = load_profile_ref(profile_dir)
     console = Console(stderr=True, highlight=False)
     earlier: list[RunReport] = []
@@ -79,6 +92,46 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.
         raise SystemExit(exit_code)
+
+
+def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | None,
+              offline_dir: Path | None, deliver: bool, redeliver: bool) -> None:
+    """`run --all`: every stored profile's day (group.py), each profile's summary, then one
+    line per profile; exits with the worst profile's code."""
+    from papersieve.group import run_all, stored_members
+
+    console = Console(stderr=True, highlight=False)
+    with open_store() as store, console.status("starting") as status, Heartbeat(console) as beat:
+        profiles, broken = stored_members(store)
+        if not profiles and not broken:
+            raise ConfigError("the store holds no profile: add one with `papersieve profile add"
+                              " NAME DIR`, or run one profile with --profile")
+        say = _progress(console, status, beat)
+        report = run_all(store, profiles, day, offline_dir=offline_dir, deliver=deliver,
+                         out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
+                         progress=say, failed=broken)
+        if profiles:
+            prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
+                        keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]))
+    for note in report.notes:
+        click.echo(f"Note: {note}")
+    for member in report.members:
+        for caught_up in member.reports:
+            print_summary(caught_up, member.name)
+            click.echo()
+        for note in member.notes:
+            click.echo(note)
+    click.echo(f"Group: {len(report.members)} profiles, day {report.date}")
+    for member in report.members:
+        click.echo(f"  {member.line()}")
+    if report.exit_code:
+        raise SystemExit(report.exit_code)
+
+
+def _longest(days: list[int]) -> int:
+    """The store is shared: what it keeps is kept as long as the profile that keeps it longest
+    asks (0 keeps it for ever)."""
+    return 0 if 0 in days else max(days)
 
 
 @click.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -12,9 +13,11 @@ from papersieve.deliver.files import write_outputs
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.profile import Profile
+from papersieve.profile.settings import EmailSettings
 from papersieve.render.paths import relative_day_link
 from papersieve.store.chat import add_chat_message
 from papersieve.store.db import Store, utcnow
+from papersieve.store.unsubscribes import unsubscribed
 
 Stage = Callable[[str], AbstractContextManager[None]]
 
@@ -61,7 +64,7 @@ def deliver_all(
         return outputs, results + empty
     page = _page_url(settings.outputs.site_url, digest)
     actions = {"slack": lambda: _slack(store, run_id, digest, profile, page),
-               "email": lambda: _email(digest, profile, page),
+               "email": lambda: _email(store, digest, profile, page),
                "telegram": lambda: _telegram(store, run_id, digest, profile, page)}
     for channel, enabled in (("slack", settings.deliver.slack.enabled),
                              ("email", settings.deliver.email.enabled),
@@ -69,6 +72,11 @@ def deliver_all(
         if not enabled:
             continue
         earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
+        if channel == "email" and not _still_subscribed(store, profile):
+            results.append(DeliveryResult("email", "skipped", "every address unsubscribed"
+                                          " through the link in an email"))
+            record_delivery(store, run_id, results[-1])
+            continue
         with stage(channel):
             results.append(_already(channel, earlier, say) if earlier
                            else _attempt(channel, send, say, actions[channel]))
@@ -83,6 +91,7 @@ def deliver_empty_day(store: Store, run_id: int, day: EmptyDay, profile: Profile
     asks for it (`[deliver] send_empty`); each result is recorded with the day's run."""
     if not wanted(profile.settings.deliver, day.kind) or profile.settings.schedule.frequency == "weekly":
         return []
+    profile = subscribed_profile(store, profile)
     sent_before = {channel: earlier for channel in ("slack", "email", "telegram")
                    if (earlier := _earlier_delivery(store, run_id, channel, f"{day.kind}:"))}
     results = _send_empty(day, profile, send, None, say, sent_before)
@@ -162,10 +171,36 @@ def _telegram(store: Store, run_id: int, digest: Digest, profile: Profile, page:
     return send_telegram(digest, telegram.chat_id, page, buttons=telegram.buttons, on_sent=sent)
 
 
-def _email(digest: Digest, profile: Profile, page: str) -> str:
+def _email(store: Store, digest: Digest, profile: Profile, page: str) -> str:
     from papersieve.deliver.email import send_email
 
-    return send_email(digest, profile.settings.deliver.email, page)
+    return send_email(digest, _subscribed_settings(store, profile), page)
+
+
+def _subscribed_settings(store: Store, profile: Profile) -> EmailSettings:
+    """The profile's email settings without the addresses that unsubscribed."""
+    settings = profile.settings.deliver.email
+    gone = unsubscribed(store, profile.name)
+    if not gone:
+        return settings
+    return settings.model_copy(update={"to": tuple(a for a in settings.to if a.lower() not in gone)})
+
+
+def subscribed_profile(store: Store, profile: Profile) -> Profile:
+    """The profile with its unsubscribed addresses left out of `[deliver.email]` (its email
+    turned off when none is left): for the short messages that do not go through `_email`."""
+    if not profile.settings.deliver.email.enabled or _subscribed_settings(store, profile) == \
+            profile.settings.deliver.email:
+        return profile
+    email = _subscribed_settings(store, profile)
+    email = email.model_copy(update={"enabled": bool(email.to)})
+    deliver = profile.settings.deliver.model_copy(update={"email": email})
+    return dataclasses.replace(profile, settings=profile.settings.model_copy(update={"deliver": deliver}))
+
+
+def _still_subscribed(store: Store, profile: Profile) -> bool:
+    """Whether any of the profile's addresses still wants its emails."""
+    return bool(_subscribed_settings(store, profile).to) or not profile.settings.deliver.email.to
 
 
 def _page_url(site_url: str, digest: Digest) -> str:

@@ -83,7 +83,9 @@ def weekly_rollup(store: Store, profile: Profile, end: dt.date, out_dir: Path, *
     say(f"weekly digest {week.start} to {week.end}: {len(week.picks)} papers, {md}")
     results = [DeliveryResult("weekly files", "ok", str(md))]
     if send:
-        results += send_weekly(week, profile)
+        from papersieve.deliver.run import subscribed_profile
+
+        results += send_weekly(week, subscribed_profile(store, profile))
     if record_run is not None:
         for result in results:
             record_delivery(store, record_run, result)

@@ -30,18 +30,25 @@ class EmailBody:
     more: int = 0
 
 
-def email_body(digest: Digest, page_url: str = "", keep: int | None = None) -> EmailBody:
-    """The body with the first `keep` picks (default all); the rest are named as "...and N more"."""
-    return _render(digest, page_url, len(digest.picks) if keep is None else max(keep, 0))
+def email_body(digest: Digest, page_url: str = "", keep: int | None = None,
+               unsubscribe: str = "") -> EmailBody:
+    """The body with the first `keep` picks (default all); the rest are named as "...and N more".
+    `unsubscribe`: the reader's own unsubscribe link, at the end (deliver/unsubscribe.py)."""
+    return _render(digest, page_url, len(digest.picks) if keep is None else max(keep, 0),
+                   unsubscribe)
 
 
-def _render(digest: Digest, page_url: str, keep: int) -> EmailBody:
+def _render(digest: Digest, page_url: str, keep: int, unsubscribe: str = "") -> EmailBody:
     picks = [_view(p) for p in digest.picks[:keep]]
     more = len(digest.picks) - len(picks)
     html = environment().get_template("email.html").render(
         title=title_line(digest), picks=picks, more=more, candidates=len(digest.judgements),
-        judge=digest.judge, model=digest.model, notes=digest.notes, page_url=page_url)
-    return EmailBody(_text(digest, picks, more, page_url), html, more)
+        judge=digest.judge, model=digest.model, notes=digest.notes, page_url=page_url,
+        unsubscribe=unsubscribe)
+    text = _text(digest, picks, more, page_url)
+    if unsubscribe:
+        text += f"\nUnsubscribe from these emails: {unsubscribe}\n"
+    return EmailBody(text, html, more)
 
 
 def _view(pick: Pick) -> dict[str, Any]:

@@ -430,5 +430,18 @@ CREATE TABLE profiles (
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12]
+V13 = """
+-- Unsubscribe links in the digest's emails (issue 19): an address that followed its signed link
+-- gets no more of that profile's emails. Kept beside the profile (not an edit of its profile.toml),
+-- so that a profile stored again from its folder does not subscribe the address again.
+CREATE TABLE email_unsubscribes (
+    profile TEXT NOT NULL,
+    address TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (profile, address)
+);
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

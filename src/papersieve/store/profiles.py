@@ -27,7 +27,8 @@ class StoredProfile:
 
 def save_profile(store: Store, name: str, files: Mapping[str, str], *, replace: bool = False) -> int:
     """Store a profile's files under `name`; returns its revision. A name taken is an error
-    unless `replace`, which keeps the creation time and bumps the revision."""
+    unless `replace`, which keeps the creation time and bumps the revision (unless the files
+    are the same)."""
     text = json.dumps(dict(sorted(files.items())), ensure_ascii=False)
     now = utcnow()
     with store.transaction() as conn:
@@ -39,6 +40,8 @@ def save_profile(store: Store, name: str, files: Mapping[str, str], *, replace: 
             conn.execute("INSERT INTO profiles (name, files, revision, created_at, updated_at)"
                          " VALUES (?, ?, 1, ?, ?)", (name, text, now, now))
             return 1
+        if conn.execute("SELECT files = ? FROM profiles WHERE name = ?", (text, name)).fetchone()[0]:
+            return int(row["revision"])  # the same files again (a scheduled sync): no new revision
         revision = int(row["revision"]) + 1
         conn.execute("UPDATE profiles SET files = ?, revision = ?, updated_at = ? WHERE name = ?",
                      (text, revision, now, name))

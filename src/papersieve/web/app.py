@@ -17,7 +17,7 @@ from papersieve.home import database_path
 from papersieve.profile.loader import Profile
 from papersieve.web.context import KATEX, STATIC, Stores, make_templates
 from papersieve.web.guard import ClientWatch, budget_from_env, too_expensive_handler
-from papersieve.web.routes import collected, feedback, pages, papers, teach
+from papersieve.web.routes import collected, feedback, pages, papers, teach, unsubscribe
 from papersieve.web.security import SecurityMiddleware, token_from_env
 from papersieve.web.teach import Teacher
 
@@ -64,6 +64,8 @@ def create_app(
             Route("/collection/{name}", collected.page, name="collection"),
             Route("/likes/{kind}", collected.export, name="likes_export"),
             Route("/feedback", feedback.post, methods=["POST"], name="feedback"),
+            Route("/unsubscribe/{token}", unsubscribe.page, name="unsubscribe"),
+            Route("/unsubscribe/{token}", unsubscribe.confirm, methods=["POST"]),
             # KaTeX (vendored in papersieve/data/katex) before the app's own static files.
             Mount("/static/katex", app=StaticFiles(directory=KATEX), name="katex"),
             Route("/teach", teach.page, name="teach"),

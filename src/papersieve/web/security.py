@@ -36,6 +36,9 @@ from papersieve.errors import ConfigError
 TOKEN_ENV = "PAPERSIEVE_WEB_TOKEN"
 AUTH_COOKIE = "papersieve_auth"
 CSRF_COOKIE = "papersieve_csrf"
+OPEN_PATHS = ("/unsubscribe/",)
+"""Routes whose own signed token is the authority (an email's unsubscribe link, RFC 8058 one-click
+POSTs from mail providers): no access token, no CSRF token (web/routes/unsubscribe.py)."""
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -165,7 +168,8 @@ class SecurityMiddleware:
             await _plain(send, 429, f"Too many wrong access tokens: try again in {math.ceil(wait)} s.",
                          [("retry-after", str(math.ceil(wait)))])
             return
-        refusal = self._refusal(scope, headers, cookies)
+        is_open = scope["path"].startswith(OPEN_PATHS)
+        refusal = None if is_open and self.token else self._refusal(scope, headers, cookies)
         if refusal is not None:
             if refusal[1] == WRONG_TOKEN:
                 self.throttle.failed(client)
@@ -176,7 +180,7 @@ class SecurityMiddleware:
             return
         csrf, new_cookie = self._session_csrf(cookies)
         scope.setdefault("state", {})["csrf_token"] = csrf
-        if scope["method"] not in SAFE_METHODS:
+        if scope["method"] not in SAFE_METHODS and not is_open:
             ok, receive = await self._csrf_ok(scope, headers, csrf, receive)
             if not ok:
                 await _plain(send, 403, "CSRF check failed: reload the page and try again.")

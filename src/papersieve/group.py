@@ -1,0 +1,236 @@
+"""`run --all`: a group's day, every stored profile from one fetch (issue 19).
+
+The day is fetched once for the union of the profiles' categories (one request per category
+however many profiles ask for it), then each profile runs its own day through
+`pipeline.run_day` on its share of the listings: its own judge, cutoffs, outputs and
+deliveries. One profile's failure (a broken stored profile, its SMTP server down, its judge
+refused) is that profile's outcome, never the others'. Every email of the group goes through
+one SMTP connection per server and user (`deliver.email.smtp_session`).
+
+Resuming a run killed mid-group is the single-profile rerun, profile by profile: locks are per
+profile and day, judgements are cached, a channel delivered before is not delivered again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from papersieve.catchup import catch_up, plan_catch_up
+from papersieve.chatfeedback import pull_feedback
+from papersieve.deliver.email import smtp_session
+from papersieve.errors import PapersieveError
+from papersieve.ingest import DayFetch, backfill, fetch_day, load_offline_day
+from papersieve.judges.interface import Judge
+from papersieve.models import ListingStatus
+from papersieve.pipeline import RunReport, newest_offline_day, run_day
+from papersieve.profile import Profile
+from papersieve.profile.loader import profile_from_files
+from papersieve.redact import redact
+from papersieve.store.db import Store
+from papersieve.store.listings import load_listings
+from papersieve.store.profiles import stored_profile, stored_profile_names
+from papersieve.today import check_not_future
+
+Say = Callable[[str], None]
+JudgeFor = Callable[[Profile], "Judge | None"]
+
+SEVERITY = (0, 3, 4, 5, 2)
+"""Exit codes from the mildest to the worst: done, stale feed, a delivery failed, judged in
+part, an error (a profile that could not run its day)."""
+
+
+def worst(codes: Iterable[int]) -> int:
+    """The worst exit code of several (`SEVERITY`); 0 for none."""
+    return max(codes, key=lambda code: SEVERITY.index(code) if code in SEVERITY else len(SEVERITY),
+               default=0)
+
+
+@dataclass(frozen=True)
+class MemberOutcome:
+    """One profile's share of a group run: its caught-up days and the day, or the error that
+    stopped it (a profile that could not be loaded has no reports)."""
+
+    name: str
+    reports: tuple[RunReport, ...] = ()
+    error: str = ""
+    notes: tuple[str, ...] = ()
+    """Catch-up notes and what the chats' feedback pull said."""
+
+    @property
+    def report(self) -> RunReport | None:
+        """The day's own report (the last one), if the profile got that far."""
+        return self.reports[-1] if self.reports and not self.error else None
+
+    @property
+    def exit_code(self) -> int:
+        """2 when the profile failed; else the worst of its days' codes."""
+        return 2 if self.error else worst(r.exit_code for r in self.reports)
+
+    def line(self) -> str:
+        """One line for the group's summary: status, picks and deliveries that failed."""
+        if self.error:
+            return f"{self.name}: failed: {self.error}"
+        report = self.reports[-1]
+        picks = f", {len(report.digest.picks)} picks" if report.digest is not None else ""
+        failed = [d.channel for r in self.reports for d in r.deliveries if d.status == "failed"]
+        delivered = [d.channel for d in report.deliveries if d.status == "ok" and d.channel != "files"]
+        parts = [f"{self.name}: {report.status}{picks}"]
+        parts += [f"delivered: {', '.join(delivered)}"] if delivered else []
+        parts += [f"delivery failed: {', '.join(failed)}"] if failed else []
+        parts += [f"{len(self.reports) - 1} missed day(s) caught up"] if len(self.reports) > 1 else []
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class GroupReport:
+    """How a group run ended: the day and each profile's outcome, in name order."""
+
+    date: dt.date | None
+    members: tuple[MemberOutcome, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        """The worst member's exit code (`SEVERITY`)."""
+        return worst(m.exit_code for m in self.members)
+
+
+def run_all(
+    store: Store, profiles: Sequence[Profile], date: dt.date | None = None, *,
+    offline_dir: Path | None = None, deliver: bool = True,
+    judge_for: JudgeFor | None = None, out_dir: Path | None = None,
+    title_stage: bool | None = None, redeliver: bool = False, progress: Say | None = None,
+    failed: Sequence[MemberOutcome] = (),
+) -> GroupReport:
+    """Run the day of every profile from one fetch; see the module docstring.
+
+    `judge_for` makes a profile's judge (None: `run_day` makes the profile's own); `out_dir`
+    holds one folder per profile (default: each profile's own output folder); `failed` are
+    profiles that could not even be loaded, listed in the report as they are.
+    A failed fetch raises (nothing was run); a profile's failure is its outcome.
+    """
+    say = progress or (lambda _message: None)
+    if not profiles:
+        return GroupReport(date, tuple(failed))
+    fetcher = union_profile(profiles)
+    fetched = _fetch(store, fetcher, date, offline_dir, say)
+    catching_up = date is None and offline_dir is None
+    notes = _prefetch_missed_days(store, fetcher, profiles, fetched.date, say) if catching_up else []
+    members = list(failed)
+    with smtp_session():
+        for number, profile in enumerate(profiles, 1):
+            say(f"profile {profile.name} ({number} of {len(profiles)})")
+            members.append(_member(store, profile, fetched, say, judge_for, catching_up=catching_up,
+                                   out_dir=out_dir / profile.name if out_dir else None,
+                                   deliver=deliver, title_stage=title_stage, redeliver=redeliver,
+                                   pull=deliver and offline_dir is None))
+    members.sort(key=lambda m: m.name)
+    return GroupReport(fetched.date, tuple(members), tuple(notes))
+
+
+def _member(store: Store, profile: Profile, fetched: DayFetch, say: Say, judge_for: JudgeFor | None,
+            *, catching_up: bool, out_dir: Path | None, deliver: bool, title_stage: bool | None,
+            redeliver: bool, pull: bool) -> MemberOutcome:
+    reports: list[RunReport] = []
+    notes: list[str] = []
+    try:
+        if pull:
+            notes += [p.summary for p in pull_feedback(store, profile, say)]
+        if catching_up:
+            earlier, caught = catch_up(store, profile, fetched.date, out_dir=out_dir, progress=say,
+                                       deliver=deliver)
+            reports += earlier
+            notes += [f"Catch-up: {note}" for note in caught]
+        judge = judge_for(profile) if judge_for is not None else None
+        reports.append(run_day(store, profile, fetched.date, title_stage=title_stage,
+                               out_dir=out_dir, progress=say, judge=judge, deliver=deliver,
+                               fetched=restrict(fetched, profile.settings.categories),
+                               redeliver=redeliver))
+    except Exception as err:
+        # Whatever stops one member's day (her SMTP server, her judge's key, a bug her profile
+        # alone reaches) is her outcome; the next member still gets her digest.
+        message = str(err) if isinstance(err, PapersieveError) else f"{type(err).__name__}: {err}"
+        say(f"{profile.name}: failed: {message}")
+        return MemberOutcome(profile.name, tuple(reports), redact(message), tuple(notes))
+    return MemberOutcome(profile.name, tuple(reports), notes=tuple(notes))
+
+
+def union_profile(profiles: Sequence[Profile]) -> Profile:
+    """The profile that fetches for the group: the first one's endpoints and download limits,
+    the union of every profile's categories (in first-seen order)."""
+    categories = list(dict.fromkeys(c for p in profiles for c in p.settings.categories))
+    first = profiles[0]
+    settings = first.settings.model_copy(update={"categories": tuple(categories)})
+    return dataclasses.replace(first, settings=settings)
+
+
+def restrict(fetched: DayFetch, categories: Sequence[str]) -> DayFetch:
+    """The group's day as one profile sees it: its categories' listings, with the day's
+    outcome decided again from them (another category's stale feed is not hers)."""
+    wanted = set(categories)
+    listings = tuple(x for x in fetched.listings if x.category in wanted)
+    stale = [x.note for x in listings if x.status is ListingStatus.STALE and x.note]
+    if stale:
+        status, message = ListingStatus.STALE, "; ".join(stale)
+    elif any(x.entries for x in listings):
+        total = sum(len(x.entries) for x in listings)
+        status, message = ListingStatus.OK, f"{total} entries for {fetched.date}"
+    elif fetched.status in (ListingStatus.OK, ListingStatus.STALE):
+        status, message = ListingStatus.NO_ANNOUNCEMENT, f"no announcement for {fetched.date}"
+    else:
+        status, message = fetched.status, fetched.message
+    return DayFetch(fetched.date, listings, status, message)
+
+
+def _fetch(store: Store, fetcher: Profile, date: dt.date | None, offline_dir: Path | None,
+           say: Say) -> DayFetch:
+    """The day for every category at once: from the offline folder, else from the store when
+    an earlier run stored it whole, else from the feeds."""
+    if date is not None:
+        check_not_future(date, what="the day asked for")
+    categories = fetcher.settings.categories
+    if offline_dir is not None:
+        day = date or newest_offline_day(offline_dir)
+        say(f"reading {day} from {offline_dir}")
+        return load_offline_day(store, offline_dir, day, categories)
+    if date is not None:
+        listings = load_listings(store, date, categories)
+        if len(listings) == len(categories) and all(x.status is ListingStatus.OK for x in listings):
+            say(f"{date}: stored listing")
+            return DayFetch(date, tuple(listings), ListingStatus.OK, f"{date}: stored listing")
+    return fetch_day(store, fetcher, date, progress=say)
+
+
+def _prefetch_missed_days(store: Store, fetcher: Profile, profiles: Sequence[Profile],
+                          today: dt.date, say: Say) -> list[str]:
+    """Back-fill each day some profile missed once, for every category, before the profiles'
+    own catch-up runs read it from the store (one API query per day, not one per profile)."""
+    days = sorted({day for p in profiles for day in plan_catch_up(store, p, today).days})
+    notes = []
+    for day in days:
+        if len(load_listings(store, day, fetcher.settings.categories)) == len(fetcher.settings.categories):
+            continue
+        try:
+            backfill(store, fetcher, day, day, via="api", progress=say)
+        except PapersieveError as err:
+            notes.append(f"missed day {day} not fetched for the group: {err}")
+    return notes
+
+
+def stored_members(store: Store) -> tuple[list[Profile], list[MemberOutcome]]:
+    """Every stored profile as a Profile, and the ones that cannot be loaded (damaged, or invalid
+    since a release changed a setting) as failed outcomes: one broken profile stops no one."""
+    profiles: list[Profile] = []
+    broken: list[MemberOutcome] = []
+    for name in stored_profile_names(store):
+        try:
+            row = stored_profile(store, name)
+            if row is not None:
+                profiles.append(profile_from_files(row.files, row.name))
+        except PapersieveError as err:
+            broken.append(MemberOutcome(name, error=f"cannot load the stored profile: {err}"))
+    return profiles, broken
