@@ -14,7 +14,7 @@ XDIST := -n $(WORKERS) --dist loadgroup
 # What `make test-fast` leaves out: Chromium, the real LLM server, and tests marked slow.
 FAST := not browser and not real_llm and not slow
 
-.PHONY: setup test test-fast lint demo
+.PHONY: setup test test-fast test-postgres lint demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP) ## Lint, type-check and run the whole test suite
 
 test-fast: $(STAMP) ## Unit and integration tests only (no browser, no real LLM server, no slow test)
 	$(BIN)/pytest -q $(XDIST) -m "$(FAST)" $(PYTEST_ARGS)
+
+test-postgres: $(STAMP) ## The suites that run on PostgreSQL (tests/postgres_suite.txt), on PAPERSIEVE_TEST_DB's server
+	@test -n "$$PAPERSIEVE_TEST_DB" || { echo "set PAPERSIEVE_TEST_DB=postgresql://... (python3 -m tests.pgcluster start DIR starts a server and prints it)"; exit 2; }
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS) $$(grep -v '^#' tests/postgres_suite.txt)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

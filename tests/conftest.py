@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from papersieve.store import Store, open_store
+from tests.pgschemas import TEST_DB_ENV, pg_server_for_session, schema_store
 from tests.slow_tests import SLOW
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +29,8 @@ _SCRUBBED = (
 
 
 @pytest.fixture(autouse=True)
-def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    request: pytest.FixtureRequest) -> Iterator[Path]:
     """A fresh state folder per test; the user's real state and keys are never touched."""
     home = tmp_path / "home"
     home.mkdir()
@@ -38,7 +41,14 @@ def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("PAPERSIEVE_SLACK_INTERVAL", "0")
     # Telegram's likewise (test_deliver_telegram.py).
     monkeypatch.setenv("PAPERSIEVE_TELEGRAM_INTERVAL", "0")
-    yield home
+    server = os.environ.get(TEST_DB_ENV, "")
+    if not server:
+        yield home
+        return
+    # The whole suite on PostgreSQL: the test's default store is a schema of its own.
+    with schema_store(server, request.node.nodeid) as url:
+        monkeypatch.setenv("PAPERSIEVE_DB", url)
+        yield home
 
 
 @pytest.fixture
@@ -53,3 +63,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.split("[", 1)[0] in SLOW:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server's URL for the tests marked `postgres`: PAPERSIEVE_TEST_DB's, else a
+    throwaway cluster started for this session (tests/pgcluster.py) and stopped after it."""
+    yield from pg_server_for_session()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A PostgreSQL store URL of this test's own (a schema dropped afterwards)."""
+    with schema_store(pg_server) as url:
+        yield url

@@ -106,11 +106,18 @@ def _match_title(store: Store, title: str) -> tuple[str, str] | None:
     words = [w for w in wanted.split() if len(w) > 2][:12]
     if not words:
         return None
-    query = " ".join(f'"{w}"' for w in words)
-    rows = store.conn.execute(
-        "SELECT p.id, p.title FROM papers_fts f JOIN papers p ON p.pk = f.rowid"
-        " WHERE papers_fts MATCH ? ORDER BY rank LIMIT 20", (f"title : ({query})",),
-    ).fetchall()
+    if store.postgres:  # the papers' tsvector, title words weighted A (store/pgschema.py)
+        terms = " & ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "':A" for w in words)
+        rows = store.conn.execute(
+            "SELECT p.id, p.title FROM papers p JOIN papers_data d ON d.pk = p.pk"
+            " CROSS JOIN to_tsquery('papersieve', ?) AS q(q) WHERE d.fts @@ q.q"
+            " ORDER BY ts_rank(d.fts, q.q) DESC, p.pk LIMIT 20", (terms,)).fetchall()
+    else:
+        query = " ".join(f'"{w}"' for w in words)
+        rows = store.conn.execute(
+            "SELECT p.id, p.title FROM papers_fts f JOIN papers p ON p.pk = f.rowid"
+            " WHERE papers_fts MATCH ? ORDER BY rank LIMIT 20", (f"title : ({query})",),
+        ).fetchall()
     for row in rows:
         if normalise_title(row["title"]) == wanted:
             return str(row["id"]), "title"

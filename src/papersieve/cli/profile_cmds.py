@@ -126,7 +126,7 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
                 click.echo(f"Emptied {counts['abstracts']} abstracts of papers last listed"
                            f" {kept.keep_text_days} or more days ago (the site keeps them)")
             click.echo(f"Vacuumed: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB")
-        click.echo(f"Store: {store.path}")
+        click.echo(f"Store: {store.location}")
         click.echo(f"Schema version: {store.schema_version()}")
         for name, value in store_counts(store).items():
             click.echo(f"{name}: {value}")

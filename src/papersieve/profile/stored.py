@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from papersieve.errors import ConfigError
-from papersieve.home import database_path
 from papersieve.profile.loader import Profile, load_profile, profile_from_files
-from papersieve.store.db import Store, open_store_to_read
+from papersieve.store.db import Store, open_store_to_read, store_exists
 from papersieve.store.profiles import stored_profile
 
 
@@ -24,7 +23,7 @@ def load_profile_ref(ref: Path | str | None, overrides: dict[str, Any] | None = 
     name = str(ref)
     if store is not None:
         found = load_stored_profile(store, name, overrides)
-    elif "/" not in name and database_path().exists():
+    elif "/" not in name and store_exists():
         with open_store_to_read() as opened:
             found = load_stored_profile(opened, name, overrides)
     else:

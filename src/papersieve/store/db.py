@@ -1,14 +1,21 @@
-"""Opening the store: WAL mode, foreign keys, migrations, transactions."""
+"""Opening the store: WAL mode, foreign keys, migrations, transactions.
+
+The store is a SQLite file by default; a `postgresql://` URL (PAPERSIEVE_DB, or the `path` given)
+opens a PostgreSQL database instead, through store/pgstore.py, with the same `Store` and the same
+code above it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +24,7 @@ from papersieve.home import database_path
 from papersieve.interrupts import deferred
 from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
+from papersieve.store.pgschema import postgres_script
 from papersieve.store.textpack import register
 
 
@@ -37,11 +45,23 @@ class RedactingConnection(sqlite3.Connection):
 
 
 class Store:
-    """One connection to the SQLite file. Writes go through `transaction()`."""
+    """One connection to the store. Writes go through `transaction()`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, url: str = "") -> None:
         self.conn = conn
         self.path = path
+        self.url = url
+        """The PostgreSQL URL of a PostgreSQL store (`path` is then a Path made of it), else ''."""
+
+    @property
+    def postgres(self) -> bool:
+        """True for a PostgreSQL store."""
+        return bool(self.url)
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a URL without its password)."""
+        return masked_url(self.url) if self.url else str(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -62,7 +82,7 @@ class Store:
                 self._rollback()
                 # A full disk, a read-only file or a locked database must reach the user as one
                 # line, not a traceback (found by tests/test_faults_disk.py).
-                raise StoreError(f"cannot write the store at {self.path}: {err}") from err
+                raise StoreError(f"cannot write the store at {self.location}: {err}") from err
             except BaseException:
                 self._rollback()
                 raise
@@ -92,6 +112,10 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
     `read_only` opens an existing, current store without ever writing to it (see
     `open_store_to_read`).
     """
+    url = postgres_url(path if path is not None else database_path())
+    if url:
+        store: Store = _postgres().open_postgres(url, read_only=read_only)
+        return store
     target = Path(path) if path is not None else database_path()
     if read_only:
         return _open_read_only(target)
@@ -151,6 +175,8 @@ def open_store_to_read(path: Path | str | None = None) -> Store:
     exists and needs no migration, so a store on a read-only disk, or one this user may not
     write, can still be read (it failed with "unable to open database file"); otherwise the
     ordinary open, which creates or migrates it."""
+    if postgres_url(path if path is not None else database_path()):
+        return open_store(path)
     target = Path(path) if path is not None else database_path()
     if target.exists():
         try:
@@ -225,12 +251,55 @@ def damaged_store(err: sqlite3.DatabaseError, path: Path | None = None) -> Store
     return StoreError(f"the store at {path or database_path()} is damaged ({err}); {RESTORE}")
 
 
+_URL = re.compile(r"^(postgres(?:ql)?):/+(.*)$", re.DOTALL)
+
+
+def postgres_url(location: Path | str) -> str:
+    """The PostgreSQL URL `location` names ('' for a SQLite file). A URL that went through
+    `Path()` (the web app's and the CLI's store paths) lost one of its two slashes: restored."""
+    match = _URL.match(str(location))
+    return f"postgresql://{match.group(2)}" if match else ""
+
+
+def plain_connection(location: Path | str, timeout: float = 30.0) -> sqlite3.Connection:
+    """A bare connection to the store at `location` (no migration, autocommit), for a helper
+    thread's single statements (the run lock's renewer)."""
+    url = postgres_url(location)
+    if url:
+        connection: sqlite3.Connection = _postgres().plain_connection(url)
+        return connection
+    return sqlite3.connect(location, timeout=timeout, isolation_level=None)
+
+
+def _postgres() -> ModuleType:
+    """store/pgstore.py, imported only for a PostgreSQL store: SQLite users never load psycopg,
+    and one without it installed gets a one-line error saying what to install."""
+    try:
+        from papersieve.store import pgstore
+    except ImportError as err:
+        raise StoreError("a PostgreSQL store needs psycopg 3: pip install 'papersieve[postgres]'"
+                         f" ({err})") from err
+    return pgstore
+
+
+def store_exists(location: Path | str | None = None) -> bool:
+    """True when the store (default: PAPERSIEVE_DB's, else the home's file) may hold something:
+    a SQLite file that exists, or any PostgreSQL database."""
+    target = location if location is not None else database_path()
+    return bool(postgres_url(target)) or Path(target).exists()
+
+
+def masked_url(url: str) -> str:
+    """`url` without its password (`postgresql://user:***@host/db`)."""
+    return re.sub(r"^(postgres(?:ql)?://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
 def migrate(store: Store) -> None:
     """Apply every migration newer than the file's `user_version`, each in its own transaction."""
     current = store.schema_version()
     if current > len(MIGRATIONS):
         raise StoreError(
-            f"the store at {store.path} has schema {current}, newer than this papersieve knows"
+            f"the store at {store.location} has schema {current}, newer than this papersieve knows"
         )
     for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
         with store.transaction() as conn:
@@ -238,7 +307,7 @@ def migrate(store: Store) -> None:
             # write lock, and must then find the migration applied instead of applying it again.
             if store.schema_version() >= number:
                 continue
-            for statement in _statements(script):
+            for statement in postgres_script(number) if store.postgres else _statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
 

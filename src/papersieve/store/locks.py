@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from papersieve.errors import RunLockedError
-from papersieve.store.db import Store, utcnow
+from papersieve.store.db import Store, plain_connection, utcnow
 
 LEASE_ENV = "PAPERSIEVE_LOCK_LEASE"
 DEFAULT_LEASE = 120.0
@@ -79,7 +79,7 @@ def renewing(store: Store, profile: str, date: dt.date) -> Iterator[None]:
     """
     stop = threading.Event()
     lease = lease_seconds()
-    thread = threading.Thread(target=_renew_loop, args=(store.path, profile, date, lease, stop),
+    thread = threading.Thread(target=_renew_loop, args=(store.url or store.path, profile, date, lease, stop),
                               name="lock-lease", daemon=True)
     thread.start()
     try:
@@ -89,10 +89,10 @@ def renewing(store: Store, profile: str, date: dt.date) -> Iterator[None]:
         thread.join(timeout=5)
 
 
-def _renew_loop(path: Path, profile: str, date: dt.date, lease: float, stop: threading.Event) -> None:
+def _renew_loop(path: Path | str, profile: str, date: dt.date, lease: float, stop: threading.Event) -> None:
     while not stop.wait(lease / 3):
         try:
-            conn = sqlite3.connect(path, timeout=lease / 3, isolation_level=None)
+            conn = plain_connection(path, timeout=lease / 3)
             try:
                 conn.execute("UPDATE run_locks SET expires_at = ? WHERE profile = ? AND date = ?"
                              " AND pid = ? AND host = ?",

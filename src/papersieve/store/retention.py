@@ -52,7 +52,7 @@ def prune_model_versions(store: Store, keep: int = MODEL_VERSIONS) -> int:
     with store.transaction() as conn:
         cursor = conn.execute(
             "DELETE FROM local_models WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
-            " (PARTITION BY profile, method ORDER BY version DESC) AS newer FROM local_models)"
+            " (PARTITION BY profile, method ORDER BY version DESC) AS newer FROM local_models) AS ranked"
             " WHERE newer > ?)", (keep,))
         return cursor.rowcount
 
@@ -128,6 +128,10 @@ def vacuum(store: Store) -> tuple[int, int]:
     """Merge the full-text index into one segment and rewrite the database file without its
     free pages; returns its size before and after."""
     before = store_size(store)
+    if store.postgres:  # each table rewritten without its dead rows (the GIN index with it)
+        for (table,) in store.conn.execute(_PG_TABLES.format(what="c.relname")).fetchall():
+            store.conn.execute(f'VACUUM FULL "{table}"')
+        return before, store_size(store)
     with store.transaction() as conn:
         conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -136,8 +140,16 @@ def vacuum(store: Store) -> tuple[int, int]:
     return before, store_size(store)
 
 
+_PG_TABLES = ("SELECT {what} FROM pg_class c WHERE c.relkind = 'r'"
+              " AND c.relnamespace = current_schema()::regnamespace")
+
+
 def store_size(store: Store) -> int:
-    """The database file's size in bytes (pages x page size)."""
+    """The database file's size in bytes (pages x page size); on PostgreSQL, the store's tables
+    with their indexes and TOAST."""
+    if store.postgres:
+        what = "COALESCE(SUM(pg_total_relation_size(c.oid)), 0)"
+        return int(store.conn.execute(_PG_TABLES.format(what=what)).fetchone()[0])
     page_size = store.conn.execute("PRAGMA page_size").fetchone()[0]
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     return int(page_size) * int(pages)

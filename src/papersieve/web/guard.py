@@ -71,6 +71,9 @@ class QueryGuard:
         self._request: object = None
         self._limited = True
         conn.set_progress_handler(self._tick, STEP)
+        # PostgreSQL runs no Python callback inside a statement: its server stops a statement
+        # past the same time instead (store/pgconn.py; the error is the same "interrupted").
+        self._time_limit = getattr(conn, "limit_statements", None)
 
     def serve(self, request: object, gone: threading.Event | None, *, limited: bool = True) -> None:
         """Run the next statements for `request` (a new one gets a fresh budget); its client
@@ -82,6 +85,8 @@ class QueryGuard:
             self._cpu_start = time.thread_time()
         self._gone = gone
         self._limited = limited
+        if self._time_limit is not None:
+            self._time_limit(self.cpu_seconds if limited else 0.0)
 
     def _tick(self) -> int:
         self.used += 1

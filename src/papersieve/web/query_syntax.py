@@ -1,4 +1,5 @@
-"""The search box's syntax, read into an FTS5 query that can never carry the user's own operators.
+"""The search box's syntax, read into an FTS5 query (SQLite) or a to_tsquery text (PostgreSQL)
+that can never carry the user's own operators.
 
     diffusion model          both words (anywhere in title, abstract or authors)
     "diffusion model"        the phrase
@@ -29,6 +30,8 @@ of CPU on the demo store, 190 s on 25k papers, for `m* d* l* ...` repeated)."""
 FIELDS = {"title": "title", "author": "authors", "authors": "authors", "abstract": "abstract"}
 """Search-box fields and the FTS5 column each one searches."""
 CATEGORY_FIELDS = ("category", "cat")
+TS_WEIGHTS = {"title": "A", "authors": "B", "abstract": "D"}
+"""On PostgreSQL, the weight each column's words carry in a paper's tsvector (store/pgschema.py)."""
 
 # A token: an optional "-", an optional field:, then a "phrase" or a bare word.
 _TOKEN = re.compile(r'(-?)([A-Za-z]+:)?(?:"([^"]*)("?)|([^\s"]+))')
@@ -54,6 +57,13 @@ class Term:
         quoted = '"' + self.text.replace('"', '""') + '"' + ("*" if self.prefix else "")
         return f"{self.column} : {quoted}" if self.column else quoted
 
+    def tsquery(self) -> str:
+        """The term as an operand of PostgreSQL's to_tsquery: quoted (several words become a
+        phrase), `:*` for a prefix, the column as the weight its words carry (store/pgschema.py)."""
+        quoted = "'" + self.text.replace("\\", "\\\\").replace("'", "''") + "'"
+        label = ("*" if self.prefix else "") + TS_WEIGHTS.get(self.column, "")
+        return f"{quoted}:{label}" if label else quoted
+
 
 @dataclass
 class ParsedQuery:
@@ -73,6 +83,15 @@ class ParsedQuery:
             return wanted
         return f"({wanted}) NOT " + _either(self.excluded)
 
+    def tsquery(self) -> str:
+        """The same search as text for PostgreSQL's to_tsquery ('' without words)."""
+        if not self.groups:
+            return ""
+        wanted = " & ".join(_either_ts(group) for group in self.groups)
+        if not self.excluded:
+            return wanted
+        return f"({wanted}) & !" + _either_ts(self.excluded)
+
     def terms(self) -> list[Term]:
         return [t for group in self.groups for t in group] + self.excluded
 
@@ -81,6 +100,12 @@ def _either(terms: list[Term]) -> str:
     if len(terms) == 1:
         return terms[0].fts()
     return "(" + " OR ".join(t.fts() for t in terms) + ")"
+
+
+def _either_ts(terms: list[Term]) -> str:
+    if len(terms) == 1:
+        return terms[0].tsquery()
+    return "(" + " | ".join(t.tsquery() for t in terms) + ")"
 
 
 def parse_query(text: str) -> ParsedQuery:

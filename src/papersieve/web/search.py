@@ -1,13 +1,15 @@
-"""Full-text search (FTS5) over every paper ever fetched, with the search form's filters."""
+"""Full-text search over every paper ever fetched, with the search form's filters: FTS5 on SQLite,
+the papers' tsvector (store/pgschema.py) on PostgreSQL, one query language (web/query_syntax.py)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
 
-from papersieve.codelinks import has_code
+from papersieve.codelinks import CODE_HOSTS, has_code
 from papersieve.store.db import Store
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
@@ -94,6 +96,16 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     return where
 
 
+def _code_pks(store: Store) -> list[int]:
+    """On PostgreSQL, which cannot call has_code inside a statement: the papers that name a code
+    repository, found by has_code over those whose text mentions a code host at all."""
+    hosts = "|".join(re.escape(h) for h in CODE_HOSTS)
+    rows = store.conn.execute(
+        "SELECT pk, abstract, comment FROM papers WHERE abstract ~* ? OR comment ~* ?",
+        (hosts, hosts)).fetchall()
+    return [int(r["pk"]) for r in rows if has_code(r["abstract"], r["comment"])]
+
+
 _FTS_FROM = "FROM papers_fts JOIN papers p ON p.pk = papers_fts.rowid WHERE papers_fts MATCH ?"
 
 
@@ -104,12 +116,19 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
         parsed = parse_query(f.text)
     except QuerySyntaxError as err:
         return SearchResults((), 0, f, error=str(err))
-    query = parsed.fts()
+    query = parsed.tsquery() if store.postgres else parsed.fts()
     # The "with code" filter is the same rule as the badge, as an SQL function of this connection.
     store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
+    where = _filters(f, parsed)
     try:
-        total, keys, f = _page_keys(store, query, _filters(f, parsed), f)
-        rows = _page_rows(store, query, keys, f.profile)
+        if store.postgres:
+            if f.code:
+                where.clauses[-1], where.params = "p.pk = ANY(?)", [*where.params, _code_pks(store)]
+            total, keys, f = _page_keys_pg(store, query, where, f)
+            rows = _page_rows_pg(store, query, keys, f.profile)
+        else:
+            total, keys, f = _page_keys(store, query, where, f)
+            rows = _page_rows(store, query, keys, f.profile)
     except sqlite3.OperationalError as err:
         if is_interrupted(err):  # the statement used its budget (web/guard.py)
             return SearchResults((), 0, f, error=TOO_EXPENSIVE_SEARCH)
@@ -191,6 +210,59 @@ def _page_rows(store: Store, query: str, keys: list[int], profile: str) -> list[
             f" FROM papers p WHERE p.pk IN ({marks})"
         )
         params = [profile, *keys]
+    by_key = {int(r["pk"]): r for r in store.conn.execute(sql, params)}
+    return [by_key[k] for k in keys if k in by_key]
+
+
+_TS = "to_tsquery('papersieve', ?)"
+_TS_RANK = "ts_rank('{0.1, 0.1, 0.3, 1.0}', d.fts, q.q)"
+"""bm25's column weights on SQLite (title 10, authors 3, abstract 1) as ts_rank's label weights."""
+_TS_MARKS = "'StartSel=' || chr(2) || ', StopSel=' || chr(3)"
+
+
+def _page_keys_pg(
+    store: Store, query: str, where: _Where, f: SearchFilters
+) -> tuple[int, list[int], SearchFilters]:
+    """`_page_keys` on PostgreSQL: the words through the papers' tsvector and its GIN index."""
+    by_relevance = f.sort not in ("date", "score")
+    params: list[object]
+    if query:
+        base = (f"FROM papers p JOIN papers_data d ON d.pk = p.pk CROSS JOIN {_TS} AS q(q)"
+                " WHERE d.fts @@ q.q")
+        params = [query, *where.params]
+        order = f" ORDER BY {_TS_RANK} DESC, p.pk" if by_relevance else ""
+    else:
+        base, params, order = "FROM papers p WHERE true", list(where.params), ""
+    if f.sort == "date" or (not query and f.sort != "score"):
+        order = f" ORDER BY {_NEWEST}"
+    elif f.sort == "score":
+        order = f" ORDER BY {_BEST_SCORE} IS NULL, {_BEST_SCORE} DESC, {_NEWEST}"
+    total = int(store.conn.execute(f"SELECT COUNT(*) {base}{where.sql()}", params).fetchone()[0])
+    last = max(1, (total + f.per_page - 1) // f.per_page)
+    page = min(max(f.page, 1), last, MAX_PAGE)
+    if page != f.page:
+        f = replace(f, page=page)
+    keys = store.conn.execute(f"SELECT p.pk {base}{where.sql()}{order} LIMIT ? OFFSET ?",
+                              [*params, f.per_page, (page - 1) * f.per_page]).fetchall()
+    return total, [int(k[0]) for k in keys], f
+
+
+def _page_rows_pg(store: Store, query: str, keys: list[int], profile: str) -> list[sqlite3.Row]:
+    """`_page_rows` on PostgreSQL: ts_headline marks the title whole and cuts the abstract."""
+    if not keys:
+        return []
+    label = LATEST_LABEL.format(col="p.id")
+    if query:
+        sql = (f"SELECT p.*, {label} AS label,"
+               f" ts_headline('papersieve', p.title, q.q, {_TS_MARKS} || ', HighlightAll=true')"
+               " AS t_marked, ts_headline('papersieve', p.abstract, q.q, {_TS_MARKS}"
+               " || ', MaxWords=40, MinWords=20') AS s_marked".replace("{_TS_MARKS}", _TS_MARKS)
+               + f" FROM papers p CROSS JOIN {_TS} AS q(q) WHERE p.pk = ANY(?)")
+        params: list[object] = [profile, query, keys]
+    else:
+        sql = (f"SELECT p.*, {label} AS label, p.title AS t_marked, p.abstract AS s_marked"
+               " FROM papers p WHERE p.pk = ANY(?)")
+        params = [profile, keys]
     by_key = {int(r["pk"]): r for r in store.conn.execute(sql, params)}
     return [by_key[k] for k in keys if k in by_key]
 
