@@ -1,6 +1,7 @@
 """`papersieve run --all --ray` (issue 20): the group's profiles as Ray tasks on the PostgreSQL store.
 
-One local Ray cluster for the module (`ray.init(num_cpus=2)` in this process, so its workers are
+One local Ray cluster for the module (the Ray tests share one xdist worker: one cluster's start-up
+for the whole file) (`ray.init(num_cpus=2)` in this process, so its workers are
 this process's descendants); the feeds are the loopback arXiv of tests/servers, the LLM the
 loopback LLM server. Each run gets its own schema on the test PostgreSQL server. Without
 PostgreSQL the Ray tests skip saying so (fail in CI, PAPERSIEVE_TEST_PG_REQUIRED=1).
@@ -106,6 +107,7 @@ def pg_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
 def test_ray_is_refused_on_a_sqlite_store_in_one_line(tmp_path: Path, feeds: FeedServer,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    monkeypatch.delenv("PAPERSIEVE_DB", raising=False)  # the SQLite file, even under make test-postgres
     store_group(tmp_path)
     result = group_run(tmp_path / "out", "--ray", "auto")
     assert result.exit_code == 2, result.output
@@ -129,6 +131,8 @@ def test_a_plain_group_run_never_imports_ray(tmp_path: Path, feeds: FeedServer) 
 
 @pytest.mark.postgres
 @pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray_cluster")
 def test_ray_gives_the_plain_runs_digests(tmp_path: Path, pg_server: str, ray_cluster: Any,
                                           feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
@@ -190,6 +194,8 @@ def recorded(url: str) -> Counter[tuple[str, str, str]]:
 
 @pytest.mark.postgres
 @pytest.mark.ray
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray_cluster")
 def test_a_killed_ray_worker_is_retried_without_judging_or_billing_twice(
         tmp_path: Path, pg_server: str, ray_cluster: Any, feeds: FeedServer,
         monkeypatch: pytest.MonkeyPatch) -> None:
