@@ -232,3 +232,15 @@ def test_a_killed_ray_worker_is_retried_without_judging_or_billing_twice(
         interrupted = pg_rows(url, "SELECT COUNT(*) FROM runs WHERE status = 'failed'")
     assert digests(tmp_path / "killed" / "out") == digests(tmp_path / "clean" / "out")
     assert interrupted[0][0] >= 1  # the killed worker's run, closed as interrupted by the retry
+
+
+def test_a_task_that_failed_for_good_is_its_profiles_outcome_in_one_line() -> None:
+    from papersieve.errors import StoreError
+    from papersieve.group_ray import _why
+
+    class TaskError(Exception):  # what ray.get raises: a traceback text, the task's error as cause
+        cause = StoreError("cannot open the store at postgresql://db/x: connection refused")
+
+    assert _why(TaskError("Traceback (most recent call last):\n  ...")) == (
+        "Ray task failed: StoreError: cannot open the store at postgresql://db/x: connection refused")
+    assert _why(RuntimeError("")) == "Ray task failed: RuntimeError: "

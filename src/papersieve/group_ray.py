@@ -37,6 +37,7 @@ from papersieve.group import (
 from papersieve.ingest import DayFetch
 from papersieve.profile import Profile
 from papersieve.profile.loader import profile_from_files
+from papersieve.redact import redact
 from papersieve.store.db import Store, open_store
 from papersieve.store.profiles import stored_profile
 
@@ -101,8 +102,7 @@ def run_all_on_ray(
         try:
             members += ray.get(ref)
         except Exception as err:  # the task failed for good (retries spent): its profiles' outcome
-            members += [MemberOutcome(name, error=f"Ray task failed: {type(err).__name__}")
-                        for name in batch]
+            members += [MemberOutcome(name, error=_why(err)) for name in batch]
     members.sort(key=lambda m: m.name)
     return GroupReport(fetched.date, tuple(members), tuple(notes))
 
@@ -145,6 +145,14 @@ def _connect(address: str) -> Any:
         except (ConnectionError, ValueError, RuntimeError) as err:
             raise ConfigError(f"cannot reach the Ray cluster at {address}: {err}") from err
     return ray
+
+
+def _why(err: Exception) -> str:
+    """One line for a task that failed for good: the task's own error when Ray carries it."""
+    cause = getattr(err, "cause", None)
+    inner = cause if isinstance(cause, Exception) else err
+    text = str(inner).strip().splitlines()
+    return redact(f"Ray task failed: {type(inner).__name__}: {text[0] if text else ''}")
 
 
 def _cpus(ray: Any) -> int:
