@@ -117,9 +117,9 @@ def run_all(
     if not profiles:
         return GroupReport(date, tuple(failed))
     fetcher = union_profile(profiles)
-    fetched = _fetch(store, fetcher, date, offline_dir, say)
+    fetched = fetch_group_day(store, fetcher, date, offline_dir, say)
     catching_up = date is None and offline_dir is None
-    notes = _prefetch_missed_days(store, fetcher, profiles, fetched.date, say) if catching_up else []
+    notes = prefetch_missed_days(store, fetcher, profiles, fetched.date, say) if catching_up else []
     if judge_for is None:
         judge_for, crowd_notes = crowd_judges(store, profiles, say)
         notes += crowd_notes
@@ -127,7 +127,7 @@ def run_all(
     with smtp_session():
         for number, profile in enumerate(profiles, 1):
             say(f"profile {profile.name} ({number} of {len(profiles)})")
-            members.append(_member(store, profile, fetched, say, judge_for, catching_up=catching_up,
+            members.append(run_member(store, profile, fetched, say, judge_for, catching_up=catching_up,
                                    out_dir=out_dir / profile.name if out_dir else None,
                                    deliver=deliver, title_stage=title_stage, redeliver=redeliver,
                                    pull=deliver and offline_dir is None))
@@ -154,7 +154,7 @@ def crowd_judges(store: Store, profiles: Sequence[Profile], say: Say) -> tuple[J
     return (lambda profile: crowd.judge_for(profile) if profile.name in names else None), notes
 
 
-def _member(store: Store, profile: Profile, fetched: DayFetch, say: Say, judge_for: JudgeFor | None,
+def run_member(store: Store, profile: Profile, fetched: DayFetch, say: Say, judge_for: JudgeFor | None,
             *, catching_up: bool, out_dir: Path | None, deliver: bool, title_stage: bool | None,
             redeliver: bool, pull: bool) -> MemberOutcome:
     reports: list[RunReport] = []
@@ -208,7 +208,7 @@ def restrict(fetched: DayFetch, categories: Sequence[str]) -> DayFetch:
     return DayFetch(fetched.date, listings, status, message)
 
 
-def _fetch(store: Store, fetcher: Profile, date: dt.date | None, offline_dir: Path | None,
+def fetch_group_day(store: Store, fetcher: Profile, date: dt.date | None, offline_dir: Path | None,
            say: Say) -> DayFetch:
     """The day for every category at once: from the offline folder, else from the store when
     an earlier run stored it whole, else from the feeds."""
@@ -227,7 +227,7 @@ def _fetch(store: Store, fetcher: Profile, date: dt.date | None, offline_dir: Pa
     return fetch_day(store, fetcher, date, progress=say)
 
 
-def _prefetch_missed_days(store: Store, fetcher: Profile, profiles: Sequence[Profile],
+def prefetch_missed_days(store: Store, fetcher: Profile, profiles: Sequence[Profile],
                           today: dt.date, say: Say) -> list[str]:
     """Back-fill each day some profile missed once, for every category, before the profiles'
     own catch-up runs read it from the store (one API query per day, not one per profile)."""

@@ -41,9 +41,12 @@ PROGRESS_INTERVAL = 10.0
 @click.option("--all", "all_profiles", is_flag=True,
               help="Every profile kept in the store (`papersieve profile add`), from one fetch;"
                    " --out then holds one folder per profile.")
+@click.option("--ray", "ray_address", default=None, metavar="auto|ADDRESS",
+              help="With --all: run the profiles as tasks on a Ray cluster (`auto`: the local one,"
+                   " started if need be); needs the PostgreSQL store.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool,
-        all_profiles: bool) -> None:
+        all_profiles: bool, ray_address: str | None) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     With no --date, announcement days missed since the last run are run first (up to
@@ -51,13 +54,16 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     Exit codes: 0 done (or no announcement that day), 2 error, 3 stale feed, 4 a delivery failed,
     5 judged in part (more than judge.max_failed_share of the papers failed or were not judged).
     With --all, each stored profile's outcome is listed and the exit code is the worst of them
-    (2 when a profile could not run its day).
+    (2 when a profile could not run its day). --ray spreads the profiles over a Ray cluster.
     """
+    if ray_address is not None and not all_profiles:
+        raise click.UsageError("--ray spreads a group's profiles: use it with --all")
     if all_profiles:
         if profile_dir is not None:
             raise click.UsageError("--all runs every stored profile: leave out --profile")
         run_group(as_date(day), title_stage=False if no_title_stage else None, out_dir=out_dir,
-                  offline_dir=offline_dir, deliver=not no_deliver, redeliver=redeliver)
+                  offline_dir=offline_dir, deliver=not no_deliver, redeliver=redeliver,
+                  ray_address=ray_address)
         return
     profile = load_profile_ref(profile_dir)
     console = Console(stderr=True, highlight=False)
@@ -97,9 +103,11 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
 
 
 def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | None,
-              offline_dir: Path | None, deliver: bool, redeliver: bool) -> None:
-    """`run --all`: every stored profile's day (group.py), each profile's summary, then one
-    line per profile; exits with the worst profile's code."""
+              offline_dir: Path | None, deliver: bool, redeliver: bool,
+              ray_address: str | None = None) -> None:
+    """`run --all`: every stored profile's day (group.py; on Ray with `ray_address`,
+    group_ray.py), each profile's summary, then one line per profile; exits with the worst
+    profile's code."""
     from papersieve.group import run_all, stored_members
 
     console = Console(stderr=True, highlight=False)
@@ -109,9 +117,17 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
             raise ConfigError("the store holds no profile: add one with `papersieve profile add"
                               " NAME DIR`, or run one profile with --profile")
         say = _progress(console, status, beat)
-        report = run_all(store, profiles, day, offline_dir=offline_dir, deliver=deliver,
-                         out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
-                         progress=say, failed=broken)
+        if ray_address is not None:
+            from papersieve.group_ray import run_all_on_ray
+
+            report = run_all_on_ray(store, profiles, day, address=ray_address,
+                                    offline_dir=offline_dir, deliver=deliver, out_dir=out_dir,
+                                    title_stage=title_stage, redeliver=redeliver, progress=say,
+                                    failed=broken)
+        else:
+            report = run_all(store, profiles, day, offline_dir=offline_dir, deliver=deliver,
+                             out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
+                             progress=say, failed=broken)
         if profiles:
             prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
                         keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]))
