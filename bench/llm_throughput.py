@@ -5,11 +5,12 @@ The engine is the loopback OpenAI-compatible server of the tests (tests/servers/
 made to act like vLLM: every request takes `--latency` seconds and at most `--engine-limit`
 requests are computed at once (vLLM's `--max-num-seqs`); the others wait in its queue
 (`--when-full queue`, as vLLM does) or are turned away with 429 and `Retry-After`
-(`--when-full 429`, as a proxy in front of one may; `--retry-after`). `--profiles` profiles (bench/crowd_setup.py's,
-the day cut to its first `--papers` papers, title stage off) are judged one after another through
-one `LLMCrowd`, as `papersieve run --all` does; each concurrency gets a fresh store.
+(`--when-full 429`, as a proxy in front of one may; `--retry-after`). `--profiles` profiles
+(bench/crowd_setup.py's, the day cut to its first `--papers` papers, title stage off) are judged
+one after another through one `LLMCrowd`, as `papersieve run --all` does; each concurrency gets a
+fresh store.
 
-Run: nice -n 19 .venv/bin/python bench/llm_throughput.py --profiles 3 --papers 40
+Run: nice -n 19 .venv/bin/python bench/llm_throughput.py --profiles 3 --papers 40 --batch 1
 """
 
 from __future__ import annotations
