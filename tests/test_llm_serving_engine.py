@@ -124,3 +124,21 @@ def test_the_engine_computes_no_more_than_its_limit(when_full: str) -> None:
         assert statuses == [200] * 6 and engine.turned_away == 0
     else:
         assert statuses.count(429) == engine.turned_away > 0
+
+
+def test_the_group_cost_cap_holds_across_the_profiles_of_run_all(tmp_path: Path, feeds: FeedServer) -> None:
+    from tests.llm_helpers import priced_like_openai
+
+    priced_like_openai()
+    with FakeLLM(models=("gpt-4o",)) as engine:
+        for name, topics in TOPICS.items():
+            toml = judge_toml(engine.url, 2).replace('"test-model"', '"gpt-4o"').replace(
+                "cost_cap = 0\n", "cost_cap = 1.0\ngroup_cost_cap = 0.001\n")
+            add_profile(tmp_path, name, ["cs.LG", "cs.AI"], topics, toml)
+        result = run_cli("run", "--all", "--no-deliver", "--out", str(tmp_path / "out"))
+    assert result.exit_code != 2, result.output
+    # Each profile's own cap (1 dollar) would let all three judge every paper; the group's stops
+    # the last one before it sends anything.
+    last = json.loads(next((tmp_path / "out" / "carol").glob("*/*.json")).read_text("utf-8"))
+    assert {p["outcome"] for p in last["candidates"]} == {"not_judged_cost_cap"}, result.output
+    assert "carol" not in {profile_of(e) for e in engine.log}
