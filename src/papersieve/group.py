@@ -121,7 +121,7 @@ def run_all(
     catching_up = date is None and offline_dir is None
     notes = prefetch_missed_days(store, fetcher, profiles, fetched.date, say) if catching_up else []
     if judge_for is None:
-        judge_for, crowd_notes = crowd_judges(store, profiles, say)
+        judge_for, crowd_notes = crowd_judges(store, profiles, say, title_stage=title_stage)
         notes += crowd_notes
     members = list(failed)
     with smtp_session():
@@ -135,15 +135,19 @@ def run_all(
     return GroupReport(fetched.date, tuple(members), tuple(notes))
 
 
-def crowd_judges(store: Store, profiles: Sequence[Profile], say: Say) -> tuple[JudgeFor, list[str]]:
+def crowd_judges(store: Store, profiles: Sequence[Profile], say: Say, *,
+                 title_stage: bool | None = None) -> tuple[JudgeFor, list[str]]:
     """The local-judge profiles' judges as one crowd (judges/local/crowd.py: the paper side
     computed once, the profiles scored from it), after retraining those with new labels within
-    the group's `train_budget`; every other profile gets its own judge from `run_day`."""
+    the group's `train_budget`; the `llm` profiles' judges as one LLM crowd (judges/llm/crowd.py:
+    one bound on requests in flight and one rate limit per server, the group's cost cap); every
+    other profile gets its own judge from `run_day`."""
     from papersieve.judges.local.crowd import LocalCrowd
 
+    llm_for = llm_crowd_judges(store, profiles, title_stage)
     local = [p for p in profiles if p.settings.judge.kind == "local"]
     if not local:
-        return (lambda _profile: None), []
+        return llm_for, []
     crowd = LocalCrowd(store, local)
     say(f"retraining the local judges with new labels ({len(local)} local profiles)")
     training = crowd.retrain_waiting()
@@ -151,7 +155,22 @@ def crowd_judges(store: Store, profiles: Sequence[Profile], say: Say) -> tuple[J
              f" {crowd.train_budget:g} s was spent)" for name in training.deferred]
     notes += [f"{name}: retraining failed: {redact(error)}" for name, error in training.failed.items()]
     names = {p.name for p in local}
-    return (lambda profile: crowd.judge_for(profile) if profile.name in names else None), notes
+    return (lambda profile: crowd.judge_for(profile) if profile.name in names else llm_for(profile)), notes
+
+
+def llm_crowd_judges(store: Store, profiles: Sequence[Profile], title_stage: bool | None) -> JudgeFor:
+    """The `llm` profiles' judges through one `LLMCrowd` (None for any other profile, and for all
+    of them when no key is set: `run_day` then falls back and says so)."""
+    from papersieve.judges.llm.crowd import LLMCrowd
+    from papersieve.judges.llm.keys import resolve_api_key
+
+    llm = [p for p in profiles if p.settings.judge.kind == "llm"]
+    if not llm or not resolve_api_key(None):
+        return lambda _profile: None
+    crowd = LLMCrowd(store, llm)
+    names = {p.name for p in llm}
+    return lambda profile: (crowd.judge_for(profile, title_stage=title_stage)
+                            if profile.name in names else None)
 
 
 def run_member(store: Store, profile: Profile, fetched: DayFetch, say: Say, judge_for: JudgeFor | None,

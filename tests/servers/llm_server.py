@@ -14,7 +14,10 @@ It also imitates what real servers do beside the answer: `/v1/models` lists `mod
 llama-cpp-python refuses json_schema); with `structured_answers` a request carrying a schema is
 answered in the schema's form (an object keyed by id); reasoning models (o-series, gpt-5) refuse
 `temperature` and `max_tokens` as OpenAI's API does and report reasoning tokens; `usage` can be
-"missing" or "negative" (hostile or broken servers).
+"missing" or "negative" (hostile or broken servers). As a serving engine (vLLM) it computes at
+most `max_in_flight` requests at once, the others waiting their turn (`when_full="queue"`, as
+vLLM's scheduler does) or turned away with 429/503 (as a proxy in front of one may), each taking
+`latency` seconds.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class FakeLLM:
         models: Sequence[str] = ("gpt-4o",), refuse_formats: Collection[str] = (),
         structured_answers: bool = False, usage: str = "normal", one_slot: bool = False,
         published_slots: int | None = None, models_delay: float = 0.0,
+        max_in_flight: int | None = None, when_full: str = "queue",
     ) -> None:
         self.labels = load_labels() if labels is None else labels
         self.script = script
@@ -134,9 +138,22 @@ class FakeLLM:
         """Compute one request at a time (the others wait, as in llama-cpp-python's queue)."""
         self.published_slots = published_slots
         """Publish llama.cpp's /props `total_slots`."""
+        self.max_in_flight = max_in_flight
+        """A serving engine's limit on requests computed at once (vLLM's `--max-num-seqs`)."""
+        if when_full not in ("queue", "429", "503"):
+            raise ValueError(f"when_full must be queue, 429 or 503, not {when_full!r}")
+        self.when_full = when_full
+        """Beyond the limit: "queue" (vLLM's scheduler keeps the request waiting), or "429" /
+        "503" with `retry_after` (as a proxy or gateway in front of an engine may answer)."""
+        self.turned_away = 0
+        """Requests answered 429/503 because the limit was reached (not in `log`)."""
+        self.most_computing = 0
+        """The most requests computed at once (never above `max_in_flight`)."""
         self.most_in_flight = 0
         self._in_flight = 0
+        self._computing = 0
         self._slot = threading.Lock()
+        self._engine = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
         self.log: list[CallLog] = []
         self.echo_auth = False
         """Echo mode: error bodies quote the request's Authorization header."""
@@ -173,13 +190,33 @@ class FakeLLM:
             self._in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self._in_flight)
         try:
+            if self._engine is None:
+                return self._computed(body)
+            if not self._engine.acquire(blocking=self.when_full == "queue"):
+                with self._lock:
+                    self.turned_away += 1
+                status = int(self.when_full)
+                return status, {"Retry-After": self.retry_after}, _error_body(status)
+            try:
+                return self._computed(body)
+            finally:
+                self._engine.release()
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _computed(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
+        with self._lock:
+            self._computing += 1
+            self.most_computing = max(self.most_computing, self._computing)
+        try:
             if self.one_slot:
                 with self._slot:
                     return self._answer(body)
             return self._answer(body)
         finally:
             with self._lock:
-                self._in_flight -= 1
+                self._computing -= 1
 
     def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         messages = body.get("messages") or []

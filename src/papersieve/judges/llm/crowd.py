@@ -47,12 +47,12 @@ class LLMCrowd:
         """How many distinct servers the crowd's profiles call."""
         return len(self._shares)
 
-    def judge_for(self, profile: Profile) -> Judge:
+    def judge_for(self, profile: Profile, *, title_stage: bool | None = None) -> Judge:
         """The profile's LLM judge, calling through its server's share within the group budget."""
-        return self.judge_with(profile, self.store)
+        return self.judge_with(profile, self.store, title_stage=title_stage)
 
-    def judge_with(self, profile: Profile, store: Store) -> LLMJudge:
+    def judge_with(self, profile: Profile, store: Store, *, title_stage: bool | None = None) -> LLMJudge:
         """`judge_for` writing to `store`: a thread judging profiles side by side has its own
         connection (SQLite's are not shared between threads)."""
-        return LLMJudge(profile, store, api_key=self.api_key, share=self.share_for(profile),
-                        budget=self.budget)
+        return LLMJudge(profile, store, api_key=self.api_key, title_stage=title_stage,
+                        share=self.share_for(profile), budget=self.budget)
