@@ -75,8 +75,8 @@ def ranker_window_start(label_days: int | None = None) -> str:
     days = RANKER_LABEL_DAYS if label_days is None else label_days
     return ("SELECT COALESCE(MIN(oldest), '') FROM (SELECT (SELECT MIN(date) FROM (SELECT DISTINCT"
             " q.date FROM runs q WHERE q.profile = p.profile AND q.status = 'done'"
-            f" ORDER BY q.date DESC LIMIT {int(days)})) AS oldest FROM (SELECT DISTINCT profile"
-            " FROM runs) p)")
+            f" ORDER BY q.date DESC LIMIT {int(days)}) AS newest) AS oldest FROM (SELECT DISTINCT profile"
+            " FROM runs) p) AS starts")
 
 
 def fold_old_runs(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -91,7 +91,8 @@ def fold_old_runs(store: Store, keep_days: int, now: dt.datetime | None = None) 
         " AND EXISTS (SELECT 1 FROM run_candidates c WHERE c.run_id = r.id AND c.picked = 0"
         "  AND c.paper_id NOT IN (SELECT paper_id FROM feedback))"
         " AND r.date < COALESCE((SELECT MIN(date) FROM (SELECT DISTINCT q.date FROM runs q"
-        "  WHERE q.profile = r.profile AND q.status = 'done' ORDER BY q.date DESC LIMIT ?)), '')"
+        "  WHERE q.profile = r.profile AND q.status = 'done' ORDER BY q.date DESC LIMIT ?) AS newest),"
+        " '')"
         " ORDER BY r.id", (cutoff, RANKER_LABEL_DAYS))]
     return sum(_fold_run(store, run_id) for run_id in runs)
 

@@ -101,7 +101,8 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_old (id TEXT PRIMARY KEY, ranker INTEGER)")
         conn.execute("DELETE FROM temp.text_old")
         conn.execute(
-            f"INSERT INTO temp.text_old SELECT id, {ranker} FROM papers_data WHERE first_listed < ?1"
+            f"INSERT INTO temp.text_old SELECT id, CASE WHEN {ranker} THEN 1 ELSE 0 END"
+            " FROM papers_data WHERE first_listed < ?1"
             f" AND (searchable = 1 OR (abstract != '' AND NOT ({ranker})))"
             " AND id NOT IN (SELECT paper_id FROM run_candidates WHERE picked = 1)"
             " AND id NOT IN (SELECT paper_id FROM feedback)"
@@ -111,12 +112,12 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
             "  ON r.id = c.run_id WHERE r.date >= ?1)", (cutoff,))
         # The update trigger takes the paper out of the search index (migration 12).
         cursor = conn.execute("UPDATE papers_data SET abstract = '', searchable = 0"
-                              " WHERE id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
+                              " WHERE id IN (SELECT id FROM temp.text_old WHERE ranker = 0)")
         conn.execute("UPDATE papers_data SET searchable = 0 WHERE searchable = 1"
-                     " AND id IN (SELECT id FROM temp.text_old WHERE ranker)")
+                     " AND id IN (SELECT id FROM temp.text_old WHERE ranker = 1)")
         conn.execute(
             "UPDATE judgements SET comment = '' WHERE comment != ''"
-            " AND paper_id IN (SELECT id FROM temp.text_old WHERE NOT ranker)")
+            " AND paper_id IN (SELECT id FROM temp.text_old WHERE ranker = 0)")
         conn.execute("DELETE FROM temp.text_old")
         return cursor.rowcount
 

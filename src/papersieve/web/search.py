@@ -252,7 +252,7 @@ def _page_keys_pg(
     params: list[object]
     if query:
         base = (f"FROM papers p JOIN papers_data d ON d.pk = p.pk CROSS JOIN {_TS} AS q(q)"
-                " WHERE d.fts @@ q.q")
+                " WHERE d.fts @@ q.q AND d.searchable = 1")  # kept text only, as SQLite's index
         params = [query, *where.params]
         order = f" ORDER BY {_TS_RANK} DESC, p.pk" if by_relevance else ""
     else:
