@@ -270,3 +270,21 @@ def test_the_group_judges_its_local_profiles_as_one_crowd_with_their_own_digests
         [grouped] = (tmp_path / "group" / name).rglob(f"{DAY}.md")
         [single] = (tmp_path / "alone" / name).rglob(f"{DAY}.md")
         assert grouped.read_text("utf-8") == single.read_text("utf-8")
+
+
+def test_a_member_whose_categories_have_no_offline_file_fails_and_is_not_told_no_announcement(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bob reads cs.RO only, and the offline folder has no cs.RO file: that is missing data, as
+    in a single run, not a day without an announcement (the group reported 'no_announcement')."""
+    from tests.conftest import DATA
+
+    monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    add_profile(tmp_path, "alice", ["cs.LG", "cs.AI"], "1. Large language model agents\n")
+    add_profile(tmp_path, "bob", ["cs.RO"], "1. Robot manipulation\n")
+    result = run_cli("run", "--all", "--offline", str(DATA / "candidates"), "--date",
+                     DAY.isoformat(), "--no-deliver", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2, result.output
+    assert "alice: done" in result.output
+    assert f"bob: failed: no data for cs.RO on {DAY}" in result.output
+    with open_store() as store:
+        assert [r[0] for r in store.conn.execute("SELECT DISTINCT profile FROM runs")] == ["alice"]

@@ -22,7 +22,7 @@ from pathlib import Path
 from papersieve.catchup import catch_up, plan_catch_up
 from papersieve.chatfeedback import pull_feedback
 from papersieve.deliver.email import smtp_session
-from papersieve.errors import PapersieveError
+from papersieve.errors import ConfigError, PapersieveError
 from papersieve.ingest import DayFetch, backfill, fetch_day, load_offline_day
 from papersieve.judges.interface import Judge
 from papersieve.models import ListingStatus
@@ -214,6 +214,11 @@ def restrict(fetched: DayFetch, categories: Sequence[str]) -> DayFetch:
     outcome decided again from them (another category's stale feed is not hers)."""
     wanted = set(categories)
     listings = tuple(x for x in fetched.listings if x.category in wanted)
+    if all(x.status is ListingStatus.MISSING for x in listings):
+        # No data at all for her categories (an offline folder without their files): as for a
+        # single run, an error that records nothing, never "no announcement" (issue 17).
+        raise ConfigError(f"no data for {', '.join(categories)} on {fetched.date} (nothing"
+                          " recorded for this profile; check the date, folder or categories)")
     stale = [x.note for x in listings if x.status is ListingStatus.STALE and x.note]
     if stale:
         status, message = ListingStatus.STALE, "; ".join(stale)
