@@ -7,6 +7,8 @@ The feeds are the loopback arXiv of tests/servers, the emails go to a real SMTP 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +92,25 @@ def test_the_day_is_fetched_once_per_category_for_the_whole_group(
     assert [tuple(r) for r in rows] == [("alice", "done"), ("bob", "done"), ("carol", "done")]
     # Each profile saw its own categories only: alice's day is bob's and carol's together.
     assert scanned["alice"] == scanned["bob"] + scanned["carol"] and scanned["bob"] > 0
+
+
+def test_the_group_site_has_a_root_page_linking_each_members_site(
+        tmp_path: Path, feeds: FeedServer) -> None:
+    """The workflow publishes `--out state/site` as the Pages site: its root must not be a 404."""
+    group_of_three(tmp_path)
+    (tmp_path / "out" / "stray").mkdir(parents=True)  # not a member's site: no link to it
+    result = run_cli("run", "--all", "--no-deliver", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "index.html").read_text("utf-8")
+    links = re.findall(r'href="([^"]+)"', page)
+    assert [link for link in links if link.endswith("/index.html")] == [
+        "alice/index.html", "bob/index.html", "carol/index.html"]
+    for name in ("alice", "bob", "carol"):
+        latest = json.loads((tmp_path / "out" / name / "latest.json").read_text("utf-8"))
+        day_link = f"{name}/{DAY:%Y-%m}/{DAY}.html"
+        assert day_link in links and (tmp_path / "out" / day_link).is_file()
+        assert f'{len(latest["picks"])} picks</a> of {len(latest["candidates"])}' in page
+    assert "stray" not in page
 
 
 def test_a_members_smtp_failure_leaves_the_others_delivered_and_exits_4(

@@ -151,3 +151,40 @@ def test_chinese_comments_and_tldrs_from_the_real_model_leave_every_output_valid
     mail.as_bytes().split(b"\n\n", 1)[0].decode("ascii")
     for message in [header_message(digest), *thread_messages(digest)]:
         json.loads(json.dumps(message.payload(), ensure_ascii=False))
+
+
+@pytest.mark.timeout(1200)
+def test_a_group_of_two_llm_profiles_on_the_real_server_judges_each_paper_once_per_profile(
+        real_llm_url: str, day_dir: Path, tmp_path: Path, papersieve_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --all` through the LLM crowd (one share of the server for both profiles) against the
+    real server: every paper judged for each profile, each profile's prompt its own, and a rerun
+    of the day makes no call."""
+    from tests.test_group_run import add_profile
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
+    monkeypatch.delenv("PAPERSIEVE_JUDGE", raising=False)
+    judge = (f'[judge]\nkind = "llm"\nbase_url = "{real_llm_url}"\nmodel = "smollm2-135m"\n'
+             "title_stage = false\ncost_cap = 0\n")
+    topics = {"ann": "1. Large language model agents\n", "ben": "1. Reinforcement learning theory\n"}
+    for name, text in topics.items():
+        add_profile(tmp_path, name, ["cs.LG", "cs.AI"], text, judge)
+    args = ("run", "--all", "--offline", str(day_dir), "--date", DAY, "--no-deliver",
+            "--out", str(tmp_path / "out"))
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    made = calls(papersieve_home)
+    assert made > 0
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert calls(papersieve_home) == made  # the rerun made no call
+    [db] = list(papersieve_home.rglob("*.db"))
+    with sqlite3.connect(db) as conn:
+        answered = conn.execute("SELECT r.profile, c.paper_ids FROM llm_calls c"
+                                " JOIN runs r ON r.id = c.run_id WHERE c.status = 'ok'").fetchall()
+    for name in topics:
+        data = json.loads((tmp_path / "out" / name / "2025-07" / f"{DAY}.json").read_text("utf-8"))
+        assert data["model"] == "smollm2-135m"
+        assert [c["outcome"] for c in data["candidates"]] == ["judged"] * PAPERS, name
+        sent = [paper for who, ids in answered if who == name for paper in json.loads(ids)]
+        assert sorted(set(sent)) == sorted(c["id"] for c in data["candidates"]), name

@@ -142,3 +142,23 @@ def test_the_group_cost_cap_holds_across_the_profiles_of_run_all(tmp_path: Path,
     last = json.loads(next((tmp_path / "out" / "carol").glob("*/*.json")).read_text("utf-8"))
     assert {p["outcome"] for p in last["candidates"]} == {"not_judged_cost_cap"}, result.output
     assert "carol" not in {profile_of(e) for e in engine.log}
+    # What the member reads names the cap that stopped her day: the group's, not her own.
+    assert {p["detail"] for p in last["candidates"]} == {
+        "not judged: the group's cost cap $0.001 (judge.group_cost_cap) reached"}, result.output
+    assert "the group's cost cap $0.001 (judge.group_cost_cap) reached" in result.output
+
+
+def test_a_proxy_answering_429_with_retry_after_0_loses_no_paper(tmp_path: Path, feeds: FeedServer) -> None:
+    """A gateway in front of an engine that computes one request at a time turns the rest away
+    with `429, Retry-After: 0`. The judge must slow down (fewer requests in flight, a backoff
+    rather than "now") instead of spending every paper's tries in a second and failing them."""
+    with FakeLLM(latency=0.05, models=("test-model",), max_in_flight=1, when_full="429",
+                 retry_after="0") as engine:
+        group_on(tmp_path, engine, {"alice": 8, "bob": 8, "carol": 8})
+        result = run_cli("run", "--all", "--no-deliver", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert engine.turned_away > 0  # the proxy did refuse some
+    for name in TOPICS:
+        candidates, judged = judged_in_outputs(tmp_path / "out", name)
+        assert candidates and judged == candidates, name
+    assert set(answered_per_profile(engine).values()) == {1}

@@ -134,3 +134,28 @@ def test_an_unsubscribed_address_gets_no_empty_day_word_either(
     [message] = smtp.handler.messages
     assert message["To"] == "dan@example.org"
     assert str(message["Subject"]).startswith("papersieve alice, 2025-07-03: no announcement")
+
+
+def test_a_rerun_after_one_refused_address_sends_only_to_that_address(
+        tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Each recipient gets her own message: when one address is refused, the rerun of the day
+    sends the digest to that address alone, not a second time to those who already have it."""
+    monkeypatch.setenv("PAPERSIEVE_UNSUBSCRIBE_KEY", KEY)
+    monkeypatch.setenv("PAPERSIEVE_WEB_URL", "http://127.0.0.1:9")
+    with SmtpServer() as smtp:
+        both = email_toml(smtp.port, "alice@example.org").replace(
+            '"alice@example.org"]', '"alice@example.org", "dan@example.org"]')
+        group_of_three(tmp_path, {"alice": both})
+        smtp.handler.refused.add("dan@example.org")
+        first = run_cli("run", "--all", "--out", str(tmp_path / "out"))
+        assert first.exit_code != 0 and "dan@example.org" in first.output, first.output
+        assert [m["To"] for m in smtp.handler.messages] == ["alice@example.org"]
+        smtp.handler.refused.clear()
+        again = run_cli("run", "--all", "--out", str(tmp_path / "out"))
+        assert again.exit_code == 0, again.output
+        assert [m["To"] for m in smtp.handler.messages] == ["alice@example.org", "dan@example.org"]
+        assert "1 reached by an earlier run" in again.output
+        # Asked for, the day goes to everyone again.
+        third = run_cli("run", "--all", "--redeliver", "--out", str(tmp_path / "out"))
+    assert third.exit_code == 0, third.output
+    assert sorted(m["To"] for m in smtp.handler.messages[2:]) == ["alice@example.org", "dan@example.org"]

@@ -131,6 +131,8 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
         if profiles:
             prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
                         keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]))
+    if out_dir is not None and report.members:
+        _group_page(out_dir, [m.name for m in report.members])
     for note in report.notes:
         click.echo(f"Note: {note}")
     for member in report.members:
@@ -144,6 +146,21 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
         click.echo(f"  {member.line()}")
     if report.exit_code:
         raise SystemExit(report.exit_code)
+
+
+def _group_page(out_dir: Path, names: list[str]) -> None:
+    """The group site's root page (`DIR/index.html`, each member's site under `DIR/<name>/`);
+    a failure to write it is a warning: every member's day is done and recorded."""
+    from papersieve.deliver.files import write_group_index
+    from papersieve.errors import DeliveryError
+
+    def warn(message: str) -> None:
+        click.echo(f"warning: {message}", err=True)
+
+    try:
+        write_group_index(out_dir, names, warn)
+    except DeliveryError as err:
+        warn(str(err))
 
 
 def _longest(days: list[int]) -> int:

@@ -20,7 +20,7 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from email.message import EmailMessage
@@ -80,28 +80,36 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "",
 
 
 def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
-               retry_delay: float | None = None) -> str:
+               retry_delay: float | None = None, *, already: frozenset[str] = frozenset(),
+               on_sent: Callable[[str], None] | None = None) -> str:
     """Send the digest (`page_url`: the day's page on the site); returns a one-line summary or
     raises DeliveryError. `retry_delay` replaces the policy's wait before the one retry (tests: 0).
 
     With unsubscribe links configured (deliver/unsubscribe.py) each recipient gets a message of
-    her own, carrying her own link; one refused address does not keep the others' back."""
+    her own, carrying her own link; one refused address does not keep the others' back. Then
+    `on_sent` hears of each address as its message is accepted, and the addresses in `already`
+    (lower case: an earlier run of the day reached them) are not sent it again."""
     links = {address: unsubscribe_url(digest.profile, address) for address in settings.to}
     if not all(links.values()):
         _deliver(build_message(digest, settings, page_url), settings, retry_delay)
         return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
     failed = []
-    for address, link in links.items():
+    pending = {a: link for a, link in links.items() if a.lower() not in already}
+    for address, link in pending.items():
         alone = settings.model_copy(update={"to": (address,)})
         try:
             _deliver(build_message(digest, alone, page_url, link), alone, retry_delay)
         except DeliveryError as err:
             failed.append(f"{address}: {err}")
+        else:
+            if on_sent is not None:
+                on_sent(address)
     if failed:
-        raise DeliveryError(f"{len(failed)} of {len(links)} recipients failed: " + "; ".join(failed))
-    each = "one message each, with its own" if len(links) > 1 else "with its"
-    return (f"sent to {len(links)} recipient{'s' if len(links) > 1 else ''} via {settings.host}:"
-            f"{settings.port} ({each} unsubscribe link)")
+        raise DeliveryError(f"{len(failed)} of {len(pending)} recipients failed: " + "; ".join(failed))
+    each = "one message each, with its own" if len(pending) > 1 else "with its"
+    before = f"; {len(links) - len(pending)} reached by an earlier run" if len(pending) < len(links) else ""
+    return (f"sent to {len(pending)} recipient{'s' if len(pending) != 1 else ''} via {settings.host}:"
+            f"{settings.port} ({each} unsubscribe link{before})")
 
 
 def _deliver(message: EmailMessage, settings: EmailSettings, retry_delay: float | None) -> None:

@@ -17,8 +17,15 @@ from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.redact import redact
 from papersieve.render.atom import render_atom
-from papersieve.render.day_files import Warn, newest_current, read_days
-from papersieve.render.html import KATEX, katex_files, render_day_html, render_index_html, render_month_html
+from papersieve.render.day_files import Warn, newest_current, read_days, read_latest
+from papersieve.render.html import (
+    KATEX,
+    katex_files,
+    render_day_html,
+    render_group_index_html,
+    render_index_html,
+    render_month_html,
+)
 from papersieve.render.json_out import digest_dict, render_json
 from papersieve.render.markdown import render_markdown
 from papersieve.render.paths import (
@@ -78,6 +85,17 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         feed = render_atom(days[:FEED_DAYS], digest.profile, site_url)
         written.append(write_text(out_dir / FEED_NAME, feed))
     return written
+
+
+def write_group_index(out_dir: Path, names: Sequence[str], warn: Warn | None = None) -> Path:
+    """The root page of a group's site (`run --all --out DIR`): one link per member's folder
+    with her latest day; the members' own sites are `DIR/<name>/`."""
+    members = [(name, read_latest(out_dir / name, warn or _stderr)) for name in sorted(names)
+               if (out_dir / name / INDEX_NAME).is_file()]
+    try:
+        return write_text(out_dir / INDEX_NAME, render_group_index_html(members))
+    except OSError as err:
+        raise DeliveryError(f"cannot write the group's page to {out_dir}: {err.strerror}") from err
 
 
 def _write_site(out_dir: Path, days: list[dict[str, Any]], digest: Digest) -> list[Path]:

@@ -64,7 +64,7 @@ def deliver_all(
         return outputs, results + empty
     page = _page_url(settings.outputs.site_url, digest)
     actions = {"slack": lambda: _slack(store, run_id, digest, profile, page),
-               "email": lambda: _email(store, digest, profile, page),
+               "email": lambda: _email(store, run_id, digest, profile, page, redeliver),
                "telegram": lambda: _telegram(store, run_id, digest, profile, page)}
     for channel, enabled in (("slack", settings.deliver.slack.enabled),
                              ("email", settings.deliver.email.enabled),
@@ -171,10 +171,32 @@ def _telegram(store: Store, run_id: int, digest: Digest, profile: Profile, page:
     return send_telegram(digest, telegram.chat_id, page, buttons=telegram.buttons, on_sent=sent)
 
 
-def _email(store: Store, digest: Digest, profile: Profile, page: str) -> str:
+def _email(store: Store, run_id: int, digest: Digest, profile: Profile, page: str,
+           redeliver: bool = False) -> str:
     from papersieve.deliver.email import send_email
 
-    return send_email(digest, _subscribed_settings(store, profile), page)
+    def sent(address: str) -> None:
+        # At once, address by address: a rerun after one refused address (or a cancel) sends
+        # the day to the others no second time.
+        record_delivery(store, run_id, DeliveryResult("email", RECIPIENT_SENT, f"to {address.lower()}"))
+
+    return send_email(digest, _subscribed_settings(store, profile), page,
+                      already=frozenset() if redeliver else _emailed_before(store, run_id), on_sent=sent)
+
+
+RECIPIENT_SENT = "sent"
+"""The status of a `deliveries` row for one address reached (per-recipient emails): the
+channel's own outcome is the row with ok/failed/skipped."""
+
+
+def _emailed_before(store: Store, run_id: int) -> frozenset[str]:
+    """Addresses that an earlier run of this run's profile and day sent its email to."""
+    rows = store.conn.execute(
+        "SELECT d.detail FROM deliveries d JOIN runs r ON r.id = d.run_id"
+        " JOIN runs this ON this.id = ? WHERE r.profile = this.profile AND r.date = this.date"
+        " AND d.channel = 'email' AND d.status = ? AND d.run_id != this.id",
+        (run_id, RECIPIENT_SENT)).fetchall()
+    return frozenset(str(row["detail"]).removeprefix("to ") for row in rows)
 
 
 def _subscribed_settings(store: Store, profile: Profile) -> EmailSettings:

@@ -103,6 +103,12 @@ class Policy:
             return self.backoff_for(attempt)
         return advised if self.refuse_long_waits else min(self.max_wait, advised)
 
+    def wait_after_refusal(self, attempt: int, advised: float | None) -> float:
+        """Seconds to wait after a server turned a request away unread (429, 503): what it asks,
+        but never less than the backoff. A gateway that answers `Retry-After: 0` while its
+        engine is busy would otherwise have every try spent within a second."""
+        return min(self.max_wait, max(advised or 0.0, self.backoff_for(attempt)))
+
     def wait_for(self, attempt: int, retry_after: str | None,
                  now: dt.datetime | None = None) -> float:
         """The server's `Retry-After` when it gave one, else backoff (see `wait`)."""

@@ -71,6 +71,22 @@ def newest_current(days: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((d for d in days if not is_future(dt.date.fromisoformat(d["date"]))), None)
 
 
+def read_latest(out_dir: Path, warn: Warn) -> dict[str, Any] | None:
+    """The folder's `latest.json` (its newest day), or None when it has none; a malformed one
+    is named to `warn` and left out."""
+    path = out_dir / "latest.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        day = _Day.model_validate(data)
+        dt.date.fromisoformat(day.date)
+    except (OSError, ValueError, RecursionError) as err:  # ValidationError is a ValueError
+        warn(f"left {path} out of the group's page: {str(err).splitlines()[0][:120]}")
+        return None
+    return dict(data)
+
+
 class _Skip(Exception):
     """Why one file is left out (a one-line reason)."""
 

@@ -104,6 +104,21 @@ def render_index_html(days: Sequence[dict[str, Any]], profile: str) -> str:
     )
 
 
+def render_group_index_html(members: Sequence[tuple[str, dict[str, Any] | None]]) -> str:
+    """The root page of a group's site (`run --all --out DIR`): each member's folder, with her
+    latest day when her site has one (`members`: name and latest day's JSON, or None)."""
+    views = []
+    for name, latest in members:
+        view: dict[str, Any] = {"name": name, "href": f"{name}/index.html", "latest": ""}
+        if latest is not None:
+            summary = day_summary(latest, root=f"{name}/")
+            view.update(latest=summary["date"], latest_href=summary["href"],
+                        picks=summary["relevant"], candidates=summary["candidates"])
+        views.append(view)
+    return environment().get_template("group_index.html").render(
+        title="papersieve digests of the group", root="", nav=False, members=views)
+
+
 def render_month_html(month: str, days: Sequence[dict[str, Any]]) -> str:
     """A month's page: each day with its picks' titles."""
     return environment().get_template("month.html").render(

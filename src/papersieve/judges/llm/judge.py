@@ -141,6 +141,17 @@ class LLMJudge(Judge):
         own = self.settings.cost_cap
         return self.budget.cap_for(own) if self.budget is not None else own
 
+    def _cap_name(self, ctx: RunContext) -> str:
+        """The cap that stopped the judging: the token cap (no known price), the group's cost
+        cap when what was left of it was below the profile's own, else the profile's."""
+        if ctx.price is None:
+            return f"token cap {self.settings.token_cap}"
+        own = self.settings.cost_cap
+        group = self.budget.cap if self.budget is not None else 0.0
+        if group > 0 and (own <= 0 or ctx.cost_cap < own):
+            return f"the group's cost cap ${group:g} (judge.group_cost_cap)"
+        return f"cost cap ${own:g}"
+
     def _concurrency(self) -> tuple[int, bool]:
         """The most requests in flight, and whether to find it from latency: the profile's
         concurrency, never above the slots a server says it has; a server that does not say
@@ -248,8 +259,7 @@ class LLMJudge(Judge):
         for paper_id, detail in result.failed.items():
             out[paper_id] = Judgement(paper_id, Outcome.FAILED, NAME, self.model, self.prompt_hash,
                                       detail=detail)
-        cap = (f"not judged: cost cap ${self.settings.cost_cap:g} reached" if ctx.price is not None
-               else f"not judged: token cap {self.settings.token_cap} reached")
+        cap = f"not judged: {self._cap_name(ctx)} reached"
         for paper_id in result.capped:
             out[paper_id] = Judgement(paper_id, Outcome.COST_CAP, NAME, self.model, self.prompt_hash,
                                       detail=cap)
@@ -263,9 +273,7 @@ class LLMJudge(Judge):
         counts = {o: sum(1 for j in final.values() if j.outcome is o) for o in Outcome}
         notes = []
         if counts[Outcome.COST_CAP]:
-            cap_name = (f"cost cap ${self.settings.cost_cap:g}" if ctx.price is not None
-                        else f"token cap {self.settings.token_cap}")
-            notes.append(f"{cap_name} reached: {counts[Outcome.COST_CAP]} papers not judged")
+            notes.append(f"{self._cap_name(ctx)} reached: {counts[Outcome.COST_CAP]} papers not judged")
         if ctx.price is None:
             cap = (f"the token cap ({self.settings.token_cap} tokens) applies instead"
                    if self.settings.token_cap else "no token cap set (judge.token_cap)")

@@ -10,7 +10,9 @@ Retries (rules in judges/llm/retry.py), by cause:
 - `finish_reason: length`: the unanswered papers are split in two halves;
 - a refusal of `response_format` (structured = "auto"): resent in the next weaker form, which is
   remembered for the server and model once it works;
-- 429 (after Retry-After), 5xx and connection errors: the same request again, after the `LLM`
+- 429 and 503 (turned away unread): the same request again after Retry-After but at least the
+  policy's backoff, with half as many requests in flight;
+- other 5xx and connection errors: the same request again, after the `LLM`
   policy's wait (papersieve.outbound), at most its `tries` in all; a timeout: fewer papers, fewer
   requests in flight, and the policy's wait after a timeout first;
 - 400 on a batch of several papers: split in halves (a length refusal is remembered, so a rerun
@@ -58,6 +60,10 @@ is `judge.reply_tokens_per_paper`."""
 REPLY_MARGIN = 64
 REASONING_ALLOWANCE = 4096
 """Extra completion tokens a reasoning model may spend thinking, per call."""
+
+REFUSED_UNREAD = frozenset({429, 503})
+"""Statuses of a request turned away before it was computed: the server (or a gateway before it)
+is full, so fewer requests go in flight and the retry waits at least the backoff."""
 
 Resolver = Callable[[ChatReply, tuple[str, ...]], "Resolution"]
 
@@ -364,9 +370,15 @@ class StageRunner:
             if "context" in reply.error.lower():
                 self._remember_length_refusal(len(task.ids))
             self.queue.extend(Task(h, task.attempt) for h in halves(task.ids))
+        elif reply.status in REFUSED_UNREAD and task.tries + 1 < self.ctx.policy.tries:
+            # Turned away unread (a gateway's limit, an engine's full queue): fewer requests in
+            # flight, and a wait of at least the backoff even when the server says "now".
+            self._fewer_in_flight()
+            wait_for = self.ctx.policy.wait_after_refusal(task.tries + 1, reply.retry_after)
+            self.queue.append(Task(task.ids, task.attempt, task.tries + 1, time.monotonic() + wait_for,
+                                   task.correction))
         elif reply.timed_out and task.tries + 1 < self.ctx.policy.tries:
-            self.ctx.concurrency = max(1, min(self.ctx.concurrency, len(self.in_flight) + 1) // 2)
-            self.ctx.ceiling = min(self.ctx.ceiling, max(self.ctx.concurrency, 1))
+            self._fewer_in_flight()
             later = time.monotonic() + self.ctx.policy.wait_after_timeout(reply.latency)
             parts = halves(task.ids) if len(task.ids) > 1 else [task.ids]
             self.queue.extend(Task(p, task.attempt, task.tries + 1, later) for p in parts)
@@ -381,6 +393,11 @@ class StageRunner:
                 # batch through its own retries (minutes) to the same end.
                 self.ctx.fatal = reply
             self._fail(task.ids, f"failed after {task.tries} retries: {reply.error or 'no reply'}")
+
+    def _fewer_in_flight(self) -> None:
+        """Halve the requests in flight (at least one), and keep the ceiling there."""
+        self.ctx.concurrency = max(1, min(self.ctx.concurrency, len(self.in_flight) + 1) // 2)
+        self.ctx.ceiling = min(self.ctx.ceiling, max(self.ctx.concurrency, 1))
 
     def _refused_format(self, call: Call, reply: ChatReply) -> bool:
         if not self.ctx.negotiate or call.mode == "off":
