@@ -93,3 +93,29 @@ def test_topics_command_prints_what_the_judge_derived(tmp_path: Path) -> None:
         "   counts against: optical networks\n"
         "Application words (robot, games, 6g, ...): not used (the topics do not ask for"
         " foundational rather than application-driven work)\n")
+
+
+def test_a_topic_spelled_out_finds_papers_that_write_its_acronym(tmp_path: Path) -> None:
+    """A new user's one-line topic "Large language model agents" picked none of the real day's
+    13 papers on LLM agents (all "Matches none of your topics"): papers write "LLM". The key
+    phrases now hold the acronym's form as well, and the day's clearest paper is picked."""
+    from papersieve.eval.labels import load_days
+
+    assert {t.phrase for t in parse_topics("1. Large language model agents\n").terms} == {
+        "larg languag model agent", "llm agent"}
+    # A text that uses both forms chose its phrases itself: nothing is added.
+    both = parse_topics("1. Large Language Models (LLMs)\n   - Relevant: LLM agents.\n")
+    assert {t.phrase for t in both.terms} == {"larg languag model", "llm", "llm agent"}
+    # And the other way round.
+    assert "reinforcement learn robot" in {t.phrase for t in parse_topics("1. RL for robots\n").terms}
+
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text("1. Large language model agents\n", "utf-8")
+    day = next(papers for date, papers in load_days(Path(__file__).parents[1] / "data" / "candidates")
+               if str(date) == "2025-07-03")
+    verdicts = {j.paper_id: j for j in LocalJudge(load_profile(folder), open_store(tmp_path / "s.db"))
+                .judge(list(day)).judgements}
+    collusion = verdicts["2507.01413"]  # "Evaluating LLM Agent Collusion in Double Auctions"
+    assert collusion.relevance is not None and collusion.relevance >= 8, collusion.comment
+    assert '"llm agents"' in collusion.comment

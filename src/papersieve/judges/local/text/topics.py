@@ -21,6 +21,9 @@ _STOP = frozenset({
 })
 
 
+_STEMMED_STOP = frozenset(stem_text(" ".join(_STOP)).split())
+
+
 @dataclass(frozen=True)
 class Term:
     """A stemmed phrase and what it says about a paper that contains it."""
@@ -79,7 +82,54 @@ def parse_topics(text: str) -> TopicTerms:
         # Free text with no structure: every line describes what is relevant.
         for raw in text.splitlines():
             terms.extend(_phrases(raw.strip("#*-> \t"), "relevant", ""))
-    return TopicTerms(tuple(topics), tuple(_dedupe(terms)))
+    return TopicTerms(tuple(topics), tuple(_dedupe(terms + acronym_variants(terms, text))))
+
+
+ACRONYMS: tuple[tuple[str, str], ...] = (
+    ("MLLM", "multimodal large language model"), ("LLM", "large language model"),
+    ("VLM", "vision-language model"), ("RLHF", "reinforcement learning from human feedback"),
+    ("RL", "reinforcement learning"), ("GNN", "graph neural network"),
+    ("NLP", "natural language processing"), ("MoE", "mixture of experts"),
+    ("SSM", "state space model"), ("VAE", "variational autoencoder"),
+    ("GAN", "generative adversarial network"), ("CNN", "convolutional neural network"),
+    ("RAG", "retrieval-augmented generation"), ("LoRA", "low-rank adaptation"),
+)
+"""Acronyms papers use for what a profile may spell out, and the other way round."""
+
+
+def _content_stems(text: str) -> str:
+    return " ".join(w for w in stem_text(text).split() if w not in _STEMMED_STOP)
+
+
+def _written(short: str, long: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns of each form as a phrase's text writes it (stop words are left out of it)."""
+    content = [w for w in re.split(r"[\s-]+", long) if w.lower() not in _STOP]
+    spelled = r"\b" + r"[\s-]+".join(re.escape(w) + r"s?" for w in content) + r"\b"
+    return re.compile(rf"\b{re.escape(short)}s?\b", re.I), re.compile(spelled, re.I)
+
+
+def acronym_variants(terms: list[Term], text: str) -> list[Term]:
+    """Key phrases with a spelled-out term as its acronym ("Large language model agents" ->
+    "LLM agents"), or an acronym spelled out, when the topics text never uses the other form:
+    a profile written in one form must still find papers that write the other. A text that uses
+    both forms already says which phrases it means, and gets nothing added."""
+    padded = f" {_content_stems(text)} "
+    out: list[Term] = []
+    for short, long in ACRONYMS:
+        stems_short, stems_long = _content_stems(short), _content_stems(long)
+        has_short, has_long = f" {stems_short} " in padded, f" {stems_long} " in padded
+        if has_short == has_long:
+            continue
+        old, new = (stems_long, stems_short) if has_long else (stems_short, stems_long)
+        pattern_short, pattern_long = _written(short, long)
+        for term in terms:
+            phrase = f" {term.phrase.strip()} "
+            if f" {old} " not in phrase:
+                continue
+            variant = phrase.replace(f" {old} ", f" {new} ").strip()
+            written = pattern_long.sub(short, term.text) if has_long else pattern_short.sub(long, term.text)
+            out.append(Term(variant, term.kind, term.topic, written))
+    return out
 
 
 def text_before(text: str, line: str) -> str:
