@@ -244,3 +244,29 @@ def test_a_task_that_failed_for_good_is_its_profiles_outcome_in_one_line() -> No
     assert _why(TaskError("Traceback (most recent call last):\n  ...")) == (
         "Ray task failed: StoreError: cannot open the store at postgresql://db/x: connection refused")
     assert _why(RuntimeError("")) == "Ray task failed: RuntimeError: "
+
+
+def test_a_tasks_retraining_notes_reach_the_group_summary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain run prints "retraining left for the next day" when the group's train_budget is
+    spent; a Ray task's crowd said so too, and the driver dropped it. Run in this process (the
+    task's own code, no cluster needed)."""
+    from papersieve.feedback import add_feedback
+    from papersieve.group import fetch_group_day, stored_members, union_profile
+    from papersieve.group_ray import BatchJob, run_batch
+    from papersieve.store import open_store
+    from tests.test_group_run import add_profile
+
+    monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    add_profile(tmp_path, "ann", ["cs.LG", "cs.AI"], "1. Large language model agents\n",
+                "[judge]\nkind = \"local\"\ntrain_budget = 0\n[outputs]\nformats = []\n")
+    candidates = Path(__file__).parents[1] / "data" / "candidates"
+    with open_store() as store:
+        profiles, _ = stored_members(store)
+        fetched = fetch_group_day(store, union_profile(profiles), DAY, candidates, lambda _m: None)
+        add_feedback(store, [fetched.listings[0].entries[0].paper.id], 1, "test", profile="ann")
+        result = run_batch(BatchJob(str(store.path), ("ann",), fetched, False, None, False, None,
+                                    False, False, {}))
+    assert [o.name for o in result.outcomes] == ["ann"]
+    assert result.notes == ["ann: retraining left for the next day (the group's train_budget of"
+                            " 0 s was spent)"]

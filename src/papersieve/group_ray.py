@@ -101,14 +101,25 @@ def run_all_on_ray(
     members = list(failed)
     for batch, ref in zip(batches, refs, strict=True):
         try:
-            members += ray.get(ref)
+            result = ray.get(ref)
+            members += result.outcomes
+            notes += result.notes
         except Exception as err:  # the task failed for good (retries spent): its profiles' outcome
             members += [MemberOutcome(name, error=_why(err)) for name in batch]
     members.sort(key=lambda m: m.name)
     return GroupReport(fetched.date, tuple(members), tuple(notes))
 
 
-def run_batch(job: BatchJob) -> list[MemberOutcome]:
+@dataclass(frozen=True)
+class BatchResult:
+    """What one task returns: its profiles' outcomes, and the notes of its crowd (retraining
+    left for the next day or failed), which the plain run prints too."""
+
+    outcomes: list[MemberOutcome]
+    notes: list[str]
+
+
+def run_batch(job: BatchJob) -> BatchResult:
     """One task: the batch's profiles from the store, each through the plain run's member code."""
     for name in [k for k in os.environ if k.startswith(FORWARDED) and k not in job.env]:
         del os.environ[name]  # a reused worker keeps no earlier driver's settings
@@ -126,14 +137,14 @@ def run_batch(job: BatchJob) -> list[MemberOutcome]:
             except Exception as err:
                 outcomes.append(MemberOutcome(name, error=f"cannot load the stored profile: {err}"))
         # The batch's local profiles as one crowd, as in the plain run (group.crowd_judges).
-        judge_for, _notes = crowd_judges(store, profiles, lambda _message: None)
+        judge_for, notes = crowd_judges(store, profiles, lambda _message: None)
         for profile in profiles:
             outcomes.append(run_member(
                 store, profile, job.fetched, lambda _message: None, judge_for,
                 catching_up=job.catching_up,
                 out_dir=job.out_dir / profile.name if job.out_dir else None, deliver=job.deliver,
                 title_stage=job.title_stage, redeliver=job.redeliver, pull=job.pull))
-    return outcomes
+    return BatchResult(outcomes, notes)
 
 
 def _connect(address: str) -> Any:
