@@ -119,3 +119,31 @@ def test_a_topic_spelled_out_finds_papers_that_write_its_acronym(tmp_path: Path)
     collusion = verdicts["2507.01413"]  # "Evaluating LLM Agent Collusion in Double Auctions"
     assert collusion.relevance is not None and collusion.relevance >= 8, collusion.comment
     assert '"llm agents"' in collusion.comment
+
+
+def test_a_topic_known_by_its_name_alone_counts_the_parts_of_its_name(tmp_path: Path) -> None:
+    """Three new users' one-line topics ("Diffusion models for image generation", "Graph
+    neural networks for molecules", "Reinforcement learning for robots") got no pick on a real
+    day with papers on each: the whole name was the only key phrase, and no paper writes it."""
+    from papersieve.eval.labels import load_days
+
+    names = parse_topics("1. Diffusion models for image generation\n2. Reinforcement learning"
+                         " for robots\n")
+    assert {t.text for t in names.terms} == {
+        "Diffusion models image generation", "Diffusion models", "image generation",
+        "Reinforcement learning robots", "Reinforcement learning", "RL robots", "RL"}
+    # A part of one word ("robots") is too common to stand alone; a topic with its own
+    # "Relevant:" line is read from that line, as before.
+    described = parse_topics("1. Diffusion models for image generation\n   - Relevant: score matching.\n")
+    assert {t.text for t in described.terms} == {"Diffusion models image generation", "score matching"}
+
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text("1. Graph neural networks for molecules\n", "utf-8")
+    day = next(papers for date, papers in load_days(Path(__file__).parents[1] / "data" / "candidates")
+               if str(date) == "2025-07-03")
+    verdicts = {j.paper_id: j for j in LocalJudge(load_profile(folder), open_store(tmp_path / "s.db"))
+                .judge(list(day)).judgements}
+    # "Rotational Sampling: A Plug-and-Play Encoder for Rotation-Invariant 3D Molecular GNNs"
+    molecular = verdicts["2507.01073"]
+    assert molecular.relevance is not None and molecular.relevance >= 8, molecular.comment

@@ -81,7 +81,13 @@ def parse_topics(text: str) -> TopicTerms:
     if not terms:
         # Free text with no structure: every line describes what is relevant.
         for raw in text.splitlines():
-            terms.extend(_phrases(raw.strip("#*-> \t"), "relevant", ""))
+            line = raw.strip("#*-> \t")
+            terms.extend(_phrases(line, "relevant", ""))
+            terms.extend(t for part in name_parts(line) for t in _phrases(part, "relevant", ""))
+    for named in topics:
+        if not named.relevant:
+            # A topic known by its name alone: its parts are key phrases too.
+            terms.extend(t for part in name_parts(named.name) for t in _phrases(part, "relevant", named.name))
     return TopicTerms(tuple(topics), tuple(_dedupe(terms + acronym_variants(terms, text))))
 
 
@@ -130,6 +136,23 @@ def acronym_variants(terms: list[Term], text: str) -> list[Term]:
             written = pattern_long.sub(short, term.text) if has_long else pattern_short.sub(long, term.text)
             out.append(Term(variant, term.kind, term.topic, written))
     return out
+
+
+_JOINING = re.compile(r"\b(?:for|in|of|on|with|via|using|from|to|under|over|through|toward|towards"
+                      r"|across|between|by|at|into|against|beyond|without)\b", re.I)
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a topic's name joined by a preposition, of two words or more: "Diffusion
+    models for image generation" -> "Diffusion models", "image generation". For a topic with
+    no description the whole name, four words or more, is rarely written as such in a paper,
+    and a paper on "graph neural networks" is evidence for "Graph neural networks for
+    molecules". A part of one word ("molecules", "effects") is too common to count alone."""
+    parts = [p.strip(" ,;:.()") for p in _JOINING.split(name)]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts
+            if len([w for w in p.split() if w.lower().strip("-") not in _STOP]) >= 2]
 
 
 def text_before(text: str, line: str) -> str:
