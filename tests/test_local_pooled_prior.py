@@ -5,6 +5,7 @@ the papers of the listing days before the batch's too, and on the user's likes a
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from papersieve.judges.local.features.earlier import earlier_days
 from papersieve.judges.local.model.ranker import Ranker
@@ -55,3 +56,21 @@ def test_with_no_model_yet_a_dislike_lowers_the_papers_like_it(store: Store) -> 
     # Scores are standardised within the day: the ten fall by 0.3 of the day's spread or more
     # (0.62 when written; before issue 18 feedback changed nothing until a model was trained).
     assert after[disliked].mean() < before[disliked].mean() - 0.3
+
+
+def test_a_batch_too_small_to_self_train_on_reads_no_earlier_day(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A few papers (the web app's paper page, a small offline batch) are not self-trained on:
+    # the earlier days' papers would be read and featurised for nothing.
+    day = _day("2025-07-03")
+    upsert_papers(store, _day("2025-07-02"), listed_on="2025-07-02")
+    upsert_papers(store, day, listed_on="2025-07-03")
+
+    def refuse(*args: object) -> list:
+        raise AssertionError("earlier days read for a small batch")
+
+    monkeypatch.setattr("papersieve.judges.local.model.ranker.earlier_days", refuse)
+    scores = Ranker(load_profile(), None, {}, store).base_scores(day[:10])
+    assert len(scores) == 10
+    with pytest.raises(AssertionError, match="earlier days read"):
+        Ranker(load_profile(), None, {}, store).base_scores(day)

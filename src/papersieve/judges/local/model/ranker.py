@@ -21,6 +21,7 @@ from papersieve.judges.local.features.paper import (
 from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
 from papersieve.judges.local.model.scoring import (
+    SELF_TRAIN_MIN_PAPERS,
     Earlier,
     combine,
     first_guess,
@@ -155,12 +156,13 @@ class Ranker:
     def pooled_scores(self, papers: Sequence[Paper], cold: np.ndarray, dense: DenseFeatures,
                       listed: np.ndarray) -> np.ndarray:
         """The prior self-trained with earlier days' papers and the user's answers
-        (`scoring.pooled_prior`; the batch's own when the store has neither). Kept for the
-        last batch: a judge asks for the same papers' scores more than once."""
+        (`scoring.pooled_prior`; the batch's own when the store has neither, or for a batch too
+        small to self-train on, which reads nothing). Kept for the last batch: a judge asks for
+        the same papers' scores more than once."""
         key = tuple(p.id for p in papers)
         if self._pooled is not None and self._pooled[0] == key:
             return self._pooled[1]
-        earlier = self.earlier(papers)
+        earlier = self.earlier(papers) if len(papers) >= SELF_TRAIN_MIN_PAPERS else None
         if earlier is None:
             prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
         else:
