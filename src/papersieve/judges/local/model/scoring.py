@@ -219,15 +219,25 @@ def pooled_prior(papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray
     prior = standardise(first_guess(cold, semantic, listed, weights))
     pool = [*earlier.papers, *papers]
     guess = np.r_[earlier.guess, prior]
-    rows, y, weight = _weighted_labels(guess, np.array([earlier.answers.get(p.id, 0) for p in pool],
-                                                       dtype=float))
     every = np.vstack([earlier.vectors, vectors]) if len(earlier.papers) else vectors
-    sparse = standardise(_weighted_sparse(pool, rows, y, weight))
-    dense = standardise(_weighted_dense(every, rows, y, weight))
     n = len(papers)
-    if rank_agreement(sparse[-n:], dense[-n:]) < MIN_AGREEMENT:
+    forced = np.array([earlier.answers.get(p.id, 0) for p in pool], dtype=float)
+    # Whether the first guess is confident enough to learn from is the day's question, asked of
+    # the pseudo-labels alone: a few answers against the guess make the two parts disagree
+    # (0.69 on the demo day with 12), which must not throw the answers' lesson away with it.
+    unforced = _parts(pool, every, guess, np.zeros(len(pool)))
+    if rank_agreement(unforced[0][-n:], unforced[1][-n:]) < MIN_AGREEMENT:
         return prior
+    sparse, dense = _parts(pool, every, guess, forced) if forced.any() else unforced
     return standardise((guess + weights.self_train_mix * (sparse + dense))[-n:])
+
+
+def _parts(pool: Sequence[Paper], vectors: np.ndarray, guess: np.ndarray,
+           forced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The standardised sparse and dense self-trained scores of `pool` (`_weighted_labels`)."""
+    rows, y, weight = _weighted_labels(guess, forced)
+    return (standardise(_weighted_sparse(pool, rows, y, weight)),
+            standardise(_weighted_dense(vectors, rows, y, weight)))
 
 
 def rank_agreement(first: np.ndarray, second: np.ndarray) -> float:
