@@ -91,8 +91,19 @@ def test_the_ml_field_keeps_the_prior_its_figures_were_measured_with() -> None:
     assert ml is not None
     assert ml.prior == PriorSettings(semantic_weight=0.5, listed_weight=0.0, phrase_idf=False,
                                      semantic_centre=False)
-    assert Ranker(load_profile(), None, {}).prior == ml.prior
+    assert Ranker(load_profile(), None, {"days": ["2025-05-27"]}).prior == ml.prior
     assert Ranker(_astro(["astro-ph.HE"]), None, {}).prior == GENERAL_PRIOR
+    assert Ranker(_astro(["astro-ph.HE"]), None, {"days": ["2025-05-27"]}).prior == GENERAL_PRIOR
+
+
+def test_the_ml_field_before_any_llm_verdict_pools_earlier_days_with_the_general_prior() -> None:
+    # Issue 18: with no LLM history (none, or the user's own answers only) the ML field's profiles
+    # use the general prior self-trained with 5 earlier listing days (bench/RESULTS.md).
+    ml = lexicon_for(["cs.LG", "cs.AI"])
+    assert ml is not None
+    assert ml.cold_prior == dataclasses.replace(GENERAL_PRIOR, pool_days=5, self_train_mix=1.0)
+    assert Ranker(load_profile(), None, {}).prior == ml.cold_prior
+    assert Ranker(load_profile(), None, {"days": []}).prior == ml.cold_prior
 
 
 def test_a_field_file_with_an_unknown_prior_setting_is_a_clear_error(tmp_path: Path) -> None:

@@ -43,7 +43,6 @@ from papersieve.judges.local.model.scoring import (
     DUAL_MAX_ROWS,
     MIN_AGREEMENT,
     SELF_TRAIN_MIN_PAPERS,
-    SELF_TRAIN_MIX,
     SELF_TRAIN_RIDGE,
     _pseudo_labels,
     _solve,
@@ -287,7 +286,7 @@ class CrowdRanker(Ranker):
         dense = standardise(self_trained_dense(vectors, base))
         if rank_agreement(sparse, dense) < MIN_AGREEMENT:
             return prior
-        return standardise(prior + SELF_TRAIN_MIX * (sparse + dense))
+        return standardise(prior + self.prior.self_train_mix * (sparse + dense))
 
     def _self_trained(self, papers: Sequence[Paper], prior: np.ndarray) -> np.ndarray:
         picked, y = _pseudo_labels(prior)

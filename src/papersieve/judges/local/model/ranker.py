@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from papersieve.judges.local.features.dense import DenseFeatures, dense_features
+from papersieve.judges.local.features.earlier import answered, earlier_days
 from papersieve.judges.local.features.listing import listed_primary
 from papersieve.judges.local.features.paper import (
     ColdFeatures,
@@ -19,7 +20,15 @@ from papersieve.judges.local.features.paper import (
 )
 from papersieve.judges.local.features.semantic import JOINT, has_vector
 from papersieve.judges.local.model.learned import TextModel
-from papersieve.judges.local.model.scoring import combine, profile_prior
+from papersieve.judges.local.model.scoring import (
+    SELF_TRAIN_MIN_PAPERS,
+    Earlier,
+    combine,
+    first_guess,
+    pooled_prior,
+    profile_prior,
+    standardise,
+)
 from papersieve.judges.local.model.stacking import MIN_DAYS, Stack, stack_rows, stacked
 from papersieve.judges.local.text.lexicon import GENERAL_PRIOR, lexicon_for, wants_foundational
 from papersieve.judges.local.text.topics import TopicTerms, parse_topics
@@ -55,7 +64,11 @@ class Ranker:
         self.space = self.field.semantic_space if self.field is not None else JOINT
         """The semantic space: the field's own, else the joint space that knows every field."""
         self.prior = self.field.prior if self.field is not None else GENERAL_PRIOR
-        """How the profile's parts combine before any label: the field's own, else the general."""
+        """How the profile's parts combine: the field's own, else the general; the field's
+        `cold_prior` while the LLM has judged none of the profile's days."""
+        if self.field is not None and self.field.cold_prior is not None and not meta.get("days"):
+            self.prior = self.field.cold_prior
+        self._pooled: tuple[tuple[str, ...], np.ndarray] | None = None
 
     @property
     def labelled_picks(self) -> int:
@@ -134,8 +147,61 @@ class Ranker:
                 else np.array([c.score(self.foundational) for c in colds], dtype=float))
         dense = self.dense(papers, colds)
         listed = listed_primary(papers, self.profile.settings.categories)
-        prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
+        if self.prior.pool_days and self.store is not None:
+            prior = self.pooled_scores(papers, cold, dense, listed)
+        else:
+            prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
         return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)
+
+    def pooled_scores(self, papers: Sequence[Paper], cold: np.ndarray, dense: DenseFeatures,
+                      listed: np.ndarray) -> np.ndarray:
+        """The prior self-trained with earlier days' papers and the user's answers
+        (`scoring.pooled_prior`; the batch's own when the store has neither, or for a batch too
+        small to self-train on, which reads nothing). Kept for the last batch: a judge asks for
+        the same papers' scores more than once."""
+        key = tuple(p.id for p in papers)
+        if self._pooled is not None and self._pooled[0] == key:
+            return self._pooled[1]
+        earlier = self.earlier(papers) if len(papers) >= SELF_TRAIN_MIN_PAPERS else None
+        if earlier is None:
+            prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
+        else:
+            prior = pooled_prior(papers, cold, dense.semantic, dense.vectors, listed, self.prior,
+                                 earlier)
+        self._pooled = (key, prior)
+        return prior
+
+    def earlier(self, papers: Sequence[Paper]) -> Earlier | None:
+        """The earlier days' papers and the answered papers `pooled_scores` reads (None: none)."""
+        if self.store is None:
+            return None
+        batch = {p.id for p in papers}
+        labels, liked_or_not = answered(self.store, self.profile.name)
+        chosen: list[Paper] = []
+        guesses: list[np.ndarray] = []
+        vectors: list[np.ndarray] = []
+        for day in earlier_days(self.store, papers, self.prior.pool_days):
+            colds = self.cold(day)
+            cold = (batch_cold_scores(colds, self.foundational) if self.prior.phrase_idf
+                    else np.array([c.score(self.foundational) for c in colds], dtype=float))
+            dense = self.dense(day, colds)
+            listed = listed_primary(day, self.profile.settings.categories)
+            guess = standardise(first_guess(cold, dense.semantic, listed, self.prior))
+            keep = [i for i, p in enumerate(day) if p.id not in batch]
+            chosen.extend(day[i] for i in keep)
+            guesses.append(guess[keep])
+            vectors.append(dense.vectors[keep])
+        seen = batch | {p.id for p in chosen}
+        extra = [p for i, p in liked_or_not.items() if i not in seen]
+        if extra:
+            chosen.extend(extra)
+            guesses.append(np.zeros(len(extra)))
+            vectors.append(self.dense(extra).vectors)
+        if not chosen and not batch.intersection(labels):
+            return None
+        width = self.dense(papers[:1]).vectors.shape[1]
+        return Earlier(chosen, np.concatenate(guesses) if guesses else np.zeros(0),
+                       np.vstack(vectors) if vectors else np.zeros((0, width)), labels)
 
     def prior_scores(self, papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
                      vectors: np.ndarray, listed: np.ndarray) -> np.ndarray:

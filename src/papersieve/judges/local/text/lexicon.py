@@ -40,6 +40,12 @@ class PriorSettings:
     semantic_centre: bool = True
     """The semantic score measured against the centre of the profile's relevant lines, else
     against the best single line (`features.dense._similarities`)."""
+    pool_days: int = 0
+    """Self-train on the unlabelled papers of this many earlier listing days the store holds
+    besides the batch's own, and on the profile's likes and dislikes
+    (`model.scoring.pooled_prior`); 0: the batch alone."""
+    self_train_mix: float = 0.5
+    """Weight of each self-trained part (sparse, dense) next to the first guess."""
 
 
 GENERAL_PRIOR = PriorSettings()
@@ -61,7 +67,10 @@ class FieldLexicon:
     semantic_space: str
     """The shipped semantic space this field's profiles use."""
     prior: PriorSettings = GENERAL_PRIOR
-    """How this field's profiles combine their parts before any label."""
+    """How this field's profiles combine their parts (blended with the learned model)."""
+    cold_prior: PriorSettings | None = None
+    """The prior of this field's profiles while the LLM has judged none of their days (no
+    history, or the user's own answers only); None: `prior`."""
 
 
 def _read(path: Path) -> FieldLexicon:
@@ -70,8 +79,10 @@ def _read(path: Path) -> FieldLexicon:
         lists = {key: tuple(str(w) for w in raw[key]) for key in (
             "categories", "application_words", "theory_words", "theory_categories",
             "application_prefixes")}
+        cold = raw.get("cold_prior")
         return FieldLexicon(field=str(raw["field"]), semantic_space=str(raw["semantic_space"]),
-                            prior=_prior(raw.get("prior", {})), **lists)
+                            prior=_prior(raw.get("prior", {})),
+                            cold_prior=None if cold is None else _prior(cold), **lists)
     except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as err:
         raise JudgeError(f"cannot read the word lists {path} ({err})") from err
 
