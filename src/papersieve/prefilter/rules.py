@@ -47,6 +47,8 @@ def first_keyword(paper: Paper, keywords: Iterable[str]) -> str | None:
 
 def pinned_author(paper: Paper, keys: Mapping[str, str]) -> str | None:
     """The pinned author (as written in authors.txt) among the paper's authors, or None."""
+    if not keys:  # most profiles pin no one: no name to normalise
+        return None
     for name in paper.authors:
         found = keys.get(normalise_name(name))
         if found:
