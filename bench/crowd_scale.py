@@ -100,12 +100,17 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> d
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         after = _store_bytes(home)
     picks = [len(r.digest.picks) for r in reports if r.digest is not None]
+    stages: dict[str, float] = {}
+    for report in reports:
+        for stage, spent in report.timings.items():
+            stages[stage] = stages.get(stage, 0.0) + spent
     return {"profiles": n, "papers": papers, "judge": judge, "formats": formats,
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
             "cpu_seconds": round(cpu, 2), "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
-            "done": sum(r.status == "done" for r in reports), "median_picks": sorted(picks)[len(picks) // 2]}
+            "done": sum(r.status == "done" for r in reports), "median_picks": sorted(picks)[len(picks) // 2],
+            "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()}}
 
 
 def _cpu_seconds() -> float:

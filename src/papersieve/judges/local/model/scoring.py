@@ -11,6 +11,8 @@ grows with the number of labelled picks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -61,12 +63,19 @@ DUAL_MAX_ROWS = 1000
 (faster up to here: 40 vs 60 ms at 490 rows, 0.78 vs 0.15 s at 1,635)."""
 
 
+@lru_cache(maxsize=1)
+def _blas() -> Any:
+    """The process's BLAS libraries, found once: `threadpool_limits` searches the loaded
+    libraries on every call (~2 ms, twice per profile of a group's day)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _solve(matrix: np.ndarray, target: np.ndarray) -> np.ndarray:
     """`matrix^-1 target` for a small system, on one BLAS thread: a multi-threaded OpenBLAS took
     0.16 s instead of 0.2 ms for a 128 x 128 solve on a busy 2-core machine (its threads spin)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="blas"):
+    with _blas().limit(limits=1, user_api="blas"):
         result: np.ndarray = np.linalg.solve(matrix, target)
     return result
 
