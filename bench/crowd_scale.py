@@ -11,6 +11,7 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
        ... --formats markdown     the outputs written per profile (default: markdown; `all` =
                                   markdown, json, html, atom as a single-user profile writes;
                                   `none` = no files, the store holds the day)
+       ... --workers 2            `run --all --workers 2`: the local profiles in two processes
        ... --profile-top 25       cProfile of the timed part (CPU time, not wall: the machine is
                                   shared), top 25 functions by own time; the whole profile is
                                   kept in /tmp/crowd_scale.prof
@@ -53,7 +54,7 @@ def _profiles(n: int, formats: list[str]) -> list[Any]:
             for name, topics, _ in setup.profile_topics(n)]
 
 
-def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> dict[str, Any]:
+def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int) -> dict[str, Any]:
     """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder)."""
     sys.path.insert(0, str(HERE))
     from threadpoolctl import threadpool_limits
@@ -87,7 +88,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> d
             if judge == "local":
                 def judge_for(profile: Any) -> Any:
                     return LocalJudge(profile, store)
-            reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day)
+            reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day, workers)
         seconds = time.perf_counter() - start
         cpu = _cpu_seconds() - cpu_before
         load_after = os.getloadavg()
@@ -108,8 +109,12 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> d
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
             "cpu_seconds": round(cpu, 2), "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            # the largest worker process (with --workers; their sum with the above bounds the
+            # memory, shared copy-on-write pages counted twice)
+            "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
-            "done": sum(r.status == "done" for r in reports), "median_picks": sorted(picks)[len(picks) // 2],
+            "workers": workers, "done": sum(r.status == "done" for r in reports),
+            "median_picks": sorted(picks)[len(picks) // 2],
             "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()}}
 
 
@@ -121,12 +126,13 @@ def _cpu_seconds() -> float:
 
 
 def _run(store: Any, profiles: list[Any], date: Any, fetched: Any, out: Path,
-         judge_for: Any, use_loop: bool, run_day: Any) -> list[Any]:
+         judge_for: Any, use_loop: bool, run_day: Any, workers: int) -> list[Any]:
     if not use_loop:
         from papersieve.group import run_all
 
         # The day from the store (stored listing, as `run --all --date` reads it).
-        result = run_all(store, profiles, date, deliver=False, judge_for=judge_for, out_dir=out)
+        result = run_all(store, profiles, date, deliver=False, judge_for=judge_for, out_dir=out,
+                         workers=workers)
         failed = [m.line() for m in result.members if m.error]
         if failed:
             raise SystemExit("\n".join(failed))
@@ -148,11 +154,13 @@ def main() -> None:
     parser.add_argument("--formats", default="markdown")
     parser.add_argument("--loop", action="store_true")
     parser.add_argument("--profile-top", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
     if args.child:
-        print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top)))
+        print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top,
+                               args.workers)))
         return
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as home:
@@ -160,7 +168,8 @@ def main() -> None:
             for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN"):
                 env.pop(name, None)
             command = [sys.executable, __file__, str(n), "--child", "--judge", args.judge,
-                       "--formats", args.formats, "--profile-top", str(args.profile_top)]
+                       "--formats", args.formats, "--profile-top", str(args.profile_top),
+                       "--workers", str(args.workers)]
             command += ["--loop"] if args.loop else []
             done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
             if args.profile_top or done.returncode:

@@ -36,7 +36,14 @@ from papersieve.judges.local.features.coldstart import (
     Match,
     _matcher,
 )
-from papersieve.judges.local.features.paper import ColdFeatures, cold_features, term_counts, text_key
+from papersieve.judges.local.features.paper import (
+    ColdFeatures,
+    cached_rows,
+    cold_features,
+    term_counts,
+    text_key,
+)
+from papersieve.judges.local.features.semantic import paper_vectors
 from papersieve.judges.local.judge import LocalJudge
 from papersieve.judges.local.model.learned import TextModel, fit_idf, tfidf
 from papersieve.judges.local.model.ranker import Ranker
@@ -182,7 +189,8 @@ class LocalCrowd:
         self.profiles = {p.name: p for p in profiles}
         self._order = {name: i for i, name in enumerate(self.profiles)}
         self.topics = [parse_topics(p.prompts.topics) for p in self.profiles.values()]
-        self._fields = [Ranker(p, None, {}).field for p in self.profiles.values()]
+        self._rankers = [Ranker(p, None, {}) for p in self.profiles.values()]
+        self._fields = [r.field for r in self._rankers]
         self._index = _PhraseIndex(self.topics)
         self._day = _Day()
         self._feedback: dict[str, int] | None = None
@@ -200,6 +208,14 @@ class LocalCrowd:
             key = text_key(paper)
             if key not in self._day.hits:
                 self._day.hits[key] = self._index.hits(paper)
+
+    def warm(self, papers: Sequence[Paper]) -> None:
+        """Compute what every profile reads of `papers` now (the phrase hits, each semantic
+        space's vectors, the n-gram rows), before a group's work is shared among processes."""
+        self.prepare(papers)
+        for space in dict.fromkeys(r.space for r in self._rankers):
+            paper_vectors(papers, space)
+        cached_rows(papers)
 
     def cold(self, who: int, papers: Sequence[Paper]) -> list[ColdFeatures]:
         """Profile `who`'s cold-start features of `papers`, as `Ranker.cold` gives them."""

@@ -1,0 +1,108 @@
+"""`run --all --workers N` (issue 19): the local crowd's profiles spread over forked processes on
+one machine give every member the day one process gives her; a worker that dies fails only its
+own profiles. The feeds are the loopback arXiv of tests/servers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from papersieve import group
+from papersieve.group import run_all, share_out, stored_members
+from papersieve.models import Judgement
+from papersieve.store import Store, open_store
+from tests.servers.feed_server import FeedServer
+from tests.test_group_run import add_profile, feeds, run_cli
+
+__all__ = ["feeds"]  # the fixture, imported for these tests
+
+
+def group_of_five(tmp_path: Path) -> None:
+    add_profile(tmp_path, "alice", ["cs.LG", "cs.AI"], "1. Large language model agents\n")
+    add_profile(tmp_path, "bob", ["cs.LG"], "1. Reinforcement learning for robots\n")
+    add_profile(tmp_path, "carol", ["cs.AI"], "1. Planning and reasoning\n")
+    add_profile(tmp_path, "dave", ["cs.LG", "cs.AI"], "1. Graph neural networks\n")
+    add_profile(tmp_path, "erin", ["cs.LG"], "1. Diffusion models for images\n")
+
+
+def _verdicts(store: Store) -> dict[str, list[tuple[str, str, float | None, str]]]:
+    out: dict[str, list[tuple[str, str, float | None, str]]] = {}
+    for row in store.conn.execute(
+            "SELECT r.profile, j.paper_id, rc.outcome, j.relevance, j.comment FROM run_candidates rc"
+            " JOIN runs r ON r.id = rc.run_id LEFT JOIN judgements j ON j.id = rc.judgement_id"
+            " ORDER BY r.profile, rc.paper_id"):
+        out.setdefault(row[0], []).append((row[1], row[2], row[3], row[4]))
+    return out
+
+
+def _picks(report: group.GroupReport) -> dict[str, list[Judgement]]:
+    return {m.name: [p.judgement for p in m.report.digest.picks]
+            for m in report.members if m.report is not None and m.report.digest is not None}
+
+
+def test_two_workers_give_every_member_the_day_one_process_gives(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group, "MIN_SHARE", 1)
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    said: list[str] = []
+    together = run_all(store, profiles, deliver=False, out_dir=tmp_path / "two", workers=2,
+                       progress=said.append)
+    assert together.exit_code == 0 and [m.name for m in together.members] == [
+        "alice", "bob", "carol", "dave", "erin"]
+    # This process ran three of the five; a forked worker ran the other two.
+    assert "5 profiles in 2 processes" in said
+    assert [s for s in said if s.startswith("profile ")] == [
+        "profile alice (1 of 3)", "profile bob (2 of 3)", "profile carol (3 of 3)"]
+    with open_store(tmp_path / "alone.db") as alone:
+        one = run_all(alone, profiles, deliver=False, out_dir=tmp_path / "one")
+        assert _verdicts(alone) == _verdicts(store)
+    assert _picks(together) == _picks(one) and any(_picks(one).values())
+    for name in ("dave", "erin"):  # the worker's members have their Markdown digest too
+        written = (tmp_path / "two" / name).rglob("*.md")
+        assert [p.read_text("utf-8") for p in written] == [
+            p.read_text("utf-8") for p in (tmp_path / "one" / name).rglob("*.md")]
+
+
+def test_a_worker_that_dies_fails_only_its_own_members(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group, "MIN_SHARE", 1)
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    real = group.run_member
+
+    def dies_on_erin(member_store: Store, profile: group.Profile, *args: object,
+                     **kwargs: object) -> group.MemberOutcome:
+        if profile.name == "erin":
+            os._exit(9)  # a worker killed mid-share (the OOM killer, a SIGKILL)
+        return real(member_store, profile, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(group, "run_member", dies_on_erin)
+    report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out", workers=2)
+    outcomes = {m.name: m.error for m in report.members}
+    # dave's day was done before the worker died: his outcome had been sent.
+    assert outcomes == {"alice": "", "bob": "", "carol": "", "dave": "",
+                        "erin": "its worker process ended without an outcome (exit code 9)"}
+    assert report.exit_code == 2
+
+
+def test_no_worker_for_a_small_group_an_in_memory_store_or_other_judges(
+        tmp_path: Path, feeds: FeedServer, store: Store) -> None:
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    judges, _ = group.crowd_judges(store, profiles, lambda _message: None)
+    assert share_out(store, profiles, judges, 2) == (profiles, [])  # 5 < 2 x MIN_SHARE
+    many = profiles * group.MIN_SHARE
+    judges, _ = group.crowd_judges(store, profiles, lambda _message: None)
+    here, shares = share_out(store, many, judges, 2)
+    assert len(here) == len(shares[0]) == len(many) // 2
+    assert share_out(store, many, lambda _profile: None, 2) == (many, [])  # not a group's crowd
+    with open_store(":memory:") as memory:
+        assert share_out(memory, many, judges, 2) == (many, [])
+
+
+def test_workers_need_all(tmp_path: Path) -> None:
+    result = run_cli("run", "--workers", "2", "--no-deliver")
+    assert result.exit_code == 2 and "--workers spreads a group's profiles" in result.output
