@@ -38,6 +38,8 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 def first_keyword(paper: Paper, keywords: Iterable[str]) -> str | None:
     """The first keyword found in the title or abstract, or None."""
+    if not keywords:  # most profiles have no keyword rule: no text to build per paper
+        return None
     text = f"{paper.title}\n{paper.abstract}"
     for keyword in keywords:
         if keyword.strip() and keyword_pattern(keyword).search(text):

@@ -171,12 +171,10 @@ def relevance_scale(scores: np.ndarray, reference: np.ndarray, pass_share: float
     ref = np.sort(reference)
     above = 1.0 - np.searchsorted(ref, scores, side="right") / max(len(ref), 1)
     share = min(max(pass_share, 0.01), 0.3)
-    out = np.empty(len(scores))
-    for i, q in enumerate(above):
-        if q < share:
-            out[i] = 10 - min(2, int(3 * q / share))
-        elif q < 3 * share:
-            out[i] = 7 - min(1, int(2 * (q - share) / (2 * share)))
-        else:
-            out[i] = 5 - min(4, int(5 * (q - 3 * share) / max(1 - 3 * share, 1e-9)))
+    # Element by element as `int` would (every quotient is >= 0: floor is int's truncation),
+    # on whole arrays: a group's day scales a million scores.
+    top = 10 - np.minimum(2, np.floor(3 * above / share))
+    near = 7 - np.minimum(1, np.floor(2 * (above - share) / (2 * share)))
+    rest = 5 - np.minimum(4, np.floor(5 * (above - 3 * share) / max(1 - 3 * share, 1e-9)))
+    out: np.ndarray = np.where(above < share, top, np.where(above < 3 * share, near, rest))
     return out
