@@ -62,6 +62,8 @@ def prefilter(papers: Sequence[Paper], profile: Profile) -> PrefilterResult:
     """Apply the profile's pinned authors and keyword rules to the day's candidates."""
     keys = {a.key: a.name for a in profile.pinned_authors if a.key}
     filters = profile.settings.filters
+    if not keys and not filters.include_keywords and not filters.exclude_keywords:
+        return PrefilterResult(tuple(papers), {})  # no rule: every paper goes to the judge
     pinned: dict[str, str] = {}
     included: set[str] = set()
     to_judge: list[Paper] = []
