@@ -80,6 +80,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
 
             profiler = cProfile.Profile(time.process_time)  # CPU seconds: the machine is shared
             profiler.enable()
+        written_before = _written_bytes()
         load_before = os.getloadavg()
         cpu_before = _cpu_seconds()
         start = time.perf_counter()
@@ -91,6 +92,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day, workers)
         seconds = time.perf_counter() - start
         cpu = _cpu_seconds() - cpu_before
+        written = _written_bytes() - written_before
         load_after = os.getloadavg()
         if profiler is not None:
             import pstats
@@ -107,7 +109,8 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             stages[stage] = stages.get(stage, 0.0) + spent
     return {"profiles": n, "papers": papers, "judge": judge, "formats": formats,
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
-            "cpu_seconds": round(cpu, 2), "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
+            "cpu_seconds": round(cpu, 2), "written_mb": round(written / 1e6),
+            "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             # the largest worker process (with --workers; their sum with the above bounds the
             # memory, shared copy-on-write pages counted twice)
@@ -116,6 +119,15 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             "workers": workers, "done": sum(r.status == "done" for r in reports),
             "median_picks": sorted(picks)[len(picks) // 2],
             "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()}}
+
+
+def _written_bytes() -> int:
+    """Bytes this process sent to the disk (/proc/self/io `write_bytes`; workers not counted)."""
+    try:
+        lines = Path("/proc/self/io").read_text().splitlines()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith("write_bytes:")), 0)
 
 
 def _cpu_seconds() -> float:

@@ -82,10 +82,35 @@ def test_a_worker_that_dies_fails_only_its_own_members(
     monkeypatch.setattr(group, "run_member", dies_on_erin)
     report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out", workers=2)
     outcomes = {m.name: m.error for m in report.members}
-    # dave's day was done before the worker died: his outcome had been sent.
+    # dave's day was in the same uncommitted batch as erin's (group.in_batches): gone with the
+    # worker, so his outcome says so, and the store holds no half of it for a rerun to trip on.
+    died = "its worker process ended without an outcome (exit code 9)"
+    assert outcomes == {"alice": "", "bob": "", "carol": "", "dave": died, "erin": died}
+    assert report.exit_code == 2
+    runs = {r[0]: r[1] for r in store.conn.execute("SELECT profile, status FROM runs")}
+    locks = store.conn.execute("SELECT COUNT(*) FROM run_locks").fetchone()[0]
+    assert runs == {"alice": "done", "bob": "done", "carol": "done"} and locks == 0
+
+
+def test_outcomes_committed_one_by_one_survive_a_worker_that_dies(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group, "MIN_SHARE", 1)
+    monkeypatch.setattr(group, "RECORD_BATCH", 1)
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    real = group.run_member
+
+    def dies_on_erin(member_store: Store, profile: group.Profile, *args: object,
+                     **kwargs: object) -> group.MemberOutcome:
+        if profile.name == "erin":
+            os._exit(9)
+        return real(member_store, profile, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(group, "run_member", dies_on_erin)
+    report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out", workers=2)
+    outcomes = {m.name: m.error for m in report.members}
     assert outcomes == {"alice": "", "bob": "", "carol": "", "dave": "",
                         "erin": "its worker process ended without an outcome (exit code 9)"}
-    assert report.exit_code == 2
 
 
 def test_no_worker_for_a_small_group_an_in_memory_store_or_other_judges(
