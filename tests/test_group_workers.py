@@ -131,3 +131,37 @@ def test_no_worker_for_a_small_group_an_in_memory_store_or_other_judges(
 def test_workers_need_all(tmp_path: Path) -> None:
     result = run_cli("run", "--workers", "2", "--no-deliver")
     assert result.exit_code == 2 and "--workers spreads a group's profiles" in result.output
+
+
+def _transactions_after_the_fetch(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The transactions begun on the store's connection once the group's day is fetched."""
+    seen: list[str] = []
+    store.conn.set_trace_callback(
+        lambda sql: seen.append(sql) if sql.strip().upper() == "BEGIN IMMEDIATE" else None)
+    fetch = group.fetch_group_day
+
+    def fetched_then_counted(*args: object, **kwargs: object) -> object:
+        day = fetch(*args, **kwargs)  # type: ignore[arg-type]
+        seen.clear()
+        return day
+
+    monkeypatch.setattr(group, "fetch_group_day", fetched_then_counted)
+    return seen
+
+
+def test_a_batch_of_local_profiles_is_one_transaction(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    with open_store(tmp_path / "batched.db") as batched, open_store(tmp_path / "single.db") as single:
+        monkeypatch.setattr(group, "RECORD_BATCH", 1)
+        one_by_one = _transactions_after_the_fetch(single, monkeypatch)
+        run_all(single, profiles, deliver=False, out_dir=tmp_path / "single")
+        alone = len(one_by_one)
+        monkeypatch.setattr(group, "RECORD_BATCH", 25)
+        together = _transactions_after_the_fetch(batched, monkeypatch)
+        run_all(batched, profiles, deliver=False, out_dir=tmp_path / "batched")
+        assert _verdicts(batched) == _verdicts(single) and len(_verdicts(single)) == 5
+    # Alone, each profile's day is several transactions (lock, run, judgements, outcomes,
+    # finish, ...); in a batch, the five local profiles' days are one.
+    assert alone >= 5 * 5 and len(together) == 1
