@@ -165,3 +165,30 @@ def test_a_batch_of_local_profiles_is_one_transaction(
     # Alone, each profile's day is several transactions (lock, run, judgements, outcomes,
     # finish, ...); in a batch, the five local profiles' days are one.
     assert alone >= 5 * 5 and len(together) == 1
+
+
+def test_a_member_whose_day_is_sent_out_commits_on_her_own(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sent email must stay recorded as sent (a rerun after a crash would send it again): a
+    member with a channel is never in an uncommitted batch."""
+    from tests.servers.smtp_server import SmtpServer
+    from tests.test_group_run import email_toml
+
+    with SmtpServer() as smtp:
+        add_profile(tmp_path, "alice", ["cs.LG"], "1. Large language model agents\n",
+                    email_toml(smtp.port, "alice@example.org"))
+        add_profile(tmp_path, "bob", ["cs.LG"], "1. Reinforcement learning for robots\n")
+        add_profile(tmp_path, "carol", ["cs.AI"], "1. Planning and reasoning\n")
+        profiles, _ = stored_members(store)
+        in_batch: dict[str, bool] = {}
+        real = group.run_member
+
+        def noting(member_store: Store, profile: group.Profile, *args: object,
+                   **kwargs: object) -> group.MemberOutcome:
+            in_batch[profile.name] = member_store.conn.in_transaction
+            return real(member_store, profile, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(group, "run_member", noting)
+        report = run_all(store, profiles, out_dir=tmp_path / "out")
+    assert report.exit_code == 0 and [m["To"] for m in smtp.handler.messages] == ["alice@example.org"]
+    assert in_batch == {"alice": False, "bob": True, "carol": True}

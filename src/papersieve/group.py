@@ -144,8 +144,8 @@ def run_all(
         judge_for.crowd.warm(list({e.paper.id: e.paper for x in fetched.listings
                                    for e in x.entries}.values()))
     members = list(failed)
-    with in_workers(store, shares, member, judge_for) as elsewhere, smtp_session():
-        for batch in in_batches(store, here, judge_for, member, say):
+    with in_workers(store, shares, member, judge_for, deliver=deliver) as elsewhere, smtp_session():
+        for batch in in_batches(store, here, judge_for, member, say, deliver=deliver):
             members += batch
         members += elsewhere()
     members.sort(key=lambda m: m.name)
@@ -159,19 +159,28 @@ BATCH_SECONDS = 5.0
 writer waits for it: the web app, a worker; SQLite's busy timeout is 30 s)."""
 
 
+def sends(profile: Profile) -> bool:
+    """True when the profile's day goes out by Slack, email or Telegram."""
+    deliver = profile.settings.deliver
+    return deliver.slack.enabled or deliver.email.enabled or deliver.telegram.enabled
+
+
 def in_batches(store: Store, share: Sequence[Profile], judges: JudgeFor | None, member: Member,
-               say: Say, clock: Callable[[], float] = time.monotonic) -> Iterator[list[MemberOutcome]]:
+               say: Say, *, deliver: bool,
+               clock: Callable[[], float] = time.monotonic) -> Iterator[list[MemberOutcome]]:
     """Run `share` one profile after another; consecutive local-crowd profiles' writes are
     committed together, up to `RECORD_BATCH` profiles or `BATCH_SECONDS` a transaction: a day's
     rows of different profiles land on the same index pages (by paper), written once per batch
     instead of once per profile (200 profiles: 1.8 GB written to the disk -> 0.2 GB,
     bench/RESULTS.md). The outcomes come out per batch, once committed; a batch the store could
     not commit (a full disk) is every member's failure. Other judges' profiles (LLM replies are
-    paid for) commit as they go, as in a single run."""
+    paid for) and profiles that send their day out (a message sent must stay recorded as sent,
+    or a rerun after a crash would send it twice) commit as they go, as in a single run."""
     crowd = judges.crowd if isinstance(judges, GroupJudges) else None
 
     def batched(profile: Profile) -> bool:
-        return crowd is not None and RECORD_BATCH > 1 and profile.name in crowd.profiles
+        return (crowd is not None and RECORD_BATCH > 1 and profile.name in crowd.profiles
+                and not (deliver and sends(profile)))
 
     def one(number: int) -> MemberOutcome:
         profile = share[number - 1]
@@ -230,7 +239,7 @@ Member = Callable[[Store, Profile, Say], MemberOutcome]
 
 @contextmanager
 def in_workers(store: Store, shares: Sequence[Sequence[Profile]], member: Member,
-               judges: JudgeFor | None) -> Iterator[Callable[[], list[MemberOutcome]]]:
+               judges: JudgeFor | None, *, deliver: bool) -> Iterator[Callable[[], list[MemberOutcome]]]:
     """Run each share of profiles in a forked process of its own (its own store connection,
     the crowd's shared work inherited), while the caller runs its own share; the function
     yielded waits for them and gives their outcomes. A worker that dies leaves its profiles
@@ -245,7 +254,7 @@ def in_workers(store: Store, shares: Sequence[Sequence[Profile]], member: Member
     for share in shares:
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=_worker, args=(send, store.url or str(store.path), share,
-                                                        member, judges), daemon=True)
+                                                        member, judges, deliver), daemon=True)
         process.start()
         send.close()
         started.append((share, process, receive))
@@ -276,7 +285,7 @@ def in_workers(store: Store, shares: Sequence[Sequence[Profile]], member: Member
 
 
 def _worker(send: Any, location: str, share: Sequence[Profile], member: Member,
-            judges: JudgeFor | None) -> None:
+            judges: JudgeFor | None, deliver: bool) -> None:
     """One worker process: its own connection to the store, its profiles one after another."""
     from papersieve.store.db import open_store
 
@@ -286,7 +295,8 @@ def _worker(send: Any, location: str, share: Sequence[Profile], member: Member,
             if isinstance(judges, GroupJudges) and judges.crowd is not None:
                 judges.crowd.store = store  # never the parent's connection (SQLite and fork)
             with smtp_session():
-                for batch in in_batches(store, share, judges, member, lambda _message: None):
+                for batch in in_batches(store, share, judges, member, lambda _message: None,
+                                        deliver=deliver):
                     # Each outcome as soon as it is recorded: a worker dying later loses none.
                     for outcome in batch:
                         send.send(outcome)
