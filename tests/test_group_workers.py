@@ -5,6 +5,7 @@ own profiles. The feeds are the loopback arXiv of tests/servers."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,27 @@ def test_a_member_whose_day_is_sent_out_commits_on_her_own(
         report = run_all(store, profiles, out_dir=tmp_path / "out")
     assert report.exit_code == 0 and [m["To"] for m in smtp.handler.messages] == ["alice@example.org"]
     assert in_batch == {"alice": False, "bob": True, "carol": True}
+
+
+def test_a_batch_the_store_cannot_commit_is_its_members_failure(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    fetch = group.fetch_group_day
+
+    def fetched_then_full(*args: object, **kwargs: object) -> object:
+        day = fetch(*args, **kwargs)  # type: ignore[arg-type]
+
+        def full() -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        store.conn.commit = full  # type: ignore[method-assign]
+        return day
+
+    monkeypatch.setattr(group, "fetch_group_day", fetched_then_full)
+    report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out")
+    del store.conn.commit
+    failed = f"not recorded: cannot write the store at {store.location}: database or disk is full"
+    assert {m.name: m.error for m in report.members} == {p.name: failed for p in profiles}
+    assert report.exit_code == 2
+    assert store.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0  # rolled back whole

@@ -204,8 +204,8 @@ def in_batches(store: Store, share: Sequence[Profile], judges: JudgeFor | None, 
                     if not store.conn.in_transaction:  # SQLite rolled it back (a full disk)
                         raise StoreError(f"cannot write the store at {store.location}: the"
                                          " transaction was rolled back")
-        except PapersieveError as err:
-            reason = redact(str(err))
+        except Exception as err:  # the batch's own commit: its members' outcome, not the group's
+            reason = redact(str(err) if isinstance(err, PapersieveError) else f"{type(err).__name__}: {err}")
             outcomes = [MemberOutcome(o.name, error=f"not recorded: {reason}") for o in outcomes]
         yield outcomes
 
