@@ -11,7 +11,10 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
        ... --formats markdown     the outputs written per profile (default: markdown; `all` =
                                   markdown, json, html, atom as a single-user profile writes;
                                   `none` = no files, the store holds the day)
-       ... --profile-top 25       cProfile of the timed part, top 25 functions by own time
+       ... --workers 2            `run --all --workers 2`: the local profiles in two processes
+       ... --profile-top 25       cProfile of the timed part (CPU time, not wall: the machine is
+                                  shared), top 25 functions by own time; the whole profile is
+                                  kept in /tmp/crowd_scale.prof
 The loop is `papersieve.group.run_all` when the branch has it, else run_day per profile with the
 same fetched day and `judge_for` (`--loop` forces the loop).
 """
@@ -51,7 +54,7 @@ def _profiles(n: int, formats: list[str]) -> list[Any]:
             for name, topics, _ in setup.profile_topics(n)]
 
 
-def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> dict[str, Any]:
+def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int) -> dict[str, Any]:
     """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder)."""
     sys.path.insert(0, str(HERE))
     from threadpoolctl import threadpool_limits
@@ -59,7 +62,6 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> d
     import crowd_setup as setup
     from papersieve.ingest import load_offline_day
     from papersieve.judges.local import LocalJudge
-    from papersieve.judges.local.crowd import LocalCrowd
     from papersieve.pipeline import run_day
     from papersieve.store import open_store
 
@@ -76,21 +78,22 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> d
         if top:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU seconds: the machine is shared
             profiler.enable()
+        written_before = _written_bytes()
+        load_before = os.getloadavg()
+        cpu_before = _cpu_seconds()
         start = time.perf_counter()
         with threadpool_limits(1, user_api="blas"):
-            if judge == "crowd":
-                crowd = LocalCrowd(store, profiles)
-                crowd.retrain_waiting()
-
-                def judge_for(profile: Any) -> Any:
-                    return crowd.judge_for(profile)
-            else:
+            judge_for: Any = None  # run_all's own: the crowd of local judges
+            if judge == "local":
                 def judge_for(profile: Any) -> Any:
                     return LocalJudge(profile, store)
-            reports = _run(store, profiles, setup.DAY, fetched, day_dir, out, judge_for, use_loop, run_day)
+            reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day, workers)
         seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() - cpu_before
+        written = _written_bytes() - written_before
+        load_after = os.getloadavg()
         if profiler is not None:
             import pstats
 
@@ -100,23 +103,58 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int) -> d
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         after = _store_bytes(home)
     picks = [len(r.digest.picks) for r in reports if r.digest is not None]
+    stages: dict[str, float] = {}
+    for report in reports:
+        for stage, spent in report.timings.items():
+            stages[stage] = stages.get(stage, 0.0) + spent
     return {"profiles": n, "papers": papers, "judge": judge, "formats": formats,
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
+            "cpu_seconds": round(cpu, 2), "written_mb": round(written / 1e6),
+            "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            # the largest worker process (with --workers; their sum with the above bounds the
+            # memory, shared copy-on-write pages counted twice)
+            "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
-            "done": sum(r.status == "done" for r in reports), "median_picks": sorted(picks)[len(picks) // 2]}
+            "workers": workers, "done": sum(r.status == "done" for r in reports),
+            "median_picks": sorted(picks)[len(picks) // 2],
+            "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()}}
 
 
-def _run(store: Any, profiles: list[Any], date: Any, fetched: Any, day_dir: Path, out: Path,
-         judge_for: Any, use_loop: bool, run_day: Any) -> list[Any]:
+def _written_bytes() -> int:
+    """Bytes this process sent to the disk (/proc/self/io `write_bytes`; workers not counted)."""
+    try:
+        lines = Path("/proc/self/io").read_text().splitlines()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith("write_bytes:")), 0)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process (and of its finished children)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _run(store: Any, profiles: list[Any], date: Any, fetched: Any, out: Path,
+         judge_for: Any, use_loop: bool, run_day: Any, workers: int) -> list[Any]:
     if not use_loop:
-        try:
-            from papersieve.group import run_all  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            pass
-        else:
-            result = run_all(store, profiles, date, offline_dir=day_dir, deliver=False, judge_for=judge_for)
-            return list(getattr(result, "reports", result))
+        from papersieve.group import run_all
+
+        # The day from the store (stored listing, as `run --all --date` reads it).
+        result = run_all(store, profiles, date, deliver=False, judge_for=judge_for, out_dir=out,
+                         workers=workers)
+        failed = [m.line() for m in result.members if m.error]
+        if failed:
+            raise SystemExit("\n".join(failed))
+        return [m.report for m in result.members]
+    if judge_for is None:
+        from papersieve.judges.local.crowd import LocalCrowd
+
+        crowd = LocalCrowd(store, profiles)
+        crowd.retrain_waiting()
+        judge_for = crowd.judge_for
     return [run_day(store, p, date, fetched=fetched, judge=judge_for(p), out_dir=out / p.name,
                     deliver=False) for p in profiles]
 
@@ -128,11 +166,13 @@ def main() -> None:
     parser.add_argument("--formats", default="markdown")
     parser.add_argument("--loop", action="store_true")
     parser.add_argument("--profile-top", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
     if args.child:
-        print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top)))
+        print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top,
+                               args.workers)))
         return
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as home:
@@ -140,11 +180,14 @@ def main() -> None:
             for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN"):
                 env.pop(name, None)
             command = [sys.executable, __file__, str(n), "--child", "--judge", args.judge,
-                       "--formats", args.formats, "--profile-top", str(args.profile_top)]
+                       "--formats", args.formats, "--profile-top", str(args.profile_top),
+                       "--workers", str(args.workers)]
             command += ["--loop"] if args.loop else []
-            done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-            if args.profile_top:
+            done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+            if args.profile_top or done.returncode:
                 print(done.stderr, file=sys.stderr)
+            if done.returncode:
+                raise SystemExit(f"the child for {n} profiles failed ({done.returncode})")
             print(done.stdout.strip().splitlines()[-1], flush=True)
 
 

@@ -44,9 +44,12 @@ PROGRESS_INTERVAL = 10.0
 @click.option("--ray", "ray_address", default=None, metavar="auto|ADDRESS",
               help="With --all: run the profiles as tasks on a Ray cluster (`auto`: the local one,"
                    " started if need be); needs the PostgreSQL store.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --all: run the local-judge profiles in this many processes on this"
+                   " machine (one per core; each forked after the day's shared work).")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool,
-        all_profiles: bool, ray_address: str | None) -> None:
+        all_profiles: bool, ray_address: str | None, workers: int) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     With no --date, announcement days missed since the last run are run first (up to
@@ -58,12 +61,15 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     """
     if ray_address is not None and not all_profiles:
         raise click.UsageError("--ray spreads a group's profiles: use it with --all")
+    if workers > 1 and (not all_profiles or ray_address is not None):
+        raise click.UsageError("--workers spreads a group's profiles over this machine's cores:"
+                               " use it with --all (and without --ray)")
     if all_profiles:
         if profile_dir is not None:
             raise click.UsageError("--all runs every stored profile: leave out --profile")
         run_group(as_date(day), title_stage=False if no_title_stage else None, out_dir=out_dir,
                   offline_dir=offline_dir, deliver=not no_deliver, redeliver=redeliver,
-                  ray_address=ray_address)
+                  ray_address=ray_address, workers=workers)
         return
     profile = load_profile_ref(profile_dir)
     console = Console(stderr=True, highlight=False)
@@ -104,7 +110,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
 
 def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | None,
               offline_dir: Path | None, deliver: bool, redeliver: bool,
-              ray_address: str | None = None) -> None:
+              ray_address: str | None = None, workers: int = 1) -> None:
     """`run --all`: every stored profile's day (group.py; on Ray with `ray_address`,
     group_ray.py), each profile's summary, then one line per profile; exits with the worst
     profile's code."""
@@ -127,7 +133,7 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
         else:
             report = run_all(store, profiles, day, offline_dir=offline_dir, deliver=deliver,
                              out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
-                             progress=say, failed=broken)
+                             progress=say, failed=broken, workers=workers)
         if profiles:
             prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
                         keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]))

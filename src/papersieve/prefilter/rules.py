@@ -38,6 +38,8 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 def first_keyword(paper: Paper, keywords: Iterable[str]) -> str | None:
     """The first keyword found in the title or abstract, or None."""
+    if not keywords:  # most profiles have no keyword rule: no text to build per paper
+        return None
     text = f"{paper.title}\n{paper.abstract}"
     for keyword in keywords:
         if keyword.strip() and keyword_pattern(keyword).search(text):
@@ -47,6 +49,8 @@ def first_keyword(paper: Paper, keywords: Iterable[str]) -> str | None:
 
 def pinned_author(paper: Paper, keys: Mapping[str, str]) -> str | None:
     """The pinned author (as written in authors.txt) among the paper's authors, or None."""
+    if not keys:  # most profiles pin no one: no name to normalise
+        return None
     for name in paper.authors:
         found = keys.get(normalise_name(name))
         if found:
@@ -58,6 +62,8 @@ def prefilter(papers: Sequence[Paper], profile: Profile) -> PrefilterResult:
     """Apply the profile's pinned authors and keyword rules to the day's candidates."""
     keys = {a.key: a.name for a in profile.pinned_authors if a.key}
     filters = profile.settings.filters
+    if not keys and not filters.include_keywords and not filters.exclude_keywords:
+        return PrefilterResult(tuple(papers), {})  # no rule: every paper goes to the judge
     pinned: dict[str, str] = {}
     included: set[str] = set()
     to_judge: list[Paper] = []

@@ -20,6 +20,7 @@ retraining to the crowd.
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,14 @@ from papersieve.judges.local.features.coldstart import (
     Match,
     _matcher,
 )
-from papersieve.judges.local.features.paper import ColdFeatures, cold_features, term_counts, text_key
+from papersieve.judges.local.features.paper import (
+    ColdFeatures,
+    cached_rows,
+    cold_features,
+    term_counts,
+    text_key,
+)
+from papersieve.judges.local.features.semantic import paper_vectors
 from papersieve.judges.local.judge import LocalJudge
 from papersieve.judges.local.model.learned import TextModel, fit_idf, tfidf
 from papersieve.judges.local.model.ranker import Ranker
@@ -148,6 +156,26 @@ class _Day:
     fields: dict[tuple[TextKey, tuple[str, ...], str], ColdFeatures] = field(default_factory=dict)
     colds: dict[tuple[int, TextKey], ColdFeatures] = field(default_factory=dict)
     batches: dict[tuple[str, ...], _Batch] = field(default_factory=dict)
+    view: list[_View] = field(default_factory=list)
+    """The last batch of papers asked about (at most one: profiles judge it one after another)."""
+
+
+@dataclass
+class _View:
+    """One batch of papers (the very Paper objects) as the crowd's profiles see it: each field's
+    part of the cold-start features, once per field, and which profiles have key-phrase hits
+    in which of the batch's papers, so that a profile's features are the field's list with its
+    few hit papers replaced (no pass over every paper per profile)."""
+
+    papers: tuple[Paper, ...]
+    keys: list[TextKey]
+    by_who: dict[int, list[int]]
+    """Profile -> positions of the batch's papers where it has a key-phrase hit."""
+    fields: dict[str, list[ColdFeatures]] = field(default_factory=dict)
+
+    def holds(self, papers: Sequence[Paper]) -> bool:
+        """True when `papers` are this batch's very objects, in order."""
+        return len(papers) == len(self.papers) and all(map(operator.is_, papers, self.papers))
 
 
 class LocalCrowd:
@@ -160,7 +188,8 @@ class LocalCrowd:
         self.profiles = {p.name: p for p in profiles}
         self._order = {name: i for i, name in enumerate(self.profiles)}
         self.topics = [parse_topics(p.prompts.topics) for p in self.profiles.values()]
-        self._fields = [Ranker(p, None, {}).field for p in self.profiles.values()]
+        self._rankers = [Ranker(p, None, {}) for p in self.profiles.values()]
+        self._fields = [r.field for r in self._rankers]
         self._index = _PhraseIndex(self.topics)
         self._day = _Day()
         self._feedback: dict[str, int] | None = None
@@ -179,21 +208,51 @@ class LocalCrowd:
             if key not in self._day.hits:
                 self._day.hits[key] = self._index.hits(paper)
 
+    def warm(self, papers: Sequence[Paper]) -> None:
+        """Compute what every profile reads of `papers` now (the phrase hits, each semantic
+        space's vectors, the n-gram rows), before a group's work is shared among processes."""
+        self.prepare(papers)
+        for space in dict.fromkeys(r.space for r in self._rankers):
+            paper_vectors(papers, space)
+        cached_rows(papers)
+
     def cold(self, who: int, papers: Sequence[Paper]) -> list[ColdFeatures]:
         """Profile `who`'s cold-start features of `papers`, as `Ranker.cold` gives them."""
-        self.prepare(papers)
-        return [self._cold(who, paper) for paper in papers]
+        view = self._view(papers)
+        lexicon = self._fields[who]
+        if lexicon is None:
+            out = [_NO_FIELD] * len(papers)
+        else:
+            base = view.fields.get(lexicon.field)
+            if base is None:
+                base = view.fields[lexicon.field] = [
+                    self._field_part(p, k, lexicon) for p, k in zip(papers, view.keys, strict=True)]
+            out = list(base)
+        for i in view.by_who.get(who, ()):
+            out[i] = self._cold(who, papers[i], view.keys[i])
+        return out
 
-    def _cold(self, who: int, paper: Paper) -> ColdFeatures:
-        key = text_key(paper)
+    def _view(self, papers: Sequence[Paper]) -> _View:
+        """The batch's view (`_View`), made when the batch differs from the last one."""
+        if self._day.view and self._day.view[0].holds(papers):
+            return self._day.view[0]
+        self.prepare(papers)
+        keys = [text_key(p) for p in papers]
+        by_who: dict[int, list[int]] = {}
+        for i, key in enumerate(keys):
+            for who in self._day.hits[key]:
+                by_who.setdefault(who, []).append(i)
+        view = _View(tuple(papers), keys, by_who)
+        self._day.view[:] = [view]
+        return view
+
+    def _cold(self, who: int, paper: Paper, key: TextKey) -> ColdFeatures:
+        """A paper with a key-phrase hit of profile `who`: the hits on the field's part."""
         found = self._day.colds.get((who, key))
         if found is not None:
             return found
         base = self._field_part(paper, key, self._fields[who])
-        hits = self._day.hits[key].get(who)
-        if hits is None:
-            return base
-        found = self._day.colds[(who, key)] = self._index.cold(who, hits, base)
+        found = self._day.colds[(who, key)] = self._index.cold(who, self._day.hits[key][who], base)
         return found
 
     def _field_part(self, paper: Paper, key: TextKey, lexicon: FieldLexicon | None) -> ColdFeatures:
@@ -265,15 +324,16 @@ class CrowdRanker(Ranker):
         self.crowd = crowd
         self.who = who
         self.topics = crowd.topics[who]
-        self._last: tuple[tuple[str, ...], list[ColdFeatures]] = ((), [])
+        self._last: tuple[tuple[Paper, ...], list[ColdFeatures]] = ((), [])
 
     def cold(self, papers: Sequence[Paper]) -> list[ColdFeatures]:
         """Cold-start features from the crowd's one pass over the papers (the judge asks three
         times for the same papers: scores, evidence, comments)."""
-        ids = tuple(p.id for p in papers)
-        if ids != self._last[0]:
-            self._last = (ids, self.crowd.cold(self.who, papers))
-        return self._last[1]
+        last, colds = self._last
+        if not (len(last) == len(papers) and all(map(operator.is_, last, papers))):
+            colds = self.crowd.cold(self.who, papers)
+            self._last = (tuple(papers), colds)
+        return colds
 
     def prior_scores(self, papers: Sequence[Paper], cold: np.ndarray, semantic: np.ndarray,
                      vectors: np.ndarray, listed: np.ndarray) -> np.ndarray:

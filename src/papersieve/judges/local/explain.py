@@ -136,7 +136,12 @@ def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper])
     # Likes move a score only through the learned model.
     similar = _resembles(papers, liked if learned else [], ranker)
     authors = _picked_author(papers, ranker)
-    return [sentence(_matched(c), n, s, _against(c, ranker.foundational), learned, a)
+    foundational = ranker.foundational
+    # Most papers match none of a profile's phrases: nothing to sort or quote (a group's day
+    # writes a million of these comments).
+    return [sentence(_matched(c) if c.matches else "", n, s,
+                     _against(c, foundational) if c.matches or (foundational and c.application_hits)
+                     else "", learned, a)
             for c, n, s, a in zip(colds, near, similar, authors, strict=True)]
 
 

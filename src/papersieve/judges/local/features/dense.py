@@ -56,7 +56,12 @@ def _lines(topics: TopicTerms) -> tuple[list[str], list[str], list[str]]:
     return described, keywords, against
 
 
-@lru_cache(maxsize=8)
+PROFILES_KEPT = 2048
+"""Profiles whose lines a process keeps embedded (a group's day judges up to ~1,000 profiles,
+each asking three times; a few tens of kB each)."""
+
+
+@lru_cache(maxsize=PROFILES_KEPT)
 def profile_vectors(topics: TopicTerms, space_name: str = JOINT) -> ProfileVectors:
     """Embed the profile's relevant and irrelevant lines once per topics text and space."""
     space = space_named(space_name)

@@ -9,6 +9,7 @@ from the profile's categories, not from any one field (issue 25).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,6 +31,13 @@ def is_listed(primary: str, categories: Sequence[str]) -> bool:
     return any(primary == c or primary.startswith(c + ".") for c in map(_canonical, categories))
 
 
+@lru_cache(maxsize=65_536)
+def _listed(primary: str, categories: tuple[str, ...]) -> float:
+    return 1.0 if is_listed(primary, categories) else 0.0
+
+
 def listed_primary(papers: Sequence[Paper], categories: Sequence[str]) -> np.ndarray:
-    """1.0 for each paper whose primary category is one of `categories`, else 0.0."""
-    return np.array([1.0 if is_listed(p.primary_category or "", categories) else 0.0 for p in papers])
+    """1.0 for each paper whose primary category is one of `categories`, else 0.0 (a group's
+    profiles ask about the same few primaries and category lists: answered once each)."""
+    wanted = tuple(categories)
+    return np.array([_listed(p.primary_category or "", wanted) for p in papers])

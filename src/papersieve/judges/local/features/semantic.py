@@ -15,6 +15,7 @@ space. Vectors are cached per space and paper text in this process.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -168,8 +169,28 @@ def remember_vectors(vectors: dict[tuple[str, str], np.ndarray], space: str = JO
     _VECTORS.update({(space, *key): row for key, row in vectors.items()})
 
 
+_LAST: list[tuple[str, tuple[Paper, ...], np.ndarray]] = []
+"""The last batch stacked (space, the very Paper objects, the read-only matrix): the local judge
+asks for one batch's vectors several times per profile, and a group's profiles judge the same
+batch one after another (issue 19)."""
+
+
+def _same_papers(first: Sequence[Paper], second: Sequence[Paper]) -> bool:
+    return len(first) == len(second) and all(map(operator.is_, first, second))
+
+
 def paper_vectors(papers: Sequence[Paper], space: str = JOINT) -> np.ndarray:
-    """Each paper's title and abstract in the named space (cached per text)."""
+    """Each paper's title and abstract in the named space (cached per text; the last batch's
+    matrix is kept whole, read-only)."""
+    if _LAST and _LAST[0][0] == space and _same_papers(_LAST[0][1], papers):
+        return _LAST[0][2]
+    stacked = _paper_vectors(papers, space)
+    stacked.flags.writeable = False
+    _LAST[:] = [(space, tuple(papers), stacked)]
+    return stacked
+
+
+def _paper_vectors(papers: Sequence[Paper], space: str) -> np.ndarray:
     chosen = space_named(space)
     keys = [(space, p.title, p.abstract) for p in papers]
     missing = [k for k in dict.fromkeys(keys) if k not in _VECTORS]

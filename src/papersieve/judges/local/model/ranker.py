@@ -42,7 +42,7 @@ the category prior reads them, and a paper listed again with other cross-lists (
 kept its first listing's prior (issue 19: a crowd's judge computing afresh disagreed)."""
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=2048)  # a group's day: one per profile (issue 19)
 def _topics(text: str) -> TopicTerms:
     return parse_topics(text)
 
