@@ -61,7 +61,12 @@ def _crowd_profiles(store: Store, days: list[tuple[dt.date, list[Paper]]]) -> li
     return [trained, liker, astro, brains, fresh]
 
 
-def test_a_crowd_judges_exactly_as_each_profiles_own_local_judge(days: list, store: Store) -> None:
+def test_a_crowd_judges_exactly_as_each_profiles_own_local_judge(
+        days: list, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One difference by design: a member judged alone pools her first guess with her earlier
+    # listing days (issue 18), a crowd does not (tests/test_local_pooled_prior.py); compared here
+    # with no earlier day to pool.
+    monkeypatch.setattr("papersieve.judges.local.model.ranker.earlier_days", lambda *args: [])
     profiles = _crowd_profiles(store, days)
     crowd = LocalCrowd(store, profiles)
     papers = days[2][1]

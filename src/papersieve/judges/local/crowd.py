@@ -321,6 +321,11 @@ class CrowdRanker(Ranker):
     def __init__(self, crowd: LocalCrowd, who: int, profile: Profile, model: TextModel | None,
                  meta: dict[str, object], store: Store) -> None:
         super().__init__(profile, model, meta, store)
+        # No earlier days in a group's first guesses: self-training each member's with the
+        # papers of her 5 earlier listing days costs ~0.3 s a member on a 215-paper day even with
+        # every feature in memory (bench/RESULTS.md, issue 18 onboarding), the whole budget of a
+        # thousand members' day (issue 19); a member judged alone gets them. Her answers count.
+        self.pool_earlier = False
         self.crowd = crowd
         self.who = who
         self.topics = crowd.topics[who]

@@ -69,6 +69,8 @@ class Ranker:
         if self.field is not None and self.field.cold_prior is not None and not meta.get("days"):
             self.prior = self.field.cold_prior
         self._pooled: tuple[tuple[str, ...], np.ndarray] | None = None
+        self.pool_earlier = True
+        """Whether the pooled prior reads the earlier listing days (a group's crowd does not)."""
 
     @property
     def labelled_picks(self) -> int:
@@ -180,7 +182,7 @@ class Ranker:
         chosen: list[Paper] = []
         guesses: list[np.ndarray] = []
         vectors: list[np.ndarray] = []
-        for day in earlier_days(self.store, papers, self.prior.pool_days):
+        for day in earlier_days(self.store, papers, self.prior.pool_days) if self.pool_earlier else []:
             colds = self.cold(day)
             cold = (batch_cold_scores(colds, self.foundational) if self.prior.phrase_idf
                     else np.array([c.score(self.foundational) for c in colds], dtype=float))
