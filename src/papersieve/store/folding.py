@@ -28,7 +28,7 @@ import datetime as dt
 import json
 import sqlite3
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,3 +276,62 @@ def folded_entries(store: Store, listing_id: int) -> list[tuple[int, str, int | 
     columns: dict[str, list[Any]] = json.loads(zlib.decompress(row[0]))
     return list(zip(columns["position"], columns["paper_id"], columns["version"],
                     columns["announce_type"], strict=True))
+
+
+@dataclass(frozen=True)
+class NewCandidate:
+    """A candidate of a run being recorded that goes straight into the run's folded row:
+    its place among the run's candidates, its one verdict and the stage and text hash that
+    verdict's row would have had."""
+
+    position: int
+    judgement: Judgement
+    stage: str
+    content_hash: str
+
+
+def fold_at_record(store: Store, run_id: int, candidates: Sequence[NewCandidate]) -> int:
+    """Write `candidates` (unpicked) as the run's folded row, as `fold_old_runs` would have folded
+    their rows later (issue 19: a group's local runs, `[store] pack_local_runs`); returns how many.
+
+    Each keeps its one verdict as its final judgement. Called once per run, before any other fold
+    of it."""
+    keys: list[list[str]] = []
+    folded: list[list[object]] = []
+    for candidate in sorted(candidates, key=lambda c: c.position):
+        j = candidate.judgement
+        key = [j.judge, candidate.stage, j.model, j.prompt_hash]
+        if key not in keys:
+            keys.append(key)
+        text = [j.comment, j.detail, j.tldr, j.tldr_kind, j.language]
+        while text and not text[-1]:
+            text.pop()
+        verdict: list[object] = [keys.index(key), j.outcome.value, j.relevance, j.novelty,
+                                 candidate.content_hash, *text]
+        folded.append([candidate.position, j.paper_id, j.outcome.value, None, 0, [verdict]])
+    if not folded:
+        return 0
+    blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": keys, "rows": folded},
+                                    ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 9)
+    with store.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO folded_runs (run_id, candidates, folded_at)"
+                     " VALUES (?, ?, ?)", (run_id, blob, utcnow()))
+    return len(folded)
+
+
+def folded_verdicts_of(store: Store, paper_ids: Collection[str], profiles: Collection[str] | None
+                       ) -> dict[str, list[FoldedVerdict]]:
+    """`folded_verdicts` of the runs of these profiles only (None: every profile's), for the web
+    app's per-paper days: a group's store holds a folded row per member and day, and a member's
+    page reads only her own."""
+    if profiles is None:
+        return folded_verdicts(store, paper_ids)
+    found: dict[str, list[FoldedVerdict]] = {}
+    if not paper_ids or not profiles:
+        return found
+    wanted, names = set(paper_ids), sorted(set(profiles))
+    where = f" AND r.profile IN ({', '.join('?' for _ in names)})"
+    for candidate, verdicts in _verdicts_of_runs(
+            store, _runs_on_first_listing(store, wanted, where, tuple(names)), wanted):
+        found.setdefault(candidate.paper_id, []).extend(verdicts)
+    return found
