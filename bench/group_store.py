@@ -7,11 +7,12 @@ How the store is built (real code for the days and some members' runs, then copi
    2001, 2002, ... and the real number), each stored by `ingest.load_offline_day` (listings,
    papers, the search index).
 2. Real runs: `--real` profiles (bench/crowd_setup.py's topics of the cs.* and stat.* fields:
-   one per field, then pairs) run the first `--real-days` days through `pipeline.run_day` with the crowd's local judge
-   (`LocalCrowd`, retrained before each day as `run --all` does), recording as the product does
-   (`[store] pack_local_runs`, the default, unless `--no-pack`). After each real day every
-   profile likes its two best picks and one paper it did not pick and dislikes its last pick
-   (so the later days' models are trained ones, and papers with feedback keep their rows).
+   one per field, then pairs) run the first `--real-days` days through `pipeline.run_day` with
+   the crowd's local judge (`LocalCrowd`, retrained before each day as `run --all` does),
+   recording as the product does (`[store] pack_local_runs`, the default, unless `--no-pack`).
+   After each real day every profile likes its two best picks and one paper it did not pick and
+   dislikes its last pick (so that the second day's models are trained ones; given after the
+   day, these likes leave the day's rows as they were recorded).
 3. Copies: every other (member, day) of `--profiles` x `--days` is a copy of the real run of
    the profile `member % real` on the real day `day % real_days`: its runs row, run_candidates
    and judgements rows and folded row (its paper ids moved to the day's ids), the members'
@@ -206,7 +207,7 @@ def _moved_blobs(store: Any, templates: dict[tuple[str, str], int], dates: list[
         text = zlib.decompress(row[0]).decode("utf-8")
         real = [d.isoformat() for d in dates[:real_days]].index(date)
         for d in range(real, len(dates), real_days):
-            moved = re.sub(r'"\d{4}(\.\d{5})"', lambda m, d=d: f'"{prefix(d)}{m.group(1)}"', text)
+            moved = re.sub(r'"\d{4}(\.\d{5})"', f'"{prefix(d)}\\1"', text)
             out[(run_id, d)] = zlib.compress(moved.encode("utf-8"), 9)
     return out
 
@@ -217,7 +218,8 @@ def _copy_profiles_and_models(store: Any, names: list[str], member_names: list[s
     with store.transaction() as c:
         c.executemany("INSERT INTO profiles (name, files, revision, created_at, updated_at) SELECT ?,"
                       " files, revision, created_at, updated_at FROM profiles WHERE name = ?", copies)
-        columns = [r[1] for r in c.execute("PRAGMA table_info(local_models)") if r[1] not in ("id", "profile")]
+        columns = [r[1] for r in c.execute("PRAGMA table_info(local_models)")
+                   if r[1] not in ("id", "profile")]
         c.executemany(f"INSERT INTO local_models (profile, {', '.join(columns)}) SELECT ?,"
                       f" {', '.join(columns)} FROM local_models WHERE profile = ?", copies)
 
@@ -241,7 +243,7 @@ def sizes(path: Path) -> tuple[int, list[tuple[str, int]]]:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     rows = conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
-    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
+    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
               for t in ("runs", "run_candidates", "judgements", "folded_runs", "papers_data", "feedback")}
     conn.close()
     print("rows:", json.dumps(counts))
@@ -271,11 +273,10 @@ def pages(path: Path, member: str, dates: list[dt.date], repeat: int) -> None:
     with open_store(path) as store:
         run = store.conn.execute("SELECT id FROM runs WHERE profile = ? ORDER BY date DESC LIMIT 1",
                                  (member,)).fetchone()[0]
-        paper = store.conn.execute("SELECT paper_id FROM run_candidates WHERE run_id = ? AND picked = 0"
-                                   " LIMIT 1", (run,)).fetchone()
-        unpicked = json.loads(zlib.decompress(store.conn.execute(
-            "SELECT candidates FROM folded_runs WHERE run_id = ?", (run,)).fetchone()[0]))["rows"][0][1] \
-            if paper is None else paper[0]
+        folded = store.conn.execute("SELECT candidates FROM folded_runs WHERE run_id = ?", (run,)).fetchone()
+        unpicked = json.loads(zlib.decompress(folded[0]))["rows"][0][1] if folded else str(
+            store.conn.execute("SELECT paper_id FROM run_candidates WHERE run_id = ? AND picked = 0"
+                               " LIMIT 1", (run,)).fetchone()[0])
     app = create_app(path, group=True, session_key=SESSION_KEY)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
@@ -290,7 +291,7 @@ def pages(path: Path, member: str, dates: list[dt.date], repeat: int) -> None:
             "search 'diffusion', picked only": "/search?q=diffusion&picked=1",
             "search, liked only (no words)": "/search?liked=1",
             "a day with every candidate": f"/run/{run}?all=1",
-            "a paper page (unpicked, packed)": f"/paper/{unpicked}",
+            "a paper page (one she did not pick)": f"/paper/{unpicked}",
         }
         print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'KiB':>7}")
         for name, url in urls.items():
