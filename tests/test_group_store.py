@@ -23,10 +23,13 @@ from papersieve.render.json_out import render_json
 from papersieve.render.markdown import render_markdown
 from papersieve.store.db import Store
 from papersieve.store.feedback import add_feedback
+from papersieve.store.profiles import save_profile
 from papersieve.store.runs import papers_judged_before
+from papersieve.web.accounts import create_user
 from papersieve.web.app import create_app
 from papersieve.web.queries import get_run
 from tests.conftest import DATA
+from tests.groupdata import SESSION_KEY
 
 CANDIDATES = DATA / "candidates"
 DAY, NEXT = dt.date(2025, 6, 10), dt.date(2025, 6, 11)
@@ -34,9 +37,9 @@ LIKED = "2506.07400"
 """A paper of DAY (data/candidates) that the local judge does not pick."""
 
 
-def _profile(**overrides: object) -> Profile:
+def _profile(name: str = "ml", **overrides: object) -> Profile:
     files = read_profile_folder(builtin_profile_dir())
-    return profile_from_files(files, "ml", {"judge.kind": "local", "outputs.formats": [], **overrides})
+    return profile_from_files(files, name, {"judge.kind": "local", "outputs.formats": [], **overrides})
 
 
 def _day(store: Store, tmp_path: Path, profile: Profile, date: dt.date = DAY) -> RunReport:
@@ -106,3 +109,30 @@ def test_the_run_page_and_the_paper_page_show_packed_candidates(store: Store, tm
         paper = client.get(f"/paper/{packed.paper_id}", params={"profile": "ml"})
         assert paper.status_code == 200
         assert f"/run/{report.run_id}" in paper.text
+
+
+def test_a_member_sees_her_own_packed_days_on_a_paper_page_and_in_a_search_only(
+        store: Store, tmp_path: Path) -> None:
+    reports = {}
+    for name in ("ann", "ben"):
+        save_profile(store, name, read_profile_folder(builtin_profile_dir()))
+        reports[name] = _day(store, tmp_path, _profile(name))
+    create_user(store, "ann", "ann-password-1234", profiles=("ann",))
+    digest, run_id = reports["ann"].digest, reports["ann"].run_id
+    assert digest is not None
+    picked = {p.paper.id for p in digest.picks}
+    packed = next(j for j in digest.judgements if j.paper_id not in picked and j.comment)
+    app = create_app(store.path, group=True, session_key=SESSION_KEY)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        csrf = client.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        signed = client.post("/login", data={"name": "ann", "password": "ann-password-1234",
+                                             "csrf_token": csrf}, follow_redirects=False)
+        assert signed.status_code == 303
+        page = client.get(f"/paper/{packed.paper_id}").text
+        title = store.conn.execute("SELECT title FROM papers WHERE id = ?", (packed.paper_id,)).fetchone()[0]
+        words = " ".join(w for w in title.split() if w.isalpha())
+        found = client.get("/search", params={"q": words, "per_page": "100"}).text
+    assert f'href="/paper/{packed.paper_id}"' in found
+    for html in (page, found.split(f'href="/paper/{packed.paper_id}"', 1)[1].split("</article>", 1)[0]):
+        assert f'href="/run/{run_id}"' in html
+        assert f'href="/run/{reports["ben"].run_id}"' not in html
