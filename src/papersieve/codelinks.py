@@ -31,6 +31,11 @@ def code_links(*texts: str | None, links: Iterable[str] = ()) -> tuple[str, ...]
     """Repository addresses in `texts` and `links`, normalised, first seen first, no repeats."""
     found: dict[str, None] = {}
     for text in (*texts, *links):
+        # Most abstracts name no host at all: the pattern's look-behind at every character was a
+        # tenth of a group member's today page of 80 picks.
+        lowered = (text or "").lower()
+        if not any(host in lowered for host in CODE_HOSTS):
+            continue
         for match in _URL.finditer(text or ""):
             url = _repository(match.group("host").lower(), match.group("path"))
             if url:

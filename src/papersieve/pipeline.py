@@ -264,9 +264,11 @@ def _judged_run(
     with clock.stage("select"):
         judged = apply_pins(result.judgements, rules.pinned)
         final = one_per_candidate(candidates, judged, rules.decided, judge.name)
-        disliked = {pid for pid, label in feedback_labels(store, profile.name).items() if label < 0}
+        labels = feedback_labels(store, profile.name)
+        disliked = {pid for pid, label in labels.items() if label < 0}
         picks = select(final, papers, profile.settings.cutoffs, disliked)
-        record(store, run_id, final, picks, papers)
+        pack = judge.name == "local" and profile.settings.store.pack_local_runs
+        record(store, run_id, final, picks, papers, pack=pack, keep=labels.keys())
     usage = earlier_usage(store, profile.name, date, judge.name, judge.model, judge.prompt_hash,
                           run_id) + result.usage
     digest = build_digest(

@@ -178,6 +178,11 @@ class StoreSettings(_Strict):
     """Runs dated this many days ago or more (and out of the local ranker's 60 label days) keep
     their unpicked candidates and verdicts as one compact row per run (store/folding.py; 0: never;
     the GitHub Actions workflow sets 90 through PAPERSIEVE_COMPACT_AFTER_DAYS)."""
+    pack_local_runs: bool = True
+    """A run of the local judge records the candidates it did not pick (nor given feedback) as one
+    compact row, as `compact_after_days` folds old runs, instead of a row per candidate and verdict:
+    a group's store (issue 19; false: a row each, which the web app's "judged" search filter and
+    score order read)."""
     cache_features: bool = True
     """Keep the local ranker's features of its training papers between runs (false: dropped after
     each run and recomputed at each retraining, slower but a smaller store; the GitHub Actions

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,3 +277,98 @@ def folded_entries(store: Store, listing_id: int) -> list[tuple[int, str, int | 
     columns: dict[str, list[Any]] = json.loads(zlib.decompress(row[0]))
     return list(zip(columns["position"], columns["paper_id"], columns["version"],
                     columns["announce_type"], strict=True))
+
+
+@dataclass(frozen=True)
+class NewCandidate:
+    """A candidate of a run being recorded that goes straight into the run's folded row:
+    its place among the run's candidates, its one verdict and the stage and text hash that
+    verdict's row would have had."""
+
+    position: int
+    judgement: Judgement
+    stage: str
+    content_hash: str
+
+
+def fold_at_record(store: Store, run_id: int, candidates: Sequence[NewCandidate]) -> int:
+    """Write `candidates` (unpicked) as the run's folded row, as `fold_old_runs` would have folded
+    their rows later (issue 19: a group's local runs, `[store] pack_local_runs`); returns how many.
+
+    Each keeps its one verdict as its final judgement. Called once per run, before any other fold
+    of it."""
+    keys: list[list[str]] = []
+    folded: list[list[object]] = []
+    for candidate in sorted(candidates, key=lambda c: c.position):
+        j = candidate.judgement
+        key = [j.judge, candidate.stage, j.model, j.prompt_hash]
+        if key not in keys:
+            keys.append(key)
+        text = [j.comment, j.detail, j.tldr, j.tldr_kind, j.language]
+        while text and not text[-1]:
+            text.pop()
+        verdict: list[object] = [keys.index(key), j.outcome.value, j.relevance, j.novelty,
+                                 candidate.content_hash, *text]
+        folded.append([candidate.position, j.paper_id, j.outcome.value, None, 0, [verdict]])
+    if not folded:
+        return 0
+    blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": keys, "rows": folded},
+                                    ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 9)
+    with store.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO folded_runs (run_id, candidates, folded_at)"
+                     " VALUES (?, ?, ?)", (run_id, blob, utcnow()))
+    return len(folded)
+
+
+def folded_verdicts_of(store: Store, paper_ids: Collection[str], profiles: Collection[str] | None
+                       ) -> dict[str, list[FoldedVerdict]]:
+    """`folded_verdicts` of the runs of these profiles only (None: every profile's), for the web
+    app's per-paper days: a group's store holds a folded row per member and day, and a member's
+    page reads only her own.
+
+    Each run's row is read in one statement and only the wanted papers' entries are decoded
+    (a search page's 50 hits fall on up to 50 days: decoding each day's whole row, ~1,000
+    candidates, was 3 ms a day)."""
+    if profiles is None:
+        return folded_verdicts(store, paper_ids)
+    found: dict[str, list[FoldedVerdict]] = {}
+    if not paper_ids or not profiles:
+        return found
+    ids, names = sorted(set(paper_ids)), sorted(set(profiles))
+    by_date: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in store.conn.execute(
+                f"SELECT id, first_listed FROM papers_data WHERE first_listed IS NOT NULL"
+                f" AND id IN ({', '.join('?' for _ in chunk)})", chunk):
+            by_date.setdefault(str(row[1]), []).append(str(row[0]))
+    if not by_date:
+        return found
+    rows = store.conn.execute(
+        f"SELECT r.id, r.date, f.candidates FROM runs r JOIN folded_runs f ON f.run_id = r.id"
+        f" WHERE r.date IN ({', '.join('?' for _ in by_date)})"
+        f" AND r.profile IN ({', '.join('?' for _ in names)}) ORDER BY r.id",
+        [*sorted(by_date), *names]).fetchall()
+    for run_id, date, blob in rows:
+        for paper_id, verdicts in _entries(int(run_id), zlib.decompress(blob).decode("utf-8"),
+                                           by_date[str(date)]):
+            found.setdefault(paper_id, []).extend(verdicts)
+    return found
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _entries(run_id: int, text: str, wanted: Iterable[str]) -> Iterable[tuple[str, list[FoldedVerdict]]]:
+    """The verdicts of the wanted papers in a folded row's JSON text, decoding only their entries
+    (each entry is `[position,"id",...]`; a quote inside a string is escaped, so the pattern
+    cannot match inside a comment)."""
+    keys: list[list[str]] | None = None
+    for paper_id in wanted:
+        match = re.search(r"\[\d+," + re.escape(json.dumps(paper_id)) + ",", text)
+        if match is None:
+            continue
+        if keys is None:
+            keys = _DECODER.raw_decode(text, text.index('"keys":') + len('"keys":'))[0]
+        entry = _DECODER.raw_decode(text, match.start())[0]
+        yield paper_id, [_unpack(run_id, paper_id, keys or [], v) for v in entry[5]]

@@ -574,5 +574,13 @@ END;
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16]
+V17 = """
+-- A run's number of candidates, kept when its record writes it (outcomes.record): a local judge's
+-- run folds its unpicked candidates at once (`[store] pack_local_runs`, store/folding.py), so
+-- counting its run_candidates rows no longer counts them. NULL: count the rows, as before.
+ALTER TABLE runs ADD COLUMN candidates INTEGER;
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

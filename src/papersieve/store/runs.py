@@ -56,14 +56,20 @@ def record_outcomes(
     store: Store,
     run_id: int,
     outcomes: Iterable[tuple[str, Outcome, int | None, bool, int | None]],
+    candidates: int | None = None,
 ) -> None:
-    """Set each candidate's one outcome: (paper id, outcome, judgement id, picked, rank)."""
+    """Set each candidate's one outcome: (paper id, outcome, judgement id, picked, rank).
+
+    `candidates` is the run's number of candidates when some of them are not among `outcomes`
+    (folded at once, `outcomes.record`); the pages read it instead of counting rows."""
     with store.transaction() as conn:
         conn.executemany(
             "INSERT OR REPLACE INTO run_candidates (run_id, paper_id, outcome, judgement_id,"
             " picked, rank) VALUES (?, ?, ?, ?, ?, ?)",
             [(run_id, pid, o.value, jid, int(picked), rank) for pid, o, jid, picked, rank in outcomes],
         )
+        if candidates is not None:
+            conn.execute("UPDATE runs SET candidates = ? WHERE id = ?", (candidates, run_id))
 
 
 def get_run(store: Store, run_id: int) -> sqlite3.Row | None:

@@ -99,6 +99,9 @@ def make_templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the package: a digest of 80 picks included _paper.html 80 times,
+        # each include checking the file's time on disk.
+        auto_reload=False,
     )
     env.filters.update(filters.FILTERS)
     return Jinja2Templates(env=env, context_processors=[_page_context])

@@ -14,6 +14,7 @@ from papersieve.digests import earlier_usage, run_usage
 from papersieve.models import Usage, abs_url, id_label, pdf_url
 from papersieve.render.text import lang_attrs, tldr_view
 from papersieve.store.db import Store
+from papersieve.store.folding import folded_candidates, folded_verdicts_of
 
 # A profile's latest feedback label of a paper (feedback_profile_paper index); NULL when it has
 # none. Its one parameter is the profile: it comes first, as the subquery sits in the SELECT list.
@@ -188,9 +189,11 @@ class DayPoint:
     unknown_cost: bool = False
 
 
+# A local run's unpicked candidates folded at once (`[store] pack_local_runs`) have no rows:
+# its record keeps their number in runs.candidates.
 _RUN_SQL = """
 SELECT r.*,
-  (SELECT COUNT(*) FROM run_candidates c WHERE c.run_id = r.id) AS n_candidates,
+  COALESCE(r.candidates, (SELECT COUNT(*) FROM run_candidates c WHERE c.run_id = r.id)) AS n_candidates,
   (SELECT COUNT(*) FROM run_candidates c WHERE c.run_id = r.id AND c.picked = 1) AS n_picks
 FROM runs r
 """
@@ -298,7 +301,28 @@ def digest_items(store: Store, run_id: int, picked_only: bool = True,
     ORDER BY c.picked DESC, c.rank IS NULL, c.rank, COALESCE(j.relevance, -1) + COALESCE(j.novelty, -1) DESC,
              p.id
     """
-    return [item_from_row(r) for r in store.conn.execute(sql, (profile, run_id))]
+    found = [item_from_row(r) for r in store.conn.execute(sql, (profile, run_id))]
+    return found if picked_only else _with_folded(store, run_id, found, profile)
+
+
+def _with_folded(store: Store, run_id: int, rows: list[Item], profile: str) -> list[Item]:
+    """A run's candidates with those folded into its compact row (store/folding.py), in the
+    order of `digest_items`: picks by rank, then the best scores."""
+    folded = folded_candidates(store, run_id)
+    if not folded:
+        return rows
+    papers = {item.paper_id: item for item in items(store, [c.paper_id for c in folded], profile)}
+    for candidate in folded:
+        paper, j = papers.get(candidate.paper_id), candidate.final
+        if paper is None:
+            continue
+        rows.append(replace(paper, outcome=candidate.outcome, rank=candidate.rank) if j is None else
+                    replace(paper, outcome=candidate.outcome, rank=candidate.rank,
+                            relevance=j.relevance, novelty=j.novelty, comment=j.comment,
+                            judge=j.judge, tldr=j.tldr, tldr_kind=j.tldr_kind, language=j.language))
+    return sorted(rows, key=lambda i: (not i.picked, i.rank is None, i.rank or 0,
+                                       -((i.relevance if i.relevance is not None else -1)
+                                         + (i.novelty if i.novelty is not None else -1)), i.paper_id))
 
 
 def archive(store: Store, runs_newest_first: list[RunRow] | None = None) -> list[Month]:
@@ -323,25 +347,54 @@ def labels(store: Store, paper_ids: list[str], profile: str) -> dict[str, int | 
     return {str(r[0]): r[1] for r in rows}
 
 
-def day_outcomes(store: Store, paper_ids: list[str]) -> dict[str, list[DayOutcome]]:
-    """Each paper's outcome in every run that had it as a candidate, newest day first."""
+def day_outcomes(store: Store, paper_ids: list[str],
+                 profiles: Sequence[str] | None = None) -> dict[str, list[DayOutcome]]:
+    """Each paper's outcome in every run that had it as a candidate, newest day first, with the
+    runs that folded it (store/folding.py; unpicked: their last verdict) of `profiles` only when
+    given (a group member's pages)."""
     found: dict[str, list[DayOutcome]] = {pid: [] for pid in paper_ids}
-    if not paper_ids:
+    if not paper_ids or (profiles is not None and not profiles):
         return found
     marks = ",".join("?" * len(paper_ids))
+    # A member's pages start from her own runs (the profile's index, then each run's candidates
+    # by its key): from the papers, a paper picked by 500 members of a group read 500 rows.
+    source, where, params = "run_candidates c JOIN runs r ON r.id = c.run_id", "", list(paper_ids)
+    if profiles is not None:
+        source = "runs r CROSS JOIN run_candidates c ON c.run_id = r.id"
+        where = f" AND r.profile IN ({','.join('?' * len(profiles))})"
+        params += list(profiles)
     rows = store.conn.execute(
         "SELECT c.paper_id, c.run_id, r.date, r.profile, c.outcome, c.picked, j.relevance, j.novelty"
-        " FROM run_candidates c JOIN runs r ON r.id = c.run_id"
-        " LEFT JOIN judgements j ON j.id = c.judgement_id"
-        f" WHERE c.paper_id IN ({marks}) AND r.status != 'running' ORDER BY r.date DESC, r.id DESC",
-        paper_ids,
+        f" FROM {source} LEFT JOIN judgements j ON j.id = c.judgement_id"
+        f" WHERE c.paper_id IN ({marks}) AND r.status != 'running'{where}"
+        " ORDER BY r.date DESC, r.id DESC",
+        params,
     )
     for r in rows:
         found[r["paper_id"]].append(
             DayOutcome(r["run_id"], r["date"], r["profile"], r["outcome"], bool(r["picked"]),
                        r["relevance"], r["novelty"])
         )
+    folded = folded_verdicts_of(store, paper_ids, profiles)
+    runs = _run_days(store, {v.run_id for verdicts in folded.values() for v in verdicts})
+    for paper_id, verdicts in folded.items():
+        last = {v.run_id: v.judgement for v in verdicts if v.run_id in runs}
+        found[paper_id].extend(
+            DayOutcome(run_id, *runs[run_id], j.outcome.value, False, j.relevance, j.novelty)
+            for run_id, j in last.items())
+        found[paper_id].sort(key=lambda d: (d.date, d.run_id), reverse=True)
     return found
+
+
+def _run_days(store: Store, run_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """(date, profile) of these runs that are not running."""
+    if not run_ids:
+        return {}
+    ids = sorted(run_ids)
+    rows = store.conn.execute(
+        f"SELECT id, date, profile FROM runs WHERE status != 'running' AND id IN"
+        f" ({','.join('?' * len(ids))})", ids)
+    return {int(r[0]): (str(r[1]), str(r[2])) for r in rows}
 
 
 def items(store: Store, paper_ids: list[str], profile: str) -> list[Item]:
@@ -392,7 +445,7 @@ def paper_detail(store: Store, paper_id: str, profile: str,
     feedback = conn.execute(
         "SELECT * FROM feedback WHERE paper_id = ? ORDER BY id DESC", (paper_id,)
     ).fetchall()
-    days = day_outcomes(store, [paper_id])[paper_id]
+    days = day_outcomes(store, [paper_id], only)[paper_id]
     if only is not None:  # the group app: a member sees her own profiles' history only
         judgements = [j for j in judgements if j["profile"] in only]
         feedback = [f for f in feedback if f["profile"] in only]
@@ -462,10 +515,14 @@ def run_profiles(runs: list[RunRow]) -> list[str]:
     return sorted({r.profile for r in runs})
 
 
-def profiles(store: Store) -> list[str]:
-    """Every profile with a finished run."""
-    return [str(r[0]) for r in store.conn.execute(
-        "SELECT DISTINCT profile FROM runs WHERE status = 'done' ORDER BY 1")]
+def profiles(store: Store, among: Sequence[str] | None = None) -> list[str]:
+    """Every profile with a finished run; of `among` only when given (a group member's own,
+    found through the runs' profile index: a group's 60,000 runs were read whole per page)."""
+    if among is None:
+        return [str(r[0]) for r in store.conn.execute(
+            "SELECT DISTINCT profile FROM runs WHERE status = 'done' ORDER BY 1")]
+    return [name for name in sorted(set(among)) if store.conn.execute(
+        "SELECT 1 FROM runs WHERE profile = ? AND status = 'done' LIMIT 1", (name,)).fetchone()]
 
 
 def categories(store: Store) -> list[str]:

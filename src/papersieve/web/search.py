@@ -151,7 +151,7 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
         if is_interrupted(err):  # the statement used its budget (web/guard.py)
             return SearchResults((), 0, f, error=TOO_EXPENSIVE_SEARCH)
         return SearchResults((), 0, f, error=f"cannot search for {f.text!r}: {err}")
-    days = day_outcomes(store, [r["id"] for r in rows])
+    days = day_outcomes(store, [r["id"] for r in rows], f.only)
     if f.only is not None:
         days = {k: [d for d in v if d.profile in f.only] for k, v in days.items()}
     hits = tuple(

@@ -73,9 +73,9 @@ def _digest_page(
     if code_only:  # "with code only": the papers whose abstract or comments name a repository
         items = [item for item in items if item.code_links]
     usage = queries.digest_usage(store, run) if run else None
+    names = seen(request, queries.profiles(store, visible_profiles(request)))
     return render(request, "digest.html", title=title, run=run, items=items, everything=everything,
-                  profiles=seen(request, queries.profiles(store)), usage=usage, later=later,
-                  code_only=code_only)
+                  profiles=names, usage=usage, later=later, code_only=code_only)
 
 
 def archive(request: Request) -> Response:

@@ -27,6 +27,7 @@ from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
+from papersieve.store.folding import folded_candidates
 from papersieve.store.papers import get_papers, stored_ids
 
 FEEDBACK_WEIGHT = 3.0
@@ -139,7 +140,12 @@ def day_candidates(store: Store, profile: str, date: str) -> list[str]:
         " WHERE r.profile = ? AND r.date = ?",
         (profile, date),
     )
-    return [str(r[0]) for r in rows]
+    found = dict.fromkeys(str(r[0]) for r in rows)
+    # A local run's unpicked candidates may be folded at once (`[store] pack_local_runs`).
+    for run in store.conn.execute("SELECT r.id FROM runs r JOIN folded_runs f ON f.run_id = r.id"
+                                  " WHERE r.profile = ? AND r.date = ?", (profile, date)).fetchall():
+        found.update(dict.fromkeys(c.paper_id for c in folded_candidates(store, int(run[0]))))
+    return list(found)
 
 
 def held_back(store: Store, profile: str, date: str) -> set[str]:
