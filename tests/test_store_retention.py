@@ -85,16 +85,16 @@ def test_run_prunes_old_raw_replies(tmp_path: Path, store: Store, monkeypatch: p
     assert [raw for raw, _, _ in _rows(store)] == ["", "yesterday's reply"]
 
 
-def test_only_the_newest_local_model_versions_are_kept(store: Store) -> None:
+def test_only_the_newest_local_model_version_is_kept(store: Store) -> None:
     with store.transaction() as conn:
         for profile in ("me", "you"):
             for version in range(1, 6 if profile == "me" else 3):
                 conn.execute("INSERT INTO local_models (profile, method, version, trained_on, blob,"
                              " created_at) VALUES (?, 'tfidf', ?, 10, x'00', '2026-01-01')",
                              (profile, version))
-    assert prune_model_versions(store) == 2
+    assert prune_model_versions(store) == 5
     rows = store.conn.execute("SELECT profile, version FROM local_models ORDER BY profile, version")
-    assert [(r[0], r[1]) for r in rows] == [("me", 3), ("me", 4), ("me", 5), ("you", 1), ("you", 2)]
+    assert [(r[0], r[1]) for r in rows] == [("me", 5), ("you", 2)]
 
 
 def test_cached_features_leave_with_the_training_window_unless_the_paper_has_feedback(

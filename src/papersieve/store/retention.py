@@ -3,7 +3,8 @@
 - Raw LLM replies are kept for audit ("what did the model actually say?"); once the day is weeks
   old its parsed verdicts (the judgements table) are what every later step reads. The pruned rows
   keep everything else: tokens, cost, latency, status, which papers the call carried.
-- The local ranker's older model versions: only the newest is ever loaded.
+- The local ranker's older model versions: only the newest is ever loaded, so only it is kept (a
+  year's store kept three, 3.2 MB more, that nothing read).
 - The local ranker's feature cache of papers that left its training window: retraining reads the
   features of the last 60 label days and of the papers with feedback; a pruned row is recomputed
   if it is ever needed again. With `[store] cache_features = false` (the workflow sets it) the
@@ -48,8 +49,8 @@ def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = No
 FEATURE_DAYS = 90
 """Features of papers first listed this many days ago or more are dropped (the ranker's label
 window is 60 days, `judges/local/training.py`)."""
-MODEL_VERSIONS = 3
-"""Versions of a profile's local model kept (the newest is the one used)."""
+MODEL_VERSIONS = 1
+"""Versions of a profile's local model kept: the newest, the one used (`load_model`)."""
 
 
 def prune_model_versions(store: Store, keep: int = MODEL_VERSIONS) -> int:
