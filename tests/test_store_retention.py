@@ -15,7 +15,7 @@ from papersieve.models import Paper
 from papersieve.profile import init_profile
 from papersieve.store import Store
 from papersieve.store.feedback import add_feedback
-from papersieve.store.llm_calls import CallRecord, record_call
+from papersieve.store.llm_calls import CallRecord, calls_by_request_hash, record_call
 from papersieve.store.papers import upsert_papers
 from papersieve.store.retention import (
     FEATURE_DAYS,
@@ -55,6 +55,18 @@ def test_raw_replies_older_than_keep_days_are_emptied_and_the_rest_is_kept(store
     assert prune_raw_replies(store, 30) == 0
     assert prune_raw_replies(store, 5) == 1
     assert _rows(store)[1][0] == ""
+
+
+def test_old_calls_keep_their_papers_in_a_packed_list(store: Store) -> None:
+    ids = tuple(f"2507.{n:05d}" for n in range(40))
+    old = record_call(store, CallRecord("h", "gpt-4o", "title", ids, "ok", raw_reply="reply"))
+    record_call(store, CallRecord("h", "gpt-4o", "title", ids, "ok", raw_reply="reply"))
+    with store.transaction() as conn:
+        conn.execute("UPDATE llm_calls SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,))
+    assert prune_raw_replies(store, 30) == 1
+    stored = dict(store.conn.execute("SELECT id, length(CAST(paper_ids AS BLOB)) FROM llm_calls"))
+    assert stored[old] < stored[old + 1] / 3  # 520 bytes of JSON
+    assert [call.paper_ids for call in calls_by_request_hash(store, "h")] == [ids, ids]
 
 
 def test_db_vacuum_prunes_by_the_profile_setting_and_shrinks_the_file(

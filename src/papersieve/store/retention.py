@@ -2,7 +2,8 @@
 
 - Raw LLM replies are kept for audit ("what did the model actually say?"); once the day is weeks
   old its parsed verdicts (the judgements table) are what every later step reads. The pruned rows
-  keep everything else: tokens, cost, latency, status, which papers the call carried.
+  keep everything else: tokens, cost, latency, status, which papers the call carried (that list
+  compressed).
 - The local ranker's older model versions: only the newest is ever loaded, so only it is kept (a
   year's store kept three, 3.2 MB more, that nothing read).
 - The local ranker's feature cache of papers that left its training window: retraining reads the
@@ -43,6 +44,11 @@ def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = No
     with store.transaction() as conn:
         cursor = conn.execute(
             "UPDATE llm_calls SET raw_reply = '' WHERE raw_reply != '' AND created_at < ?", (cutoff,))
+        if not store.postgres:  # which compresses long values itself (TOAST)
+            # The batch's paper ids, a JSON list of ~360 bytes a call, packed as abstracts are
+            # (store/textpack.py: 2.4 -> 0.6 MB in a year's store); llm_calls.py reads both forms.
+            conn.execute("UPDATE llm_calls SET paper_ids = papersieve_pack(paper_ids)"
+                         " WHERE typeof(paper_ids) = 'text' AND created_at < ?", (cutoff,))
         return cursor.rowcount
 
 
