@@ -17,9 +17,13 @@
   (the candidates of its label days); and the LLM's comments on those papers. The published
   site keeps every day's JSON with all of it. What is never pruned: the papers' rows and content
   hashes, the LLM's scores, the runs' outcomes (what marks a paper as already judged), so the
-  judgement cache and the cross-day "seen before" work as before.
+  judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
+  and comment are then stored compressed (migration 17): read through the `papers` view as
+  before.
 - With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
+- A run recorded before migration 17 with its prompt in its own row has the text moved to
+  `prompt_texts`, where each distinct prompt is stored once (`store/prompt_texts.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import sqlite3
 
 from papersieve.store.db import Store
 from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
+from papersieve.store.prompt_texts import move_run_prompts
 
 
 def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -126,7 +131,15 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
             "UPDATE judgements SET comment = '' WHERE comment != ''"
             " AND paper_id IN (SELECT id FROM temp.text_old WHERE ranker = 0)")
         conn.execute("DELETE FROM temp.text_old")
-        return cursor.rowcount
+        emptied = cursor.rowcount
+        if not store.postgres:  # which compresses long values itself (TOAST)
+            # Out of the index and without its abstract, the rest of the row's text is packed
+            # (migration 17; the `papers` view unpacks it): a feed listing it again writes text.
+            conn.execute(
+                "UPDATE papers_data SET title = papersieve_pack_smaller(title),"
+                " authors = papersieve_pack_smaller(authors), comment = papersieve_pack_smaller(comment)"
+                " WHERE searchable = 0 AND abstract = '' AND typeof(title) = 'text'")
+        return emptied
 
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
@@ -137,6 +150,7 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
     touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
+        "run prompts stored once": move_run_prompts(store),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now, keep=cache_features),
         "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),

@@ -101,7 +101,7 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     if f.code:  # the flag kept at ingest (migration 12); a row written without one, by its text
         where.add("p.pk IN (SELECT pk FROM papers_data WHERE has_code = 1 UNION ALL SELECT pk FROM"
                   " papers_data WHERE has_code IS NULL AND"
-                  " papersieve_has_code(papersieve_unpack(abstract), comment))")
+                  " papersieve_has_code(papersieve_unpack(abstract), papersieve_unpack(comment)))")
     return where
 
 
