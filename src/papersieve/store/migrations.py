@@ -605,21 +605,32 @@ END;
 CREATE TRIGGER papers_delete INSTEAD OF DELETE ON papers BEGIN
     DELETE FROM papers_data WHERE pk = old.pk;
 END;
--- The search index's triggers read the title and authors unpacked too.
+-- Small facts about the store itself. ('search_index', 'off'): the word search's index is kept
+-- empty (`[store] search_index = false`, store/search_index.py): the triggers below then leave it
+-- alone, and `searchable` still says which rows it holds once rebuilt.
+CREATE TABLE store_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- The search index's triggers read the title and authors unpacked too, and only while the index
+-- is kept.
 DROP TRIGGER papers_data_ai;
 DROP TRIGGER papers_data_ad;
 DROP TRIGGER papers_data_au;
-CREATE TRIGGER papers_data_ai AFTER INSERT ON papers_data WHEN new.searchable BEGIN
+CREATE TRIGGER papers_data_ai AFTER INSERT ON papers_data WHEN new.searchable
+    AND NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'search_index' AND value = 'off') BEGIN
     INSERT INTO papers_fts(rowid, title, abstract, authors)
     VALUES (new.pk, papersieve_unpack(new.title), papersieve_unpack(new.abstract),
         papersieve_unpack(new.authors));
 END;
-CREATE TRIGGER papers_data_ad AFTER DELETE ON papers_data WHEN old.searchable BEGIN
+CREATE TRIGGER papers_data_ad AFTER DELETE ON papers_data WHEN old.searchable
+    AND NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'search_index' AND value = 'off') BEGIN
     INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
     VALUES ('delete', old.pk, papersieve_unpack(old.title), papersieve_unpack(old.abstract),
         papersieve_unpack(old.authors));
 END;
-CREATE TRIGGER papers_data_au AFTER UPDATE ON papers_data BEGIN
+CREATE TRIGGER papers_data_au AFTER UPDATE ON papers_data
+    WHEN NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'search_index' AND value = 'off') BEGIN
     INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
     SELECT 'delete', old.pk, papersieve_unpack(old.title), papersieve_unpack(old.abstract),
         papersieve_unpack(old.authors)

@@ -94,7 +94,8 @@ COMMENT ON COLUMN papers_data.searchable IS 'whether the search index holds the 
 """,
     17: """
 -- Nothing: old papers' rows are packed on SQLite only (store/retention.py); here their text stays
--- text (TOAST compresses long values) and the view of migration 8 reads it as it is.
+-- text (TOAST compresses long values) and the view of migration 8 reads it as it is. The search
+-- index is each row's generated tsvector, always kept (store/search_index.py).
 """,
 }
 

@@ -22,6 +22,8 @@
   before.
 - With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
+- With `[store] search_index = false` (the workflow's) the word search's index is emptied after
+  each run and rebuilt when the store is served (`store/search_index.py`).
 - A run recorded before migration 17 with its prompt in its own row has the text moved to
   `prompt_texts`, where each distinct prompt is stored once (`store/prompt_texts.py`).
 """
@@ -35,6 +37,11 @@ import sqlite3
 from papersieve.store.db import Store
 from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
 from papersieve.store.prompt_texts import move_run_prompts
+from papersieve.store.search_index import (
+    drop_search_index,
+    rebuild_search_index,
+    search_index_kept,
+)
 
 
 def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -144,8 +151,9 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
                 keep_text_days: int = 0, compact_after_days: int = 0,
-                cache_features: bool = True) -> dict[str, int]:
-    """Every pruning above, the folding of old runs (`store/folding.py`), then the freed pages
+                cache_features: bool = True, search_index: bool = True) -> dict[str, int]:
+    """Every pruning above, the folding of old runs (`store/folding.py`), the search index
+    emptied or rebuilt as `search_index` says (`store/search_index.py`), then the freed pages
     given back (a store made with auto_vacuum, `store/db.py`); returns how many rows each
     touched."""
     counts = {
@@ -156,6 +164,8 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
         "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),
         "folded candidates": fold_old_runs(store, compact_after_days, now),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
+        "search index emptied": int(drop_search_index(store)) if not search_index else 0,
+        "search index rebuilt": rebuild_search_index(store) if search_index else 0,
     }
     if not store.conn.in_transaction:
         _give_pages_back(store)
@@ -178,8 +188,9 @@ def vacuum(store: Store) -> tuple[int, int]:
         for (table,) in store.conn.execute(_PG_TABLES.format(what="c.relname")).fetchall():
             store.conn.execute(f'VACUUM FULL "{table}"')
         return before, store_size(store)
-    with store.transaction() as conn:
-        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+    if search_index_kept(store):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.conn.execute("VACUUM")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

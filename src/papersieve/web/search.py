@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from papersieve.codelinks import CODE_HOSTS, has_code
 from papersieve.store.db import Store
 from papersieve.store.papers import some_unsearchable
+from papersieve.store.search_index import search_index_kept
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
     LATEST_LABEL,
@@ -34,6 +35,8 @@ MAX_PAGE = 10**9
 """Highest page number sent to SQLite."""
 TOO_EXPENSIVE_SEARCH = ("this search needs more work than the server allows for one request:"
                         " use fewer or longer prefix* words")
+NO_INDEX = ("this store keeps no word search index ([store] search_index = false, the GitHub"
+            " workflow's): `papersieve db --reindex` builds it; the filters work without it")
 SORTS = ("relevance", "date", "score")
 """Result orders: best match first (with words; newest first without), newest first, best
 judged (relevance + novelty of the paper's best verdict) first."""
@@ -135,6 +138,8 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
     except QuerySyntaxError as err:
         return SearchResults((), 0, f, error=str(err))
     query = parsed.tsquery() if store.postgres else parsed.fts()
+    if query and not search_index_kept(store):  # `serve` rebuilds it unless the store is read-only
+        return SearchResults((), 0, f, error=NO_INDEX)
     # The "with code" filter is the same rule as the badge, as an SQL function of this connection.
     store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
     where = _filters(f, parsed)
