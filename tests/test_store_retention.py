@@ -58,6 +58,8 @@ def test_raw_replies_older_than_keep_days_are_emptied_and_the_rest_is_kept(store
 
 
 def test_old_calls_keep_their_papers_in_a_packed_list(store: Store) -> None:
+    if store.postgres:
+        pytest.skip("PostgreSQL compresses long values itself (TOAST): the list stays text")
     ids = tuple(f"2507.{n:05d}" for n in range(40))
     old = record_call(store, CallRecord("h", "gpt-4o", "title", ids, "ok", raw_reply="reply"))
     record_call(store, CallRecord("h", "gpt-4o", "title", ids, "ok", raw_reply="reply"))

@@ -109,7 +109,8 @@ def test_a_pruned_papers_title_authors_and_comment_are_packed_and_read_back_as_t
                 1, comment="Accepted at NeurIPS 2025. Code: https://github.com/example/repo")
     _day(store, OLD, [old], picked=set())
     _day(store, RECENT, [_paper(4, "Recent paper")], picked=set())
-    columns = "length(CAST(title AS BLOB)) + length(CAST(authors AS BLOB)) + length(CAST(comment AS BLOB))"
+    bytes_of = "octet_length({})" if store.postgres else "length(CAST({} AS BLOB))"
+    columns = " + ".join(bytes_of.format(c) for c in ("title", "authors", "comment"))
     size = f"SELECT {columns} FROM papers_data WHERE id = ?"
     before = store.conn.execute(size, (old.id,)).fetchone()[0]
     prune_store(store, 30, NOW, keep_text_days=60)
