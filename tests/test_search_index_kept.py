@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from papersieve.cli.main import main
 from papersieve.cli.serve_cmds import _reindex
+from papersieve.feedback import import_likes
 from papersieve.models import Paper
 from papersieve.profile import load_profile
 from papersieve.store import Store
@@ -84,6 +85,16 @@ def test_serve_and_db_reindex_build_it_again(papers: Store) -> None:
     assert result.exit_code == 0, result.output
     assert "Search index: 1 papers indexed again" in result.stdout
     assert _hits(papers, "quasicrystal") == ["2508.00001"]
+
+
+def test_a_library_import_matches_titles_in_a_store_kept_without_index(
+    papers: Store, tmp_path: Path,
+) -> None:
+    prune_store(papers, 30, NOW, search_index=False)
+    bib = tmp_path / "likes.bib"
+    bib.write_text("@article{q, title={Quasicrystal Tokenizers}, journaltitle={Proc. X}, date={2025}}\n")
+    report = import_likes(papers, bib, load_profile())
+    assert report.matched == ("2508.00001",) and report.by == {"title": 1}
 
 
 def test_the_workflow_keeps_no_index_and_a_local_profile_keeps_it(
