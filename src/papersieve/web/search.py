@@ -138,8 +138,6 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
     except QuerySyntaxError as err:
         return SearchResults((), 0, f, error=str(err))
     query = parsed.tsquery() if store.postgres else parsed.fts()
-    if query and not search_index_kept(store):  # `serve` rebuilds it unless the store is read-only
-        return SearchResults((), 0, f, error=NO_INDEX)
     # The "with code" filter is the same rule as the badge, as an SQL function of this connection.
     store.conn.create_function("papersieve_has_code", 2, has_code, deterministic=True)
     where = _filters(f, parsed)
@@ -151,6 +149,8 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
             rows = _page_rows_pg(store, query, keys, f.profile)
         else:
             total, keys, f = _page_keys(store, query, where, f)
+            if query and not total and not search_index_kept(store):  # an emptied index finds
+                return SearchResults((), 0, f, error=NO_INDEX)  # nothing (`serve` rebuilds it)
             rows = _page_rows(store, query, keys, f.profile)
     except sqlite3.OperationalError as err:
         if is_interrupted(err):  # the statement used its budget (web/guard.py)
