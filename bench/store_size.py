@@ -17,10 +17,12 @@
 
    With `--compact-after-days N` runs of that age out of the ranker's label days are folded
    (`[store] compact_after_days`, store/folding.py); with `--no-feature-cache` the ranker's
-   feature cache is dropped (`[store] cache_features = false`). Both are the workflow's.
+   feature cache is dropped (`[store] cache_features = false`); with `--no-search-index` the
+   word search's index is emptied (`[store] search_index = false`). All are the workflow's.
 
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
-     [--keep-text-days 60] [--compact-after-days 90] [--no-feature-cache] [--save DIR] [--year DB]
+     [--keep-text-days 60] [--compact-after-days 90] [--no-feature-cache] [--no-search-index]
+     [--save DIR] [--year DB]
 """
 
 from __future__ import annotations
@@ -144,7 +146,8 @@ def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
 
 
 def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int = 0,
-          compact_after_days: int = 0, cache_features: bool = True) -> dict[str, int]:
+          compact_after_days: int = 0, cache_features: bool = True,
+          search_index: bool = True) -> dict[str, int]:
     """What `run` prunes after a day, then `papersieve db --vacuum` (retention.vacuum)."""
     from papersieve.store import open_store
     from papersieve.store.retention import prune_store, vacuum
@@ -152,6 +155,8 @@ def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int 
     more: dict[str, int | bool] = {"compact_after_days": compact_after_days} if compact_after_days else {}
     if not cache_features:
         more["cache_features"] = False
+    if not search_index:
+        more["search_index"] = False
     with open_store(path) as store:
         if keep_text_days:
             start = time.perf_counter()
@@ -192,6 +197,8 @@ def main() -> None:
                         help="[store] compact_after_days for the pruned store (0: never fold runs)")
     parser.add_argument("--no-feature-cache", action="store_true",
                         help="[store] cache_features = false for the pruned store")
+    parser.add_argument("--no-search-index", action="store_true",
+                        help="[store] search_index = false for the pruned store")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     parser.add_argument("--year", type=Path,
                         help="start from the unpruned year.db that --save kept (skips steps 1-2)")
@@ -211,7 +218,7 @@ def main() -> None:
         shutil.copyfile(db, pruned_db)
         now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
         counts = prune(pruned_db, args.keep_raw_days, now, args.keep_text_days,
-                       args.compact_after_days, not args.no_feature_cache)
+                       args.compact_after_days, not args.no_feature_cache, not args.no_search_index)
         size, tables = vacuumed_size(pruned_db)
         report(f"a year, pruned ({counts}) and vacuumed", size, tables)
         with _connect(pruned_db) as conn:
@@ -224,7 +231,8 @@ def main() -> None:
     print(f"command: .venv/bin/python bench/store_size.py --real-days {args.real_days}"
           f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}"
           f" --keep-text-days {args.keep_text_days} --compact-after-days {args.compact_after_days}"
-          + (" --no-feature-cache" if args.no_feature_cache else ""))
+          + (" --no-feature-cache" if args.no_feature_cache else "")
+          + (" --no-search-index" if args.no_search_index else ""))
 
 
 def _make_year(days: list[dt.date], copies: int, home: Path) -> None:

@@ -15,7 +15,7 @@ from papersieve.models import Paper
 from papersieve.profile import init_profile
 from papersieve.store import Store
 from papersieve.store.feedback import add_feedback
-from papersieve.store.llm_calls import CallRecord, record_call
+from papersieve.store.llm_calls import CallRecord, calls_by_request_hash, record_call
 from papersieve.store.papers import upsert_papers
 from papersieve.store.retention import (
     FEATURE_DAYS,
@@ -57,6 +57,20 @@ def test_raw_replies_older_than_keep_days_are_emptied_and_the_rest_is_kept(store
     assert _rows(store)[1][0] == ""
 
 
+def test_old_calls_keep_their_papers_in_a_packed_list(store: Store) -> None:
+    if store.postgres:
+        pytest.skip("PostgreSQL compresses long values itself (TOAST): the list stays text")
+    ids = tuple(f"2507.{n:05d}" for n in range(40))
+    old = record_call(store, CallRecord("h", "gpt-4o", "title", ids, "ok", raw_reply="reply"))
+    record_call(store, CallRecord("h", "gpt-4o", "title", ids, "ok", raw_reply="reply"))
+    with store.transaction() as conn:
+        conn.execute("UPDATE llm_calls SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,))
+    assert prune_raw_replies(store, 30) == 1
+    stored = dict(store.conn.execute("SELECT id, length(CAST(paper_ids AS BLOB)) FROM llm_calls"))
+    assert stored[old] < stored[old + 1] / 3  # 520 bytes of JSON
+    assert [call.paper_ids for call in calls_by_request_hash(store, "h")] == [ids, ids]
+
+
 def test_db_vacuum_prunes_by_the_profile_setting_and_shrinks_the_file(
     tmp_path: Path, store: Store,
 ) -> None:
@@ -85,16 +99,16 @@ def test_run_prunes_old_raw_replies(tmp_path: Path, store: Store, monkeypatch: p
     assert [raw for raw, _, _ in _rows(store)] == ["", "yesterday's reply"]
 
 
-def test_only_the_newest_local_model_versions_are_kept(store: Store) -> None:
+def test_only_the_newest_local_model_version_is_kept(store: Store) -> None:
     with store.transaction() as conn:
         for profile in ("me", "you"):
             for version in range(1, 6 if profile == "me" else 3):
                 conn.execute("INSERT INTO local_models (profile, method, version, trained_on, blob,"
                              " created_at) VALUES (?, 'tfidf', ?, 10, x'00', '2026-01-01')",
                              (profile, version))
-    assert prune_model_versions(store) == 2
+    assert prune_model_versions(store) == 5
     rows = store.conn.execute("SELECT profile, version FROM local_models ORDER BY profile, version")
-    assert [(r[0], r[1]) for r in rows] == [("me", 3), ("me", 4), ("me", 5), ("you", 1), ("you", 2)]
+    assert [(r[0], r[1]) for r in rows] == [("me", 5), ("you", 2)]
 
 
 def test_cached_features_leave_with_the_training_window_unless_the_paper_has_feedback(

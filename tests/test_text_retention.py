@@ -100,6 +100,35 @@ def test_a_pruned_paper_leaves_the_search_index_and_comes_back_when_listed_again
         store.conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
 
 
+def test_a_pruned_papers_title_authors_and_comment_are_packed_and_read_back_as_text(
+    store: Store,
+) -> None:
+    old = Paper("2506.00001", "Contrastive representation learning for large language models with"
+                " reinforcement learning from human feedback", "An abstract about zanzibarite.",
+                ("Ada Lovelace", "Charles Babbage", "Alan Turing", "Grace Hopper"), ("cs.LG", "cs.AI"),
+                1, comment="Accepted at NeurIPS 2025. Code: https://github.com/example/repo")
+    _day(store, OLD, [old], picked=set())
+    _day(store, RECENT, [_paper(4, "Recent paper")], picked=set())
+    bytes_of = "octet_length({})" if store.postgres else "length(CAST({} AS BLOB))"
+    columns = " + ".join(bytes_of.format(c) for c in ("title", "authors", "comment"))
+    size = f"SELECT {columns} FROM papers_data WHERE id = ?"
+    before = store.conn.execute(size, (old.id,)).fetchone()[0]
+    prune_store(store, 30, NOW, keep_text_days=60)
+    if not store.postgres:  # which compresses long values itself: its rows stay text
+        assert store.conn.execute(size, (old.id,)).fetchone()[0] < before * 0.8
+    pruned = get_paper(store, old.id)
+    assert pruned is not None
+    assert (pruned.title, pruned.authors, pruned.comment) == (old.title, old.authors, old.comment)
+    prune_store(store, 30, NOW, keep_text_days=60)  # a second pruning leaves packed rows as they are
+    assert get_paper(store, old.id) == pruned
+    upsert_papers(store, [old], listed_on=RECENT.isoformat())  # a feed lists it again: text
+    assert store.conn.execute(size, (old.id,)).fetchone()[0] == before
+    hits = search(store, SearchFilters(text="babbage contrastive")).hits
+    assert [(h.item.paper_id, h.item.title) for h in hits] == [(old.id, old.title)]
+    if not store.postgres:
+        store.conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
+
+
 def test_the_web_search_says_that_pruned_papers_are_not_searched(store: Store) -> None:
     _day(store, OLD, [_paper(1, "Quasicrystal tokenizers revisited")], picked=set())
     _day(store, RECENT, [_paper(4, "Recent paper")], picked=set())

@@ -18,6 +18,7 @@ from papersieve.store.db import Store
 from papersieve.store.folding import folded_candidates
 from papersieve.store.judgements import judgement_from_row
 from papersieve.store.papers import get_papers
+from papersieve.store.prompt_texts import run_prompt, save_prompt
 
 NO_PROMPT = PromptText("", "")
 
@@ -79,13 +80,16 @@ def calls_usage(store: Store, run_id: int) -> Usage:
 
 def save_run_details(store: Store, run_id: int, usage: Usage, prompt: PromptText | None,
                      notes: Sequence[str], out_dir: str) -> None:
-    """The columns of migration V2: cost parts, the prompt as sent, notes, output folder."""
+    """The columns of migration V2: cost parts, the prompt as sent (its text stored once,
+    migration 18), notes, output folder."""
     prompt = prompt or NO_PROMPT
     with store.transaction() as conn:
+        key = save_prompt(conn, prompt.system, prompt.user, prompt.schema)  # once per distinct text
         conn.execute(
-            "UPDATE runs SET prompt_cost = ?, completion_cost = ?, prompt_system = ?,"
-            " prompt_user = ?, prompt_schema = ?, notes = ?, out_dir = ? WHERE id = ?",
-            (usage.prompt_cost, usage.completion_cost, prompt.system, prompt.user, prompt.schema,
+            "UPDATE runs SET prompt_cost = ?, completion_cost = ?, prompt_text_key = ?,"
+            " prompt_system = '', prompt_user = '', prompt_schema = '', notes = ?, out_dir = ?"
+            " WHERE id = ?",
+            (usage.prompt_cost, usage.completion_cost, key,
              json.dumps(list(notes), ensure_ascii=False), out_dir, run_id),
         )
 
@@ -115,7 +119,7 @@ def load_digest(store: Store, run_id: int) -> Digest:
         date=date, profile=run["profile"], judge=run["judge"], model=run["model"],
         prompt_hash=run["prompt_hash"], counts=counts, usage=usage, picks=picks,
         judgements=judgements, papers=papers,
-        prompt=PromptText(run["prompt_system"], run["prompt_user"], run["prompt_schema"]),
+        prompt=PromptText(*run_prompt(store, run)),
         run_id=run_id,
         notes=json.loads(run["notes"] or "[]"),
     )

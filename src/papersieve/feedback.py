@@ -17,6 +17,7 @@ from papersieve.store.db import Store
 from papersieve.store.feedback import FeedbackRow, add_feedback, current_feedback
 from papersieve.store.library import LibraryExample, save_examples
 from papersieve.store.papers import get_papers, stored_ids
+from papersieve.store.search_index import rebuild_search_index
 
 SOURCES = ("cli", "web", "bibtex", "teach", "telegram", "slack")
 
@@ -162,6 +163,10 @@ def teach_library(store: Store, entries: list[Entry], kind: str, profile: Profil
     unmatched: list[str] = []
     by: dict[str, int] = {}
     examples: list[LibraryExample] = []
+    if any(not entry.arxiv_id and entry.title for entry in entries):
+        # A title is looked up through the word search index: built again where the store
+        # keeps none (`[store] search_index = false`, store/search_index.py).
+        rebuild_search_index(store)
     resolved = [_resolve(store, entry) for entry in entries]
     missing = [e.arxiv_id for e in resolved if e.arxiv_id and not e.abstract]
     held = get_papers(store, [e.arxiv_id for e in resolved if e.arxiv_id])

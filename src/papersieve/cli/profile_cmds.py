@@ -18,6 +18,7 @@ from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_unit
 from papersieve.store import open_store, open_store_to_read
 from papersieve.store.profiles import stored_profile_names
 from papersieve.store.retention import prune_store, store_size, vacuum
+from papersieve.store.search_index import rebuild_search_index, search_index_kept
 from papersieve.store.stats import store_counts
 
 
@@ -102,14 +103,20 @@ def _executable() -> str:
 @click.option("--vacuum", "do_vacuum", is_flag=True,
               help="Prune raw LLM replies older than [store] keep_raw_days (and old abstracts with"
                    " keep_text_days, old runs with compact_after_days), then compact the file.")
+@click.option("--reindex", is_flag=True,
+              help="Rebuild the word search's index where it is not kept ([store] search_index ="
+                   " false, the GitHub Actions workflow's store).")
 @click.option("--from-site", "site", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Record the days of a published site (its YYYY-MM/YYYY-MM-DD.json) that the store"
                    " lacks, e.g. after the store was lost.")
 @profile_option
-def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
+def db(do_vacuum: bool, reindex: bool, site: Path | None, profile_dir: Path | None) -> None:
     """Show where the SQLite store is and basic counts."""
-    opener = open_store if site is not None or do_vacuum else open_store_to_read
+    opener = open_store if site is not None or do_vacuum or reindex else open_store_to_read
     with opener() as store:
+        if reindex:
+            click.echo(f"Search index: {rebuild_search_index(store)} papers indexed again"
+                       if not search_index_kept(store) else "Search index: kept, nothing to do")
         if site is not None:
             added = rebuild_from_site(store, site, warn=lambda w: click.echo(f"warning: {w}", err=True))
             click.echo(f"Rebuilt {len(added)} day(s) from {site}"
@@ -120,7 +127,8 @@ def db(do_vacuum: bool, site: Path | None, profile_dir: Path | None) -> None:
             before = store_size(store)  # pruning already gives pages back (auto_vacuum)
             counts = prune_store(store, keep, keep_text_days=kept.keep_text_days,
                                  compact_after_days=kept.compact_after_days,
-                                 cache_features=kept.cache_features)
+                                 cache_features=kept.cache_features,
+                                 search_index=kept.search_index)
             _, after = vacuum(store)
             click.echo(f"Pruned {counts['raw replies']} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")

@@ -93,7 +93,8 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         prune_store(store, profile.settings.store.keep_raw_days,
                     keep_text_days=profile.settings.store.keep_text_days,
                     compact_after_days=profile.settings.store.compact_after_days,
-                    cache_features=profile.settings.store.cache_features)
+                    cache_features=profile.settings.store.cache_features,
+                    search_index=profile.settings.store.search_index)
     for caught_up in earlier:
         print_summary(caught_up, profile.name)
     for note in notes:
@@ -136,7 +137,8 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
                              progress=say, failed=broken, workers=workers)
         if profiles:
             prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
-                        keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]))
+                        keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]),
+                        search_index=any(p.settings.store.search_index for p in profiles))
     if out_dir is not None and report.members:
         _group_page(out_dir, [m.name for m in report.members])
     for note in report.notes:

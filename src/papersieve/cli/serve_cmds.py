@@ -11,6 +11,7 @@ from papersieve.errors import ConfigError
 from papersieve.profile.stored import load_profile_ref
 from papersieve.store.accounts import count_admins
 from papersieve.store.db import Store
+from papersieve.store.search_index import rebuild_search_index, search_index_kept
 from papersieve.web.accounts import SESSION_KEY_ENV, session_key_from_env
 from papersieve.web.security import TOKEN_ENV, check_bind, token_from_env
 
@@ -50,9 +51,20 @@ def serve(host: str, port: int, profile_dir: Path | None, group: bool) -> None:
     if app.state.stores.read_only:
         click.echo(f"note: {app.state.stores.path} is read-only: pages work, likes are not saved",
                    err=True)
+    else:
+        _reindex(app.state.stores.get())
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"papersieve web app on http://{shown}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+def _reindex(store: Store) -> None:
+    """A store kept without its search index (`[store] search_index = false`, the GitHub
+    workflow's cache) gets it back before the web app serves it."""
+    if not search_index_kept(store):
+        click.echo("The store keeps no search index ([store] search_index = false): building it"
+                   " from the kept text...", err=True)
+        click.echo(f"Search index: {rebuild_search_index(store)} papers", err=True)
 
 
 def check_group(store: Store, keyed: bool) -> None:

@@ -47,6 +47,7 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_KEEP_TEXT_DAYS": "store.keep_text_days",
     "PAPERSIEVE_COMPACT_AFTER_DAYS": "store.compact_after_days",
     "PAPERSIEVE_CACHE_FEATURES": "store.cache_features",
+    "PAPERSIEVE_SEARCH_INDEX": "store.search_index",
 }
 
 

@@ -187,6 +187,11 @@ class StoreSettings(_Strict):
     """Keep the local ranker's features of its training papers between runs (false: dropped after
     each run and recomputed at each retraining, slower but a smaller store; the GitHub Actions
     workflow sets false through PAPERSIEVE_CACHE_FEATURES)."""
+    search_index: bool = True
+    """Keep the web app's word search index in the store (false: emptied after each run and
+    rebuilt from the kept text when the store is served or `papersieve db --reindex` runs; the
+    GitHub Actions workflow sets false through PAPERSIEVE_SEARCH_INDEX: nothing searches its
+    cached store)."""
 
 
 class EndpointSettings(_Strict):

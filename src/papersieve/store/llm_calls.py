@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from papersieve.store.db import Store, utcnow
+from papersieve.store.textpack import unpack_text
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def record_call(store: Store, call: CallRecord) -> int:
 def _from_row(row: sqlite3.Row) -> CallRecord:
     return CallRecord(
         request_hash=row["request_hash"], model=row["model"], stage=row["stage"],
-        paper_ids=tuple(json.loads(row["paper_ids"])), status=row["status"],
+        # Packed once the call is older than `[store] keep_raw_days` (store/retention.py).
+        paper_ids=tuple(json.loads(unpack_text(row["paper_ids"]) or "[]")), status=row["status"],
         prompt_tokens=row["prompt_tokens"], completion_tokens=row["completion_tokens"],
         cached_tokens=row["cached_tokens"], cost=row["cost"], latency_ms=row["latency_ms"],
         finish_reason=row["finish_reason"], error=row["error"], raw_reply=row["raw_reply"],

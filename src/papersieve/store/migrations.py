@@ -582,5 +582,84 @@ ALTER TABLE runs ADD COLUMN candidates INTEGER;
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17]
+V18 = """
+-- An old paper's row packed (`[store] keep_text_days`, store/retention.py): once its abstract is
+-- emptied and it has left the search index, its title, authors and comment are stored as the
+-- abstracts are (store/textpack.py, where that is shorter: ~30% less over a year's 59k such
+-- rows). The `papers` view unpacks them, so every reader, the search index's external content
+-- and the digests see text as before; a feed that lists the paper again writes text back.
+-- Dropping the view drops its INSTEAD OF triggers: they are made again as migration 8 made them.
+DROP VIEW papers;
+CREATE VIEW papers AS SELECT pk, id, papersieve_unpack(title) AS title,
+    papersieve_unpack(abstract) AS abstract, papersieve_unpack(authors) AS authors, categories,
+    primary_category, papersieve_unpack(comment) AS comment, latest_version, content_hash,
+    first_listed, updated_at
+    FROM papers_data;
+CREATE TRIGGER papers_insert INSTEAD OF INSERT ON papers BEGIN
+    INSERT INTO papers_data (pk, id, title, abstract, authors, categories, primary_category,
+        comment, latest_version, content_hash, first_listed, updated_at)
+    VALUES (new.pk, new.id, new.title, papersieve_pack(new.abstract), new.authors, new.categories,
+        new.primary_category, new.comment, new.latest_version, new.content_hash, new.first_listed,
+        new.updated_at);
+END;
+CREATE TRIGGER papers_update INSTEAD OF UPDATE ON papers BEGIN
+    UPDATE papers_data SET title = new.title, abstract = papersieve_pack(new.abstract),
+        authors = new.authors, categories = new.categories,
+        primary_category = new.primary_category, comment = new.comment,
+        latest_version = new.latest_version, content_hash = new.content_hash,
+        first_listed = new.first_listed, updated_at = new.updated_at
+    WHERE pk = old.pk;
+END;
+CREATE TRIGGER papers_delete INSTEAD OF DELETE ON papers BEGIN
+    DELETE FROM papers_data WHERE pk = old.pk;
+END;
+-- Small facts about the store itself. ('search_index', 'off'): the word search's index is kept
+-- empty (`[store] search_index = false`, store/search_index.py): the triggers below then leave it
+-- alone, and `searchable` still says which rows it holds once rebuilt.
+CREATE TABLE store_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- The search index's triggers read the title and authors unpacked too, and only while the index
+-- is kept.
+DROP TRIGGER papers_data_ai;
+DROP TRIGGER papers_data_ad;
+DROP TRIGGER papers_data_au;
+CREATE TRIGGER papers_data_ai AFTER INSERT ON papers_data WHEN new.searchable
+    AND NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'search_index' AND value = 'off') BEGIN
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    VALUES (new.pk, papersieve_unpack(new.title), papersieve_unpack(new.abstract),
+        papersieve_unpack(new.authors));
+END;
+CREATE TRIGGER papers_data_ad AFTER DELETE ON papers_data WHEN old.searchable
+    AND NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'search_index' AND value = 'off') BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    VALUES ('delete', old.pk, papersieve_unpack(old.title), papersieve_unpack(old.abstract),
+        papersieve_unpack(old.authors));
+END;
+CREATE TRIGGER papers_data_au AFTER UPDATE ON papers_data
+    WHEN NOT EXISTS (SELECT 1 FROM store_state WHERE key = 'search_index' AND value = 'off') BEGIN
+    INSERT INTO papers_fts(papers_fts, rowid, title, abstract, authors)
+    SELECT 'delete', old.pk, papersieve_unpack(old.title), papersieve_unpack(old.abstract),
+        papersieve_unpack(old.authors)
+    WHERE old.searchable;
+    INSERT INTO papers_fts(rowid, title, abstract, authors)
+    SELECT new.pk, papersieve_unpack(new.title), papersieve_unpack(new.abstract),
+        papersieve_unpack(new.authors) WHERE new.searchable;
+END;
+
+-- Each distinct prompt a run sent, stored once (store/prompt_texts.py): `key` is the SHA-256 of
+-- its parts, which a run keeps in `prompt_text_key` instead of the texts in its own row (runs
+-- recorded before are moved at the next pruning, store/retention.py).
+CREATE TABLE prompt_texts (
+    key TEXT PRIMARY KEY,
+    system TEXT NOT NULL,
+    user_text TEXT NOT NULL,
+    schema TEXT NOT NULL
+);
+ALTER TABLE runs ADD COLUMN prompt_text_key TEXT NOT NULL DEFAULT '';
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

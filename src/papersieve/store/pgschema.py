@@ -92,10 +92,15 @@ CREATE UNIQUE INDEX collections_profile_name_nocase ON collections (profile, low
 -- the index by itself (its title and authors stay findable); the flag is kept for the same reads.
 COMMENT ON COLUMN papers_data.searchable IS 'whether the search index holds the row (SQLite)';
 """,
+    18: """
+-- Nothing: old papers' rows are packed on SQLite only (store/retention.py); here their text stays
+-- text (TOAST compresses long values) and the view of migration 8 reads it as it is. The search
+-- index is each row's generated tsvector, always kept (store/search_index.py).
+""",
 }
 
 _SQLITE_ONLY = re.compile(
-    r"^\s*(CREATE\s+VIRTUAL\s+TABLE|CREATE\s+TRIGGER|DROP\s+TRIGGER|CREATE\s+VIEW|PRAGMA)"
+    r"^\s*(CREATE\s+VIRTUAL\s+TABLE|CREATE\s+TRIGGER|DROP\s+TRIGGER|CREATE\s+VIEW|DROP\s+VIEW|PRAGMA)"
     r"|\btypeof\s*\(|\bpapers_fts\b|\bpapersieve_has_code\s*\(", re.IGNORECASE)
 _TYPES = (
     # Types are written in capitals in the migrations, names in lower case (`blob BLOB`).

@@ -2,8 +2,10 @@
 
 - Raw LLM replies are kept for audit ("what did the model actually say?"); once the day is weeks
   old its parsed verdicts (the judgements table) are what every later step reads. The pruned rows
-  keep everything else: tokens, cost, latency, status, which papers the call carried.
-- The local ranker's older model versions: only the newest is ever loaded.
+  keep everything else: tokens, cost, latency, status, which papers the call carried (that list
+  compressed).
+- The local ranker's older model versions: only the newest is ever loaded, so only it is kept (a
+  year's store kept three, 3.2 MB more, that nothing read).
 - The local ranker's feature cache of papers that left its training window: retraining reads the
   features of the last 60 label days and of the papers with feedback; a pruned row is recomputed
   if it is ever needed again. With `[store] cache_features = false` (the workflow sets it) the
@@ -15,9 +17,15 @@
   (the candidates of its label days); and the LLM's comments on those papers. The published
   site keeps every day's JSON with all of it. What is never pruned: the papers' rows and content
   hashes, the LLM's scores, the runs' outcomes (what marks a paper as already judged), so the
-  judgement cache and the cross-day "seen before" work as before.
+  judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
+  and comment are then stored compressed (migration 18): read through the `papers` view as
+  before.
 - With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
+- With `[store] search_index = false` (the workflow's) the word search's index is emptied after
+  each run and rebuilt when the store is served (`store/search_index.py`).
+- A run recorded before migration 18 with its prompt in its own row has the text moved to
+  `prompt_texts`, where each distinct prompt is stored once (`store/prompt_texts.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +36,12 @@ import sqlite3
 
 from papersieve.store.db import Store
 from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
+from papersieve.store.prompt_texts import move_run_prompts
+from papersieve.store.search_index import (
+    drop_search_index,
+    rebuild_search_index,
+    search_index_kept,
+)
 
 
 def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
@@ -42,14 +56,19 @@ def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = No
     with store.transaction() as conn:
         cursor = conn.execute(
             "UPDATE llm_calls SET raw_reply = '' WHERE raw_reply != '' AND created_at < ?", (cutoff,))
+        if not store.postgres:  # which compresses long values itself (TOAST)
+            # The batch's paper ids, a JSON list of ~360 bytes a call, packed as abstracts are
+            # (store/textpack.py: 2.4 -> 0.6 MB in a year's store); llm_calls.py reads both forms.
+            conn.execute("UPDATE llm_calls SET paper_ids = papersieve_pack(paper_ids)"
+                         " WHERE typeof(paper_ids) = 'text' AND created_at < ?", (cutoff,))
         return cursor.rowcount
 
 
 FEATURE_DAYS = 90
 """Features of papers first listed this many days ago or more are dropped (the ranker's label
 window is 60 days, `judges/local/training.py`)."""
-MODEL_VERSIONS = 3
-"""Versions of a profile's local model kept (the newest is the one used)."""
+MODEL_VERSIONS = 1
+"""Versions of a profile's local model kept: the newest, the one used (`load_model`)."""
 
 
 def prune_model_versions(store: Store, keep: int = MODEL_VERSIONS) -> int:
@@ -119,22 +138,34 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
             "UPDATE judgements SET comment = '' WHERE comment != ''"
             " AND paper_id IN (SELECT id FROM temp.text_old WHERE ranker = 0)")
         conn.execute("DELETE FROM temp.text_old")
-        return cursor.rowcount
+        emptied = cursor.rowcount
+        if not store.postgres:  # which compresses long values itself (TOAST)
+            # Out of the index and without its abstract, the rest of the row's text is packed
+            # (migration 18; the `papers` view unpacks it): a feed listing it again writes text.
+            conn.execute(
+                "UPDATE papers_data SET title = papersieve_pack_smaller(title),"
+                " authors = papersieve_pack_smaller(authors), comment = papersieve_pack_smaller(comment)"
+                " WHERE searchable = 0 AND abstract = '' AND typeof(title) = 'text'")
+        return emptied
 
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
                 keep_text_days: int = 0, compact_after_days: int = 0,
-                cache_features: bool = True) -> dict[str, int]:
-    """Every pruning above, the folding of old runs (`store/folding.py`), then the freed pages
+                cache_features: bool = True, search_index: bool = True) -> dict[str, int]:
+    """Every pruning above, the folding of old runs (`store/folding.py`), the search index
+    emptied or rebuilt as `search_index` says (`store/search_index.py`), then the freed pages
     given back (a store made with auto_vacuum, `store/db.py`); returns how many rows each
     touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
+        "run prompts stored once": move_run_prompts(store),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now, keep=cache_features),
         "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),
         "folded candidates": fold_old_runs(store, compact_after_days, now),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
+        "search index emptied": int(drop_search_index(store)) if not search_index else 0,
+        "search index rebuilt": rebuild_search_index(store) if search_index else 0,
     }
     if not store.conn.in_transaction:
         _give_pages_back(store)
@@ -157,8 +188,9 @@ def vacuum(store: Store) -> tuple[int, int]:
         for (table,) in store.conn.execute(_PG_TABLES.format(what="c.relname")).fetchall():
             store.conn.execute(f'VACUUM FULL "{table}"')
         return before, store_size(store)
-    with store.transaction() as conn:
-        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+    if search_index_kept(store):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.conn.execute("VACUUM")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -5,9 +5,11 @@ of its bytes with plain deflate and ~35% with the dictionary (bench/RESULTS.md, 
 stored value is a tag byte naming the dictionary, then the deflate stream; a TEXT value is an
 abstract stored before compression and is read as it is.
 
-SQLite sees the two functions of `register`: the `papers` view decompresses with
+SQLite sees the functions of `register`: the `papers` view decompresses with
 `papersieve_unpack`, and writes compress with `papersieve_pack` inside the statement, so that
-the text still passes through the redacting connection's parameters as text.
+the text still passes through the redacting connection's parameters as text. Since migration 18
+an old paper's title, authors and comment may be packed the same way (store/retention.py), and
+an old LLM call's list of paper ids.
 """
 
 from __future__ import annotations
@@ -38,6 +40,16 @@ def pack_text(text: str | None) -> bytes | None:
     return bytes([TAG_V1]) + packer.compress(text.encode("utf-8")) + packer.flush()
 
 
+def pack_smaller(value: bytes | str | None) -> bytes | str | None:
+    """`pack_text(value)` where that is shorter than the text's UTF-8 bytes, else the text itself
+    (a short title, author list or comment may not shrink); a value packed already, or None, as
+    it is. `unpack_text` reads every form."""
+    if not isinstance(value, str):
+        return value
+    packed = pack_text(value)
+    return packed if packed is not None and len(packed) < len(value.encode("utf-8")) else value
+
+
 def unpack_text(value: bytes | str | None) -> str | None:
     """The text of a stored value: packed bytes decompressed, a TEXT value as it is."""
     if value is None or isinstance(value, str):
@@ -53,6 +65,8 @@ def unpack_text(value: bytes | str | None) -> str | None:
 
 
 def register(conn: sqlite3.Connection) -> None:
-    """Make `papersieve_pack` and `papersieve_unpack` known to this connection."""
+    """Make `papersieve_pack`, `papersieve_pack_smaller` and `papersieve_unpack` known to this
+    connection."""
     conn.create_function("papersieve_pack", 1, pack_text, deterministic=True)
+    conn.create_function("papersieve_pack_smaller", 1, pack_smaller, deterministic=True)
     conn.create_function("papersieve_unpack", 1, unpack_text, deterministic=True)

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from papersieve.codelinks import CODE_HOSTS, has_code
 from papersieve.store.db import Store
 from papersieve.store.papers import some_unsearchable
+from papersieve.store.search_index import search_index_kept
 from papersieve.web.guard import is_interrupted
 from papersieve.web.queries import (
     LATEST_LABEL,
@@ -34,6 +35,8 @@ MAX_PAGE = 10**9
 """Highest page number sent to SQLite."""
 TOO_EXPENSIVE_SEARCH = ("this search needs more work than the server allows for one request:"
                         " use fewer or longer prefix* words")
+NO_INDEX = ("this store keeps no word search index ([store] search_index = false, the GitHub"
+            " workflow's): `papersieve db --reindex` builds it; the filters work without it")
 SORTS = ("relevance", "date", "score")
 """Result orders: best match first (with words; newest first without), newest first, best
 judged (relevance + novelty of the paper's best verdict) first."""
@@ -101,7 +104,7 @@ def _filters(f: SearchFilters, parsed: ParsedQuery) -> _Where:
     if f.code:  # the flag kept at ingest (migration 12); a row written without one, by its text
         where.add("p.pk IN (SELECT pk FROM papers_data WHERE has_code = 1 UNION ALL SELECT pk FROM"
                   " papers_data WHERE has_code IS NULL AND"
-                  " papersieve_has_code(papersieve_unpack(abstract), comment))")
+                  " papersieve_has_code(papersieve_unpack(abstract), papersieve_unpack(comment)))")
     return where
 
 
@@ -146,6 +149,8 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
             rows = _page_rows_pg(store, query, keys, f.profile)
         else:
             total, keys, f = _page_keys(store, query, where, f)
+            if query and not total and not search_index_kept(store):  # an emptied index finds
+                return SearchResults((), 0, f, error=NO_INDEX)  # nothing (`serve` rebuilds it)
             rows = _page_rows(store, query, keys, f.profile)
     except sqlite3.OperationalError as err:
         if is_interrupted(err):  # the statement used its budget (web/guard.py)
