@@ -63,6 +63,8 @@ def test_a_schema_6_store_migrates_in_place_and_reads_back_identically(tmp_path:
     # A run names its prompt's stored text since migration 18: '' for one that keeps the text in
     # its own row, as a migrated run does until the next pruning moves it.
     assert [row.pop("prompt_text_key") for row in seen["runs"]] == [""] * len(seen["runs"])
+    # And its number of candidates since migration 17: None (counted from its rows) before.
+    assert [row.pop("candidates") for row in seen["runs"]] == [None] * len(seen["runs"])
     assert seen == expected
     assert kinds == {"blob": 215}
     assert packed < 0.45 * raw_abstracts  # 1.3 KB abstracts: ~35% with the dictionary
