@@ -24,7 +24,7 @@ _SCRUBBED = (
     "PAPERSIEVE_ARXIV_API_URL", "PAPERSIEVE_OAI_PMH_URL", "PAPERSIEVE_S2_URL", "XDG_DATA_HOME",
     "PAPERSIEVE_LOCK_LEASE", "TELEGRAM_BOT_TOKEN", "PAPERSIEVE_BIORXIV_API_URL",
     "PAPERSIEVE_TELEGRAM_API_URL", "PAPERSIEVE_SLACK_API_URL",
-    "ZOTERO_API_KEY", "ZOTERO_USER_ID", "PAPERSIEVE_ZOTERO_API_URL",
+    "ZOTERO_API_KEY", "ZOTERO_USER_ID", "PAPERSIEVE_ZOTERO_API_URL", "PGPASSWORD",
 )
 
 
@@ -41,6 +41,8 @@ def papersieve_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("PAPERSIEVE_SLACK_INTERVAL", "0")
     # Telegram's likewise (test_deliver_telegram.py).
     monkeypatch.setenv("PAPERSIEVE_TELEGRAM_INTERVAL", "0")
+    # A profile's `[store] url` that an earlier test's command chose (home.use_store_url).
+    monkeypatch.setattr("papersieve.home._configured_store", "")
     server = os.environ.get(TEST_DB_ENV, "")
     if not server:
         yield home
