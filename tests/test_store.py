@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,12 +44,6 @@ papers = st.builds(
 )
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with open_store(tmp_path / "store.db") as opened:
-        yield opened
 
 
 def fresh(store: Store) -> None:
@@ -142,6 +135,7 @@ def test_cache_ignores_changed_text_and_failures(store: Store) -> None:
     assert cached_judgements(store, "llm", "abstract", "gpt-4o", "h", [revised]) == {}
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's journal mode (WAL)")
 def test_schema_is_migrated_and_reopening_is_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     with open_store(path) as store:
@@ -154,6 +148,7 @@ def test_schema_is_migrated_and_reopening_is_a_no_op(tmp_path: Path) -> None:
         assert get_paper(store, "2507.00001") is not None
 
 
+@pytest.mark.sqlite_only(reason="writes a SQLite file's user_version by hand")
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     conn = sqlite3.connect(path)

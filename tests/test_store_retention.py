@@ -57,6 +57,7 @@ def test_raw_replies_older_than_keep_days_are_emptied_and_the_rest_is_kept(store
     assert _rows(store)[1][0] == ""
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's size after VACUUM")
 def test_db_vacuum_prunes_by_the_profile_setting_and_shrinks_the_file(
     tmp_path: Path, store: Store,
 ) -> None:
@@ -117,6 +118,7 @@ def test_cached_features_leave_with_the_training_window_unless_the_paper_has_fee
     assert store.conn.execute("SELECT COUNT(*) FROM local_features").fetchone()[0] == 0
 
 
+@pytest.mark.sqlite_only(reason="SQLite's free pages (auto_vacuum)")
 def test_pruning_gives_the_freed_pages_back_to_the_disk(store: Store) -> None:
     """A new store is made with auto_vacuum: the pages that pruning empties leave the file
     (a cache upload after each run carries the store), without waiting for `db --vacuum`."""

@@ -69,6 +69,7 @@ def test_the_reviews_query_through_the_app_is_a_message_not_a_500(data: WebData)
     assert "too many words to search for (" in page.text
 
 
+@pytest.mark.sqlite_only(reason="SQLite's progress handler on a bare sqlite3 connection")
 def test_the_guard_stops_a_statement_at_its_budget(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.db")
     guard = QueryGuard(conn, budget=100)
@@ -80,6 +81,7 @@ def test_the_guard_stops_a_statement_at_its_budget(tmp_path: Path) -> None:
     assert conn.execute("SELECT 1").fetchone() == (1,) and guard.stopped == ""
 
 
+@pytest.mark.sqlite_only(reason="SQLite's progress handler on a bare sqlite3 connection")
 def test_the_guard_stops_at_once_when_the_client_is_gone(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.db")
     guard = QueryGuard(conn, budget=10**9)
