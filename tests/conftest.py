@@ -72,6 +72,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         marker = item.get_closest_marker("sqlite_only")
         if marker is not None and not (marker.kwargs.get("reason") or marker.args):
             raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason (why SQLite only)")
+        defect = item.get_closest_marker("pg_defect")
+        if defect is not None and on_postgres:
+            item.add_marker(pytest.mark.xfail(reason=f"PostgreSQL: {defect.kwargs['reason']}",
+                                              strict=True))
         (left_out if marker is not None and on_postgres else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
