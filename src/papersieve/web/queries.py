@@ -423,7 +423,8 @@ def daily_series(
     rows = store.conn.execute(
         "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(CASE WHEN cost IS NULL AND"
         " prompt_tokens > 0 THEN 1 ELSE 0 END) AS unknown FROM runs"
-        " WHERE (? IS NULL OR profile = ?) GROUP BY date ORDER BY date DESC LIMIT ?",
+        # CAST: PostgreSQL cannot type a bare `? IS NULL` (the runs page was a 500 there).
+        " WHERE (CAST(? AS TEXT) IS NULL OR profile = ?) GROUP BY date ORDER BY date DESC LIMIT ?",
         (profile, profile, limit_days),
     ).fetchall()
     picks: dict[str, int] = {}
