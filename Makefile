@@ -32,9 +32,9 @@ test: $(STAMP) ## Lint, type-check and run the whole test suite
 test-fast: $(STAMP) ## Unit and integration tests only (no browser, no real LLM server, no slow test)
 	$(BIN)/pytest -q $(XDIST) -m "$(FAST)" $(PYTEST_ARGS)
 
-test-postgres: $(STAMP) ## The suites that run on PostgreSQL (tests/postgres_suite.txt), on PAPERSIEVE_TEST_DB's server
+test-postgres: $(STAMP) ## The whole test suite on PAPERSIEVE_TEST_DB's PostgreSQL server (tests marked sqlite_only left out)
 	@test -n "$$PAPERSIEVE_TEST_DB" || { echo "set PAPERSIEVE_TEST_DB=postgresql://... (python3 -m tests.pgcluster start DIR starts a server and prints it)"; exit 2; }
-	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS) $$(grep -v '^#' tests/postgres_suite.txt)
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -5,7 +5,10 @@ gpt-4o's real picks from data/labels and a low-score judgement for 40 other pape
 times each page through the whole app (security middleware, SQL, templates) with Starlette's test
 client. Prints the median and 95th percentile per page.
 
-    .venv/bin/python bench/web_pages.py [--repeat 30]
+    .venv/bin/python bench/web_pages.py [--repeat 30] [--store postgresql://...]
+
+`--store` builds the store there instead of a SQLite file in a temporary folder: an empty
+PostgreSQL database or schema (`?options=-csearch_path%3Dname`), for the same pages on both stores.
 """
 
 from __future__ import annotations
@@ -116,10 +119,13 @@ def timed_likes(client: TestClient, paper_id: str, repeat: int) -> tuple[float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--store", default="", help="an empty PostgreSQL store's URL (default: a"
+                        " SQLite file in a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        papers, runs, picked = build(Path(tmp) / "bench.db")
+        where = Path(args.store) if args.store else Path(tmp) / "bench.db"
+        papers, runs, picked = build(where)
         print(f"store: {papers} papers, {runs} runs (built in {time.perf_counter() - started:.1f} s)")
         pages = {
             "today (latest digest)": "/",
@@ -133,7 +139,7 @@ def main() -> None:
             "paper page": f"/paper/{picked[0]}",
             "runs and costs (charts)": "/runs",
         }
-        with TestClient(create_app(Path(tmp) / "bench.db", token=""), base_url="http://127.0.0.1") as c:
+        with TestClient(create_app(where, token=""), base_url="http://127.0.0.1") as c:
             print(f"{'page':40} {'median ms':>10} {'p95 ms':>8} {'KiB':>7}")
             for name, url in pages.items():
                 median, p95, size = timed(c, url, args.repeat)
@@ -141,7 +147,8 @@ def main() -> None:
             median, p95 = timed_likes(c, picked[1], max(3, args.repeat // 6))
             print(f"{'like/dislike (record + retrain)':40} {median:10.1f} {p95:8.1f}")
     python = sys.version.split()[0]
-    print(f"command: .venv/bin/python bench/web_pages.py --repeat {args.repeat}  (python {python})")
+    store = " --store postgresql://..." if args.store else ""
+    print(f"command: .venv/bin/python bench/web_pages.py --repeat {args.repeat}{store}  (python {python})")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def build_group_store(path: Path) -> GroupData:
     latest = DAYS[-1].isoformat()
     shared = data.web.picks[latest]
     data.picks = {"alice": shared[:3], "bob": shared[3:6]}
-    with open_store(path) as store:
+    with open_store(data.web.path) as store:
         for name in ("alice", "bob"):
             save_profile(store, name, default_profile_files())
             data.runs[name] = {}

@@ -22,6 +22,7 @@ from tests.servers.llm_server import FakeLLM
 from tests.servers.slack_server import TOKEN as SLACK_TOKEN
 from tests.servers.slack_server import FakeSlack
 from tests.servers.telegram_server import TOKEN, FakeTelegram, Sent
+from tests.storetext import store_text
 from tests.test_pipeline import DAY, run
 
 CHAT = "4242"
@@ -190,7 +191,7 @@ def test_the_token_reaches_no_output_no_error_and_no_store_row(
     code, pulled = chats.pull()
     assert code == 4 and "[redacted TELEGRAM_BOT_TOKEN]" in pulled
     with open_store() as store:
-        dump = "\n".join(store.conn.iterdump())
+        dump = store_text(store)
     secret = TOKEN.split(":")[1]
     assert secret not in output and secret not in pulled and secret not in dump
     assert "[redacted TELEGRAM_BOT_TOKEN]" in dump

@@ -22,6 +22,7 @@ from papersieve.eval.metrics import (
 )
 from papersieve.profile.loader import load_profile
 from tests.conftest import DATA
+from tests.pgschemas import store_at
 
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
 
@@ -137,7 +138,7 @@ def test_author_list_picks_are_picks_but_no_verdict_on_content(tmp_path: Path) -
     assert is_selected(verdict, profile.settings.cutoffs)
     scored = label_judgement("x", Label("x", 9.0, 8.0, "fits"))
     assert scored.outcome is Outcome.JUDGED and scored.relevance == 9.0
-    store = open_store(tmp_path / "s.db")
+    store = open_store(store_at(tmp_path / "s.db"))
     upsert_papers(store, papers, listed_on=date.isoformat())
     _record_day(store, profile, dt.date(2025, 6, 27), papers,
                 [label_judgement(p.id, book.get(p.id)) for p in papers])

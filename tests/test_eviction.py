@@ -42,6 +42,7 @@ def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
         yield server
 
 
+@pytest.mark.sqlite_only(reason="the evicted cache holds the SQLite file (the workflow's store)")
 def test_after_an_eviction_the_store_is_rebuilt_from_the_site(
     tmp_path: Path, papersieve_home: Path, llm: FakeLLM, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -45,6 +45,7 @@ def judged(store: Store) -> set[str]:
         "SELECT paper_id FROM judgements WHERE outcome = 'judged'")}
 
 
+@pytest.mark.sqlite_only(reason="breaks writes with a SQLite TEMP trigger")
 def test_a_failed_write_after_a_reply_keeps_neither_the_call_nor_its_verdicts(store: Store) -> None:
     papers = day_papers()[:24]
     with FakeLLM() as server:
@@ -64,6 +65,7 @@ def test_a_failed_write_after_a_reply_keeps_neither_the_call_nor_its_verdicts(st
     assert max(answered.values()) == 1, answered.most_common(3)
 
 
+@pytest.mark.sqlite_only(reason="breaks writes with a SQLite TEMP trigger")
 def test_a_failed_write_stores_no_half_day(store: Store) -> None:
     """The listings of a day go into the store in one transaction: when the second category's
     write fails, the first one's is not left behind as a day with a category missing."""

@@ -11,10 +11,11 @@ from papersieve.store import open_store
 from papersieve.store.judgements import save_judgements
 from papersieve.store.papers import upsert_papers
 from papersieve.store.runs import finish_run, papers_judged_before, record_outcomes, start_run
+from tests.pgschemas import store_at
 
 
 def test_judged_before_among_the_days_ids_equals_the_full_set_restricted(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.db") as store:
+    with open_store(store_at(tmp_path / "s.db")) as store:
         for day, status, ids in ((1, "done", range(0, 1200)), (2, "failed", range(1200, 1300)),
                                  (3, "done", range(1300, 1400))):
             papers = [Paper(f"2401.{n:05d}", f"t{n}", "a", ("A. Author",)) for n in ids]

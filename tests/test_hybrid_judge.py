@@ -14,6 +14,7 @@ from papersieve.profile.loader import init_profile, load_profile
 from papersieve.store import open_store
 from papersieve.store.papers import upsert_papers
 from tests.conftest import DATA
+from tests.pgschemas import store_at
 
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
 
@@ -57,7 +58,7 @@ def test_hybrid_holds_back_clear_rejects_once_it_has_history(tmp_path: Path) -> 
     pinned_paper = target[-1]
     (folder / "authors.txt").write_text(pinned_paper.authors[0] + "\n")
     profile = load_profile(folder)
-    store = open_store(tmp_path / "h.db")
+    store = open_store(store_at(tmp_path / "h.db"))
     book = LabelBook(LABELS)
     first = HybridJudge(profile, store, LabelLLM(book.reveal(days[0][0])))
     result = first.judge(days[0][1])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,7 @@ from papersieve.store.judgements import judgements_for_paper
 from papersieve.store.llm_calls import calls_for_run, count_calls
 from papersieve.store.runs import start_run
 from tests.llm_helpers import DAY, day_papers, priced_like_openai, profile
+from tests.pgschemas import store_at
 from tests.servers.llm_server import FAULTS, INVENTED_ID, CallInfo, FakeLLM, Scripted, load_labels
 
 
@@ -44,7 +47,8 @@ def test_faulty_day_ends_like_a_clean_day_and_bills_no_paper_twice(store: Store)
     drops = title_drops(papers)
     settings = {"max_retries": 6, "title_batch": 4, "abstract_batch": 2}
     with FakeLLM(title_drops=drops) as clean_server:
-        clean = make_judge(open_store(store.path.parent / "clean.db"), clean_server, **settings)
+        clean_store = open_store(store_at(Path(os.environ["PAPERSIEVE_HOME"]) / "clean.db"))
+        clean = make_judge(clean_store, clean_server, **settings)
         clean_result = clean.judge(papers)
     run_id = start_run(store, "default", DAY, "llm")
     with FakeLLM(title_drops=drops, fault_rate=0.45, fault_kinds=FAULTS, seed=7,
@@ -166,7 +170,7 @@ def test_title_stage_drops_and_no_title_stage_override(store: Store) -> None:
         by_id = {j.paper_id: j for j in result.judgements}
         assert {i for i, j in by_id.items() if j.outcome is Outcome.FILTERED_TITLE} == dropped
         assert by_id[papers[0].id].detail == "dropped by the title stage"
-        other = open_store(store.path.parent / "other.db")
+        other = open_store(store_at(Path(os.environ["PAPERSIEVE_HOME"]) / "other.db"))
         no_title = LLMJudge(profile(), other, api_key="k", base_url=server.url, title_stage=False)
         before = server.calls
         assert all(j.outcome is Outcome.JUDGED for j in no_title.judge(papers).judgements)

@@ -14,6 +14,7 @@ from papersieve.models import Paper
 from papersieve.profile.loader import Profile, init_profile, load_profile
 from papersieve.store import open_store
 from tests.conftest import DATA
+from tests.pgschemas import store_at
 
 CORAL = Path(__file__).parent / "fixtures" / "profiles" / "coral-reefs-topics.txt"
 
@@ -31,7 +32,7 @@ def _profile(folder: Path, topics: Path | None) -> Profile:
 
 
 def _picks(profile: Profile, days: list[tuple[dt.date, list[Paper]]], store_path: Path) -> int:
-    store = open_store(store_path)
+    store = open_store(store_at(store_path))
     judge = LocalJudge(profile, store)
     total = 0
     for _, papers in days:
@@ -54,7 +55,7 @@ def test_a_profile_about_an_absent_field_gets_almost_no_picks(
 def test_a_day_with_nothing_on_topic_says_so(five_days: list[tuple[dt.date, list[Paper]]],
                                             tmp_path: Path) -> None:
     coral = _profile(tmp_path / "coral", CORAL)
-    store = open_store(tmp_path / "s.db")
+    store = open_store(store_at(tmp_path / "s.db"))
     _, papers = five_days[0]
     result = LocalJudge(coral, store).judge(papers)
     assert max(j.relevance or 0 for j in result.judgements) <= 5
@@ -65,7 +66,7 @@ def test_a_day_with_nothing_on_topic_says_so(five_days: list[tuple[dt.date, list
 def test_a_one_paper_day_with_nothing_on_topic_says_so_in_the_singular(
         five_days: list[tuple[dt.date, list[Paper]]], tmp_path: Path) -> None:
     coral = _profile(tmp_path / "coral", CORAL)
-    store = open_store(tmp_path / "s.db")
+    store = open_store(store_at(tmp_path / "s.db"))
     _, papers = five_days[0]
     result = LocalJudge(coral, store).judge(papers[:1])
     assert "local judge: nothing on your topics today (the one paper did not match a key phrase" \

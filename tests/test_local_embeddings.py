@@ -17,6 +17,7 @@ from papersieve.store import open_store
 from papersieve.store.papers import upsert_papers
 from tests.conftest import DATA
 from tests.labelled_history import record_llm_day
+from tests.pgschemas import store_at
 
 pytestmark = pytest.mark.skipif(not embeddings.available(),
                                 reason="the embeddings extra (sentence-transformers) is not installed")
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.skipif(not embeddings.available(),
 def test_each_vector_is_computed_once_and_kept_in_the_store(tmp_path: Path) -> None:
     date, papers = load_days(DATA / "candidates")[0]
     papers = papers[:20]
-    store = open_store(tmp_path / "t.db")
+    store = open_store(store_at(tmp_path / "t.db"))
     upsert_papers(store, papers, listed_on=date.isoformat())
     profile = load_profile(None, {"judge.local_method": "embeddings"})
     first = LocalJudge(profile, store).judge(papers)
@@ -48,7 +49,7 @@ def test_each_vector_is_computed_once_and_kept_in_the_store(tmp_path: Path) -> N
 
 def test_a_changed_abstract_gets_a_new_vector(tmp_path: Path) -> None:
     _, papers = load_days(DATA / "candidates")[0]
-    store = open_store(tmp_path / "t.db")
+    store = open_store(store_at(tmp_path / "t.db"))
     paper = papers[0]
     before = embeddings.paper_embeddings(store, [paper])[0]
     revised = dataclasses.replace(paper, abstract="We study the weather of Mars with a camera.")
@@ -62,7 +63,7 @@ def test_a_changed_abstract_gets_a_new_vector(tmp_path: Path) -> None:
 def test_retraining_reads_the_embeddings_next_to_the_semantic_vectors(tmp_path: Path) -> None:
     date, papers = load_days(DATA / "candidates")[0]
     papers = papers[:44]
-    store = open_store(tmp_path / "t.db")
+    store = open_store(store_at(tmp_path / "t.db"))
     record_llm_day(store, date, papers, {p.id for i, p in enumerate(papers) if i % 2})
     profile = load_profile(None, {"judge.local_method": "embeddings"})
     report = retrain(store, profile)

@@ -23,6 +23,7 @@ from papersieve.store.db import Store
 from papersieve.store.papers import upsert_papers
 from tests.conftest import DATA
 from tests.labelled_history import record_llm_day
+from tests.pgschemas import store_at
 
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
 
@@ -51,7 +52,7 @@ def _rows(store: Store) -> dict[tuple[str, str], str]:
 
 def test_retraining_from_stored_features_fits_the_same_model(days: list, tmp_path: Path) -> None:
     profile = load_profile()
-    cached = open_store(tmp_path / "cached.db")
+    cached = open_store(store_at(tmp_path / "cached.db"))
     for day in days[:3]:
         _record(cached, day)
     _new_process()
@@ -68,7 +69,7 @@ def test_retraining_from_stored_features_fits_the_same_model(days: list, tmp_pat
     assert len(ranker._COLD) == len(everyone) - first_three
     assert len(_rows(cached)) == 3 * len(everyone)
 
-    fresh = open_store(tmp_path / "fresh.db")
+    fresh = open_store(store_at(tmp_path / "fresh.db"))
     for day in days:
         _record(fresh, day)
     _new_process()

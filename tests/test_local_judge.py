@@ -20,6 +20,7 @@ from papersieve.store.db import Store
 from papersieve.store.papers import upsert_papers
 from tests.conftest import DATA
 from tests.labelled_history import record_llm_day
+from tests.pgschemas import store_at
 
 CANDIDATES = DATA / "candidates"
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
@@ -32,7 +33,7 @@ def days() -> list[tuple[dt.date, list[Paper]]]:
 
 @pytest.fixture()
 def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "t.db")
+    return open_store(store_at(tmp_path / "t.db"))
 
 
 def _picks(date: dt.date) -> set[str]:

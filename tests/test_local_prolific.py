@@ -20,6 +20,7 @@ from papersieve.store.papers import upsert_papers
 from papersieve.store.runs import finish_run, record_outcomes, start_run
 from tests.conftest import DATA
 from tests.labelled_history import small_trained_model
+from tests.pgschemas import store_at
 
 
 def _paper(pid: str, *authors: str) -> Paper:
@@ -63,7 +64,7 @@ def test_retraining_counts_the_authors_of_papers_a_hybrid_run_held_back(tmp_path
     date, papers = load_days(DATA / "candidates")[0]
     sent, held = list(papers[:60]), [_paper("2512.90001", "Held Back", "Also Held"),
                                      _paper("2512.90002", "Held Back")]
-    store = open_store(tmp_path / "t.db")
+    store = open_store(store_at(tmp_path / "t.db"))
     upsert_papers(store, [*sent, *held], listed_on=date.isoformat())
     run = start_run(store, "default", date, "hybrid", "gpt-4o")
     judgements = [Judgement(p.id, Outcome.JUDGED, "llm", "gpt-4o", "h", 9.0 if i % 3 == 0 else 3.0,

@@ -17,6 +17,7 @@ from papersieve.judges.local.text.topics import (
 from papersieve.models import Paper
 from papersieve.profile.loader import init_profile, load_profile
 from papersieve.store import open_store
+from tests.pgschemas import store_at
 
 PLAIN_TOPICS = """1. Wireless Networks for Robots
    - Relevant: channel estimation, beamforming, feature/dictionary learning for radio maps.
@@ -33,7 +34,7 @@ def test_application_words_are_not_named_when_the_profile_does_not_ask_for_found
     (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
     paper = Paper("2501.00003", "Beamforming for robot manipulation in 6G buildings",
                   "We study channel estimation for robot manipulation and games.", ("A B",), ("cs.LG",))
-    comment = LocalJudge(load_profile(folder), open_store(tmp_path / "s.db")).judge([paper]) \
+    comment = LocalJudge(load_profile(folder), open_store(store_at(tmp_path / "s.db"))).judge([paper]) \
         .judgements[0].comment
     assert comment == ('Matches your topic "Wireless Networks for Robots" ("beamforming",'
                        ' "channel estimation").')
@@ -45,7 +46,7 @@ def test_the_profiles_own_irrelevant_phrases_are_named_against(tmp_path: Path) -
     (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
     paper = Paper("2501.00004", "Beamforming over optical networks", "Optical networks.", ("A B",),
                   ("cs.LG",))
-    comment = LocalJudge(load_profile(folder), open_store(tmp_path / "s.db")).judge([paper]) \
+    comment = LocalJudge(load_profile(folder), open_store(store_at(tmp_path / "s.db"))).judge([paper]) \
         .judgements[0].comment
     assert comment.endswith('; against it: "optical networks".')
 

@@ -18,6 +18,7 @@ from papersieve.models import Paper
 from papersieve.profile.loader import load_profile
 from papersieve.store import open_store
 from tests.labelled_history import record_llm_day, small_trained_model
+from tests.pgschemas import store_at
 
 
 def _day(seed: int, author_signal: float) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +115,7 @@ def test_a_stacked_ranker_lifts_papers_of_picked_authors_once_it_has_seen_days()
 def test_retraining_updates_the_stack_on_each_new_unseen_day(tmp_path: Path) -> None:
     small = small_trained_model(320)
     papers, targets = small.papers, small.targets
-    store = open_store(tmp_path / "s.db")
+    store = open_store(store_at(tmp_path / "s.db"))
     profile = load_profile()
     days = [papers[i * 80:(i + 1) * 80] for i in range(4)]
     for i, day in enumerate(days):

@@ -63,6 +63,7 @@ def test_db_and_feedback_read_a_store_on_a_read_only_disk(
     assert re.match(rf"\+1 {re.escape(liked)} ", capsys.readouterr().out)
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file on a read-only disk")
 def test_serve_reads_a_store_on_a_read_only_disk(read_only_store: tuple[Path, str]) -> None:
     path, liked = read_only_store
     app = create_app(path, token="")

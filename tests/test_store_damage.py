@@ -71,6 +71,7 @@ def damage(pristine: Path, target: Path, kind: str) -> Path:
 
 @pytest.mark.parametrize("kind", ["schema", "text", "pages"])
 @pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.sqlite_only(reason="damages a SQLite file's bytes")
 def test_a_damaged_store_is_one_line_from_every_command(
         pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], kind: str, command: str) -> None:
@@ -90,6 +91,7 @@ def test_a_damaged_store_is_one_line_from_every_command(
         assert "damaged" in last or "malformed" in last, last
 
 
+@pytest.mark.sqlite_only(reason="damages a SQLite file's bytes")
 def test_db_names_the_damage(pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
     """`papersieve db`, the command a user runs to look at the store, says it is damaged."""

@@ -38,6 +38,7 @@ def fts_integrity(store: Store) -> None:
     store.conn.execute("INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)")
 
 
+@pytest.mark.sqlite_only(reason="builds a schema-6 SQLite file by hand to migrate it")
 def test_a_schema_6_store_migrates_in_place_and_reads_back_identically(tmp_path: Path) -> None:
     expected = json.loads((FIXTURE / "observed.json").read_text("utf-8"))
     assert expected.pop("schema") == 6
@@ -80,6 +81,7 @@ def _abstract_bytes(db: Path) -> int:
         conn.close()
 
 
+@pytest.mark.sqlite_only(reason="the packed abstracts and their FTS5 index, SQLite only")
 def test_writes_through_the_view_keep_the_index_in_step(tmp_path: Path) -> None:
     with open_store(tmp_path / "store.db") as store:
         paper = Paper(id="2507.00001", title="Sparse probes", abstract="We probe sparse autoencoders.",
@@ -109,6 +111,7 @@ def test_writes_through_the_view_keep_the_index_in_step(tmp_path: Path) -> None:
         fts_integrity(store)
 
 
+@pytest.mark.sqlite_only(reason="the packed abstracts, SQLite only (PostgreSQL stores text)")
 def test_an_abstract_is_redacted_before_it_is_compressed(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-4242-secret-token")

@@ -71,6 +71,7 @@ def test_old_calls_keep_their_papers_in_a_packed_list(store: Store) -> None:
     assert [call.paper_ids for call in calls_by_request_hash(store, "h")] == [ids, ids]
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file's size after VACUUM")
 def test_db_vacuum_prunes_by_the_profile_setting_and_shrinks_the_file(
     tmp_path: Path, store: Store,
 ) -> None:
@@ -131,6 +132,7 @@ def test_cached_features_leave_with_the_training_window_unless_the_paper_has_fee
     assert store.conn.execute("SELECT COUNT(*) FROM local_features").fetchone()[0] == 0
 
 
+@pytest.mark.sqlite_only(reason="SQLite's free pages (auto_vacuum)")
 def test_pruning_gives_the_freed_pages_back_to_the_disk(store: Store) -> None:
     """A new store is made with auto_vacuum: the pages that pruning empties leave the file
     (a cache upload after each run carries the store), without waiting for `db --vacuum`."""

@@ -69,6 +69,7 @@ def test_the_reviews_query_through_the_app_is_a_message_not_a_500(data: WebData)
     assert "too many words to search for (" in page.text
 
 
+@pytest.mark.sqlite_only(reason="SQLite's progress handler on a bare sqlite3 connection")
 def test_the_guard_stops_a_statement_at_its_budget(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.db")
     guard = QueryGuard(conn, budget=100)
@@ -80,6 +81,7 @@ def test_the_guard_stops_a_statement_at_its_budget(tmp_path: Path) -> None:
     assert conn.execute("SELECT 1").fetchone() == (1,) and guard.stopped == ""
 
 
+@pytest.mark.sqlite_only(reason="SQLite's progress handler on a bare sqlite3 connection")
 def test_the_guard_stops_at_once_when_the_client_is_gone(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.db")
     guard = QueryGuard(conn, budget=10**9)
@@ -91,12 +93,15 @@ def test_the_guard_stops_at_once_when_the_client_is_gone(tmp_path: Path) -> None
     assert (guard.stopped, guard.used) == ("client gone", 1)
 
 
+@pytest.mark.pg_defect(reason="the page budget counts SQLite VM steps; on PostgreSQL it does not"
+                       " stop the search")
 def test_a_search_over_budget_says_so(data: WebData) -> None:
     with TestClient(create_app(data.path, token="", query_budget=2), base_url=BASE) as client:
         page = client.get("/search", params={"q": "learning"})
     assert page.status_code == 200 and TOO_EXPENSIVE_SEARCH in page.text
 
 
+@pytest.mark.pg_defect(reason="the page budget counts SQLite VM steps; on PostgreSQL no page goes over it")
 def test_any_page_over_budget_is_a_503_page_with_the_security_headers(data: WebData) -> None:
     with TestClient(create_app(data.path, token="", query_budget=2), base_url=BASE) as client:
         page = client.get("/archive")
@@ -105,6 +110,7 @@ def test_any_page_over_budget_is_a_503_page_with_the_security_headers(data: WebD
     assert page.headers["x-frame-options"] == "DENY"
 
 
+@pytest.mark.pg_defect(reason="fails since its store moved to PostgreSQL (issue 20), cause not yet found")
 def test_a_like_is_not_held_to_the_page_budget(tmp_path: Path) -> None:
     """A POST needs the CSRF token (no page can fire it), and its retraining of the local judge
     may rightly take long on a large store: only GET and HEAD have a budget."""

@@ -15,6 +15,7 @@ from papersieve.models import Outcome
 from papersieve.store import open_store
 from papersieve.store.runs import finish_run, record_outcomes, start_run
 from papersieve.web.app import create_app
+from tests.pgschemas import store_at
 from tests.webdata import DAYS, HOSTILE_IDS, WebData, build_store
 
 BASE = "http://127.0.0.1:8000"
@@ -78,7 +79,7 @@ def test_missing_novelty_shows_na(client: TestClient) -> None:
 
 
 def test_empty_store_says_how_to_get_a_digest(tmp_path: Path) -> None:
-    with TestClient(create_app(tmp_path / "empty.db", token=""), base_url=BASE) as c:
+    with TestClient(create_app(store_at(tmp_path / "empty.db"), token=""), base_url=BASE) as c:
         page = c.get("/")
         assert page.status_code == 200
         assert "No digest yet" in page.text and "papersieve demo" in page.text

@@ -16,6 +16,7 @@ from papersieve.store.runs import finish_run, record_outcomes, start_run
 from papersieve.web import queries
 from papersieve.web.app import create_app
 from papersieve.web.filters import plural
+from tests.pgschemas import store_at
 from tests.webdata import DAYS, build_store
 
 BASE = "http://127.0.0.1:8000"
@@ -51,7 +52,7 @@ def test_picks_per_day_are_charted_per_profile_never_summed(tmp_path: Path) -> N
 
 
 def test_one_run_is_one_run(tmp_path: Path) -> None:
-    path = tmp_path / "one.db"
+    path = store_at(tmp_path / "one.db")
     with open_store(path) as store:
         run_id = start_run(store, "default", DAYS[0], "local", "", "h")
         finish_run(store, run_id, "done", DayCounts(total=1, scanned=1, unique=1, relevant=0),

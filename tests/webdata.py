@@ -29,6 +29,7 @@ from papersieve.store.db import Store
 from papersieve.store.judgements import save_judgements
 from papersieve.store.listings import save_listing
 from papersieve.store.runs import finish_run, record_outcomes, start_run
+from tests.pgschemas import store_at
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DAYS = (dt.date(2025, 5, 27), dt.date(2025, 5, 28))
@@ -72,7 +73,9 @@ def _hostile_listing(listing: Listing) -> Listing:
 
 
 def build_store(path: Path, *, hostile: bool = True) -> WebData:
-    """Write the two days into a new store at `path`."""
+    """Write the two days into a new store at `path` (a schema of its own on PostgreSQL under
+    PAPERSIEVE_TEST_DB: tests/pgschemas.store_at)."""
+    path = store_at(path)
     data = WebData(path)
     labels = _labels()
     with open_store(path) as store:

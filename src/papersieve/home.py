@@ -7,6 +7,10 @@ import os
 from pathlib import Path
 
 HOME_ENV = "PAPERSIEVE_HOME"
+STORE_ENV = "PAPERSIEVE_DB"
+
+_configured_store = ""
+"""The store the command's profile names (`[store] url`), set by the CLI for one command."""
 
 
 def home_dir() -> Path:
@@ -21,9 +25,18 @@ def home_dir() -> Path:
 
 
 def database_path() -> Path:
-    """The SQLite store (`$PAPERSIEVE_DB` overrides it)."""
-    explicit = os.environ.get("PAPERSIEVE_DB")
+    """The store: `$PAPERSIEVE_DB`, else the profile's `[store] url` (`use_store_url`), else the
+    SQLite file in the state folder. A PostgreSQL URL comes back as a Path of it
+    (store.db.postgres_url reads it back)."""
+    explicit = os.environ.get(STORE_ENV) or _configured_store
     return Path(explicit).expanduser() if explicit else home_dir() / "papersieve.db"
+
+
+def use_store_url(url: str) -> None:
+    """Make `url` (a profile's `[store] url`; '' for none) the store of this process's command,
+    below PAPERSIEVE_DB and above the state folder's file."""
+    global _configured_store
+    _configured_store = url
 
 
 def default_profile_dir() -> Path:

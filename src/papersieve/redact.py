@@ -32,6 +32,13 @@ SECRET_ENV: tuple[str, ...] = (
     "PAPERSIEVE_SESSION_KEY", "PAPERSIEVE_USER_PASSWORD", "PAPERSIEVE_UNSUBSCRIBE_KEY",
 )
 """Every environment variable that holds a secret. A new secret is added here and nowhere else."""
+PASSWORD_ENV: tuple[str, ...] = ("PGPASSWORD",)
+"""Secrets of the libraries papersieve uses (libpq's password): redacted like the others, but not
+held to `check_secrets`' rules, since a PostgreSQL password may hold any character."""
+URL_ENV: tuple[str, ...] = ("PAPERSIEVE_DB",)
+"""Variables that are no secret themselves but may carry one: a PostgreSQL URL's password
+(`postgresql://user:PASSWORD@host/db`, or `?password=`), which libpq quotes in its error about a
+malformed URL."""
 LOGIN_ENV = "SMTP_USER"
 """Not a secret by itself (it is often the sender address), but part of SMTP AUTH's base64."""
 MIN_LENGTH = 6
@@ -39,9 +46,27 @@ MIN_LENGTH = 6
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The secret variables that are set (empty means unset), by name."""
+    """The secret variables that are set (empty means unset), by name, and the passwords that the
+    URL variables carry."""
     env = os.environ if environ is None else environ
-    return {name: env[name] for name in SECRET_ENV if env.get(name)}
+    found = {name: env[name] for name in (*SECRET_ENV, *PASSWORD_ENV) if env.get(name)}
+    for name in URL_ENV:
+        password = url_password(env.get(name, ""))
+        if password:
+            found[name] = password
+    return found
+
+
+_USERINFO_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@?#]*:([^@/?#]*)@", re.IGNORECASE)
+_QUERY_PASSWORD = re.compile(r"[?&]password=([^&#]*)", re.IGNORECASE)
+
+
+def url_password(url: str) -> str:
+    """The password a URL holds (`scheme://user:PASSWORD@host`, or `?password=`) as written
+    there (percent-encoded or not; the redactor also takes its decoded form); '' when none. By
+    pattern, not urllib: a malformed URL (the one that gets quoted) must still give it up."""
+    match = _USERINFO_PASSWORD.match(url) or _QUERY_PASSWORD.search(url)
+    return match.group(1) if match else ""
 
 
 def check_secrets(environ: Mapping[str, str] | None = None) -> None:
@@ -101,7 +126,7 @@ def _forms(name: str, value: str, login: str) -> Iterator[str]:
     stripped = value.strip()
     if len(stripped) < MIN_LENGTH:
         return
-    for v in {value, stripped}:
+    for v in {value, stripped, urllib.parse.unquote(stripped)}:
         yield v
         yield urllib.parse.quote(v, safe="")
         yield urllib.parse.quote_plus(v)
@@ -139,7 +164,7 @@ def current() -> Redactor:
     that prints (papersieve.interrupts) can never wait for a lock its own thread holds.
     """
     global _cached
-    key = tuple(os.environ.get(name) for name in (*SECRET_ENV, LOGIN_ENV))
+    key = tuple(os.environ.get(name) for name in (*SECRET_ENV, *PASSWORD_ENV, *URL_ENV, LOGIN_ENV))
     cached = _cached
     if cached is None or cached[0] != key:
         cached = _cached = (key, Redactor(secret_values(), os.environ.get(LOGIN_ENV, "")))

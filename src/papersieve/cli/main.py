@@ -75,9 +75,11 @@ def cli() -> None:
     State lives in $PAPERSIEVE_HOME (default $XDG_DATA_HOME/papersieve if XDG_DATA_HOME is set,
     else ~/.papersieve). Start with `papersieve demo`.
     """
+    from papersieve.home import use_store_url
     from papersieve.redact import check_secrets
 
     check_secrets()  # before any command sends anything (a one-line error, the value not shown)
+    use_store_url("")  # until a command's profile names one (`[store] url`, cli/options.py)
 
 
 def main(argv: list[str] | None = None) -> Any:

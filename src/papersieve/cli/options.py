@@ -14,12 +14,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def profile_option(func: F) -> F:
-    """`--profile DIR`: the profile folder (default: $PAPERSIEVE_HOME/profile or the built-in)."""
+    """`--profile DIR`: the profile folder (default: $PAPERSIEVE_HOME/profile or the built-in).
+    Its `[store] url` becomes the command's store (PAPERSIEVE_DB wins)."""
     return click.option(
         "--profile", "profile_dir", type=click.Path(path_type=Path, file_okay=False),
-        envvar="PAPERSIEVE_PROFILE", default=None,
+        envvar="PAPERSIEVE_PROFILE", default=None, callback=_use_profile_store,
         help="Profile folder (default: $PAPERSIEVE_HOME/profile, else the built-in default).",
     )(func)
+
+
+def _use_profile_store(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    use_profile_store(value)
+    return value
+
+
+def use_profile_store(profile_dir: Path | None) -> None:
+    """The store of the command: the `[store] url` of the profile folder (None: the one in
+    $PAPERSIEVE_HOME), when PAPERSIEVE_DB names none. Also for the commands without --profile
+    (`profile ...`, `user ...`)."""
+    from papersieve.home import use_store_url
+    from papersieve.profile.loader import store_url_setting
+
+    use_store_url(store_url_setting(profile_dir))
 
 
 class IsoDate(click.ParamType[dt.datetime]):

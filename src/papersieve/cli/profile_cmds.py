@@ -9,13 +9,14 @@ from pathlib import Path
 import click
 
 from papersieve.cli.options import profile_option
-from papersieve.home import database_path, home_dir
+from papersieve.home import home_dir
 from papersieve.profile import init_profile, load_profile
 from papersieve.profile.loader import WORKFLOW_PATH
 from papersieve.profile.stored import load_profile_ref
 from papersieve.rebuild import rebuild_from_site
 from papersieve.schedule import RUN_TIMES_UTC, Command, cron_lines, systemd_units
 from papersieve.store import open_store, open_store_to_read
+from papersieve.store.db import store_exists
 from papersieve.store.profiles import stored_profile_names
 from papersieve.store.retention import prune_store, store_size, vacuum
 from papersieve.store.search_index import rebuild_search_index, search_index_kept
@@ -75,7 +76,8 @@ def scheduled_command(profile_dir: Path | None) -> Command:
 
 
 def _holds_stored_profiles() -> bool:
-    if not database_path().exists():
+    # store_exists, not the file's existence: a PostgreSQL store has no file (init said "no").
+    if not store_exists():
         return False
     with open_store_to_read() as store:
         return bool(stored_profile_names(store))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from papersieve.cli.options import use_profile_store
 from papersieve.cli.profile_cmds import cron_line
 from papersieve.errors import ConfigError
 from papersieve.profile.loader import (
@@ -31,6 +32,7 @@ def profile() -> None:
 
     `--profile NAME` in every command then names a stored profile (a folder of that name wins).
     """
+    use_profile_store(None)
 
 
 @profile.command("add")

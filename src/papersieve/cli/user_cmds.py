@@ -6,6 +6,7 @@ import os
 
 import click
 
+from papersieve.cli.options import use_profile_store
 from papersieve.errors import ConfigError
 from papersieve.store import open_store, open_store_to_read
 from papersieve.store.accounts import all_users, owned_profiles, remove_user
@@ -15,6 +16,7 @@ from papersieve.web.accounts import PASSWORD_ENV, create_user
 @click.group()
 def user() -> None:
     """Accounts of the group web app: an admin invites members from the app (Your account)."""
+    use_profile_store(None)
 
 
 @user.command("add")

@@ -23,7 +23,7 @@ from papersieve.endpoints import Endpoints
 from papersieve.errors import ConfigError
 from papersieve.home import default_profile_dir, outputs_dir
 from papersieve.profile.fields import FieldTemplate, field_template
-from papersieve.profile.settings import ProfileSettings
+from papersieve.profile.settings import ProfileSettings, StoreSettings
 
 PROMPT_FILES = (
     "system.txt",
@@ -124,6 +124,23 @@ def load_profile(folder: Path | str | None = None, overrides: dict[str, Any] | N
     files = read_profile_folder(path)
     is_builtin = path == builtin_profile_dir()
     return _profile(files, lambda name: str(path / name), None if is_builtin else path, overrides)
+
+
+def store_url_setting(ref: Path | str | None) -> str:
+    """The `[store] url` of the profile folder `ref` names (None: `$PAPERSIEVE_HOME/profile`),
+    '' when it sets none or `ref` is no folder (a stored profile's lives in the store already).
+    Only `[store]` is read: the rest of the file is the command's to check."""
+    folder = Path(ref).expanduser() if ref is not None else default_profile_dir()
+    path = folder / PROFILE_FILE
+    if not path.is_file():
+        return ""
+    store = _parse_toml(_read_text(path), str(path)).get("store", {})
+    if not isinstance(store, dict) or not store.get("url"):
+        return ""
+    try:
+        return StoreSettings.model_validate({"url": store["url"]}).url
+    except ValidationError as err:
+        raise ConfigError(_message(err.errors()[0]), path=str(path), key="store.url") from err
 
 
 def profile_from_files(files: Mapping[str, str], name: str,
@@ -265,12 +282,15 @@ def _validate(raw: dict[str, Any], where: str) -> ProfileSettings:
     except ValidationError as err:
         first = err.errors()[0]
         key = ".".join(str(p) for p in first["loc"] if not isinstance(p, int)) or None
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        raise ConfigError(message, path=where, key=key) from err
+        raise ConfigError(_message(first), path=where, key=key) from err
+
+
+def _message(error: Any) -> str:
+    """A pydantic error's text for a ConfigError (never the value given)."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    message = str(error["msg"])
+    return message[len("Value error, "):] if message.startswith("Value error, ") else message
 
 
 def _read_prompts(files: Mapping[str, str], where: Callable[[str], str]) -> PromptFiles:

@@ -7,10 +7,12 @@ import re
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from papersieve.language import check_tag
+from papersieve.redact import url_password
 
 AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
 EmptyKind = Literal["no_announcement", "stale", "no_picks"]
@@ -166,7 +168,11 @@ class ScheduleSettings(_Strict):
 
 
 class StoreSettings(_Strict):
-    """`[store]`: how long the store keeps what it only needs for a while."""
+    """`[store]`: where the store is, and how long it keeps what it only needs for a while."""
+
+    url: str = ""
+    """A PostgreSQL store, `postgresql://user@host/db` (PAPERSIEVE_DB wins; '' is the SQLite file
+    in PAPERSIEVE_HOME). Never with a password: that is libpq's PGPASSWORD or ~/.pgpass."""
 
     keep_raw_days: int = Field(default=30, ge=0)
     """Raw LLM replies of runs older than this many days are pruned (0: keep them forever)."""
@@ -192,6 +198,31 @@ class StoreSettings(_Strict):
     rebuilt from the kept text when the store is served or `papersieve db --reindex` runs; the
     GitHub Actions workflow sets false through PAPERSIEVE_SEARCH_INDEX: nothing searches its
     cached store)."""
+
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        return check_store_url(value)
+
+
+def check_store_url(url: str) -> str:
+    """`url` when it is '' or a well-formed PostgreSQL URL without a password; else ValueError
+    (whose text never quotes the URL: it may hold the password it refuses)."""
+    if not url:
+        return url
+    if not re.match(r"^postgres(ql)?://", url, re.IGNORECASE):
+        raise ValueError("not a PostgreSQL URL (postgresql://user@host/db); a SQLite store is the"
+                         " file in PAPERSIEVE_HOME, or PAPERSIEVE_DB=FILE")
+    if url_password(url):
+        raise ValueError("the URL holds a password, a secret in a file: leave it out and set"
+                         " PGPASSWORD in the environment, or use ~/.pgpass (libpq reads both)")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as err:
+        raise ValueError(f"malformed PostgreSQL URL ({err})") from None
+    return url
 
 
 class EndpointSettings(_Strict):

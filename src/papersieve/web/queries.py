@@ -474,8 +474,10 @@ def daily_series(
     """Dollars spent (all runs) and papers picked (latest finished run per profile) per day, of
     one profile when given (the picks of two profiles are two people's, never a sum)."""
     rows = store.conn.execute(
-        "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(cost IS NULL AND prompt_tokens > 0)"
-        " AS unknown FROM runs WHERE (? IS NULL OR profile = ?) GROUP BY date ORDER BY date DESC LIMIT ?",
+        "SELECT date, SUM(COALESCE(cost, 0)) AS dollars, SUM(CASE WHEN cost IS NULL AND"
+        " prompt_tokens > 0 THEN 1 ELSE 0 END) AS unknown FROM runs"
+        # CAST: PostgreSQL cannot type a bare `? IS NULL` (the runs page was a 500 there).
+        " WHERE (CAST(? AS TEXT) IS NULL OR profile = ?) GROUP BY date ORDER BY date DESC LIMIT ?",
         (profile, profile, limit_days),
     ).fetchall()
     picks: dict[str, int] = {}
