@@ -62,14 +62,7 @@ def test_a_batch_too_small_to_self_train_on_reads_no_earlier_day(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # A few papers (the web app's paper page, a small offline batch) are not self-trained on:
     # the earlier days' papers would be read and featurised for nothing.
-    day = _day("2025-07-03")
-    upsert_papers(store, _day("2025-07-02"), listed_on="2025-07-02")
-    upsert_papers(store, day, listed_on="2025-07-03")
-
-    def refuse(*args: object) -> list:
-        raise AssertionError("earlier days read for a small batch")
-
-    monkeypatch.setattr("papersieve.judges.local.model.ranker.earlier_days", refuse)
+    day = _two_days_refusing_the_earlier(store, monkeypatch)
     scores = Ranker(load_profile(), None, {}, store).base_scores(day[:10])
     assert len(scores) == 10
     with pytest.raises(AssertionError, match="earlier days read"):
@@ -82,14 +75,20 @@ def test_a_groups_crowd_reads_no_earlier_day(store: Store, monkeypatch: pytest.M
     (issue 19). A member judged alone gets it (the test above)."""
     from papersieve.judges.local.crowd import LocalCrowd
 
+    day = _two_days_refusing_the_earlier(store, monkeypatch)
+    profile = load_profile()
+    verdicts = LocalCrowd(store, [profile]).judge_for(profile).judge(day).judgements
+    assert len(verdicts) == len(day)
+
+
+def _two_days_refusing_the_earlier(store: Store, monkeypatch: pytest.MonkeyPatch) -> list:
+    """2025-07-02 and 2025-07-03 stored; reading earlier days raises. Returns 2025-07-03."""
     day = _day("2025-07-03")
     upsert_papers(store, _day("2025-07-02"), listed_on="2025-07-02")
     upsert_papers(store, day, listed_on="2025-07-03")
 
     def refuse(*args: object) -> list:
-        raise AssertionError("earlier days read in a crowd")
+        raise AssertionError("earlier days read")
 
     monkeypatch.setattr("papersieve.judges.local.model.ranker.earlier_days", refuse)
-    profile = load_profile()
-    verdicts = LocalCrowd(store, [profile]).judge_for(profile).judge(day).judgements
-    assert len(verdicts) == len(day)
+    return day

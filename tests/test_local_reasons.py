@@ -14,7 +14,7 @@ from papersieve.judges.local.text.topics import (
     slash_alternatives,
     slash_compounds,
 )
-from papersieve.models import Paper
+from papersieve.models import Judgement, Paper
 from papersieve.profile.loader import init_profile, load_profile
 from papersieve.store import open_store
 from tests.pgschemas import store_at
@@ -100,8 +100,6 @@ def test_a_topic_spelled_out_finds_papers_that_write_its_acronym(tmp_path: Path)
     """A new user's one-line topic "Large language model agents" picked none of the real day's
     13 papers on LLM agents (all "Matches none of your topics"): papers write "LLM". The key
     phrases now hold the acronym's form as well, and the day's clearest paper is picked."""
-    from papersieve.eval.labels import load_days
-
     assert {t.phrase for t in parse_topics("1. Large language model agents\n").terms} == {
         "larg languag model agent", "llm agent"}
     # A text that uses both forms chose its phrases itself: nothing is added.
@@ -110,13 +108,7 @@ def test_a_topic_spelled_out_finds_papers_that_write_its_acronym(tmp_path: Path)
     # And the other way round.
     assert "reinforcement learn robot" in {t.phrase for t in parse_topics("1. RL for robots\n").terms}
 
-    folder = tmp_path / "p"
-    init_profile(folder)
-    (folder / "topics.txt").write_text("1. Large language model agents\n", "utf-8")
-    day = next(papers for date, papers in load_days(Path(__file__).parents[1] / "data" / "candidates")
-               if str(date) == "2025-07-03")
-    verdicts = {j.paper_id: j for j in LocalJudge(load_profile(folder), open_store(tmp_path / "s.db"))
-                .judge(list(day)).judgements}
+    verdicts = _real_day_verdicts(tmp_path, "1. Large language model agents\n")
     collusion = verdicts["2507.01413"]  # "Evaluating LLM Agent Collusion in Double Auctions"
     assert collusion.relevance is not None and collusion.relevance >= 8, collusion.comment
     assert '"llm agents"' in collusion.comment
@@ -126,8 +118,6 @@ def test_a_topic_known_by_its_name_alone_counts_the_parts_of_its_name(tmp_path: 
     """Three new users' one-line topics ("Diffusion models for image generation", "Graph
     neural networks for molecules", "Reinforcement learning for robots") got no pick on a real
     day with papers on each: the whole name was the only key phrase, and no paper writes it."""
-    from papersieve.eval.labels import load_days
-
     names = parse_topics("1. Diffusion models for image generation\n2. Reinforcement learning"
                          " for robots\n")
     assert {t.text for t in names.terms} == {
@@ -138,13 +128,21 @@ def test_a_topic_known_by_its_name_alone_counts_the_parts_of_its_name(tmp_path: 
     described = parse_topics("1. Diffusion models for image generation\n   - Relevant: score matching.\n")
     assert {t.text for t in described.terms} == {"Diffusion models image generation", "score matching"}
 
-    folder = tmp_path / "p"
-    init_profile(folder)
-    (folder / "topics.txt").write_text("1. Graph neural networks for molecules\n", "utf-8")
-    day = next(papers for date, papers in load_days(Path(__file__).parents[1] / "data" / "candidates")
-               if str(date) == "2025-07-03")
-    verdicts = {j.paper_id: j for j in LocalJudge(load_profile(folder), open_store(tmp_path / "s.db"))
-                .judge(list(day)).judgements}
+    verdicts = _real_day_verdicts(tmp_path, "1. Graph neural networks for molecules\n")
     # "Rotational Sampling: A Plug-and-Play Encoder for Rotation-Invariant 3D Molecular GNNs"
     molecular = verdicts["2507.01073"]
     assert molecular.relevance is not None and molecular.relevance >= 8, molecular.comment
+
+
+def _real_day_verdicts(tmp_path: Path, topics: str) -> dict[str, Judgement]:
+    """The local judge's verdicts on the real day 2025-07-03 (data/candidates) for a profile
+    with these topics and no history."""
+    from papersieve.eval.labels import load_days
+
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text(topics, "utf-8")
+    day = next(papers for date, papers in load_days(Path(__file__).parents[1] / "data" / "candidates")
+               if str(date) == "2025-07-03")
+    return {j.paper_id: j for j in LocalJudge(load_profile(folder), open_store(tmp_path / "s.db"))
+            .judge(list(day)).judgements}
