@@ -253,7 +253,7 @@ def test_a_tasks_retraining_notes_reach_the_group_summary(
     task's own code, no cluster needed)."""
     from papersieve.feedback import add_feedback
     from papersieve.group import fetch_group_day, stored_members, union_profile
-    from papersieve.group_ray import BatchJob, run_batch
+    from papersieve.group_ray import FORWARDED, BatchJob, run_batch
     from papersieve.store import open_store
     from tests.test_group_run import add_profile
 
@@ -265,8 +265,13 @@ def test_a_tasks_retraining_notes_reach_the_group_summary(
         profiles, _ = stored_members(store)
         fetched = fetch_group_day(store, union_profile(profiles), DAY, candidates, lambda _m: None)
         add_feedback(store, [fetched.listings[0].entries[0].paper.id], 1, "test", profile="ann")
+        # The task's environment is this process's own: a task deletes the variables its job
+        # does not forward (a reused worker keeps no earlier driver's settings), and in this
+        # process that would take the other tests' settings away.
+        forwarded = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED)}
         result = run_batch(BatchJob(str(store.path), ("ann",), fetched, False, None, False, None,
-                                    False, False, {}))
+                                    False, False, forwarded))
+    assert {k: v for k, v in os.environ.items() if k.startswith(FORWARDED)} == forwarded
     assert [o.name for o in result.outcomes] == ["ann"]
     assert result.notes == ["ann: retraining left for the next day (the group's train_budget of"
                             " 0 s was spent)"]
