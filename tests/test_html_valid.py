@@ -48,10 +48,11 @@ def web_pages(store_path: Path) -> dict[str, str]:
         "similar": f"/similar/{data.picks[first][0]}", "collections": "/collections",
         "collection": "/collection/Reading%20group",
     }
-    with open_store(store_path) as store:
+    # data.path: the store build_store made (this SQLite file, or a schema under PAPERSIEVE_TEST_DB).
+    with open_store(data.path) as store:
         for paper_id in (data.picks[first][0], HOSTILE_IDS[0]):
             file_paper(store, "Reading group", paper_id, "default")
-    with TestClient(create_app(store_path, token=""), base_url=BASE) as client:
+    with TestClient(create_app(data.path, token=""), base_url=BASE) as client:
         return {name: client.get(path).text for name, path in paths.items()}
 
 

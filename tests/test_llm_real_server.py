@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from papersieve.cli.main import main
+from papersieve.store import open_store
 from tests.conftest import REPO
 
 # One worker runs them all (make test's --dist loadgroup): they share the server and its port.
@@ -64,9 +64,10 @@ def run(*args: str) -> Result:
 
 
 def calls(home: Path) -> int:
-    [db] = list(home.rglob("*.db"))
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0])
+    # The default store of the test (its SQLite file under `home`, or its PostgreSQL schema
+    # under PAPERSIEVE_TEST_DB).
+    with open_store() as store:
+        return int(store.conn.execute("SELECT COUNT(*) FROM llm_calls").fetchone()[0])
 
 
 def judge_day(url: str, day_dir: Path, out: Path, home: Path, monkeypatch: pytest.MonkeyPatch,
@@ -178,13 +179,13 @@ def test_a_group_of_two_llm_profiles_on_the_real_server_judges_each_paper_once_p
     again = run(*args)
     assert again.exit_code == 0, again.output
     assert calls(papersieve_home) == made  # the rerun made no call
-    [db] = list(papersieve_home.rglob("*.db"))
-    with sqlite3.connect(db) as conn:
-        answered = conn.execute("SELECT r.profile, c.paper_ids FROM llm_calls c"
-                                " JOIN runs r ON r.id = c.run_id WHERE c.status = 'ok'").fetchall()
+    with open_store() as store:
+        answered = store.conn.execute("SELECT r.profile, c.paper_ids FROM llm_calls c"
+                                      " JOIN runs r ON r.id = c.run_id WHERE c.status = 'ok'").fetchall()
     for name in topics:
         data = json.loads((tmp_path / "out" / name / "2025-07" / f"{DAY}.json").read_text("utf-8"))
         assert data["model"] == "smollm2-135m"
         assert [c["outcome"] for c in data["candidates"]] == ["judged"] * PAPERS, name
-        sent = [paper for who, ids in answered if who == name for paper in json.loads(ids)]
+        sent = [paper for row in answered if row["profile"] == name
+                for paper in json.loads(row["paper_ids"])]
         assert sorted(set(sent)) == sorted(c["id"] for c in data["candidates"]), name
