@@ -18,7 +18,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     # 0: plain values and helpers every room may use
     frozenset({"papersieve", "models", "errors", "ids", "authors", "endpoints", "home", "candidates",
                "validate", "today", "schedule", "bibtex", "redact", "interrupts", "codelinks",
-               "outbound", "language", "tldr", "library"}),
+               "outbound", "language", "tldr", "library", "localfiles"}),
     # 1: configuration and the record
     frozenset({"profile", "store"}),
     # 2: the stages of a day

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from papersieve import localfiles
 from papersieve.errors import ConfigError
 
 MAX_VALUE = 100_000
@@ -41,7 +42,7 @@ def read_bibtex(path: Path) -> list[dict[str, Any]]:
     from bibtexparser.entrypoint import parse_string
 
     try:
-        text = path.read_text("utf-8", errors="replace")
+        text = localfiles.read_text(path, errors="replace")
     except OSError as err:
         raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
     library = parse_string(text, parse_stack=[])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from papersieve import localfiles
 from papersieve.bibtex import read_bibtex
 from papersieve.errors import ConfigError
 from papersieve.ids import ArxivId, ArxivIdError, find_arxiv_id, parse_arxiv_id
@@ -42,10 +43,9 @@ class Entry:
 def read_library(path: Path) -> tuple[list[Entry], str]:
     """The entries of an export and its format (bibtex, csl-json, zotero-rdf), by content."""
     try:
-        if path.stat().st_size > MAX_FILE:
-            raise ConfigError(f"larger than {MAX_FILE // 1024 // 1024} MB: not a library export",
-                              path=str(path))
-        head = path.read_bytes()[:4096].lstrip()
+        head = localfiles.read_bytes(path, MAX_FILE)[:4096].lstrip()
+    except localfiles.FileTooLarge as err:
+        raise ConfigError(f"{err.strerror}: not a library export", path=str(path)) from err
     except OSError as err:
         raise ConfigError(f"cannot read ({err.strerror})", path=str(path)) from err
     if head.startswith((b"[", b"{")):
@@ -111,7 +111,7 @@ def read_csl_json(path: Path) -> list[Entry]:
     """CSL-JSON (Zotero's "CSL JSON" export): a list of items with `title`, `abstract`, `DOI`,
     `URL`, `number` (arXiv's id for a preprint), `archive` and dates as `date-parts`."""
     try:
-        items = json.loads(path.read_text("utf-8"))
+        items = json.loads(localfiles.read_text(path, MAX_FILE))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
         raise ConfigError(f"not a CSL-JSON file ({str(err)[:120]})", path=str(path)) from err
     if isinstance(items, dict):
@@ -161,7 +161,7 @@ def read_zotero_rdf(path: Path) -> list[Entry]:
     its `dc:title`, `dcterms:abstract`, `dcterms:dateSubmitted` (when it was added) and the
     identifiers (`dc:identifier`, URIs, DOIs) that may name an arXiv id."""
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(localfiles.read_bytes(path, MAX_FILE))
     except (OSError, ET.ParseError) as err:
         raise ConfigError(f"not a Zotero RDF file ({str(err)[:120]})", path=str(path)) from err
     entries = []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from papersieve import localfiles
 from papersieve.errors import ConfigError
 from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import Paper
@@ -54,7 +55,7 @@ class LabelBook:
         self._by_day: dict[str, dict[str, Label]] = defaultdict(dict)
         self.revealed: list[str] = []
         try:
-            lines = path.read_text("utf-8").splitlines()
+            lines = localfiles.read_text(path).splitlines()
         except OSError as err:
             raise ConfigError(f"cannot read labels ({err.strerror})", path=str(path)) from err
         except UnicodeDecodeError as err:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from papersieve import localfiles
 from papersieve.authors import normalise_name
 from papersieve.endpoints import Endpoints
 from papersieve.errors import ConfigError
@@ -35,6 +36,8 @@ PROMPT_FILES = (
 PROFILE_FILE = "profile.toml"
 AUTHORS_FILE = "authors.txt"
 PROFILE_FILE_NAMES = (PROFILE_FILE, *PROMPT_FILES, AUTHORS_FILE)
+PROFILE_FILE_MAX = 1024 * 1024
+"""Largest profile file read (a topics prompt is a few KB; the whole prompt goes to the LLM)."""
 """The files of a profile, in a folder or in the store."""
 
 # Environment variables that override one profile key each.
@@ -261,7 +264,7 @@ def _read_text(path: Path) -> str:
     """A profile text file; bytes that are not UTF-8 are a ConfigError naming the file (found by
     tests/test_fuzz_profile.py: they were a UnicodeDecodeError traceback)."""
     try:
-        return path.read_text("utf-8")
+        return localfiles.read_text(path, PROFILE_FILE_MAX)
     except UnicodeDecodeError as err:
         raise ConfigError(f"not UTF-8 text ({err.reason} at byte {err.start})", path=str(path)) from err
     except OSError as err:

@@ -18,9 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from papersieve import localfiles
 from papersieve.today import is_future
 
 Warn = Callable[[str], None]
+DAY_FILE_MAX = 64 * 1024 * 1024
+"""Largest day JSON read from a site (the largest real day's is well under 2 MB)."""
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2})/(\d{4}-\d{2}-\d{2})\.json$")
 
 
@@ -78,7 +81,7 @@ def read_latest(out_dir: Path, warn: Warn) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(localfiles.read_bytes(path, DAY_FILE_MAX).decode("utf-8"))
         day = _Day.model_validate(data)
         dt.date.fromisoformat(day.date)
     except (OSError, ValueError, RecursionError) as err:  # ValidationError is a ValueError
@@ -97,7 +100,7 @@ def _read(path: Path, named: str) -> tuple[dt.date, dict[str, Any]]:
     except ValueError as err:
         raise _Skip(f"its name is not a calendar date ({err})") from err
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = json.loads(localfiles.read_bytes(path, DAY_FILE_MAX).decode("utf-8"))
     except UnicodeDecodeError as err:
         raise _Skip(f"not UTF-8 text ({err.reason} at byte {err.start})") from err
     except (ValueError, RecursionError) as err:

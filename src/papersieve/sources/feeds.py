@@ -18,6 +18,7 @@ from typing import Any
 
 import feedparser
 
+from papersieve import localfiles
 from papersieve.authors import split_authors
 from papersieve.errors import FeedError
 from papersieve.ids import ArxivIdError, find_arxiv_id, parse_arxiv_id
@@ -68,7 +69,7 @@ def parse_feed(data: bytes | str, *, category: str | None = None, origin: str = 
 def parse_feed_file(path: Path, *, category: str | None = None) -> Listing:
     """Parse a raw saved feed file (RSS or Atom)."""
     try:
-        data = path.read_bytes()
+        data = localfiles.read_bytes(path)
     except OSError as err:
         raise FeedError(f"cannot read feed file ({err.strerror})", source=str(path)) from err
     return parse_feed(data, category=category, origin=str(path), source="file")

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from papersieve import localfiles
 from papersieve.errors import FeedError
 from papersieve.ids import ArxivIdError, parse_arxiv_id
 from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
@@ -49,10 +50,9 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     error naming the line."""
     records = []
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    records.append(_checked(line, number, path))
+        for number, line in enumerate(localfiles.read_text(path).split("\n"), start=1):
+            if line.strip():
+                records.append(_checked(line, number, path))
     except UnicodeDecodeError as err:
         raise FeedError(f"not UTF-8 text ({err.reason} at byte {err.start})", source=str(path)) from err
     except OSError as err:
