@@ -15,6 +15,11 @@ from tests.conftest import DATA
     (["judge", "--date", "yesterday"], "'yesterday' is not a date in the form YYYY-MM-DD"),
     (["backfill", "--from", "2025-13-01", "--to", "2025-07-01"],
      "'2025-13-01' is not a calendar date (month must be in 1..12)"),
+    # Year 1 was an OverflowError traceback in the week's arithmetic; 1900 was asked of the API.
+    (["digest", "--week", "--end", "0001-01-03"],
+     "'0001-01-03' is before arXiv's first announcement (1991-08-14)"),
+    (["backfill", "--from", "1900-01-01", "--to", "1900-01-02"],
+     "'1900-01-01' is before arXiv's first announcement (1991-08-14)"),
 ])
 def test_a_wrong_date_is_a_usage_error_naming_the_mistake(argv: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, argv)

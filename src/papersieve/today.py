@@ -20,6 +20,10 @@ FUTURE_MARGIN = dt.timedelta(days=2)
 day's date, and a clock elsewhere may be a day behind New York."""
 
 
+ARXIV_FIRST_DAY = dt.date(1991, 8, 14)
+"""arXiv's first announcement (hep-th): no listing, feed or backfill holds an earlier day."""
+
+
 class FutureDateError(PapersieveError):
     """An announcement day later than any arXiv can have announced."""
 

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from papersieve.today import ARXIV_FIRST_DAY
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -57,9 +59,15 @@ class IsoDate(click.ParamType[dt.datetime]):
             self.fail(f"{text!r} is not a date in the form YYYY-MM-DD", param, ctx)
         try:
             year, month, day = (int(part) for part in match.groups())
-            return dt.datetime(year, month, day)
+            when = dt.datetime(year, month, day)
         except ValueError as err:
             self.fail(f"{text!r} is not a calendar date ({err})", param, ctx)
+        if when.date() < ARXIV_FIRST_DAY:
+            # Week arithmetic on year 1 was an OverflowError traceback (`digest --week --end
+            # 0001-01-03`), and a backfill asked the API for 1900.
+            self.fail(f"{text!r} is before arXiv's first announcement ({ARXIV_FIRST_DAY})",
+                      param, ctx)
+        return when
 
 
 DATE = IsoDate()
