@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from papersieve.endpoints import USER_AGENT
-from papersieve.errors import FetchError
+from papersieve.errors import ConfigError, FetchError
 from papersieve.outbound import parse_retry_after
 from papersieve.sources.http import HttpClient
 from tests.fakeclock import Clock
@@ -134,7 +134,9 @@ def test_connection_refused_is_a_fetch_error() -> None:
 def test_from_env_interval(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERSIEVE_HTTP_INTERVAL", "0")
     assert HttpClient.from_env().min_interval == 0.0
-    monkeypatch.setenv("PAPERSIEVE_HTTP_INTERVAL", "fast")
-    assert HttpClient.from_env().min_interval == 3.0
+    monkeypatch.setenv("PAPERSIEVE_HTTP_INTERVAL", "fast")  # was silently the default
+    with pytest.raises(ConfigError, match=r"^PAPERSIEVE_HTTP_INTERVAL must be a number from 0 up to 3600,"
+                                          r" not 'fast'$"):
+        HttpClient.from_env()
     monkeypatch.delenv("PAPERSIEVE_HTTP_INTERVAL")
     assert HttpClient.from_env().min_interval == 3.0

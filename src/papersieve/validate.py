@@ -10,9 +10,14 @@ passes through here first and fails as one clear line naming what it was.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import re
+from typing import TypeVar
 
-from papersieve.errors import PapersieveError
+from papersieve.errors import ConfigError, PapersieveError
+
+T = TypeVar("T")
 
 SQLITE_MAX_INT = 2**63 - 1
 """The largest integer an SQLite column holds."""
@@ -45,6 +50,24 @@ def bounded_int(value: object, *, what: str, low: int = 0, high: int = SQLITE_MA
     if not low <= number <= high:
         raise OutsideValueError(f"{what} must be between {low} and {high}, not {_short(number)}")
     return number
+
+
+def env_number(name: str, default: T, *, high: float, zero: bool = False) -> float | T:
+    """A number setting from the environment (seconds, megabytes): `default` when it is unset
+    or blank, else a finite number above 0 (from 0 with `zero`) and at most `high`, or one line
+    of ConfigError. `PAPERSIEVE_LOCK_LEASE=1e309` was an OverflowError traceback and `nan` a
+    ValueError one; `PAPERSIEVE_HTTP_INTERVAL=fast` was silently the default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not ((value >= 0 if zero else value > 0) and value <= high):  # NaN fails both
+        kind = "a number from 0" if zero else "a positive number"
+        raise ConfigError(f"{name} must be {kind} up to {high:g}, not {_short(raw)!r}")
+    return value
 
 
 def _short(value: object) -> str:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import httpx
+
+from papersieve.validate import env_number
 
 MIB = 1024 * 1024
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -27,6 +28,8 @@ RETRY_ERRORS: tuple[type[httpx.TransportError], ...] = (httpx.TimeoutException, 
 """Failures retried by default: timeouts, and connections refused, reset or cut."""
 INTERVAL_ENV = "PAPERSIEVE_HTTP_INTERVAL"
 """Overrides the arXiv and bioRxiv pacing (seconds); the test-suite's loopback servers set it to 0."""
+MAX_INTERVAL = 3600.0
+"""The longest pause between requests the environment may set (seconds)."""
 SLACK_INTERVAL_ENV = "PAPERSIEVE_SLACK_INTERVAL"
 """Overrides the Slack pacing per channel (seconds); the test-suite sets it to 0."""
 TELEGRAM_INTERVAL_ENV = "PAPERSIEVE_TELEGRAM_INTERVAL"
@@ -143,14 +146,9 @@ class Policy:
 
     def from_env(self) -> Policy:
         """The policy with `interval_env`'s pacing when that is set to a number >= 0."""
-        raw = os.environ.get(self.interval_env, "").strip() if self.interval_env else ""
-        try:
-            interval = float(raw) if raw else None
-        except ValueError:
-            interval = None
-        if interval is None or not 0 <= interval < float("inf"):
-            return self
-        return replace(self, min_interval=interval)
+        interval = env_number(self.interval_env, None, high=MAX_INTERVAL, zero=True) \
+            if self.interval_env else None
+        return self if interval is None else replace(self, min_interval=interval)
 
 
 def parse_retry_after(value: str, now: dt.datetime | None = None) -> float | None:

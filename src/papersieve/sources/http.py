@@ -9,7 +9,6 @@ address, the try and the setting to change.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -18,12 +17,15 @@ import httpx
 from papersieve import outbound
 from papersieve.errors import ConfigError, FetchError
 from papersieve.outbound import ARXIV, Policy
+from papersieve.validate import env_number
 
 MAX_BYTES_ENV = "PAPERSIEVE_DOWNLOAD_MAX_MB"
 """Overrides the download size cap (megabytes)."""
 DEADLINE_ENV = "PAPERSIEVE_DOWNLOAD_DEADLINE"
 """Overrides the download deadline (seconds)."""
 MB = 1024 * 1024
+MAX_SETTING = 1e6
+"""The largest download cap (MB) or deadline (s) read from the environment."""
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,7 @@ class DownloadLimits:
 
 
 def _env_number(name: str, fallback: float | None) -> float | None:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return fallback
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise ConfigError(f"{name} must be a positive number, not {raw!r}")
-    return value
+    return env_number(name, fallback, high=MAX_SETTING)
 
 
 class DownloadTooLarge(FetchError):

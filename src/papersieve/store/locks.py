@@ -20,20 +20,19 @@ from pathlib import Path
 
 from papersieve.errors import RunLockedError
 from papersieve.store.db import Store, plain_connection, utcnow
+from papersieve.validate import env_number
 
 LEASE_ENV = "PAPERSIEVE_LOCK_LEASE"
 DEFAULT_LEASE = 120.0
 """Seconds a lock lives without renewal: long enough for a busy store, short next to the hours
 between two scheduled runs."""
+MAX_LEASE = 86_400.0
+"""A day: a lease longer than that only keeps a dead run's lock."""
 
 
 def lease_seconds() -> float:
     """The lease, from PAPERSIEVE_LOCK_LEASE (seconds, at least 1) or the default."""
-    raw = os.environ.get(LEASE_ENV, "").strip()
-    try:
-        return max(float(raw), 1.0) if raw else DEFAULT_LEASE
-    except ValueError:
-        return DEFAULT_LEASE
+    return max(env_number(LEASE_ENV, DEFAULT_LEASE, high=MAX_LEASE), 1.0)
 
 
 def acquire_lock(store: Store, profile: str, date: dt.date) -> str | None:
