@@ -17,6 +17,9 @@ from papersieve.redact import url_password
 AnnounceName = Literal["new", "cross", "replace", "replace-cross"]
 EmptyKind = Literal["no_announcement", "stale", "no_picks"]
 """The days without a digest that `[deliver] send_empty` can ask a short message for."""
+MAX_DAYS = 36_500
+"""The longest retention a setting may name (a century): a larger number of days overflowed the
+date arithmetic of the pruning (`PAPERSIEVE_COMPACT_AFTER_DAYS=1e23` was a traceback)."""
 
 
 class _Strict(BaseModel):
@@ -174,13 +177,13 @@ class StoreSettings(_Strict):
     """A PostgreSQL store, `postgresql://user@host/db` (PAPERSIEVE_DB wins; '' is the SQLite file
     in PAPERSIEVE_HOME). Never with a password: that is libpq's PGPASSWORD or ~/.pgpass."""
 
-    keep_raw_days: int = Field(default=30, ge=0)
+    keep_raw_days: int = Field(default=30, ge=0, le=MAX_DAYS)
     """Raw LLM replies of runs older than this many days are pruned (0: keep them forever)."""
-    keep_text_days: int = Field(default=0, ge=0)
+    keep_text_days: int = Field(default=0, ge=0, le=MAX_DAYS)
     """Abstracts of papers last listed this many days ago or more, never picked nor given feedback,
     are emptied with the LLM's comments on them (0: keep them forever, for the web app's search;
     the GitHub Actions workflow sets 60 through PAPERSIEVE_KEEP_TEXT_DAYS: its site keeps them)."""
-    compact_after_days: int = Field(default=0, ge=0)
+    compact_after_days: int = Field(default=0, ge=0, le=MAX_DAYS)
     """Runs dated this many days ago or more (and out of the local ranker's 60 label days) keep
     their unpicked candidates and verdicts as one compact row per run (store/folding.py; 0: never;
     the GitHub Actions workflow sets 90 through PAPERSIEVE_COMPACT_AFTER_DAYS)."""
