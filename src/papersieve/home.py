@@ -4,7 +4,10 @@ default profile); the tests point it at a temporary folder."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+from papersieve.errors import ConfigError
 
 HOME_ENV = "PAPERSIEVE_HOME"
 STORE_ENV = "PAPERSIEVE_DB"
@@ -17,7 +20,7 @@ def home_dir() -> Path:
     """The state folder: `$PAPERSIEVE_HOME`, else `$XDG_DATA_HOME/papersieve`, else ~/.papersieve."""
     explicit = os.environ.get(HOME_ENV)
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(_checked(explicit, HOME_ENV)).expanduser()
     xdg = os.environ.get("XDG_DATA_HOME")
     if xdg:
         return Path(xdg) / "papersieve"
@@ -29,7 +32,27 @@ def database_path() -> Path:
     SQLite file in the state folder. A PostgreSQL URL comes back as a Path of it
     (store.db.postgres_url reads it back)."""
     explicit = os.environ.get(STORE_ENV) or _configured_store
-    return Path(explicit).expanduser() if explicit else home_dir() / "papersieve.db"
+    if not explicit:
+        return home_dir() / "papersieve.db"
+    named = STORE_ENV if os.environ.get(STORE_ENV) else "the profile's [store] url"
+    scheme = _SCHEME.match(_checked(explicit, named))
+    if scheme and scheme.group(1).lower() not in ("postgres", "postgresql"):
+        # `sqlite:///x.db` (SQLAlchemy's form) became a folder named "sqlite:" in the current one.
+        raise ConfigError(f"{named}: a postgresql:// URL or the path of a SQLite file, not a"
+                          f" {scheme.group(1)}:// URL")
+    return Path(explicit).expanduser()
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _checked(value: str, named: str) -> str:
+    """`value` itself, or a ConfigError when it holds a control character: a pasted line end
+    made a store file named "x\\n.db". The value is not repeated: a URL may hold a password."""
+    if _CONTROL.search(value):
+        raise ConfigError(f"{named} holds a control character (a line end pasted with it?)")
+    return value
 
 
 def use_store_url(url: str) -> None:
