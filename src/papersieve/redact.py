@@ -17,6 +17,7 @@ fail half-way through a run with the value in the error text.
 from __future__ import annotations
 
 import base64
+import errno
 import os
 import re
 import sys
@@ -200,14 +201,32 @@ def redact_rows(rows: Iterable[Any]) -> Iterator[Any]:
 
 
 class RedactingStream:
-    """A text stream that redacts what is written to it, then passes it on (stdout, stderr)."""
+    """A text stream that redacts what is written to it, then passes it on (stdout, stderr).
+
+    A console that cannot be written (stdout on a full disk, a pipe closed by `head`) does not
+    stop the command: the first error is kept in `failed`, later writes are dropped, and the CLI
+    says so at the end (`settle_console`). `papersieve db > /dev/full` was an OSError traceback,
+    and a run whose log went to a full disk would have stopped at its first line.
+    """
 
     def __init__(self, inner: TextIO) -> None:
         self._inner = inner
+        self.failed: OSError | None = None
 
     def write(self, text: str) -> int:
-        self._inner.write(redact(text))
+        if self.failed is None:
+            try:
+                self._inner.write(redact(text))
+            except OSError as err:
+                self.failed = err
         return len(text)
+
+    def flush(self) -> None:
+        if self.failed is None:
+            try:
+                self._inner.flush()
+            except OSError as err:
+                self.failed = err
 
     def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -219,6 +238,28 @@ class RedactingStream:
         if name == "buffer":
             raise AttributeError(name)
         return getattr(self._inner, name)
+
+
+def settle_console() -> OSError | None:
+    """Flush stdout and stderr; the error that lost some of their text, if any (a pipe closed by
+    its reader is not one: `papersieve topics | head -1` is fine). A failed stream's descriptor
+    then points at /dev/null, so the interpreter's own flush at exit has nothing to complain of."""
+    lost = None
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, RedactingStream):
+            continue
+        stream.flush()
+        if stream.failed is None:
+            continue
+        if stream.failed.errno != errno.EPIPE and lost is None:
+            lost = stream.failed
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
+        except (OSError, ValueError):  # no descriptor (a test's captured stream)
+            pass
+    return lost
 
 
 def install_stream_redaction() -> None:

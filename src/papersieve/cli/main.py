@@ -111,3 +111,18 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(err.exit_code)
     except click.exceptions.Exit as err:
         sys.exit(err.exit_code)
+    finally:
+        _settle_console()
+
+
+def _settle_console() -> None:
+    """Say once, on stderr, that the command's output was lost; exit 2 if nothing else failed."""
+    from papersieve.redact import settle_console
+
+    lost = settle_console()
+    if lost is None:
+        return
+    click.echo(f"error: the command's output could not be written ({lost.strerror or lost})", err=True)
+    pending = sys.exc_info()[1]
+    if pending is None or (isinstance(pending, SystemExit) and pending.code in (0, None)):
+        sys.exit(2)
