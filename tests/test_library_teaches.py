@@ -16,6 +16,8 @@ from papersieve import outbound
 from papersieve.cli.main import main
 from papersieve.feedback import import_likes
 from papersieve.judges.local import LocalJudge
+from papersieve.judges.local.model.persist import load_model
+from papersieve.judges.local.model.ranker import Ranker
 from papersieve.library import read_library
 from papersieve.outbound.transport import _Pacer
 from papersieve.profile.loader import load_profile
@@ -58,6 +60,10 @@ def test_entries_not_in_the_store_teach_with_their_own_text(store: Store, tmp_pa
     report = import_likes(store, bib, profile)
     assert report.examples == 20 and report.matched == () and report.train is not None
     assert report.train.positives == 20 and report.train.negatives > 0  # stand-in negatives
+    # A library is not the ranker's own choice: its model is not capped as answers alone are.
+    stored = load_model(store, profile.name)
+    assert stored is not None and stored.meta["library_labels"] == 20
+    assert not Ranker(profile, stored.model, stored.meta, store).answers_only
     _, after, _ = LocalJudge(profile, store).score(day)
     about = np.array(["robot" in p.abstract.lower() for p in day])
     assert about.sum() >= 5

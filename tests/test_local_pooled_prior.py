@@ -92,3 +92,33 @@ def _two_days_refusing_the_earlier(store: Store, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr("papersieve.judges.local.model.ranker.earlier_days", refuse)
     return day
+
+
+def test_a_model_of_many_answers_alone_weighs_at_most_the_cap(store: Store) -> None:
+    """Answers are papers the ranker chose (all ranked high): weighed as LLM picks, 100 `teach`
+    answers made the following days rank worse than no answer (issue 18, bench/RESULTS.md)."""
+    from papersieve.judges.local.model.persist import load_model
+    from papersieve.judges.local.model.training import retrain
+
+    day = _day("2025-07-03")
+    upsert_papers(store, day, listed_on="2025-07-03")
+    profile = load_profile()
+    order = np.argsort(-Ranker(profile, None, {}, store).base_scores(day))
+    add_feedback(store, [day[i].id for i in order[:30]], 1, "teach", profile=profile.name)
+    add_feedback(store, [day[i].id for i in order[30:60]], -1, "teach", profile=profile.name)
+    retrain(store, profile)
+    stored = load_model(store, profile.name)
+    assert stored is not None and stored.model is not None
+    ranker = Ranker(profile, stored.model, stored.meta, store)
+    prior = Ranker(profile, None, stored.meta, store).base_scores(day)
+    learned = stored.model.decision(day, ranker.dense(day).matrix)
+    # The blend is (1 - w) x prior + w x learned: w from the scores themselves. 30 likes count as
+    # 90 LLM picks, 90 / (90 + 60) = 0.6 without the cap (scoring.ANSWERS_ONLY_WEIGHT, 0.35).
+    weight = float(np.dot(ranker.base_scores(day) - prior, learned - prior)
+                   / np.dot(learned - prior, learned - prior))
+    assert ranker.labelled_picks == 90
+    assert weight == pytest.approx(0.35)
+    assert ranker.answers_only
+    # With an LLM verdict or a library entry among its labels the model is not capped.
+    assert not Ranker(profile, stored.model, {**stored.meta, "llm_labels": 5}, store).answers_only
+    assert not Ranker(profile, stored.model, {**stored.meta, "library_labels": 2}, store).answers_only

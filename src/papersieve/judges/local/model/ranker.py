@@ -80,6 +80,14 @@ class Ranker:
         return round(float(self.meta.get("evidence", self.meta.get("positives", 0))))
 
     @property
+    def answers_only(self) -> bool:
+        """True when the model learned from the user's likes and dislikes alone: no LLM verdict,
+        no library entry (`scoring.ANSWERS_ONLY_WEIGHT`). A model stored before the count of
+        library entries was kept is not capped until it is retrained."""
+        return (self.model is not None and not self.meta.get("llm_labels")
+                and self.meta.get("library_labels", 1) == 0)
+
+    @property
     def field_name(self) -> str:
         """The field whose word lists the cold-start components use ('' for none)."""
         return self.field.field if self.field is not None else ""
@@ -153,7 +161,8 @@ class Ranker:
             prior = self.pooled_scores(papers, cold, dense, listed)
         else:
             prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
-        return combine(papers, prior, self.model, self.labelled_picks, dense.matrix)
+        return combine(papers, prior, self.model, self.labelled_picks, dense.matrix,
+                       self.answers_only)
 
     def pooled_scores(self, papers: Sequence[Paper], cold: np.ndarray, dense: DenseFeatures,
                       listed: np.ndarray) -> np.ndarray:

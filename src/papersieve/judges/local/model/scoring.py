@@ -258,13 +258,29 @@ def rank_agreement(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.corrcoef(ranks[0], ranks[1])[0, 1])
 
 
+ANSWERS_ONLY_WEIGHT = 0.35
+"""Most weight of a learned model whose every label is the user's own like or dislike (no LLM
+verdict, no library entry). Such answers are papers the ranker chose to show or ask about, all
+ranked high, so a model of them says little about the rest of the day; weighed as LLM picks,
+100 `teach` answers made the following days worse than none (issue 18: mean AUC 0.851 against
+0.871 with no answer, 0.877 with this cap; ten answers weigh 0.17, below it; bench/RESULTS.md)."""
+
+
+def model_weight(labelled_picks: int, answers_only: bool = False) -> float:
+    """The learned model's weight in the blend with the prior: grows with the labelled picks,
+    capped at `ANSWERS_ONLY_WEIGHT` for a model of the user's answers alone."""
+    weight = labelled_picks / (labelled_picks + HISTORY_HALF)
+    return min(weight, ANSWERS_ONLY_WEIGHT) if answers_only else weight
+
+
 def combine(papers: Sequence[Paper], prior: np.ndarray, model: TextModel | None,
-            labelled_picks: int, dense: np.ndarray | None = None) -> np.ndarray:
+            labelled_picks: int, dense: np.ndarray | None = None,
+            answers_only: bool = False) -> np.ndarray:
     """One score per paper (higher is better); only the order and spread matter."""
     if model is None or labelled_picks == 0:
         return prior
     learned = model.decision(papers, dense)
-    weight = labelled_picks / (labelled_picks + HISTORY_HALF)
+    weight = model_weight(labelled_picks, answers_only)
     return (1 - weight) * prior + weight * learned
 
 

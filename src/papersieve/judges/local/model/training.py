@@ -49,6 +49,8 @@ class Labelled:
     feedback_count: int
     papers: dict[str, Paper] = field(default_factory=dict)
     """Labelled papers the store may not hold: library entries, stand-in negatives."""
+    library_count: int = 0
+    """Library entries among the positives (not overridden by the user's own mark)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def collect_labels(store: Store, profile: Profile) -> Labelled:
     for paper_id, label in feedback.items():
         targets[paper_id] = (int(label > 0), FEEDBACK_WEIGHT)
     papers = _library(store, profile, targets)
-    return Labelled(targets, dict(days), dict(picks), llm_count, len(feedback), papers)
+    library = sum(1 for i in papers if targets[i][0] == 1)
+    return Labelled(targets, dict(days), dict(picks), llm_count, len(feedback), papers, library)
 
 
 def _library(store: Store, profile: Profile, targets: dict[str, tuple[int, float]]) -> dict[str, Paper]:
@@ -261,6 +264,7 @@ def retrain(store: Store, profile: Profile) -> TrainReport:
         else DEFAULT_PICK_RATE,
         "llm_labels": labelled.llm_count,
         "feedback_labels": labelled.feedback_count,
+        "library_labels": labelled.library_count,
     }
     if stack is not None:
         meta["stack"] = stack.to_meta()
