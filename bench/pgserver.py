@@ -9,6 +9,7 @@ measurement gets a schema of its own (tests/pgschemas.py), dropped afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def server() -> Iterator[str]:
         yield pgcluster.start(cluster)
     finally:
         pgcluster.stop(cluster)
+        shutil.rmtree(cluster, ignore_errors=True)
 
 
 @contextmanager
