@@ -15,6 +15,16 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
        ... --profile-top 25       cProfile of the timed part (CPU time, not wall: the machine is
                                   shared), top 25 functions by own time; the whole profile is
                                   kept in /tmp/crowd_scale.prof
+       ... --profile-clock wall   the same with wall time (a PostgreSQL store waits on the server)
+       ... --store postgresql     the store in a new schema on a PostgreSQL server (bench/pgserver.py:
+                                  PAPERSIEVE_BENCH_PG's, else a throwaway cluster on loopback)
+       ... --ray K                `run --all --ray` on a local Ray cluster of K CPUs (implies
+                                  --store postgresql; the profiles are stored, as `--ray` reads
+                                  them; `ray.init` timed apart)
+Every result line carries `digest_sha256`: the hash of every profile's Markdown digest (rendered
+from its report after the timed part), the same in every configuration for the same N. On
+PostgreSQL, CPU adds the server's processes (their user + system seconds over the timed part) and
+the store's growth is its schema's tables and indexes.
 The loop is `papersieve.group.run_all` when the branch has it, else run_day per profile with the
 same fetched day and `judge_for` (`--loop` forces the loop).
 """
@@ -22,6 +32,7 @@ same fetched day and `judge_for` (`--loop` forces the loop).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -29,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +56,36 @@ def _store_bytes(home: Path) -> int:
     return sum(p.stat().st_size for p in home.glob("*.db*"))
 
 
-def _profiles(n: int, formats: list[str]) -> list[Any]:
+def _profile_files(n: int, formats: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """(name, profile files) of the n profiles: the built-in profile's files with the profile's
+    topics, the local judge, the day's categories and `formats` written into its profile.toml
+    (so that a stored profile, as `--ray` loads it, is the same profile)."""
+    import re
+
     import crowd_setup as setup
-    from papersieve.profile.loader import builtin_profile_dir, profile_from_files, read_profile_folder
+    from papersieve.profile.loader import builtin_profile_dir, read_profile_folder
 
     files = read_profile_folder(builtin_profile_dir())
-    overrides = {"judge.kind": "local", "categories": list(setup.CATEGORIES), "outputs.formats": formats}
-    return [profile_from_files({**files, "topics.txt": topics}, name, overrides)
+    toml = files["profile.toml"]
+    for pattern, value in ((r"(?m)^categories = .*$", f"categories = {json.dumps(list(setup.CATEGORIES))}"),
+                           (r"(?m)^kind = .*$", 'kind = "local"'),
+                           (r"(?m)^formats = .*$", f"formats = {json.dumps(formats)}")):
+        toml, count = re.subn(pattern, value, toml, count=1)
+        assert count == 1, pattern
+    return [(name, {**files, "profile.toml": toml, "topics.txt": topics})
             for name, topics, _ in setup.profile_topics(n)]
 
 
-def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int) -> dict[str, Any]:
-    """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder)."""
+def _profiles(n: int, formats: list[str]) -> list[Any]:
+    from papersieve.profile.loader import profile_from_files
+
+    return [profile_from_files(files, name) for name, files in _profile_files(n, formats)]
+
+
+def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int,
+          ray_cpus: int = 0, wall_profile: bool = False) -> dict[str, Any]:
+    """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder, and
+    PAPERSIEVE_DB to a new schema for a PostgreSQL store)."""
     sys.path.insert(0, str(HERE))
     from threadpoolctl import threadpool_limits
 
@@ -73,25 +103,37 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
     with open_store() as store:
         fetched = load_offline_day(store, day_dir, setup.DAY, setup.CATEGORIES)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        before = _store_bytes(home)
+        before = _store_size(store, home)
+        ray_init = 0.0
+        if ray_cpus:
+            ray_init = _start_ray(store, n, formats, ray_cpus)
+        server = _server_pids(store)
         profiler = None
         if top:
             import cProfile
 
-            profiler = cProfile.Profile(time.process_time)  # CPU seconds: the machine is shared
+            # CPU seconds by default: the machine is shared; wall for the waits on a server
+            profiler = cProfile.Profile(time.perf_counter if wall_profile else time.process_time)
             profiler.enable()
         written_before = _written_bytes()
         load_before = os.getloadavg()
-        cpu_before = _cpu_seconds()
+        cpu_before = _cpu_seconds() + _tree_cpu(server) + (
+            _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0)
         start = time.perf_counter()
         with threadpool_limits(1, user_api="blas"):
             judge_for: Any = None  # run_all's own: the crowd of local judges
             if judge == "local":
                 def judge_for(profile: Any) -> Any:
                     return LocalJudge(profile, store)
-            reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day, workers)
+            if ray_cpus:
+                reports = _run_on_ray(store, profiles, setup.DAY, out)
+            else:
+                reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day,
+                               workers)
         seconds = time.perf_counter() - start
-        cpu = _cpu_seconds() - cpu_before
+        ray_cpu = _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0
+        cpu = _cpu_seconds() + _tree_cpu(server) + ray_cpu - cpu_before
+        ray_rss = _peak_rss_mib(_descendants(os.getpid())) if ray_cpus else []
         written = _written_bytes() - written_before
         load_after = os.getloadavg()
         if profiler is not None:
@@ -100,14 +142,27 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             profiler.disable()
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(top)
             profiler.dump_stats("/tmp/crowd_scale.prof")
+        if ray_cpus:
+            import ray
+
+            ray.shutdown()
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        after = _store_bytes(home)
+        after = _store_size(store, home)
     picks = [len(r.digest.picks) for r in reports if r.digest is not None]
+    from papersieve.render.markdown import render_markdown
+
+    digests = hashlib.sha256("".join(render_markdown(r.digest) for r in reports
+                                     if r.digest is not None).encode("utf-8")).hexdigest()
     stages: dict[str, float] = {}
     for report in reports:
         for stage, spent in report.timings.items():
             stages[stage] = stages.get(stage, 0.0) + spent
     return {"profiles": n, "papers": papers, "judge": judge, "formats": formats,
+            "store": "postgresql" if store.postgres else "sqlite", "ray_cpus": ray_cpus,
+            "ray_init_seconds": round(ray_init, 2),
+            # with --ray: the peak RSS of each process Ray started (raylet, GCS, workers) alive
+            # at the end of the run, largest first
+            "ray_peak_rss_mib": sorted(ray_rss, reverse=True),
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
             "cpu_seconds": round(cpu, 2), "written_mb": round(written / 1e6),
             "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
@@ -117,8 +172,94 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
             "workers": workers, "done": sum(r.status == "done" for r in reports),
-            "median_picks": sorted(picks)[len(picks) // 2],
+            "median_picks": sorted(picks)[len(picks) // 2], "digest_sha256": digests,
             "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()}}
+
+
+def _store_size(store: Any, home: Path) -> int:
+    if store.postgres:
+        import pgserver
+
+        return pgserver.schema_bytes(store.url)
+    return _store_bytes(home)
+
+
+def _start_ray(store: Any, n: int, formats: list[str], cpus: int) -> float:
+    """Store the n profiles (`run --all --ray` reads them from the store) and start a local Ray
+    cluster of `cpus` CPUs; returns the seconds `ray.init` took."""
+    import ray
+
+    from papersieve.store.profiles import save_profile
+
+    for name, files in _profile_files(n, formats):
+        save_profile(store, name, files)
+    start = time.perf_counter()
+    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    return time.perf_counter() - start
+
+
+def _run_on_ray(store: Any, profiles: list[Any], date: Any, out: Path) -> list[Any]:
+    from papersieve.group_ray import run_all_on_ray
+
+    result = run_all_on_ray(store, profiles, date, address="auto", deliver=False, out_dir=out)
+    failed = [m.line() for m in result.members if m.error]
+    if failed:
+        raise SystemExit("\n".join(failed[:20]))
+    return [m.report for m in result.members]
+
+
+def _server_pids(store: Any) -> list[int]:
+    """The PostgreSQL server's processes on this machine (its postmaster first), or []."""
+    if not store.postgres:
+        return []
+    folder = store.conn.execute("SHOW data_directory").fetchone()[0]
+    try:
+        postmaster = int(Path(folder, "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []  # a server elsewhere: its CPU is not counted
+    return [postmaster, *_descendants(postmaster)]
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process under `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def _tree_cpu(pids: list[int]) -> float:
+    """User + system CPU seconds of the processes `pids`, with their finished children's."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def _peak_rss_mib(pids: list[int]) -> list[int]:
+    """Each process's peak resident memory (VmHWM), MiB."""
+    peaks = []
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        peaks += [round(int(line.split()[1]) / 1024) for line in lines if line.startswith("VmHWM:")]
+    return peaks
 
 
 def _written_bytes() -> int:
@@ -167,28 +308,39 @@ def main() -> None:
     parser.add_argument("--loop", action="store_true")
     parser.add_argument("--profile-top", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--profile-clock", choices=["cpu", "wall"], default="cpu")
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--ray", type=int, default=0, metavar="K")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
     if args.child:
         print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top,
-                               args.workers)))
+                               args.workers, args.ray, args.profile_clock == "wall")))
         return
-    for n in args.sizes:
-        with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "PAPERSIEVE_HOME": home}
-            for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN"):
-                env.pop(name, None)
-            command = [sys.executable, __file__, str(n), "--child", "--judge", args.judge,
-                       "--formats", args.formats, "--profile-top", str(args.profile_top),
-                       "--workers", str(args.workers)]
-            command += ["--loop"] if args.loop else []
-            done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
-            if args.profile_top or done.returncode:
-                print(done.stderr, file=sys.stderr)
-            if done.returncode:
-                raise SystemExit(f"the child for {n} profiles failed ({done.returncode})")
-            print(done.stdout.strip().splitlines()[-1], flush=True)
+    sys.path.insert(0, str(HERE))
+    import pgserver
+
+    pgserver.quiet_environment()
+    postgres = args.store == "postgresql" or args.ray > 0
+    with pgserver.server() if postgres else nullcontext("") as server:
+        for n in args.sizes:
+            with tempfile.TemporaryDirectory() as home, \
+                    pgserver.schema(server) if postgres else nullcontext("") as url:
+                env = {**os.environ, "PAPERSIEVE_HOME": home}
+                if url:
+                    env["PAPERSIEVE_DB"] = url
+                command = [sys.executable, __file__, str(n), "--child", "--judge", args.judge,
+                           "--formats", args.formats, "--profile-top", str(args.profile_top),
+                           "--workers", str(args.workers), "--ray", str(args.ray),
+                           "--profile-clock", args.profile_clock]
+                command += ["--loop"] if args.loop else []
+                done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+                if args.profile_top or done.returncode:
+                    print(done.stderr, file=sys.stderr)
+                if done.returncode:
+                    raise SystemExit(f"the child for {n} profiles failed ({done.returncode})")
+                print(done.stdout.strip().splitlines()[-1], flush=True)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@
 Each configuration gets a new PostgreSQL schema with the same N profiles (the built-in profile's
 files under N names) and runs in a child process; a Ray configuration starts a local cluster there
 first (`ray.init(num_cpus=K)`, timed apart: a real cluster is started once, not per day) and runs
-`run --all --ray auto` on it. The PostgreSQL server is PAPERSIEVE_BENCH_PG's, else a throwaway
-cluster on loopback (tests/pgcluster.py). The digests of every configuration are checked to be
-the same. Run: nice -n 10 .venv/bin/python bench/group_ray.py [N]
+`run --all --ray auto` on it. The PostgreSQL server is bench/pgserver.py's (PAPERSIEVE_BENCH_PG's,
+else a throwaway cluster on loopback). The digests of every configuration are checked to be the
+same. Run: nice -n 10 .venv/bin/python bench/group_ray.py [N]
+(The 1,000-profile comparison on the group bench's day of 1,013 papers, SQLite beside it:
+bench/crowd_scale.py --store postgresql / --ray K.)
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import pgserver
+
+REPO = pgserver.REPO
 DAY = "2025-07-03"
 
 CHILD = """
@@ -66,31 +69,18 @@ def run(workers: int, url: str, out: Path) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    from tests import pgcluster
-    from tests.pgschemas import schema_store
-
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "PAPERSIEVE_DB"):
-        os.environ.pop(name, None)
-    with tempfile.TemporaryDirectory() as tmp_name:
+    pgserver.quiet_environment()
+    with tempfile.TemporaryDirectory() as tmp_name, pgserver.server() as server:
         tmp = Path(tmp_name)
         os.environ["PAPERSIEVE_HOME"] = str(tmp / "home")
-        server = os.environ.get("PAPERSIEVE_BENCH_PG", "")
-        cluster = None
-        if not server:
-            cluster = Path(tempfile.mkdtemp(prefix="papersieve-pg-"))
-            server = pgcluster.start(cluster)
         digests = {}
-        try:
-            for workers, label in ((0, "plain"), (1, "ray, 1 worker"), (2, "ray, 2 workers")):
-                with schema_store(server) as url:
-                    store_profiles(url, count)
-                    seconds, init, digests[label] = run(workers, url, tmp / label)
-                extra = f" (+ ray.init {init:.2f} s)" if workers else ""
-                print(f"{label:16s} {count} profiles: {seconds:.2f} s{extra}", flush=True)
-        finally:
-            if cluster is not None:
-                pgcluster.stop(cluster)
+        for workers, label in ((0, "plain"), (1, "ray, 1 worker"), (2, "ray, 2 workers")):
+            with pgserver.schema(server) as url:
+                store_profiles(url, count)
+                seconds, init, digests[label] = run(workers, url, tmp / label)
+            extra = f" (+ ray.init {init:.2f} s)" if workers else ""
+            print(f"{label:16s} {count} profiles: {seconds:.2f} s{extra}", flush=True)
     print("same digests in every configuration:", len(set(digests.values())) == 1)
     print(f"command: nice -n 10 .venv/bin/python bench/group_ray.py {count}")
 

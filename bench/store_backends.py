@@ -3,8 +3,8 @@
 The day is 2025-07-03 (cs.LG + cs.AI, data/candidates, 215 candidates) with the local judge, every
 output written, nothing delivered; each repetition starts from a new store (a new SQLite file, a
 new PostgreSQL schema) and then runs the day a second time on it (the rerun, which reuses what the
-first run recorded). The PostgreSQL server is PAPERSIEVE_BENCH_PG's, else a throwaway cluster on
-loopback (tests/pgcluster.py, fsync off as in the tests: the figure is the store's work, not the
+first run recorded). The PostgreSQL server is bench/pgserver.py's (PAPERSIEVE_BENCH_PG's, else a
+throwaway cluster on loopback, fsync off as in the tests: the figure is the store's work, not the
 disk's). The digests of both stores are checked to be the same.
 Run: .venv/bin/python bench/store_backends.py [repetitions]
 """
@@ -21,8 +21,9 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import pgserver
+
+REPO = pgserver.REPO
 DAY = dt.date(2025, 7, 3)
 
 
@@ -58,28 +59,15 @@ def measure(name: str, reps: int, location: Callable[[int], Path | str], tmp: Pa
 
 
 def main() -> None:
-    from tests import pgcluster
-    from tests.pgschemas import schema_store
-
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    for name in ("OPENAI_API_KEY", "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "PAPERSIEVE_DB"):
-        os.environ.pop(name, None)
-    with tempfile.TemporaryDirectory() as tmp_name:
+    pgserver.quiet_environment()
+    with tempfile.TemporaryDirectory() as tmp_name, pgserver.server() as server:
         tmp = Path(tmp_name)
         os.environ["PAPERSIEVE_HOME"] = str(tmp / "home")
-        server = os.environ.get("PAPERSIEVE_BENCH_PG", "")
-        cluster = None
-        if not server:
-            cluster = Path(tempfile.mkdtemp(prefix="papersieve-pg-"))
-            server = pgcluster.start(cluster)
-        try:
-            lite = measure("sqlite", reps, lambda rep: tmp / f"lite-{rep}.db", tmp)
-            with ExitStack() as schemas:
-                urls = [schemas.enter_context(schema_store(server)) for _ in range(reps)]
-                pg = measure("postgresql", reps, lambda rep: urls[rep], tmp)
-        finally:
-            if cluster is not None:
-                pgcluster.stop(cluster)
+        lite = measure("sqlite", reps, lambda rep: tmp / f"lite-{rep}.db", tmp)
+        with ExitStack() as schemas:
+            urls = [schemas.enter_context(pgserver.schema(server)) for _ in range(reps)]
+            pg = measure("postgresql", reps, lambda rep: urls[rep], tmp)
     print("same digest on both stores:", lite == pg and bool(lite))
     print(f"command: .venv/bin/python bench/store_backends.py {reps}")
 

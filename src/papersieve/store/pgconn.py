@@ -5,7 +5,8 @@ The store's modules, and the few call sites above them, were written against `sq
 `cursor.lastrowid`, `in_transaction`, `commit` / `rollback`, sqlite3's exception classes. This
 wrapper gives them the same, so that both stores run the same code:
 
-- statements are translated once each (store/pgsql.py) and cached per connection;
+- statements are translated once each (store/pgsql.py) and cached per connection; a list of
+  `x IN (?, ?, ...)` of strings or of integers is passed as one array (`x = ANY(%s)`);
 - string parameters pass through the redactor, as in `db.RedactingConnection`; `bool`, `date` and
   `datetime` parameters become what sqlite3 stores for them (0/1, ISO text);
 - `BEGIN IMMEDIATE` (SQLite: take the one write lock now) becomes BEGIN plus a transaction-scoped
@@ -33,7 +34,7 @@ from psycopg import pq
 from psycopg.adapt import Loader
 
 from papersieve.redact import redact_params
-from papersieve.store.pgsql import Statement, TableInfo, translate
+from papersieve.store.pgsql import Statement, TableInfo, arrays, translate
 
 WRITE_LOCK = 0x70617065
 """First key of the advisory lock that serialises a store's writers (the second is its schema)."""
@@ -179,9 +180,13 @@ class PgConnection:
         statement = self._statement(sql, named)
         if statement.numbered:
             parameters = {f"p{i}": value for i, value in enumerate(parameters, start=1)}
+        text, values = statement.sql, _params(parameters)
+        collapsed = arrays(statement, values) if statement.lists else None
+        if collapsed is not None:
+            text, values = collapsed
         cursor = self._conn.cursor()
         try:
-            cursor.execute(statement.sql, _params(parameters), prepare=False)
+            cursor.execute(text, values, prepare=False)
         except psycopg.Error as err:
             raise sqlite_error(err) from err
         if statement.returns_id:

@@ -38,6 +38,31 @@ class Statement:
     returns_id: bool = False
     numbered: bool = False
     """Written with `?1`, `?2`: its parameters are passed as {"p1": ..., "p2": ...}."""
+    lists: tuple[tuple[int, int], ...] = ()
+    """`x IN (?, ?, ...)` lists of positional parameters, as (first parameter, how many): `as_arrays`
+    is the same statement with each as one array parameter (`x = ANY(%s)`)."""
+    as_arrays: str = ""
+
+
+def arrays(statement: Statement, parameters: list[object]) -> tuple[str, list[object]] | None:
+    """The statement with each `IN (?, ?, ...)` list as one array parameter, and its parameters
+    (each list's values as one Python list), when every list holds only strings or only
+    integers; else None (the statement is run as written). One text for any length of list:
+    psycopg parses it once (a list of 500 was parsed again at every call, in Python) and the
+    server reads one parameter instead of 500."""
+    if not statement.lists:
+        return None
+    out: list[object] = []
+    at = 0
+    for start, length in statement.lists:
+        values = parameters[start:start + length]
+        if not (all(type(v) is str for v in values) or all(type(v) is int for v in values)):
+            return None
+        out += parameters[at:start]
+        out.append(values)
+        at = start + length
+    out += parameters[at:]
+    return statement.as_arrays, out
 
 
 _INSERT = re.compile(
@@ -52,6 +77,7 @@ _IS_PARAM = re.compile(r"\bIS\s+(NOT\s+)?\?", re.IGNORECASE)
 _NUMBERED = re.compile(r"\?(\d+)")
 _TEMP = re.compile(r"\btemp\.(?=\w)", re.IGNORECASE)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+_IN_LIST = re.compile(r"\b(NOT\s+)?IN\s*\(\s*%s(?:\s*,\s*%s)+\s*\)", re.IGNORECASE)
 
 
 def translate(sql: str, catalog: Catalog, named: bool = False) -> Statement:
@@ -69,7 +95,8 @@ def translate(sql: str, catalog: Catalog, named: bool = False) -> Statement:
     text = _TEMP.sub("pg_temp.", text)
     insert = _INSERT.match(text)
     if insert is None:
-        return Statement(text, numbered=numbered)
+        lists, as_arrays = ((), "") if named else _in_lists(text)
+        return Statement(text, numbered=numbered, lists=lists, as_arrays=as_arrays)
     conflict, table, columns = insert.group(1), insert.group(2), insert.group(3)
     info = catalog(table.lower())
     text = _drop_or(text, insert)
@@ -119,6 +146,32 @@ def _placeholders(sql: str, named: bool) -> str:
             part = _NAMED.sub(r"%(\1)s", part) if named else part.replace("?", "%s")
         out.append(part)
     return "".join(out)
+
+
+def _in_lists(sql: str) -> tuple[tuple[tuple[int, int], ...], str]:
+    """The `IN (%s, %s, ...)` lists of a translated positional statement, as (first parameter,
+    how many), and the statement with each as `= ANY(%s)` (`NOT IN`: `<> ALL(%s)`)."""
+    lists: list[tuple[int, int]] = []
+    out: list[str] = []
+    count = 0
+    for part, quoted in _split_quoted(sql):
+        if quoted:
+            out.append(part)
+            continue
+        if "%%" in part:  # a literal % (an operator): `%s` cannot be counted simply
+            return (), ""
+        at = 0
+        for match in _IN_LIST.finditer(part):
+            before = part[at:match.start()]
+            count += before.count("%s")
+            length = match.group(0).count("%s")
+            lists.append((count, length))
+            count += length
+            out.append(before + ("<> ALL(%s)" if match.group(1) else "= ANY(%s)"))
+            at = match.end()
+        count += part[at:].count("%s")
+        out.append(part[at:])
+    return tuple(lists), "".join(out) if lists else ""
 
 
 def _split_quoted(sql: str) -> list[tuple[str, bool]]:

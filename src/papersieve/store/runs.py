@@ -147,8 +147,9 @@ def _by_runs(store: Store, profile: str, date: dt.date) -> bool:
     """True when the profile's earlier runs are fewer than the store's profiles with runs: then
     its runs, not the papers' rows of every profile, should drive the look-up (issue 19: with a
     thousand profiles the paper-driven look-up grew with the square of their number)."""
-    earlier = store.conn.execute("SELECT COUNT(*) FROM runs WHERE profile = ? AND date < ?",
-                                 (profile, date.isoformat())).fetchone()[0]
-    others = store.conn.execute(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT profile FROM runs) AS profiles").fetchone()[0]
+    # One statement (one round trip to a PostgreSQL server per group member, not two).
+    earlier, others = store.conn.execute(
+        "SELECT (SELECT COUNT(*) FROM runs WHERE profile = ? AND date < ?),"
+        " (SELECT COUNT(*) FROM (SELECT DISTINCT profile FROM runs) AS profiles)",
+        (profile, date.isoformat())).fetchone()
     return int(earlier) < int(others)
