@@ -136,9 +136,12 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
                              out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
                              progress=say, failed=broken, workers=workers)
         if profiles:
-            prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
-                        keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]),
-                        search_index=any(p.settings.store.search_index for p in profiles))
+            kept = [p.settings.store for p in profiles]
+            prune_store(store, _longest([k.keep_raw_days for k in kept]),
+                        keep_text_days=_longest([k.keep_text_days for k in kept]),
+                        compact_after_days=_longest([k.compact_after_days for k in kept]),
+                        cache_features=any(k.cache_features for k in kept),
+                        search_index=any(k.search_index for k in kept))
     if out_dir is not None and report.members:
         _group_page(out_dir, [m.name for m in report.members])
     for note in report.notes:
