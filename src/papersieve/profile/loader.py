@@ -48,6 +48,7 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_COMPACT_AFTER_DAYS": "store.compact_after_days",
     "PAPERSIEVE_CACHE_FEATURES": "store.cache_features",
     "PAPERSIEVE_SEARCH_INDEX": "store.search_index",
+    "PAPERSIEVE_VACUUM_AFTER_RUN": "store.vacuum_after_run",
 }
 
 

@@ -198,6 +198,12 @@ class StoreSettings(_Strict):
     rebuilt from the kept text when the store is served or `papersieve db --reindex` runs; the
     GitHub Actions workflow sets false through PAPERSIEVE_SEARCH_INDEX: nothing searches its
     cached store)."""
+    vacuum_after_run: bool = False
+    """Rewrite the store's file without its free and partly filled pages after each run's pruning
+    (`VACUUM`, as `papersieve db --vacuum` does; a few seconds on a year's store). Pruning alone
+    gives back only whole free pages: a store saved whole after every run (the GitHub Actions
+    workflow sets true through PAPERSIEVE_VACUUM_AFTER_RUN before its cache is saved) would
+    otherwise carry a year of half-emptied pages."""
 
 
     @field_validator("url")
