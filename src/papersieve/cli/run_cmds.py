@@ -176,7 +176,8 @@ def _prune(store: Store, kept: list[StoreSettings]) -> None:
                 keep_text_days=_longest([k.keep_text_days for k in kept]),
                 compact_after_days=_longest([k.compact_after_days for k in kept]),
                 cache_features=any(k.cache_features for k in kept),
-                search_index=any(k.search_index for k in kept))
+                search_index=any(k.search_index for k in kept),
+                fold_label_window=all(k.fold_label_window for k in kept))
     if any(k.vacuum_after_run for k in kept):
         try:
             vacuum(store)

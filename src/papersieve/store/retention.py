@@ -20,7 +20,7 @@
   judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
   and comment are then stored compressed (migration 18): read through the `papers` view as
   before.
-- With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
+- With `[store] compact_after_days` (0: never; the workflow sets 7), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 - With `[store] search_index = false` (the workflow's) the word search's index is emptied after
   each run and rebuilt when the store is served (`store/search_index.py`).
@@ -35,7 +35,12 @@ import datetime as dt
 import sqlite3
 
 from papersieve.store.db import Store
-from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
+from papersieve.store.folding import (
+    fold_old_listings,
+    fold_old_runs,
+    folded_paper_ids,
+    ranker_window_start,
+)
 from papersieve.store.prompt_texts import move_run_prompts
 from papersieve.store.search_index import (
     drop_search_index,
@@ -115,8 +120,16 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
     ranker = " id IN (SELECT paper_id FROM local_features)" + (
         "" if features_cached else
         " OR id IN (SELECT c.paper_id FROM run_candidates c JOIN runs r ON r.id = c.run_id"
-        f" WHERE r.date >= ({ranker_window_start()}))")
+        f" WHERE r.date >= ({ranker_window_start()}))"
+        " OR id IN (SELECT id FROM temp.ranker_folded)")
     with store.transaction() as conn:
+        # The candidates of label-window runs folded already (`[store] fold_label_window`).
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS ranker_folded (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.ranker_folded")
+        since = str(conn.execute(ranker_window_start()).fetchone()[0] or "")
+        if not features_cached and since:
+            conn.executemany("INSERT INTO temp.ranker_folded (id) VALUES (?)",
+                             [(i,) for i in sorted(folded_paper_ids(store, since))])
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_old (id TEXT PRIMARY KEY, ranker INTEGER)")
         conn.execute("DELETE FROM temp.text_old")
         conn.execute(
@@ -138,6 +151,7 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
             "UPDATE judgements SET comment = '' WHERE comment != ''"
             " AND paper_id IN (SELECT id FROM temp.text_old WHERE ranker = 0)")
         conn.execute("DELETE FROM temp.text_old")
+        conn.execute("DELETE FROM temp.ranker_folded")
         emptied = cursor.rowcount
         if not store.postgres:  # which compresses long values itself (TOAST)
             # Out of the index and without its abstract, the rest of the row's text is packed
@@ -151,7 +165,8 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
                 keep_text_days: int = 0, compact_after_days: int = 0,
-                cache_features: bool = True, search_index: bool = True) -> dict[str, int]:
+                cache_features: bool = True, search_index: bool = True,
+                fold_label_window: bool = False) -> dict[str, int]:
     """Every pruning above, the folding of old runs (`store/folding.py`), the search index
     emptied or rebuilt as `search_index` says (`store/search_index.py`), then the freed pages
     given back (a store made with auto_vacuum, `store/db.py`); returns how many rows each
@@ -162,7 +177,8 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now, keep=cache_features),
         "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),
-        "folded candidates": fold_old_runs(store, compact_after_days, now),
+        "folded candidates": fold_old_runs(store, compact_after_days, now,
+                                           label_window=fold_label_window),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
         "search index emptied": int(drop_search_index(store)) if not search_index else 0,
         "search index rebuilt": rebuild_search_index(store) if search_index else 0,
