@@ -142,3 +142,19 @@ def test_pruning_gives_the_freed_pages_back_to_the_disk(store: Store) -> None:
     assert prune_store(store, 30)["raw replies"] == 60
     assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert store.conn.execute("PRAGMA page_count").fetchone()[0] <= pages - 60  # a page a reply
+
+
+def test_an_old_verdicts_unread_created_at_is_emptied_with_the_raw_replies(store: Store) -> None:
+    """Nothing reads `judgements.created_at` (a run's date says when a verdict was given): 25
+    bytes a row of a year's store."""
+    upsert_papers(store, [Paper("2507.00001", "T", "A", ("X",), ("cs.LG",), 1)], listed_on="2025-07-01")
+    stamps = {"old": dt.datetime.now(dt.UTC) - dt.timedelta(days=40),
+              "recent": dt.datetime.now(dt.UTC) - dt.timedelta(days=10)}
+    with store.transaction() as conn:
+        for name, when in stamps.items():
+            conn.execute("INSERT INTO judgements (paper_id, judge, stage, outcome, comment, created_at)"
+                         " VALUES ('2507.00001', 'llm', 'abstract', 'judged', ?, ?)",
+                         (name, when.replace(microsecond=0).isoformat()))
+    prune_raw_replies(store, 30)
+    kept = dict(store.conn.execute("SELECT comment, created_at FROM judgements").fetchall())
+    assert kept["old"] == "" and kept["recent"] == stamps["recent"].replace(microsecond=0).isoformat()

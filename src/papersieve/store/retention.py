@@ -66,6 +66,10 @@ def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = No
             # (store/textpack.py: 2.4 -> 0.6 MB in a year's store); llm_calls.py reads both forms.
             conn.execute("UPDATE llm_calls SET paper_ids = papersieve_pack(paper_ids)"
                          " WHERE typeof(paper_ids) = 'text' AND created_at < ?", (cutoff,))
+        # When a verdict was written: nothing reads it (a run's date says when it was given),
+        # 25 bytes a row; emptied with the raw replies of its age.
+        conn.execute("UPDATE judgements SET created_at = '' WHERE created_at != '' AND created_at < ?",
+                     (cutoff,))
         return cursor.rowcount
 
 
