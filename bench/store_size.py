@@ -4,7 +4,8 @@
    25 days) run through the whole pipeline (`run_day`: store, LLM judge, outcomes, the local
    ranker's retraining after each LLM day), the LLM being the loopback server of
    tests/servers/llm_server.py, which answers with the seed system's real gpt-4o comments for its
-   picks. Each LLM call's `created_at` is then set to its day, as if the days had been lived.
+   picks. Each LLM call's and verdict's `created_at` is then set to its day, as if the days had
+   been lived.
 2. The year: every row of those days copied `--copies` times under fresh paper ids and ids,
    each copy shifted back by the span of the real days (25 listing days x 10 = 250 days, a year
    of weekdays), into the same file.
@@ -83,6 +84,14 @@ def date_calls(conn: sqlite3.Connection) -> None:
     """Each LLM call dated on its run's day (06:20 UTC), as a scheduled run would have made it."""
     conn.execute("UPDATE llm_calls SET created_at = (SELECT date || 'T06:20:00+00:00' FROM runs"
                  " WHERE runs.id = llm_calls.run_id)")
+    conn.commit()
+
+
+def date_verdicts(conn: sqlite3.Connection) -> None:
+    """Each verdict dated on its run's day, as `date_calls` dates the calls (a year built before
+    this kept the hour the bench ran, shifted: pruning by age would not see them as old)."""
+    conn.execute("UPDATE judgements SET created_at = (SELECT date || 'T06:20:00+00:00' FROM runs"
+                 " WHERE runs.id = judgements.run_id) WHERE run_id IS NOT NULL")
     conn.commit()
 
 
@@ -215,6 +224,8 @@ def main() -> None:
             shutil.copyfile(args.year, db)
         else:
             _make_year(days, args.copies, db.parent)
+        with _connect(db) as conn:
+            date_verdicts(conn)
         size, tables = vacuumed_size(db)
         report(f"a year ({len(days) * args.copies} listing days: {table_counts(db)}), no pruning",
                size, tables)

@@ -34,7 +34,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 
-from papersieve.store.db import Store
+from papersieve.store.db import PAGE_SIZE, Store
 from papersieve.store.folding import (
     fold_old_listings,
     fold_old_runs,
@@ -215,9 +215,29 @@ def vacuum(store: Store) -> tuple[int, int]:
         with store.transaction() as conn:
             conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.conn.execute("VACUUM")
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if int(store.conn.execute("PRAGMA page_size").fetchall()[0][0]) != PAGE_SIZE:
+        _vacuum_to_page_size(store)  # out of WAL mode while it runs: nothing to checkpoint
+    else:
+        store.conn.execute("VACUUM")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return before, store_size(store)
+
+
+def _vacuum_to_page_size(store: Store) -> None:
+    """VACUUM a store made with another page size into `PAGE_SIZE` pages: SQLite changes the
+    page size of a WAL file only out of WAL mode, which needs the file to itself; a store
+    another connection holds is vacuumed as it is (the next vacuum tries again)."""
+    try:
+        mode = store.conn.execute("PRAGMA journal_mode=DELETE").fetchall()[0][0]
+    except sqlite3.OperationalError:  # another connection holds the file (after the busy timeout)
+        mode = "wal"
+    try:
+        if str(mode).lower() != "wal":
+            store.conn.execute(f"PRAGMA page_size={PAGE_SIZE}").fetchall()
+        store.conn.execute("VACUUM")
+    finally:
+        if str(mode).lower() != "wal":
+            store.conn.execute("PRAGMA journal_mode=WAL").fetchall()
 
 
 _PG_TABLES = ("SELECT {what} FROM pg_class c WHERE c.relkind = 'r'"
