@@ -126,8 +126,7 @@ def folded_labels(store: Store, profile: str) -> list[FoldedLabel]:
             " WHERE r.profile = ? ORDER BY r.id", (profile,)).fetchall():
         blob = _candidates_blob((data,))
         keys = blob.get("keys", [])
-        ids = blob.get("ids") or [[] for _ in blob.get("rows", [])]
-        for row, row_ids in zip(blob.get("rows", []), ids, strict=True):
+        for row, row_ids in zip(blob.get("rows", []), _verdict_ids(blob), strict=True):
             for n, entry in enumerate(row[5]):
                 judge, stage = keys[entry[0]][0], keys[entry[0]][1]
                 found.append(FoldedLabel(int(row_ids[n]) if n < len(row_ids) else 0, str(row[1]),
@@ -165,7 +164,7 @@ def _fold_run(store: Store, run_id: int) -> int:
         folded: list[list[object]] = earlier.get("rows", [])
         # The verdicts' row ids, in the order of `rows`: the local ranker reads folded and
         # unfolded verdicts in the order they were given (`folded_labels`).
-        verdict_ids: list[list[int]] = earlier.get("ids") or [[] for _ in folded]
+        verdict_ids = _verdict_ids(earlier)
         taken = {int(str(row[0])) for row in folded}
         slots = (i for i in range(len(rows) + len(taken)) if i not in taken)
         moved: list[str] = []
@@ -184,7 +183,7 @@ def _fold_run(store: Store, run_id: int) -> int:
         order = sorted(range(len(folded)), key=lambda i: int(str(folded[i][0])))
         folded, verdict_ids = [folded[i] for i in order], [verdict_ids[i] for i in order]
         blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": keys, "rows": folded,
-                                         "ids": verdict_ids},
+                                         "ids": _id_steps(verdict_ids)},
                                         ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 9)
         conn.execute("INSERT OR REPLACE INTO folded_runs (run_id, candidates, folded_at)"
                      " VALUES (?, ?, ?)", (run_id, blob, utcnow()))
@@ -195,6 +194,32 @@ def _fold_run(store: Store, run_id: int) -> int:
             " (SELECT judgement_id FROM run_candidates WHERE judgement_id IS NOT NULL"
             "  AND paper_id = ?)", [(run_id, p, p) for p in moved])
         return len(moved)
+
+
+def _id_steps(ids: list[list[int]]) -> list[int]:
+    """The verdicts' row ids, row after row, each as its step from the one before (mostly 1 or a
+    few: 0.43 MB of a year's folded rows as plain ids, 0.12 MB as steps); 0 for an unknown id."""
+    steps, last = [], 0
+    for row in ids:
+        for verdict_id in row:
+            steps.append(verdict_id - last if verdict_id else 0)
+            last = verdict_id or last
+    return steps
+
+
+def _verdict_ids(blob: dict[str, list[Any]]) -> list[list[int]]:
+    """The row ids of each folded row's verdicts (`_id_steps` read back; 0s for a row folded
+    before ids were kept)."""
+    rows, steps = blob.get("rows", []), iter(blob.get("ids", []))
+    found, last = [], 0
+    for row in rows:
+        ids = []
+        for _ in row[5]:
+            step = next(steps, 0)
+            last = last + step if step else last
+            ids.append(last if step else 0)
+        found.append(ids)
+    return found
 
 
 def _verdict(keys: list[list[str]], row: sqlite3.Row) -> list[object]:
