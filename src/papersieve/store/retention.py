@@ -73,6 +73,17 @@ def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = No
         return cursor.rowcount
 
 
+def pack_raw_replies(store: Store) -> int:
+    """Compress the raw replies kept for audit where that makes them shorter, as abstracts are
+    (store/textpack.py: a year's month of replies 0.58 -> 0.07 MB); llm_calls.py reads both
+    forms. SQLite only (PostgreSQL compresses long values itself); returns how many."""
+    if store.postgres:
+        return 0
+    with store.transaction() as conn:
+        return conn.execute("UPDATE llm_calls SET raw_reply = papersieve_pack_smaller(raw_reply)"
+                            " WHERE typeof(raw_reply) = 'text' AND raw_reply != ''").rowcount
+
+
 FEATURE_DAYS = 90
 """Features of papers first listed this many days ago or more are dropped (the ranker's label
 window is 60 days, `judges/local/training.py`)."""
@@ -180,6 +191,7 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
     touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
+        "raw replies packed": pack_raw_replies(store),
         "run prompts stored once": move_run_prompts(store),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now, keep=cache_features),
