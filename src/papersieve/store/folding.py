@@ -14,6 +14,10 @@ What still works on a folded run, and how:
   is billed twice;
 - "seen before" (`papers_judged_before`): a paper listed again later is found the same way;
 - the day's digest (`digests.load_digest`): rebuilt with every candidate in its place.
+- with `[store] fold_label_window` (the workflow's), runs of the local ranker's label days fold
+  too: the ranker reads their verdicts from the folded rows (`folded_labels`, in the order of
+  their former row ids, kept in the row as steps) and the text pruning keeps their papers'
+  abstracts (`folded_paper_ids`).
 What no longer sees the folded candidates: the web app's per-paper history and its "judged"
 filter (they read the rows); the published site's day JSON keeps them all.
 
