@@ -4,7 +4,8 @@
    25 days) run through the whole pipeline (`run_day`: store, LLM judge, outcomes, the local
    ranker's retraining after each LLM day), the LLM being the loopback server of
    tests/servers/llm_server.py, which answers with the seed system's real gpt-4o comments for its
-   picks. Each LLM call's `created_at` is then set to its day, as if the days had been lived.
+   picks. Each LLM call's and verdict's `created_at` is then set to its day, as if the days had
+   been lived.
 2. The year: every row of those days copied `--copies` times under fresh paper ids and ids,
    each copy shifted back by the span of the real days (25 listing days x 10 = 250 days, a year
    of weekdays), into the same file.
@@ -86,6 +87,14 @@ def date_calls(conn: sqlite3.Connection) -> None:
     conn.commit()
 
 
+def date_verdicts(conn: sqlite3.Connection) -> None:
+    """Each verdict dated on its run's day, as `date_calls` dates the calls (a year built before
+    this kept the hour the bench ran, shifted: pruning by age would not see them as old)."""
+    conn.execute("UPDATE judgements SET created_at = (SELECT date || 'T06:20:00+00:00' FROM runs"
+                 " WHERE runs.id = judgements.run_id) WHERE run_id IS NOT NULL")
+    conn.commit()
+
+
 def copy_rows(conn: sqlite3.Connection, copy: int, shift_days: int) -> None:
     """Every row of the real days again, under fresh ids, `shift_days` earlier."""
     for table in _tables(conn):
@@ -147,7 +156,7 @@ def vacuumed_size(path: Path) -> tuple[int, list[tuple[str, int]]]:
 
 def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int = 0,
           compact_after_days: int = 0, cache_features: bool = True,
-          search_index: bool = True) -> dict[str, int]:
+          search_index: bool = True, fold_label_window: bool = False) -> dict[str, int]:
     """What `run` prunes after a day, then `papersieve db --vacuum` (retention.vacuum)."""
     from papersieve.store import open_store
     from papersieve.store.retention import prune_store, vacuum
@@ -157,6 +166,8 @@ def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int 
         more["cache_features"] = False
     if not search_index:
         more["search_index"] = False
+    if fold_label_window:
+        more["fold_label_window"] = True
     with open_store(path) as store:
         if keep_text_days:
             start = time.perf_counter()
@@ -199,6 +210,8 @@ def main() -> None:
                         help="[store] cache_features = false for the pruned store")
     parser.add_argument("--no-search-index", action="store_true",
                         help="[store] search_index = false for the pruned store")
+    parser.add_argument("--fold-label-window", action="store_true",
+                        help="[store] fold_label_window = true for the pruned store")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     parser.add_argument("--year", type=Path,
                         help="start from the unpruned year.db that --save kept (skips steps 1-2)")
@@ -211,19 +224,27 @@ def main() -> None:
             shutil.copyfile(args.year, db)
         else:
             _make_year(days, args.copies, db.parent)
+        with _connect(db) as conn:
+            date_verdicts(conn)
         size, tables = vacuumed_size(db)
         report(f"a year ({len(days) * args.copies} listing days: {table_counts(db)}), no pruning",
                size, tables)
         pruned_db = Path(tmp) / "pruned.db"
         shutil.copyfile(db, pruned_db)
         now = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+        labels_before = ranker_labels(db)
         counts = prune(pruned_db, args.keep_raw_days, now, args.keep_text_days,
-                       args.compact_after_days, not args.no_feature_cache, not args.no_search_index)
+                       args.compact_after_days, not args.no_feature_cache, not args.no_search_index,
+                       args.fold_label_window)
         size, tables = vacuumed_size(pruned_db)
         report(f"a year, pruned ({counts}) and vacuumed", size, tables)
         with _connect(pruned_db) as conn:
             kept = conn.execute("SELECT COUNT(*) FROM papers WHERE abstract != ''").fetchone()[0]
         print(f"    abstracts kept: {kept:,}")
+        labels_after = ranker_labels(pruned_db)
+        print(f"    the local ranker's labels after pruning: {len(labels_after[0]):,} papers,"
+              f" {'the same as before (order included)' if labels_after == labels_before else 'CHANGED'};"
+              f" {missing_text(pruned_db, labels_after[0]):,} of them without their abstract")
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(db, args.save / "year.db")
@@ -232,7 +253,26 @@ def main() -> None:
           f" --copies {args.copies} --keep-raw-days {args.keep_raw_days}"
           f" --keep-text-days {args.keep_text_days} --compact-after-days {args.compact_after_days}"
           + (" --no-feature-cache" if args.no_feature_cache else "")
-          + (" --no-search-index" if args.no_search_index else ""))
+          + (" --no-search-index" if args.no_search_index else "")
+          + (" --fold-label-window" if args.fold_label_window else ""))
+
+
+def ranker_labels(path: Path) -> tuple[list[tuple[str, tuple[int, float]]], dict[str, list[str]]]:
+    """The local ranker's labels (`training.collect_labels`) of the store's profile, in order."""
+    from papersieve.judges.local.model.training import collect_labels
+    from papersieve.profile import load_profile
+    from papersieve.store import open_store
+
+    with open_store(path) as store:
+        labelled = collect_labels(store, load_profile(None))
+    return list(labelled.targets.items()), {d: sorted(p) for d, p in sorted(labelled.picks.items())}
+
+
+def missing_text(path: Path, targets: list[tuple[str, tuple[int, float]]]) -> int:
+    """How many of the labelled papers lost their abstract (the ranker computes features from it)."""
+    with _connect(path) as conn:
+        empty = {str(r[0]) for r in conn.execute("SELECT id FROM papers WHERE abstract = ''")}
+    return sum(1 for paper_id, _ in targets if paper_id in empty)
 
 
 def _make_year(days: list[dt.date], copies: int, home: Path) -> None:

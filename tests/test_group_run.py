@@ -309,3 +309,29 @@ def test_a_member_whose_categories_have_no_offline_file_fails_and_is_not_told_no
     assert f"bob: failed: no data for cs.RO on {DAY}" in result.output
     with open_store() as store:
         assert [r[0] for r in store.conn.execute("SELECT DISTINCT profile FROM runs")] == ["alice"]
+
+
+def test_run_all_prunes_with_the_members_compact_and_feature_cache_settings(
+        tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workflow's `run --all` (PAPERSIEVE_COMPACT_AFTER_DAYS=90, PAPERSIEVE_CACHE_FEATURES=false)
+    must prune the shared store as a single profile's run does: a day 90+ days old has its listing
+    entries folded, and the feature cache is emptied after the run."""
+    monkeypatch.setenv("PAPERSIEVE_COMPACT_AFTER_DAYS", "90")
+    monkeypatch.setenv("PAPERSIEVE_CACHE_FEATURES", "false")
+    group_of_three(tmp_path)
+    first = run_cli("run", "--all", "--no-deliver", "--date", str(DAY), "--out", str(tmp_path / "out"))
+    assert first.exit_code == 0, first.output
+    with open_store() as store:
+        paper = store.conn.execute("SELECT id FROM papers LIMIT 1").fetchone()[0]
+        with store.transaction() as conn:
+            # listed today: the cache would keep it (`prune_feature_cache`) were it kept at all
+            conn.execute("UPDATE papers_data SET first_listed = ? WHERE id = ?",
+                         (dt.date.today().isoformat(), paper))
+            conn.execute("INSERT OR REPLACE INTO local_features (paper_id, kind, content_hash, data)"
+                         " VALUES (?, 'test', 'x', ?)", (paper, b"\x00"))
+    again = run_cli("run", "--all", "--no-deliver", "--date", str(DAY), "--out", str(tmp_path / "out"))
+    assert again.exit_code == 0, again.output
+    with open_store() as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM local_features").fetchone()[0] == 0
+        assert store.conn.execute("SELECT COUNT(*) FROM listing_entries").fetchone()[0] == 0
+        assert store.conn.execute("SELECT COUNT(*) FROM folded_listings").fetchone()[0] >= 2

@@ -49,7 +49,8 @@ def pages_of(path: Path, *tables: str) -> list[int]:
 
 def damage(pristine: Path, target: Path, kind: str) -> Path:
     data = bytearray(pristine.read_bytes())
-    size = 4096
+    with sqlite3.connect(pristine) as conn:  # 8 KB for a store made since issue 16's session 11
+        size = int(conn.execute("PRAGMA page_size").fetchone()[0])
     if kind == "schema":  # the text of the schema (table definitions) no longer UTF-8
         pages = pages_of(pristine, "sqlite_schema")
     elif kind == "text":  # rows of papers and runs hold bytes that are not UTF-8

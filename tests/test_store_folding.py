@@ -142,7 +142,10 @@ def test_folding_and_no_feature_cache_are_off_by_default_and_the_workflow_sets_t
     run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
     monkeypatch.setenv("PAPERSIEVE_COMPACT_AFTER_DAYS", run_step["env"]["PAPERSIEVE_COMPACT_AFTER_DAYS"])
     monkeypatch.setenv("PAPERSIEVE_CACHE_FEATURES", run_step["env"]["PAPERSIEVE_CACHE_FEATURES"])
-    assert load_profile(folder).settings.store.compact_after_days == 90
+    assert load_profile(folder).settings.store.fold_label_window is False
+    monkeypatch.setenv("PAPERSIEVE_FOLD_LABEL_WINDOW", run_step["env"]["PAPERSIEVE_FOLD_LABEL_WINDOW"])
+    assert load_profile(folder).settings.store.compact_after_days == 7
+    assert load_profile(folder).settings.store.fold_label_window is True
     assert load_profile(folder).settings.store.cache_features is False
 
 
@@ -159,3 +162,37 @@ def test_db_vacuum_folds_by_the_profile_setting(
     assert result.exit_code == 0, result.output
     assert "Folded 3 unpicked candidates and 0 listing entries of days 30 or more days old" in result.stdout
     assert store.conn.execute("SELECT COUNT(*) FROM run_candidates").fetchone()[0] == 1
+
+
+def test_runs_folded_inside_the_label_window_give_the_ranker_the_same_labels(
+    tmp_path: Path, papersieve_home: Path, llm: FakeLLM,
+) -> None:
+    """`[store] fold_label_window` (the workflow's): the label window's rows are most of what a
+    year's cached store keeps per candidate; folded, the ranker reads the same labels in the same
+    order from the folded rows, and their papers keep the abstracts it computes features from."""
+    for day in (PREV, DAY):
+        result = _run("run", "--offline", str(DATA / "candidates"), "--date", day, "--out",
+                      str(tmp_path / "site"), "--no-deliver")
+        assert result.exit_code == 0, result.output
+    profile = load_profile()
+    with open_store() as store:
+        runs = {str(r[0]): int(r[1]) for r in store.conn.execute("SELECT date, id FROM runs")}
+        before = training.collect_labels(store, profile)
+        digests = {day: render_json(load_digest(store, runs[day])) for day in (PREV, DAY)}
+        assert before.llm_count > 200 and len(before.days) == 2
+        counts = prune_store(store, 30, NOW, compact_after_days=90, keep_text_days=60,
+                             cache_features=False, fold_label_window=True)
+        assert counts["folded candidates"] > 400
+        for day in (PREV, DAY):  # both days are in the label window, both folded
+            assert _rows(store, runs[day])[0] == len(load_digest(store, runs[day]).picks)
+            assert render_json(load_digest(store, runs[day])) == digests[day]
+        after = training.collect_labels(store, profile)
+        assert list(after.targets.items()) == list(before.targets.items())
+        assert (after.days, after.picks, after.llm_count) == (before.days, before.picks, before.llm_count)
+        # The next run's pruning (the text pruning comes before the folding) keeps their text.
+        prune_store(store, 30, NOW, compact_after_days=90, keep_text_days=60, cache_features=False,
+                    fold_label_window=True)
+        emptied = {str(r[0]) for r in store.conn.execute("SELECT id FROM papers WHERE abstract = ''")}
+        assert not emptied & set(after.targets)
+        # Without the setting, the label window keeps its rows (the web app's history reads them).
+        assert prune_store(store, 30, NOW, compact_after_days=90)["folded candidates"] == 0

@@ -130,7 +130,8 @@ def db(do_vacuum: bool, reindex: bool, site: Path | None, profile_dir: Path | No
             counts = prune_store(store, keep, keep_text_days=kept.keep_text_days,
                                  compact_after_days=kept.compact_after_days,
                                  cache_features=kept.cache_features,
-                                 search_index=kept.search_index)
+                                 search_index=kept.search_index,
+                                 fold_label_window=kept.fold_label_window)
             _, after = vacuum(store)
             click.echo(f"Pruned {counts['raw replies']} raw LLM replies older than {keep} days"
                        if keep else "Raw LLM replies kept ([store] keep_raw_days = 0)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,14 +15,15 @@ from rich.status import Status
 from papersieve.catchup import catch_up
 from papersieve.chatfeedback import PullReport, pull_feedback
 from papersieve.cli.options import as_date, date_option, profile_option
-from papersieve.errors import ConfigError
+from papersieve.errors import ConfigError, StoreError
 from papersieve.ingest import DayFetch, fetch_day
 from papersieve.pipeline import RunReport, run_day
+from papersieve.profile.settings import StoreSettings
 from papersieve.profile.stored import load_profile_ref
 from papersieve.render.paths import FEED_NAME, INDEX_NAME, dated_path
 from papersieve.render.text import dollars
-from papersieve.store import open_store
-from papersieve.store.retention import prune_store
+from papersieve.store import Store, open_store
+from papersieve.store.retention import prune_store, vacuum
 
 PROGRESS_INTERVAL = 10.0
 """Seconds between progress lines when stderr is not a terminal."""
@@ -90,11 +92,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         report = run_day(store, profile, as_date(day), title_stage=False if no_title_stage else None,
                          out_dir=out_dir, offline_dir=offline_dir, progress=say,
                          deliver=not no_deliver, fetched=fetched, redeliver=redeliver)
-        prune_store(store, profile.settings.store.keep_raw_days,
-                    keep_text_days=profile.settings.store.keep_text_days,
-                    compact_after_days=profile.settings.store.compact_after_days,
-                    cache_features=profile.settings.store.cache_features,
-                    search_index=profile.settings.store.search_index)
+        _prune(store, [profile.settings.store])
     for caught_up in earlier:
         print_summary(caught_up, profile.name)
     for note in notes:
@@ -136,9 +134,7 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
                              out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
                              progress=say, failed=broken, workers=workers)
         if profiles:
-            prune_store(store, _longest([p.settings.store.keep_raw_days for p in profiles]),
-                        keep_text_days=_longest([p.settings.store.keep_text_days for p in profiles]),
-                        search_index=any(p.settings.store.search_index for p in profiles))
+            _prune(store, [p.settings.store for p in profiles])
     if out_dir is not None and report.members:
         _group_page(out_dir, [m.name for m in report.members])
     for note in report.notes:
@@ -169,6 +165,24 @@ def _group_page(out_dir: Path, names: list[str]) -> None:
         write_group_index(out_dir, names, warn)
     except DeliveryError as err:
         warn(str(err))
+
+
+def _prune(store: Store, kept: list[StoreSettings]) -> None:
+    """The pruning after a run (`store/retention.py`) with the settings of the profiles that ran;
+    the store is shared, so what one of them keeps is kept. With `[store] vacuum_after_run` (the
+    GitHub Actions workflow's) the file is then rewritten without its free and half-empty pages;
+    a store another process holds is left as it is, with a warning (the next run tries again)."""
+    prune_store(store, _longest([k.keep_raw_days for k in kept]),
+                keep_text_days=_longest([k.keep_text_days for k in kept]),
+                compact_after_days=_longest([k.compact_after_days for k in kept]),
+                cache_features=any(k.cache_features for k in kept),
+                search_index=any(k.search_index for k in kept),
+                fold_label_window=all(k.fold_label_window for k in kept))
+    if any(k.vacuum_after_run for k in kept):
+        try:
+            vacuum(store)
+        except (StoreError, sqlite3.OperationalError) as err:
+            click.echo(f"warning: the store was not compacted: {err}", err=True)
 
 
 def _longest(days: list[int]) -> int:

@@ -51,6 +51,8 @@ ENV_OVERRIDES = {
     "PAPERSIEVE_COMPACT_AFTER_DAYS": "store.compact_after_days",
     "PAPERSIEVE_CACHE_FEATURES": "store.cache_features",
     "PAPERSIEVE_SEARCH_INDEX": "store.search_index",
+    "PAPERSIEVE_VACUUM_AFTER_RUN": "store.vacuum_after_run",
+    "PAPERSIEVE_FOLD_LABEL_WINDOW": "store.fold_label_window",
 }
 
 

@@ -186,7 +186,12 @@ class StoreSettings(_Strict):
     compact_after_days: int = Field(default=0, ge=0, le=MAX_DAYS)
     """Runs dated this many days ago or more (and out of the local ranker's 60 label days) keep
     their unpicked candidates and verdicts as one compact row per run (store/folding.py; 0: never;
-    the GitHub Actions workflow sets 90 through PAPERSIEVE_COMPACT_AFTER_DAYS)."""
+    the GitHub Actions workflow sets 7 through PAPERSIEVE_COMPACT_AFTER_DAYS)."""
+    fold_label_window: bool = False
+    """`compact_after_days` folds the runs of the local ranker's 60 label days too (which it then
+    reads from the folded rows: the same labels, in the same order); false: those keep their
+    rows, for the web app's per-paper history and "judged" filter (the GitHub Actions workflow
+    sets true through PAPERSIEVE_FOLD_LABEL_WINDOW: nothing serves its cached store)."""
     pack_local_runs: bool = True
     """A run of the local judge records the candidates it did not pick (nor given feedback) as one
     compact row, as `compact_after_days` folds old runs, instead of a row per candidate and verdict:
@@ -201,6 +206,12 @@ class StoreSettings(_Strict):
     rebuilt from the kept text when the store is served or `papersieve db --reindex` runs; the
     GitHub Actions workflow sets false through PAPERSIEVE_SEARCH_INDEX: nothing searches its
     cached store)."""
+    vacuum_after_run: bool = False
+    """Rewrite the store's file without its free and partly filled pages after each run's pruning
+    (`VACUUM`, as `papersieve db --vacuum` does; a few seconds on a year's store). Pruning alone
+    gives back only whole free pages: a store saved whole after every run (the GitHub Actions
+    workflow sets true through PAPERSIEVE_VACUUM_AFTER_RUN before its cache is saved) would
+    otherwise carry a year of half-emptied pages."""
 
 
     @field_validator("url")

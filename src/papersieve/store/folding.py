@@ -14,6 +14,10 @@ What still works on a folded run, and how:
   is billed twice;
 - "seen before" (`papers_judged_before`): a paper listed again later is found the same way;
 - the day's digest (`digests.load_digest`): rebuilt with every candidate in its place.
+- with `[store] fold_label_window` (the workflow's), runs of the local ranker's label days fold
+  too: the ranker reads their verdicts from the folded rows (`folded_labels`, in the order of
+  their former row ids, kept in the row as steps) and the text pruning keeps their papers'
+  abstracts (`folded_paper_ids`).
 What no longer sees the folded candidates: the web app's per-paper history and its "judged"
 filter (they read the rows); the published site's day JSON keeps them all.
 
@@ -80,22 +84,75 @@ def ranker_window_start(label_days: int | None = None) -> str:
             " FROM runs) p) AS starts")
 
 
-def fold_old_runs(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+def fold_old_runs(store: Store, keep_days: int, now: dt.datetime | None = None, *,
+                  label_window: bool = False) -> int:
     """Fold the unpicked candidates of runs dated `keep_days` days ago or more (and out of their
-    profile's label window) into `folded_runs`; returns how many candidates were folded."""
+    profile's label window, unless `label_window`: `[store] fold_label_window`, the ranker then
+    reads their verdicts from the folded rows, `folded_labels`) into `folded_runs`; returns how
+    many candidates were folded."""
     if keep_days <= 0:
         return 0
     moment = now or dt.datetime.now(dt.UTC)
     cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    window = "" if label_window else (
+        " AND r.date < COALESCE((SELECT MIN(date) FROM (SELECT DISTINCT q.date FROM runs q"
+        "  WHERE q.profile = r.profile AND q.status = 'done' ORDER BY q.date DESC LIMIT ?) AS newest),"
+        " '')")
     runs = [int(r[0]) for r in store.conn.execute(
         "SELECT r.id FROM runs r WHERE r.date < ? AND r.status != 'running'"
         " AND EXISTS (SELECT 1 FROM run_candidates c WHERE c.run_id = r.id AND c.picked = 0"
         "  AND c.paper_id NOT IN (SELECT paper_id FROM feedback))"
-        " AND r.date < COALESCE((SELECT MIN(date) FROM (SELECT DISTINCT q.date FROM runs q"
-        "  WHERE q.profile = r.profile AND q.status = 'done' ORDER BY q.date DESC LIMIT ?) AS newest),"
-        " '')"
-        " ORDER BY r.id", (cutoff, RANKER_LABEL_DAYS))]
+        f"{window} ORDER BY r.id", (cutoff, RANKER_LABEL_DAYS) if window else (cutoff,))]
     return sum(_fold_run(store, run_id) for run_id in runs)
+
+
+@dataclass(frozen=True)
+class FoldedLabel:
+    """A folded verdict as the local ranker reads it (`training.collect_labels`): its row id
+    before folding (0 for a run folded before ids were kept), so that folded and unfolded
+    verdicts are read in the order they were given."""
+
+    id: int
+    paper_id: str
+    judge: str
+    stage: str
+    outcome: str
+    relevance: float | None
+    novelty: float | None
+    date: str
+
+
+def folded_labels(store: Store, profile: str) -> list[FoldedLabel]:
+    """Every folded verdict of the profile's runs, with its run's date."""
+    found: list[FoldedLabel] = []
+    for date, data in store.conn.execute(
+            "SELECT r.date, f.candidates FROM runs r JOIN folded_runs f ON f.run_id = r.id"
+            " WHERE r.profile = ? ORDER BY r.id", (profile,)).fetchall():
+        blob = _candidates_blob((data,))
+        keys = blob.get("keys", [])
+        for row, row_ids in zip(blob.get("rows", []), _verdict_ids(blob), strict=True):
+            for n, entry in enumerate(row[5]):
+                judge, stage = keys[entry[0]][0], keys[entry[0]][1]
+                found.append(FoldedLabel(int(row_ids[n]) if n < len(row_ids) else 0, str(row[1]),
+                                         judge, stage, str(entry[1]), entry[2], entry[3], str(date)))
+    return found
+
+
+def folded_paper_ids(store: Store, since: str, outcome: str | None = None,
+                     profile: str | None = None, date: str | None = None) -> set[str]:
+    """The folded candidates of the runs dated `since` or later (of `profile` on `date` when
+    given), with `outcome` when given."""
+    where, params = " WHERE r.date >= ?", [since]
+    if profile is not None:
+        where, params = where + " AND r.profile = ?", [*params, profile]
+    if date is not None:
+        where, params = where + " AND r.date = ?", [*params, date]
+    found: set[str] = set()
+    for (run_id,) in store.conn.execute(
+            f"SELECT r.id FROM runs r JOIN folded_runs f ON f.run_id = r.id{where}", params).fetchall():
+        found.update(c.paper_id for c in folded_candidates(store, int(run_id))
+                     if outcome is None or c.outcome == outcome)
+    return found
 
 
 def _fold_run(store: Store, run_id: int) -> int:
@@ -109,6 +166,9 @@ def _fold_run(store: Store, run_id: int) -> int:
             " ON c.paper_id = f.paper_id WHERE c.run_id = ?", (run_id,))}
         keys: list[list[str]] = earlier.get("keys", [])
         folded: list[list[object]] = earlier.get("rows", [])
+        # The verdicts' row ids, in the order of `rows`: the local ranker reads folded and
+        # unfolded verdicts in the order they were given (`folded_labels`).
+        verdict_ids = _verdict_ids(earlier)
         taken = {int(str(row[0])) for row in folded}
         slots = (i for i in range(len(rows) + len(taken)) if i not in taken)
         moved: list[str] = []
@@ -120,11 +180,14 @@ def _fold_run(store: Store, run_id: int) -> int:
             final = next((i for i, v in enumerate(verdicts) if v["id"] == row["judgement_id"]), -1)
             folded.append([position, row["paper_id"], row["outcome"], row["rank"], final,
                            [_verdict(keys, v) for v in verdicts]])
+            verdict_ids.append([int(v["id"]) for v in verdicts])
             moved.append(row["paper_id"])
         if not moved:
             return 0
-        folded.sort(key=lambda entry: int(str(entry[0])))
-        blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": keys, "rows": folded},
+        order = sorted(range(len(folded)), key=lambda i: int(str(folded[i][0])))
+        folded, verdict_ids = [folded[i] for i in order], [verdict_ids[i] for i in order]
+        blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": keys, "rows": folded,
+                                         "ids": _id_steps(verdict_ids)},
                                         ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 9)
         conn.execute("INSERT OR REPLACE INTO folded_runs (run_id, candidates, folded_at)"
                      " VALUES (?, ?, ?)", (run_id, blob, utcnow()))
@@ -135,6 +198,32 @@ def _fold_run(store: Store, run_id: int) -> int:
             " (SELECT judgement_id FROM run_candidates WHERE judgement_id IS NOT NULL"
             "  AND paper_id = ?)", [(run_id, p, p) for p in moved])
         return len(moved)
+
+
+def _id_steps(ids: list[list[int]]) -> list[int]:
+    """The verdicts' row ids, row after row, each as its step from the one before (mostly 1 or a
+    few: 0.43 MB of a year's folded rows as plain ids, 0.12 MB as steps); 0 for an unknown id."""
+    steps, last = [], 0
+    for row in ids:
+        for verdict_id in row:
+            steps.append(verdict_id - last if verdict_id else 0)
+            last = verdict_id or last
+    return steps
+
+
+def _verdict_ids(blob: dict[str, list[Any]]) -> list[list[int]]:
+    """The row ids of each folded row's verdicts (`_id_steps` read back; 0s for a row folded
+    before ids were kept)."""
+    rows, steps = blob.get("rows", []), iter(blob.get("ids", []))
+    found, last = [], 0
+    for row in rows:
+        ids = []
+        for _ in row[5]:
+            step = next(steps, 0)
+            last = last + step if step else last
+            ids.append(last if step else 0)
+        found.append(ids)
+    return found
 
 
 def _verdict(keys: list[list[str]], row: sqlite3.Row) -> list[object]:
@@ -149,7 +238,7 @@ def _verdict(keys: list[list[str]], row: sqlite3.Row) -> list[object]:
     return entry + text
 
 
-def _candidates_blob(row: sqlite3.Row | None) -> dict[str, list[Any]]:
+def _candidates_blob(row: Sequence[Any] | None) -> dict[str, list[Any]]:
     if row is None:
         return {}
     found: dict[str, list[Any]] = json.loads(zlib.decompress(row[0]))

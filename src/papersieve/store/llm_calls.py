@@ -66,7 +66,8 @@ def _from_row(row: sqlite3.Row) -> CallRecord:
         paper_ids=tuple(json.loads(unpack_text(row["paper_ids"]) or "[]")), status=row["status"],
         prompt_tokens=row["prompt_tokens"], completion_tokens=row["completion_tokens"],
         cached_tokens=row["cached_tokens"], cost=row["cost"], latency_ms=row["latency_ms"],
-        finish_reason=row["finish_reason"], error=row["error"], raw_reply=row["raw_reply"],
+        finish_reason=row["finish_reason"], error=row["error"],
+        raw_reply=unpack_text(row["raw_reply"]) or "",  # packed by the pruning after its run
         run_id=row["run_id"],
     )
 

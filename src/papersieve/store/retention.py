@@ -20,7 +20,7 @@
   judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
   and comment are then stored compressed (migration 18): read through the `papers` view as
   before.
-- With `[store] compact_after_days` (0: never; the workflow sets 90), the rows of the candidates
+- With `[store] compact_after_days` (0: never; the workflow sets 7), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 - With `[store] search_index = false` (the workflow's) the word search's index is emptied after
   each run and rebuilt when the store is served (`store/search_index.py`).
@@ -34,8 +34,13 @@ import contextlib
 import datetime as dt
 import sqlite3
 
-from papersieve.store.db import Store
-from papersieve.store.folding import fold_old_listings, fold_old_runs, ranker_window_start
+from papersieve.store.db import PAGE_SIZE, Store
+from papersieve.store.folding import (
+    fold_old_listings,
+    fold_old_runs,
+    folded_paper_ids,
+    ranker_window_start,
+)
 from papersieve.store.prompt_texts import move_run_prompts
 from papersieve.store.search_index import (
     drop_search_index,
@@ -61,7 +66,22 @@ def prune_raw_replies(store: Store, keep_days: int, now: dt.datetime | None = No
             # (store/textpack.py: 2.4 -> 0.6 MB in a year's store); llm_calls.py reads both forms.
             conn.execute("UPDATE llm_calls SET paper_ids = papersieve_pack(paper_ids)"
                          " WHERE typeof(paper_ids) = 'text' AND created_at < ?", (cutoff,))
+        # When a verdict was written: nothing reads it (a run's date says when it was given),
+        # 25 bytes a row; emptied with the raw replies of its age.
+        conn.execute("UPDATE judgements SET created_at = '' WHERE created_at != '' AND created_at < ?",
+                     (cutoff,))
         return cursor.rowcount
+
+
+def pack_raw_replies(store: Store) -> int:
+    """Compress the raw replies kept for audit where that makes them shorter, as abstracts are
+    (store/textpack.py: a year's month of replies 0.58 -> 0.07 MB); llm_calls.py reads both
+    forms. SQLite only (PostgreSQL compresses long values itself); returns how many."""
+    if store.postgres:
+        return 0
+    with store.transaction() as conn:
+        return conn.execute("UPDATE llm_calls SET raw_reply = papersieve_pack_smaller(raw_reply)"
+                            " WHERE typeof(raw_reply) = 'text' AND raw_reply != ''").rowcount
 
 
 FEATURE_DAYS = 90
@@ -115,8 +135,16 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
     ranker = " id IN (SELECT paper_id FROM local_features)" + (
         "" if features_cached else
         " OR id IN (SELECT c.paper_id FROM run_candidates c JOIN runs r ON r.id = c.run_id"
-        f" WHERE r.date >= ({ranker_window_start()}))")
+        f" WHERE r.date >= ({ranker_window_start()}))"
+        " OR id IN (SELECT id FROM temp.ranker_folded)")
     with store.transaction() as conn:
+        # The candidates of label-window runs folded already (`[store] fold_label_window`).
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS ranker_folded (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.ranker_folded")
+        since = str(conn.execute(ranker_window_start()).fetchone()[0] or "")
+        if not features_cached and since:
+            conn.executemany("INSERT INTO temp.ranker_folded (id) VALUES (?)",
+                             [(i,) for i in sorted(folded_paper_ids(store, since))])
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS text_old (id TEXT PRIMARY KEY, ranker INTEGER)")
         conn.execute("DELETE FROM temp.text_old")
         conn.execute(
@@ -138,7 +166,11 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
             "UPDATE judgements SET comment = '' WHERE comment != ''"
             " AND paper_id IN (SELECT id FROM temp.text_old WHERE ranker = 0)")
         conn.execute("DELETE FROM temp.text_old")
+        conn.execute("DELETE FROM temp.ranker_folded")
         emptied = cursor.rowcount
+        # When a paper's row was last written: nothing reads it (25 bytes a row, 1.5 MB of a
+        # year's store); a paper out of the search's days keeps it empty until listed again.
+        conn.execute("UPDATE papers_data SET updated_at = '' WHERE searchable = 0 AND updated_at != ''")
         if not store.postgres:  # which compresses long values itself (TOAST)
             # Out of the index and without its abstract, the rest of the row's text is packed
             # (migration 18; the `papers` view unpacks it): a feed listing it again writes text.
@@ -151,18 +183,21 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
                 keep_text_days: int = 0, compact_after_days: int = 0,
-                cache_features: bool = True, search_index: bool = True) -> dict[str, int]:
+                cache_features: bool = True, search_index: bool = True,
+                fold_label_window: bool = False) -> dict[str, int]:
     """Every pruning above, the folding of old runs (`store/folding.py`), the search index
     emptied or rebuilt as `search_index` says (`store/search_index.py`), then the freed pages
     given back (a store made with auto_vacuum, `store/db.py`); returns how many rows each
     touched."""
     counts = {
         "raw replies": prune_raw_replies(store, keep_raw_days, now),
+        "raw replies packed": pack_raw_replies(store),
         "run prompts stored once": move_run_prompts(store),
         "model versions": prune_model_versions(store),
         "cached features": prune_feature_cache(store, now=now, keep=cache_features),
         "abstracts": prune_old_text(store, keep_text_days, now, features_cached=cache_features),
-        "folded candidates": fold_old_runs(store, compact_after_days, now),
+        "folded candidates": fold_old_runs(store, compact_after_days, now,
+                                           label_window=fold_label_window),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
         "search index emptied": int(drop_search_index(store)) if not search_index else 0,
         "search index rebuilt": rebuild_search_index(store) if search_index else 0,
@@ -192,9 +227,29 @@ def vacuum(store: Store) -> tuple[int, int]:
         with store.transaction() as conn:
             conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.conn.execute("VACUUM")
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if int(store.conn.execute("PRAGMA page_size").fetchall()[0][0]) != PAGE_SIZE:
+        _vacuum_to_page_size(store)  # out of WAL mode while it runs: nothing to checkpoint
+    else:
+        store.conn.execute("VACUUM")
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return before, store_size(store)
+
+
+def _vacuum_to_page_size(store: Store) -> None:
+    """VACUUM a store made with another page size into `PAGE_SIZE` pages: SQLite changes the
+    page size of a WAL file only out of WAL mode, which needs the file to itself; a store
+    another connection holds is vacuumed as it is (the next vacuum tries again)."""
+    try:
+        mode = store.conn.execute("PRAGMA journal_mode=DELETE").fetchall()[0][0]
+    except sqlite3.OperationalError:  # another connection holds the file (after the busy timeout)
+        mode = "wal"
+    try:
+        if str(mode).lower() != "wal":
+            store.conn.execute(f"PRAGMA page_size={PAGE_SIZE}").fetchall()
+        store.conn.execute("VACUUM")
+    finally:
+        if str(mode).lower() != "wal":
+            store.conn.execute("PRAGMA journal_mode=WAL").fetchall()
 
 
 _PG_TABLES = ("SELECT {what} FROM pg_class c WHERE c.relkind = 'r'"

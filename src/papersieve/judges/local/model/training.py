@@ -27,7 +27,7 @@ from papersieve.models import Outcome, Paper
 from papersieve.profile.loader import Profile
 from papersieve.store.db import Store
 from papersieve.store.feedback import feedback_labels
-from papersieve.store.folding import folded_candidates
+from papersieve.store.folding import folded_candidates, folded_labels, folded_paper_ids
 from papersieve.store.papers import get_papers, stored_ids
 
 FEEDBACK_WEIGHT = 3.0
@@ -76,16 +76,27 @@ def _is_pick(relevance: float | None, novelty: float | None, profile: Profile) -
     return novelty is None or novelty >= cut.novelty
 
 
+_LABEL_STAGES = {("abstract", "judged"), ("title", "filtered_by_title")}
+
+
 def collect_labels(store: Store, profile: Profile) -> Labelled:
     """The labels to train on: the LLM's verdicts of the newest `LABEL_WINDOW_DAYS` label days
     and every piece of feedback, which overrides the LLM on the same paper."""
-    rows = store.conn.execute(
-        "SELECT j.paper_id, j.stage, j.outcome, j.relevance, j.novelty, r.date FROM judgements j"
+    rows = [dict(row) for row in store.conn.execute(
+        "SELECT j.id, j.paper_id, j.stage, j.outcome, j.relevance, j.novelty, r.date FROM judgements j"
         " LEFT JOIN runs r ON r.id = j.run_id WHERE j.judge = 'llm' AND ((j.stage = 'abstract'"
         " AND j.outcome = 'judged') OR (j.stage = 'title' AND j.outcome = 'filtered_by_title'))"
         " AND (r.profile IS NULL OR r.profile = ?) ORDER BY j.id",
         (profile.name,),
-    ).fetchall()
+    ).fetchall()]
+    # Verdicts of runs folded inside the label window (`[store] fold_label_window`), in the
+    # order of their former row ids.
+    folded = [{"id": v.id, "paper_id": v.paper_id, "stage": v.stage, "outcome": v.outcome,
+               "relevance": v.relevance, "novelty": v.novelty, "date": v.date}
+              for v in folded_labels(store, profile.name)
+              if v.judge == "llm" and (v.stage, v.outcome) in _LABEL_STAGES]
+    if folded:
+        rows = sorted(rows + folded, key=lambda row: int(row["id"]))
     targets: dict[str, tuple[int, float]] = {}
     days: dict[str, set[str]] = defaultdict(set)
     picks: dict[str, set[str]] = defaultdict(set)
@@ -158,7 +169,9 @@ def held_back(store: Store, profile: str, date: str) -> set[str]:
         " WHERE r.profile = ? AND r.date = ? AND rc.outcome = ?",
         (profile, date, Outcome.SKIPPED_LOCAL.value),
     )
-    return {str(r[0]) for r in rows}
+    held = {str(r[0]) for r in rows}
+    # A run folded inside the label window (`[store] fold_label_window`) keeps them in its row.
+    return held | folded_paper_ids(store, date, Outcome.SKIPPED_LOCAL.value, profile, date)
 
 
 def _agreement(store: Store, profile: Profile, ranker: Ranker, date: str, labelled: Labelled,

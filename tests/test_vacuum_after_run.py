@@ -1,0 +1,114 @@
+"""`[store] vacuum_after_run` (the GitHub workflow's): the store is saved whole in the Actions
+cache after every run, and pruning gives back only whole free pages (incremental vacuum); rows
+made smaller (abstracts emptied, rows folded) leave half-empty pages that a year of daily runs
+would carry. With the setting each run ends with a `VACUUM`, so the saved file holds none (issue 16,
+bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
+
+from papersieve.cli.main import main
+from papersieve.profile import load_profile
+from papersieve.store import open_store
+from tests.conftest import DATA
+
+DAY = "2025-07-03"
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(click.Command("papersieve", callback=lambda: main(list(args))), [])
+
+
+def _day(tmp_path: Path) -> Result:
+    return _run("run", "--offline", str(DATA / "candidates"), "--date", DAY, "--no-deliver",
+                "--out", str(tmp_path / "site"))
+
+
+def _pages(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("PRAGMA page_count").fetchone()[0])
+
+
+@pytest.mark.sqlite_only(reason="counts the pages of the SQLite file; PostgreSQL's VACUUM FULL"
+                                " is the same call (store/retention.py vacuum)")
+def test_a_run_with_the_setting_leaves_no_half_empty_pages(
+    tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _day(tmp_path).exit_code == 0
+    # The rerun reads the day from the store; its pruning empties the old abstracts (keep one
+    # day of text: the day is long past), which leaves most pages of papers_data half empty.
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", "1")
+    monkeypatch.setenv("PAPERSIEVE_VACUUM_AFTER_RUN", "true")
+    result = _day(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "not compacted" not in result.output
+    db = papersieve_home / "papersieve.db"
+    with sqlite3.connect(db) as conn:
+        emptied = conn.execute("SELECT COUNT(*) FROM papers_data WHERE abstract = ''").fetchone()[0]
+        assert emptied > 100
+        conn.execute(f"VACUUM INTO '{tmp_path / 'compact.db'}'")
+    assert _pages(db) == _pages(tmp_path / "compact.db")
+
+
+def test_without_the_setting_the_run_leaves_them(
+    tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the setting is for (and that the check above can fail)."""
+    assert _day(tmp_path).exit_code == 0
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", "1")
+    assert _day(tmp_path).exit_code == 0
+    with open_store() as store:
+        if store.postgres:
+            pytest.skip("PostgreSQL: no file pages")
+    db = papersieve_home / "papersieve.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"VACUUM INTO '{tmp_path / 'compact.db'}'")
+    assert _pages(db) > _pages(tmp_path / "compact.db")
+
+
+def test_a_group_run_with_the_setting_compacts_the_store(
+    tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`run --all` prunes (and compacts) the shared store once, with its members' settings."""
+    folder = tmp_path / "alice"
+    assert _run("init", str(folder)).exit_code == 0
+    assert _run("profile", "add", "alice", str(folder)).exit_code == 0
+    monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
+    args = ("run", "--all", "--offline", str(DATA / "candidates"), "--date", DAY, "--no-deliver",
+            "--out", str(tmp_path / "site"))
+    assert _run(*args).exit_code == 0
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", "1")
+    monkeypatch.setenv("PAPERSIEVE_VACUUM_AFTER_RUN", "true")
+    result = _run(*args)
+    assert result.exit_code == 0, result.output
+    assert "not compacted" not in result.output
+    with open_store() as store:
+        if store.postgres:
+            return
+    db = papersieve_home / "papersieve.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"VACUUM INTO '{tmp_path / 'compact.db'}'")
+    assert _pages(db) == _pages(tmp_path / "compact.db")
+
+
+def test_the_workflow_compacts_the_store_it_caches_and_a_local_profile_does_not(
+    tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "me"
+    assert _run("init", str(folder)).exit_code == 0
+    assert load_profile(folder).settings.store.vacuum_after_run is False
+    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
+    steps = workflow["jobs"]["digest"]["steps"]
+    names = [s.get("name") for s in steps]
+    run_step = steps[names.index("Run the day")]
+    # The run (which compacts) comes before the cache saves the file.
+    assert names.index("Run the day") < names.index("Save the store and the site for the next run")
+    monkeypatch.setenv("PAPERSIEVE_VACUUM_AFTER_RUN", run_step["env"]["PAPERSIEVE_VACUUM_AFTER_RUN"])
+    assert load_profile(folder).settings.store.vacuum_after_run is True
