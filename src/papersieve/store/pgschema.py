@@ -97,6 +97,15 @@ COMMENT ON COLUMN papers_data.searchable IS 'whether the search index holds the 
 -- text (TOAST compresses long values) and the view of migration 8 reads it as it is. The search
 -- index is each row's generated tsvector, always kept (store/search_index.py).
 """,
+    19: """
+-- The `papers` view writable, as SQLite's is through its INSTEAD OF triggers: a view whose columns
+-- are plain columns of papers_data is updatable by PostgreSQL itself, and papersieve_unpack is the
+-- identity here (migration 1), so the view of migration 8 loses its calls. An INSERT through it
+-- leaves has_code NULL, as on SQLite (the search reads such a row's text, web/search.py).
+CREATE OR REPLACE VIEW papers AS SELECT pk, id, title, abstract, authors, categories,
+    primary_category, comment, latest_version, content_hash, first_listed, updated_at
+    FROM papers_data;
+""",
 }
 
 _SQLITE_ONLY = re.compile(
