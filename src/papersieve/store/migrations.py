@@ -662,8 +662,9 @@ ALTER TABLE runs ADD COLUMN prompt_text_key TEXT NOT NULL DEFAULT '';
 
 
 V19 = """
--- Nothing on SQLite, whose `papers` view is written through its INSTEAD OF triggers (migrations 8
--- and 18). PostgreSQL's view (store/pgschema.py) becomes writable the same way.
+-- Nothing on SQLite. On PostgreSQL (store/pgschema.py) the `papers` view becomes writable, as
+-- SQLite's is through its INSTEAD OF triggers (migrations 8 and 18), and the search index reads
+-- `<`, `>`, `&` and `/` as spaces, as FTS5 does.
 """
 
 

@@ -39,7 +39,7 @@ COST_PER_STEP = 100.0
 """On PostgreSQL, which runs no callback inside a statement, the budget is of planned cost instead
 (EXPLAIN's total cost of each read, added up per request, store/pgconn.py), 100 units a step. On
 the tests' store (tests/webdata.py) the ordinary pages planned 145 to 16,146 units where SQLite ran
-0 to 89 steps (/tmp/s11-pgfix/costs.py, bench/RESULTS.md): the default budget is then 5,000,000
+0 to 89 steps (bench/page_budget_pg.py, bench/RESULTS.md): the default budget is then 5,000,000
 units, some 300 times the heaviest of them; a read planned past what is left is not run at all."""
 _CLOCK_EVERY = 16
 """Progress-handler calls between two looks at the CPU clock (a look costs about a microsecond)."""
