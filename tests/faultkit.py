@@ -65,9 +65,10 @@ def store_of(home: Path) -> Path:
 
 
 def child_env(home: Path, feeds_template: str, llm_url: str,
-              extra: Mapping[str, str] | None = None) -> dict[str, str]:
+              extra: Mapping[str, str] | None = None, *, sqlite_file: bool = False) -> dict[str, str]:
     """The environment of a child run: only loopback endpoints and fake secrets; its store is
-    `store_of(home)`."""
+    `store_of(home)`, or with `sqlite_file` the SQLite file in `home` even under make
+    test-postgres (for a test that reads that file itself)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OPENAI_", "SLACK_", "SMTP_", "S2_", "PAPERSIEVE_"))}
     env.update({
@@ -76,7 +77,7 @@ def child_env(home: Path, feeds_template: str, llm_url: str,
         "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1", "COLUMNS": "200",
         "PAPERSIEVE_SLACK_INTERVAL": "0",
     })
-    url = postgres_url(store_of(home))
+    url = "" if sqlite_file else postgres_url(store_of(home))
     if url:
         env["PAPERSIEVE_DB"] = url
     env.update(extra or {})
