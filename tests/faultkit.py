@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from papersieve.store.db import plain_connection, postgres_url
+from tests.pgschemas import store_at
 from tests.servers.llm_server import CallInfo, FakeLLM, Scripted
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,9 +57,18 @@ class LLMGate:
         self._open.set()
 
 
+def store_of(home: Path) -> Path:
+    """The store of a child run whose PAPERSIEVE_HOME is `home`: its SQLite file, or under
+    `make test-postgres` a schema of its own on that server (tests/pgschemas.store_at; child_env
+    hands it to the child as PAPERSIEVE_DB)."""
+    return store_at(home / "papersieve.db")
+
+
 def child_env(home: Path, feeds_template: str, llm_url: str,
-              extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child run: only loopback endpoints and fake secrets."""
+              extra: Mapping[str, str] | None = None, *, sqlite_file: bool = False) -> dict[str, str]:
+    """The environment of a child run: only loopback endpoints and fake secrets; its store is
+    `store_of(home)`, or with `sqlite_file` the SQLite file in `home` even under make
+    test-postgres (for a test that reads that file itself)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OPENAI_", "SLACK_", "SMTP_", "S2_", "PAPERSIEVE_"))}
     env.update({
@@ -66,6 +77,9 @@ def child_env(home: Path, feeds_template: str, llm_url: str,
         "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1", "COLUMNS": "200",
         "PAPERSIEVE_SLACK_INTERVAL": "0",
     })
+    url = "" if sqlite_file else postgres_url(store_of(home))
+    if url:
+        env["PAPERSIEVE_DB"] = url
     env.update(extra or {})
     return env
 
@@ -112,9 +126,13 @@ def wait_until(check: Callable[[], bool], child: subprocess.Popen[str], what: st
 
 def query(db: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
     """Read the child's store from outside (a fresh connection each time; WAL allows it)."""
-    if not db.exists():
+    conn: sqlite3.Connection
+    if postgres_url(db):
+        conn = plain_connection(db)
+    elif not db.exists():
         return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    else:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
         return [tuple(r) for r in conn.execute(sql, params)]
     except sqlite3.OperationalError:
@@ -124,7 +142,11 @@ def query(db: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[objec
 
 
 def integrity(db: Path) -> str:
-    """`PRAGMA integrity_check` and `foreign_key_check` of the store; 'ok' when both pass."""
+    """`PRAGMA integrity_check` and `foreign_key_check` of the store; 'ok' when both pass. A
+    PostgreSQL server checks every foreign key at each write and has no file a crash can leave
+    half-written: there, that the store answers and holds its schema."""
+    if postgres_url(db):
+        return "ok" if query(db, "SELECT version FROM papersieve_schema") else "no schema"
     conn = sqlite3.connect(db)
     try:
         result = str(conn.execute("PRAGMA integrity_check").fetchone()[0])

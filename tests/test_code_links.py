@@ -120,7 +120,6 @@ def test_the_json_of_the_day_lists_code(mixed_day: int, tmp_path: Path) -> None:
     assert by_id["10.1101/2025.07.01.662002"]["code"] == []
 
 
-@pytest.mark.pg_defect(reason="the search's with-code filter reads the abstracts again, not the stored flag")
 def test_with_code_reads_the_flag_kept_at_ingest_not_every_abstract(
         mixed_day: int, monkeypatch: pytest.MonkeyPatch) -> None:
     with open_store() as store:

@@ -25,6 +25,7 @@ from tests.faultkit import (
     query,
     run_args,
     spawn,
+    store_of,
     wait_until,
 )
 from tests.servers.feed_server import FeedServer
@@ -51,7 +52,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     with FeedServer(dt.date.fromisoformat(DAY)) as feeds, FakeLLM(script=gate) as llm:
         home = tmp_path / "home"
         yield World(llm, gate, make_profile(tmp_path / "profile"), tmp_path / "out",
-                    child_env(home, feeds.rss_template, llm.url), home / "papersieve.db")
+                    child_env(home, feeds.rss_template, llm.url), store_of(home))
         gate.release(refuse=True)
 
 

@@ -14,6 +14,9 @@ from papersieve.eval import load_days, replay
 from papersieve.profile.loader import load_profile
 from tests.conftest import DATA
 
+SCRATCH_SQLITE = pytest.mark.sqlite_only(
+    reason="eval replays in a scratch SQLite store of its own, whatever the store (eval/replay.py)")
+
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
 DATES = ["2025-06-25", "2025-06-26", "2025-06-27"]
 
@@ -37,6 +40,7 @@ def _write(path: Path, rows: list[dict[str, object]]) -> Path:
     return path
 
 
+@SCRATCH_SQLITE
 @pytest.mark.parametrize("kind", ["local", "hybrid"])
 def test_a_days_own_labels_do_not_reach_its_judge(tmp_path: Path, kind: str) -> None:
     """The last day's labels name 30 papers the LLM did not pick. Judged blind, they rank
@@ -79,6 +83,7 @@ def test_a_candidate_file_that_is_not_utf8_is_a_one_line_error(
     assert err.startswith("error: not UTF-8 text") and err.endswith(f"{bad}\n") and err.count("\n") == 1
 
 
+@SCRATCH_SQLITE
 def test_label_ids_are_read_like_any_arxiv_id(tmp_path: Path) -> None:
     """A picks file may name a paper with its version, an arXiv: prefix or its URL."""
     folder = _candidates(tmp_path, DATES[-1:])
@@ -103,6 +108,7 @@ def test_a_label_id_that_is_no_arxiv_id_is_a_one_line_error(
                                        " (not an arXiv identifier: 'paper-7')\n")
 
 
+@SCRATCH_SQLITE
 def test_labelled_days_without_candidates_are_named_and_none_at_all_is_an_error(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _candidates(tmp_path, DATES[-1:])
@@ -127,6 +133,7 @@ def test_labelled_days_without_candidates_are_named_and_none_at_all_is_an_error(
                                        " date and id)\n")
 
 
+@SCRATCH_SQLITE
 def test_a_candidate_day_without_labels_has_no_recall_of_picks(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A day whose labels hold no pick has no recall to measure (it was counted as 1.0)."""
@@ -145,6 +152,7 @@ def test_a_candidate_day_without_labels_has_no_recall_of_picks(
                                    " picks: 2025-06-27")
 
 
+@SCRATCH_SQLITE
 def test_a_candidate_day_without_labels_is_left_out_by_default(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Before: it was replayed as a day on which the LLM picked nothing, which pulled every mean
@@ -167,6 +175,7 @@ def test_a_candidate_day_without_labels_is_left_out_by_default(
     ("[" * 100_000, "line 2 is nested too deeply to be a label"),
     ('{"date": "2025-06-27", "id": "2506.20702", "relevance": ' + "9" * 400 + "}", None),
 ], ids=["deep-nesting", "huge-score"])
+@SCRATCH_SQLITE
 def test_a_hostile_label_line_is_a_one_line_error_or_no_score(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, expected: str | None) -> None:
     """100k nested `[` was a RecursionError, a 400-digit score an OverflowError."""

@@ -24,6 +24,9 @@ from papersieve.profile.loader import load_profile
 from tests.conftest import DATA
 from tests.pgschemas import store_at
 
+SCRATCH_SQLITE = pytest.mark.sqlite_only(
+    reason="eval replays in a scratch SQLite store of its own, whatever the store (eval/replay.py)")
+
 LABELS = DATA / "labels" / "gpt4o-picks-dev.jsonl"
 
 
@@ -59,6 +62,7 @@ def test_label_book_refuses_to_go_back(tmp_path: Path) -> None:
         book.reveal(dt.date(2025, 5, 27))
 
 
+@SCRATCH_SQLITE
 def test_poisoned_later_labels_do_not_change_earlier_days(tmp_path: Path) -> None:
     dates = ["2025-06-25", "2025-06-26", "2025-06-27"]
     folder, labels = _subset(tmp_path, dates)
@@ -75,6 +79,7 @@ def test_poisoned_later_labels_do_not_change_earlier_days(tmp_path: Path) -> Non
     assert poisoned[2] != honest[2]
 
 
+@SCRATCH_SQLITE
 def test_eval_cli_json_shape_and_hybrid_sends_everything_without_history(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,6 +109,7 @@ def test_pick_metrics_on_a_hand_made_day() -> None:
     assert pick_metrics(set(), set())["f1"] is None
 
 
+@SCRATCH_SQLITE
 def test_eval_cli_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder, labels = _subset(tmp_path, ["2025-07-03"])
     main(["eval", "--candidates", str(folder), "--labels", str(labels), "--judge", "local",
@@ -114,6 +120,7 @@ def test_eval_cli_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "history: none (profile only)" in out
 
 
+@SCRATCH_SQLITE
 def test_author_list_picks_are_picks_but_no_verdict_on_content(tmp_path: Path) -> None:
     """A label without scores (the labelling system's author list) is recorded as the product
     records a pinned author's paper: selected, but not a label the ranker learns from."""

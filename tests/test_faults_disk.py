@@ -27,6 +27,7 @@ from tests.faultkit import (
     query,
     run_args,
     run_child,
+    store_of,
 )
 from tests.servers.feed_server import FeedServer
 from tests.servers.llm_server import FakeLLM
@@ -97,10 +98,10 @@ def test_a_full_output_disk_fails_clearly_and_the_rerun_reuses_every_judgement(w
         line = one_line_error(failed)
         assert line == f"error: cannot write the outputs to {out}: No space left on device"
         assert not [p for p in out.rglob("*") if p.is_file()]  # no partial temporary file
-    assert_store_consistent(home / "papersieve.db")
-    [(status, message)] = query(home / "papersieve.db", "SELECT status, message FROM runs")
+    assert_store_consistent(store_of(home))
+    [(status, message)] = query(store_of(home), "SELECT status, message FROM runs")
     assert (status, message) == ("failed", line.removeprefix("error: "))
-    assert query(home / "papersieve.db", "SELECT channel, status FROM deliveries") == [
+    assert query(store_of(home), "SELECT channel, status FROM deliveries") == [
         ("files", "failed")]
     calls = world.llm.calls
     done = world.run(home, world.tmp / "roomy")
@@ -116,6 +117,7 @@ def fresh_store_size(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.iterdir())
 
 
+@pytest.mark.sqlite_only(reason="a full disk under the SQLite file (a PostgreSQL server's disk is its own)")
 def test_a_full_store_disk_fails_clearly_and_the_rerun_pays_for_nothing_twice(world: World) -> None:
     home = world.tmp / "home"
     out = world.tmp / "out"
@@ -133,11 +135,11 @@ def test_a_full_store_disk_fails_clearly_and_the_rerun_pays_for_nothing_twice(wo
         line = one_line_error(world.run(home, out, limit))
         assert line.startswith(f"error: cannot write the store at {home / 'papersieve.db'}: ")
         assert line.endswith(("database or disk is full", "disk I/O error"))
-        assert_store_consistent(home / "papersieve.db")
+        assert_store_consistent(store_of(home))
         # Replies that came back while the disk was full could not be kept: those papers may be
         # asked once more. Every judgement the store did keep is reused.
         kept = {stage: {str(i) for (i,) in query(
-            home / "papersieve.db", "SELECT paper_id FROM judgements WHERE stage = ?"
+            store_of(home), "SELECT paper_id FROM judgements WHERE stage = ?"
             " AND outcome IN ('judged', 'filtered_by_title')", (stage,))} for stage in ("title", "abstract")}
         if mounted:
             assert _mount("-o", "remount,size=50m", str(home))  # the user frees space
@@ -148,8 +150,8 @@ def test_a_full_store_disk_fails_clearly_and_the_rerun_pays_for_nothing_twice(wo
             assert all(billed[p] == 1 for p in before), stage
             assert max(billed.values()) <= 2
         assert sum(map(len, kept.values())) > 0  # the disk filled up after some calls were kept
-        assert integrity(home / "papersieve.db") == "ok"
-        statuses = [s for (s,) in query(home / "papersieve.db", "SELECT status FROM runs ORDER BY id")]
+        assert integrity(store_of(home)) == "ok"
+        statuses = [s for (s,) in query(store_of(home), "SELECT status FROM runs ORDER BY id")]
         assert statuses[-1] == "done" and "running" not in statuses
 
 
@@ -162,7 +164,7 @@ def test_a_read_only_output_folder_fails_clearly_and_the_store_stays_consistent(
         assert _mount("-o", "remount,ro", str(out))
         line = one_line_error(world.run(home, out))
         assert line == f"error: cannot write the outputs to {out}: Read-only file system"
-        assert_store_consistent(home / "papersieve.db")
+        assert_store_consistent(store_of(home))
         calls = world.llm.calls
         assert _mount("-o", "remount,rw", str(out))
         done = world.run(home, out)
@@ -172,6 +174,7 @@ def test_a_read_only_output_folder_fails_clearly_and_the_store_stays_consistent(
     assert_billed_once(world.llm)
 
 
+@pytest.mark.sqlite_only(reason="the SQLite file on a read-only disk")
 def test_a_read_only_store_is_a_clear_error(world: World) -> None:
     home = world.tmp / "home"
     with tmpfs(home, "10m") as mounted:
@@ -181,6 +184,6 @@ def test_a_read_only_store_is_a_clear_error(world: World) -> None:
         assert _mount("-o", "remount,ro", str(home))
         line = one_line_error(world.run(home, world.tmp / "out2"))
         assert line.startswith("error: cannot ")
-        assert str(home / "papersieve.db") in line
+        assert str(store_of(home)) in line
         assert _mount("-o", "remount,rw", str(home))
-        assert integrity(home / "papersieve.db") == "ok"
+        assert integrity(store_of(home)) == "ok"

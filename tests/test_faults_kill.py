@@ -34,6 +34,7 @@ from tests.faultkit import (
     run_args,
     run_child,
     spawn,
+    store_of,
     wait_until,
     without_usage,
 )
@@ -102,7 +103,7 @@ class World:
 
     @property
     def db(self) -> Path:
-        return self.home / "papersieve.db"
+        return store_of(self.home)
 
     def start(self) -> subprocess.Popen[str]:
         return spawn(run_args(self.profile, self.out), self.env)

@@ -5,7 +5,6 @@ holds, the answer is a page or a 4xx with the security headers, never a 500 (iss
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -33,9 +32,10 @@ DATES = st.one_of(st.text(max_size=20), st.sampled_from(["2025-13-45", "yesterda
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path: Path = tmp_path_factory.mktemp("webfuzz") / "store.db"
-    build_store(path, hostile=False)
-    with TestClient(create_app(path, token=""), base_url="http://127.0.0.1:8000") as test_client:
+    # The store build_store made (under make test-postgres a schema, not this file: the app
+    # served an empty SQLite file there).
+    data = build_store(tmp_path_factory.mktemp("webfuzz") / "store.db", hostile=False)
+    with TestClient(create_app(data.path, token=""), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
 
 

@@ -29,6 +29,7 @@ from tests.faultkit import (
     query,
     run_child,
     spawn,
+    store_of,
     wait_until,
     without_usage,
 )
@@ -80,7 +81,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Clean:
         setup_group(tmp, env)
         done = run_child(group_args(tmp / "out"), env)
         assert done.returncode == 0, done.stderr
-        [(first,)] = query(tmp / "home" / "papersieve.db", "SELECT COUNT(*) FROM llm_calls c JOIN"
+        [(first,)] = query(store_of(tmp / "home"), "SELECT COUNT(*) FROM llm_calls c JOIN"
                            " runs r ON r.id = c.run_id WHERE r.profile = 'alice'")
         return digests(tmp / "out"), billed(llm), llm.calls, int(str(first))
 
@@ -98,7 +99,7 @@ def test_a_group_killed_while_judging_resumes_without_paying_twice(
         setup_group(tmp_path, env)
         child = spawn(group_args(tmp_path / "out"), env)
         wait_until(lambda: gate.held > 0, child, f"LLM call {answered + 1}")
-        db = home / "papersieve.db"
+        db = store_of(home)
         wait_until(lambda: query(db, "SELECT COUNT(*) FROM llm_calls WHERE status = 'ok'")
                    == [(answered,)], child, f"the child to save {answered} answers")
         kill(child)

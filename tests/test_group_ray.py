@@ -104,10 +104,11 @@ def pg_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql).fetchall())
 
 
+@pytest.mark.sqlite_only(reason="--ray refused on a SQLite store: the SQLite file is the case")
 def test_ray_is_refused_on_a_sqlite_store_in_one_line(tmp_path: Path, feeds: FeedServer,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERSIEVE_JUDGE", "local")
-    monkeypatch.delenv("PAPERSIEVE_DB", raising=False)  # the SQLite file, even under make test-postgres
+    monkeypatch.delenv("PAPERSIEVE_DB", raising=False)  # the SQLite file
     store_group(tmp_path)
     result = group_run(tmp_path / "out", "--ray", "auto")
     assert result.exit_code == 2, result.output

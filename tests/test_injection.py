@@ -26,7 +26,9 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from papersieve.cli.main import main
+from papersieve.store.db import postgres_url
 from papersieve.web.app import create_app
+from tests.faultkit import query, store_of
 from tests.servers.llm_server import CallInfo, FakeLLM, Scripted, load_labels
 
 REPO = Path(__file__).resolve().parent.parent
@@ -113,6 +115,8 @@ def run_day(tmp: Path, name: str, rows: list[dict[str, Any]], monkeypatch: pytes
         llm.script = naive(llm)
     with llm:
         monkeypatch.setenv("PAPERSIEVE_HOME", str(home))
+        if postgres_url(store_of(home)):  # make test-postgres: a store of this run's own there
+            monkeypatch.setenv("PAPERSIEVE_DB", postgres_url(store_of(home)))
         monkeypatch.setenv("OPENAI_API_KEY", "fake")
         monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
         args = ["run", "--profile", str(profile), "--date", DAY, "--out", str(out), "--offline",
@@ -121,7 +125,7 @@ def run_day(tmp: Path, name: str, rows: list[dict[str, Any]], monkeypatch: pytes
         assert result.exit_code == 0, result.output
         replies = "\n".join(entry.content for entry in llm.log)
     data = json.loads((out / "2025-07" / f"{DAY}.json").read_text("utf-8"))
-    return Day(data, out, home / "papersieve.db", replies)
+    return Day(data, out, store_of(home), replies)
 
 
 def pick_victim() -> str:
@@ -173,8 +177,6 @@ def test_injected_text_cannot_change_the_score_of_a_paper_it_names(pair: Pair) -
 
 
 def test_no_outside_id_reaches_any_output_or_the_store(pair: Pair) -> None:
-    import sqlite3
-
     # The ids do occur inside the attackers' abstracts (shown as text); never as a paper.
     for path in pair.hostile.out.rglob("*"):
         if path.is_file() and path.suffix != ".woff2":  # KaTeX's fonts (static/katex/) are binary
@@ -182,14 +184,11 @@ def test_no_outside_id_reaches_any_output_or_the_store(pair: Pair) -> None:
             for fake in (OUTSIDER, FAKE_BLOCK):
                 assert f"arxiv.org/abs/{fake}" not in text and f'"id": "{fake}"' not in text, path
     assert OUTSIDER not in {c["id"] for c in pair.hostile.data["candidates"]}
-    conn = sqlite3.connect(pair.hostile.db)
-    try:
-        for table in ("judgements", "run_candidates"):
-            found = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE paper_id IN (?, ?)",
-                                 (OUTSIDER, FAKE_BLOCK)).fetchone()[0]
-            assert found == 0, table
-    finally:
-        conn.close()
+    assert query(pair.hostile.db, "SELECT COUNT(*) FROM runs WHERE status = 'done'") == [(1,)]
+    for table in ("judgements", "run_candidates"):
+        found = query(pair.hostile.db, f"SELECT COUNT(*) FROM {table} WHERE paper_id IN (?, ?)",
+                      (OUTSIDER, FAKE_BLOCK))
+        assert found == [(0,)], table
 
 
 class Elements(HTMLParser):

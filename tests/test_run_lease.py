@@ -18,13 +18,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.faultkit import (
     DAY,
     LLMGate,
-    child_env,
     integrity,
     kill,
     query,
@@ -33,9 +33,18 @@ from tests.faultkit import (
     spawn,
     wait_until,
 )
+from tests.faultkit import (
+    child_env as child_env_on,
+)
 from tests.servers.feed_server import FeedServer
 from tests.servers.llm_server import FakeLLM
 from tests.test_faults_kill import make_profile
+
+
+def child_env(*args: Any, **kwargs: Any) -> dict[str, str]:
+    """faultkit.child_env with the child's store the SQLite file in its home even under make
+    test-postgres: this module reads that file itself (sqlite3), not yet the store under test."""
+    return child_env_on(*args, sqlite_file=True, **kwargs)
 
 
 def on_host(args: list[str], host: str) -> list[str]:

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -26,12 +27,19 @@ from papersieve.profile import init_profile
 from papersieve.redact import Redactor, check_secrets
 from papersieve.store.textpack import register
 from papersieve.web.app import create_app
-from tests.faultkit import child_env, run_args, run_child
+from tests.faultkit import child_env as child_env_on
+from tests.faultkit import run_args, run_child
 from tests.servers.feed_server import FeedServer
 from tests.servers.llm_server import FakeLLM
 from tests.servers.s2_server import FakeS2
 from tests.servers.slack_server import FakeSlack
 from tests.servers.smtp_server import USER, SmtpServer
+
+
+def child_env(*args: Any, **kwargs: Any) -> dict[str, str]:
+    """faultkit.child_env with the child's store the SQLite file in its home even under make
+    test-postgres: this module reads that file itself (sqlite3), not yet the store under test."""
+    return child_env_on(*args, sqlite_file=True, **kwargs)
 
 WEBHOOK_SECRET = "SECRETwebhook9c1dT0k3n"
 SECRETS = {

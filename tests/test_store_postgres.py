@@ -272,6 +272,30 @@ def test_the_web_cost_guard_stops_a_long_statement_on_postgres(pg_url: str) -> N
         assert store.conn.execute("SELECT pg_sleep(0.3), 1").fetchone()[1] == 1
 
 
+@pytest.mark.postgres
+def test_the_web_cost_guard_budget_is_planned_cost_on_postgres(pg_url: str) -> None:
+    """SQLite's budget counts VM steps, which PostgreSQL has not: a read whose planned cost would
+    take the request past the budget is refused unrun (the same "interrupted"), smaller reads after
+    it still run, and a new request has the budget again (the page budget did not hold at all)."""
+    from papersieve.web.guard import COST_PER_STEP, QueryGuard, is_interrupted
+
+    big = "SELECT COUNT(*) FROM generate_series(1, 1000000) a, generate_series(1, 1000) b"
+    with open_store(pg_url) as store:
+        guard = QueryGuard(store.conn, budget=2)
+        request = object()
+        guard.serve(request, None, limited=True)
+        with pytest.raises(sqlite3.OperationalError) as refused:
+            store.conn.execute(big)
+        assert is_interrupted(refused.value)
+        guard.serve(request, None, limited=True)  # the same request: its small reads still run
+        assert store.conn.execute("SELECT 1").fetchone()[0] == 1
+        assert 0 < store.conn.cost_used <= 2 * COST_PER_STEP  # type: ignore[attr-defined]
+        guard.serve(object(), None, limited=True)
+        assert store.conn.cost_used == 0  # type: ignore[attr-defined]
+        guard.serve(object(), None, limited=False)  # a POST: no budget
+        assert store.conn.execute("SELECT COUNT(*) FROM generate_series(1, 10) a").fetchone()[0] == 10
+
+
 def test_numbered_parameters_and_temp_tables_translate() -> None:
     statement = translate("DELETE FROM temp.pruned WHERE a < ?1 OR b >= ?1 AND c = ?2", lambda _t: NO_TABLES)
     assert statement.sql == "DELETE FROM pg_temp.pruned WHERE a < %(p1)s OR b >= %(p1)s AND c = %(p2)s"

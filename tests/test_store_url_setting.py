@@ -83,6 +83,22 @@ def test_a_bad_store_url_is_one_line_naming_the_key(url: str, message: str, tmp_
     assert not (tmp_path / "home" / "papersieve.db").exists()
 
 
+def test_profile_add_refuses_a_store_url_naming_another_store(tmp_path: Path) -> None:
+    """A stored profile lives in the store it is added to and runs there: its folder's `[store]
+    url` naming another store was silently ignored (the profile filed where its owner did not
+    mean it). One line naming the key and both stores; nothing stored."""
+    elsewhere = f"postgresql://ada@127.0.0.1:{free_port()}/papers"
+    folder = _profile_with_store(tmp_path / "p", elsewhere)
+    ours = {"PAPERSIEVE_DB": os.environ["PAPERSIEVE_DB"]} if os.environ.get("PAPERSIEVE_DB") else {}
+    done = _papersieve("profile", "add", "ada", str(folder), **ours)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"error: {folder / 'profile.toml'}: store.url: names {elsewhere},"
+                                  " but a stored profile lives in the store it is added to (")
+    assert done.stderr.count("\n") == 1 and "PAPERSIEVE_DB=URL papersieve profile add" in done.stderr
+    listed = _papersieve("profile", "list", **ours)
+    assert listed.returncode == 0 and "No stored profiles" in listed.stdout, listed.stderr
+
+
 def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     url = f"postgresql://ada@127.0.0.1:{free_port()}/papers"
     folder = _profile_with_store(tmp_path / "p", url)

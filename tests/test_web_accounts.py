@@ -21,8 +21,8 @@ from starlette.testclient import TestClient
 
 from papersieve.cli.main import main
 from papersieve.errors import ConfigError
-from papersieve.store import open_store
-from papersieve.store.accounts import owned_profiles, user_named
+from papersieve.store import Store, open_store
+from papersieve.store.accounts import add_user, owned_profiles, remove_user, user_named
 from papersieve.store.profiles import stored_profile
 from papersieve.web.accounts import LoginThrottle, new_invite, session_key_from_env
 from papersieve.web.app import create_app
@@ -465,3 +465,13 @@ def _first_answer(http: httpx.Client, process: subprocess.Popen[str]) -> httpx.R
             assert process.poll() is None, process.communicate()[1]
             assert time.monotonic() < deadline, "papersieve serve --group did not start"
             time.sleep(0.1)
+
+
+def test_a_user_name_is_the_same_user_in_any_case(store: Store) -> None:
+    """SQLite's users.name is COLLATE NOCASE; on PostgreSQL, which compares text exactly, 'ADA'
+    found nobody and a second 'ada' could be added (found in the PostgreSQL pass, issue 20)."""
+    add_user(store, "Ada", "hash", profiles=("default",))
+    assert (user_named(store, "ADA") or pytest.fail("no user ADA")).name == "Ada"
+    with pytest.raises(ConfigError, match="the name 'ada' is taken"):
+        add_user(store, "ada", "other")
+    assert remove_user(store, "aDa") and user_named(store, "Ada") is None

@@ -53,8 +53,6 @@ def file(client: TestClient, paper_id: str, name: str, profile: str = "") -> str
     return reply.text
 
 
-@pytest.mark.pg_defect(reason="collection names differing in case ('reading GROUP'): fails since its"
-                       " store moved to PostgreSQL (issue 20), cause not yet found")
 def test_a_digest_files_under_its_profile_and_profiles_keep_their_own(client: TestClient,
                                                                        data: WebData) -> None:
     digest = client.get(f"/?profile={OTHER}").text

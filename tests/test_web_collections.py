@@ -42,7 +42,6 @@ def file(client: TestClient, paper_id: str, name: str, **extra: str) -> object:
                        headers={"X-CSRF-Token": csrf(client), "HX-Request": "true"})
 
 
-@pytest.mark.pg_defect(reason="fails since its store moved to PostgreSQL (issue 20), cause not yet found")
 def test_file_papers_and_open_the_collection(client: TestClient, data: WebData) -> None:
     picks = data.picks[DAYS[0].isoformat()]
     assert 'class="file"' in client.get("/").text  # every card can file its paper

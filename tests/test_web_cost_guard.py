@@ -93,15 +93,12 @@ def test_the_guard_stops_at_once_when_the_client_is_gone(tmp_path: Path) -> None
     assert (guard.stopped, guard.used) == ("client gone", 1)
 
 
-@pytest.mark.pg_defect(reason="the page budget counts SQLite VM steps; on PostgreSQL it does not"
-                       " stop the search")
 def test_a_search_over_budget_says_so(data: WebData) -> None:
     with TestClient(create_app(data.path, token="", query_budget=2), base_url=BASE) as client:
         page = client.get("/search", params={"q": "learning"})
     assert page.status_code == 200 and TOO_EXPENSIVE_SEARCH in page.text
 
 
-@pytest.mark.pg_defect(reason="the page budget counts SQLite VM steps; on PostgreSQL no page goes over it")
 def test_any_page_over_budget_is_a_503_page_with_the_security_headers(data: WebData) -> None:
     with TestClient(create_app(data.path, token="", query_budget=2), base_url=BASE) as client:
         page = client.get("/archive")
@@ -110,7 +107,6 @@ def test_any_page_over_budget_is_a_503_page_with_the_security_headers(data: WebD
     assert page.headers["x-frame-options"] == "DENY"
 
 
-@pytest.mark.pg_defect(reason="fails since its store moved to PostgreSQL (issue 20), cause not yet found")
 def test_a_like_is_not_held_to_the_page_budget(tmp_path: Path) -> None:
     """A POST needs the CSRF token (no page can fire it), and its retraining of the local judge
     may rightly take long on a large store: only GET and HEAD have a budget."""

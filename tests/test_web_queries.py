@@ -78,8 +78,6 @@ def test_search_without_text_lists_newest_first_with_filters(store: Store, data:
     assert judged.total == sum(len(p) for p in data.picks.values()) + 40 * len(DAYS)
 
 
-@pytest.mark.pg_defect(reason="the search finds no word of a title written as HTML"
-                       " (<script>alert(1)</script>): PostgreSQL's parser reads it as tags")
 def test_search_reports_outcomes_of_each_day(store: Store) -> None:
     hit = search(store, queries.SearchFilters(text="alert")).hits
     hostile = [h for h in hit if h.item.paper_id == HOSTILE_IDS[0]]

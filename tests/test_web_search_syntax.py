@@ -12,8 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from papersieve.models import Paper
 from papersieve.store import open_store
 from papersieve.store.db import Store
+from papersieve.store.papers import upsert_papers
 from papersieve.web.app import create_app
 from papersieve.web.queries import SearchFilters
 from papersieve.web.query_syntax import QuerySyntaxError, parse_query
@@ -159,3 +161,17 @@ def test_the_search_page_explains_the_syntax(client: TestClient) -> None:
 def test_a_control_character_is_a_space_not_an_sqlite_error() -> None:
     # Hypothesis found '0\x00': the NUL ended SQLite's reading of the quoted term.
     assert parse_query("0\x00").fts() == parse_query("0").fts() == '"0"'
+
+
+def test_words_beside_markup_characters_are_found_on_both_stores() -> None:
+    """FTS5 reads `<`, `>`, `&` and `/` as separators; PostgreSQL's parser read a title written as
+    HTML as tags (`<script>alert(1)</script>`: no word at all), `a<b and c>d` as a tag and
+    `TCP/IP` as one path (found in the PostgreSQL pass, issue 20)."""
+    paper = Paper(id="2601.00042", title="<script>alert(1)</script> Routing TCP/IP",
+                  abstract="When a<b and c>d, Smith &amp; Jones route packets.", authors=("A B",))
+    with open_store() as store:
+        upsert_papers(store, [paper])
+        for words in ("alert", "script", "title:alert", "TCP/IP", '"routing tcp ip"', '"b and c"',
+                      "amp", "ip"):
+            assert ids(store, words) == {paper.id}, words
+        assert ids(store, "alerts -packets") == set()

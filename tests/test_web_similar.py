@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from starlette.testclient import TestClient
 
 from papersieve.judges.local.features import semantic
@@ -43,7 +42,6 @@ def test_nearest_agrees_with_brute_force_and_fills_vectors_once(tmp_path: Path) 
     assert TEX_PAPER not in [p for p, _ in found]
 
 
-@pytest.mark.pg_defect(reason="fails since its store moved to PostgreSQL (issue 20), cause not yet found")
 def test_new_papers_and_changed_abstracts_are_seen(tmp_path: Path) -> None:
     data = build_store(tmp_path / "store.db", hostile=False)
     target = data.picks[DAYS[0].isoformat()][0]

@@ -126,8 +126,6 @@ def test_archive_runs_and_a_past_digest(page: Any, base_url: str, data: WebData)
     screenshot(page, "runs")
 
 
-@pytest.mark.pg_defect(reason="the search finds no word of a title written as HTML (PostgreSQL's"
-                       " parser reads tags)")
 def test_hostile_titles_do_not_run_script(page: Any, base_url: str) -> None:
     page.goto(base_url + f"/paper/{HOSTILE_IDS[0]}")
     assert page.inner_text("article.paper .title a") == SCRIPT_TITLE

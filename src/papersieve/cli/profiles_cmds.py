@@ -9,14 +9,17 @@ import click
 from papersieve.cli.options import use_profile_store
 from papersieve.cli.profile_cmds import cron_line
 from papersieve.errors import ConfigError
+from papersieve.home import database_path
 from papersieve.profile.loader import (
     PROFILE_FILE,
     builtin_profile_dir,
     profile_from_files,
     read_profile_folder,
+    store_url_setting,
     write_profile_folder,
 )
 from papersieve.store import open_store, open_store_to_read
+from papersieve.store.db import masked_url, postgres_url
 from papersieve.store.profiles import (
     remove_profile,
     save_profile,
@@ -49,6 +52,7 @@ def add(name: str, folder: Path | None, replace: bool) -> None:
         raise ConfigError("no profile.toml in this folder (create one with `papersieve init`)",
                           path=str(source))
     profile_from_files(files, name)  # the same checks as a run: nothing invalid is stored
+    _refuse_another_store(source)
     with open_store() as store:
         revision = save_profile(store, name, files, replace=replace)
         count = len(stored_profile_names(store))
@@ -59,6 +63,23 @@ def add(name: str, folder: Path | None, replace: bool) -> None:
         click.echo(cron_line(None))
     else:
         click.echo(f"The store holds {count} profiles: `papersieve run --all` runs them all.")
+
+
+def _refuse_another_store(source: Path) -> None:
+    """A folder's `[store] url` chooses the store of the commands run with that folder. A stored
+    profile lives in the store it is added to, and runs there whatever its `[store] url` says: one
+    naming another store would be silently ignored (the profile filed where its owner did not mean
+    it), so it is refused unless it names this very store."""
+    url = store_url_setting(source)
+    here = database_path()
+    if not url or postgres_url(url) == postgres_url(here):
+        return
+    where = masked_url(postgres_url(here)) if postgres_url(here) else str(here)
+    raise ConfigError(
+        f"names {masked_url(url)}, but a stored profile lives in the store it is added to ({where})"
+        " and runs there: leave [store] url out, or add the profile to that store with"
+        " PAPERSIEVE_DB=URL papersieve profile add ...",
+        path=str(source / PROFILE_FILE), key="store.url")
 
 
 @profile.command("list")

@@ -39,6 +39,10 @@ class Invite:
     used_by: str | None
 
 
+_NAMED = "lower(name) = lower(?)"
+"""A user's name in any case (SQLite's column is COLLATE NOCASE; PostgreSQL compares exactly)."""
+
+
 def _user(row: sqlite3.Row) -> User:
     return User(int(row["id"]), str(row["name"]), str(row["password_hash"]), bool(row["is_admin"]),
                 int(row["session_epoch"]), str(row["created_at"]))
@@ -53,7 +57,7 @@ def add_user(store: Store, name: str, password_hash: str, *, is_admin: bool = Fa
 
 def _insert_user(conn: sqlite3.Connection, name: str, password_hash: str, is_admin: bool,
                  profiles: Sequence[str]) -> User:
-    if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone() is not None:
+    if conn.execute(f"SELECT 1 FROM users WHERE {_NAMED}", (name,)).fetchone() is not None:
         raise ConfigError(f"the name {name!r} is taken: choose another")
     cursor = conn.execute(
         "INSERT INTO users (name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?)",
@@ -71,7 +75,7 @@ def _insert_user(conn: sqlite3.Connection, name: str, password_hash: str, is_adm
 
 def user_named(store: Store, name: str) -> User | None:
     """The user called `name` (any case), or None."""
-    row = store.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    row = store.conn.execute(f"SELECT * FROM users WHERE {_NAMED}", (name,)).fetchone()
     return None if row is None else _user(row)
 
 
@@ -106,7 +110,7 @@ def end_sessions(store: Store, user_id: int) -> None:
 def remove_user(store: Store, name: str) -> bool:
     """Forget a user (her profiles stay in the store, owned by nobody); False if none."""
     with store.transaction() as conn:
-        return conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
+        return conn.execute(f"DELETE FROM users WHERE {_NAMED}", (name,)).rowcount > 0
 
 
 def owned_profiles(store: Store, user_id: int) -> tuple[str, ...]:

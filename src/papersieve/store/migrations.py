@@ -661,5 +661,13 @@ ALTER TABLE runs ADD COLUMN prompt_text_key TEXT NOT NULL DEFAULT '';
 """
 
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18]
+V19 = """
+-- Nothing on SQLite. On PostgreSQL (store/pgschema.py) the `papers` view becomes writable, as
+-- SQLite's is through its INSTEAD OF triggers (migrations 8 and 18), and the search index reads
+-- `<`, `>`, `&` and `/` as spaces, as FTS5 does.
+"""
+
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16, V17, V18,
+                         V19]
 """Migration N is the SQL script MIGRATIONS[N - 1]; `PRAGMA user_version` holds the number applied."""

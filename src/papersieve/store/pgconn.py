@@ -23,6 +23,7 @@ not a subclass.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -158,6 +159,9 @@ class PgConnection:
         self._tables: dict[str, TableInfo] = {}
         self.read_only = read_only
         self._limit_ms = 0
+        self.cost_budget = 0.0
+        """The planned cost this request's reads may add up to (0: no limit; `limit_statements`)."""
+        self.cost_used = 0.0
         self.row_factory: Any = None
         self.text_factory: Any = None
         if read_only:
@@ -184,6 +188,8 @@ class PgConnection:
         collapsed = arrays(statement, values) if statement.lists else None
         if collapsed is not None:
             text, values = collapsed
+        if self.cost_budget and _READ.match(text):
+            self._spend(text, values)
         cursor = self._conn.cursor()
         try:
             cursor.execute(text, values, prepare=False)
@@ -232,12 +238,32 @@ class PgConnection:
     def set_progress_handler(self, handler: Any, n: int) -> None:
         """The web's cost guard (web/guard.py) uses `statement_timeout` on PostgreSQL instead."""
 
-    def limit_statements(self, seconds: float) -> None:
-        """Stop any statement running longer than `seconds` (0: no limit): the web's cost guard."""
+    def limit_statements(self, seconds: float, cost: float = 0.0, *, new_request: bool = False) -> None:
+        """The web's cost guard: stop any statement running longer than `seconds`, and refuse a
+        read whose planned cost (EXPLAIN's total, PostgreSQL's own measure of work: about a page
+        read per unit) would take the request's reads past `cost` (0: no limit); `new_request`
+        starts the count again. A refused read raises the "interrupted" error a stopped one does."""
+        self.cost_budget = max(cost, 0.0)
+        if new_request:
+            self.cost_used = 0.0
         milliseconds = max(int(seconds * 1000), 0)
         if milliseconds != self._limit_ms:
             self._run("SELECT set_config('statement_timeout', %s, false)", (str(milliseconds),))
             self._limit_ms = milliseconds
+
+    def _spend(self, sql: str, values: Any) -> None:
+        """Refuse the read `sql` (its parameters as sent) unrun when its planned cost would take
+        the request past `cost_budget`."""
+        cursor = self._conn.cursor()
+        try:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, values, prepare=False)
+            plan = cursor.fetchone()
+        except psycopg.Error as err:
+            raise sqlite_error(err) from err
+        cost = float(plan[0][0]["Plan"]["Total Cost"]) if plan else 0.0
+        if self.cost_used + cost > self.cost_budget:
+            raise sqlite3.OperationalError("interrupted")  # not run: what is left stays for the rest
+        self.cost_used += cost
 
     def interrupt(self) -> None:
         self._conn.cancel_safe()
@@ -298,6 +324,10 @@ class PgConnection:
             " ORDER BY i.indisprimary DESC, i.indexrelid", (name,))
         keys = tuple(tuple(row[0]) for row in cursor.fetchall())
         return TableInfo(identity[0] if identity else "", keys)
+
+
+_READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+"""The statements the cost budget weighs: reads (what a GET runs; its few writes are small)."""
 
 
 def _params(parameters: Any) -> Any:

@@ -31,7 +31,21 @@ TSVECTOR = (
     " || setweight(to_tsvector('papersieve'::regconfig, coalesce(authors, '')), 'B')"
     " || setweight(to_tsvector('papersieve'::regconfig, coalesce(abstract, '')), 'D')"
 )
-"""A paper's words: title weighted A, authors B, abstract D (the search's column filters)."""
+"""A paper's words: title weighted A, authors B, abstract D (the search's column filters), as
+migration 1 made them; migration 19 reads them as TSVECTOR_TEXT does."""
+
+MARKUP_CHARS = "<>&/"
+"""What PostgreSQL's text parser reads as markup, a path or an entity, and FTS5 as separators:
+`<script>alert(1)</script>` was a tag, a blank and a tag (no word at all), `a<b and c>d` lost
+`b and c`, `TCP/IP` became one path. The search reads them as spaces on both sides (the words
+indexed, web/query_syntax.py's terms)."""
+_SPACED = f"translate(coalesce({{0}}, ''), '{MARKUP_CHARS}', '{' ' * len(MARKUP_CHARS)}')"
+TSVECTOR_TEXT = (
+    f"setweight(to_tsvector('papersieve'::regconfig, {_SPACED.format('title')}), 'A')"
+    f" || setweight(to_tsvector('papersieve'::regconfig, {_SPACED.format('authors')}), 'B')"
+    f" || setweight(to_tsvector('papersieve'::regconfig, {_SPACED.format('abstract')}), 'D')"
+)
+"""A paper's words since migration 19: TSVECTOR over the text with MARKUP_CHARS read as spaces."""
 
 POSTGRES_EXTRA: dict[int, str] = {
     1: f"""
@@ -96,6 +110,22 @@ COMMENT ON COLUMN papers_data.searchable IS 'whether the search index holds the 
 -- Nothing: old papers' rows are packed on SQLite only (store/retention.py); here their text stays
 -- text (TOAST compresses long values) and the view of migration 8 reads it as it is. The search
 -- index is each row's generated tsvector, always kept (store/search_index.py).
+""",
+    19: f"""
+-- The `papers` view writable, as SQLite's is through its INSTEAD OF triggers: a view whose columns
+-- are plain columns of papers_data is updatable by PostgreSQL itself, and papersieve_unpack is the
+-- identity here (migration 1), so the view of migration 8 loses its calls. An INSERT through it
+-- leaves has_code NULL, as on SQLite (the search reads such a row's text, web/search.py).
+CREATE OR REPLACE VIEW papers AS SELECT pk, id, title, abstract, authors, categories,
+    primary_category, comment, latest_version, content_hash, first_listed, updated_at
+    FROM papers_data;
+-- The search index reads `<`, `>`, `&` and `/` as spaces, as FTS5 does (MARKUP_CHARS): a title
+-- written as HTML was not found by its words. PostgreSQL 15 cannot change a generated column's
+-- expression, so the column and its index are made again.
+DROP INDEX papers_fts;
+ALTER TABLE papers_data DROP COLUMN fts;
+ALTER TABLE papers_data ADD COLUMN fts tsvector GENERATED ALWAYS AS ({TSVECTOR_TEXT}) STORED;
+CREATE INDEX papers_fts ON papers_data USING gin (fts);
 """,
 }
 

@@ -64,7 +64,8 @@ def profiles_with_collections(store: Store) -> dict[str, int]:
 def find(store: Store, name: str, profile: str) -> Collection | None:
     """The profile's collection called `name` (any case), or None."""
     row = store.conn.execute(
-        f"SELECT c.id, c.name, {_SIZE}, c.profile FROM collections c WHERE c.profile = ? AND c.name = ?",
+        f"SELECT c.id, c.name, {_SIZE}, c.profile FROM collections c WHERE c.profile = ?"
+        " AND lower(c.name) = lower(?)",
         (profile, " ".join(name.split()))).fetchone()
     return Collection(int(row[0]), str(row[1]), int(row[2]), str(row[3])) if row is not None else None
 
@@ -79,7 +80,8 @@ def file_paper(store: Store, name: str, paper_id: str, profile: str, *,
         if not remove:
             conn.execute("INSERT OR IGNORE INTO collections (profile, name, created_at) VALUES (?, ?, ?)",
                          (profile, name, utcnow()))
-        found = conn.execute("SELECT id FROM collections WHERE profile = ? AND name = ?",
+        # Any case: SQLite's column is COLLATE NOCASE, PostgreSQL's unique index is on lower(name).
+        found = conn.execute("SELECT id FROM collections WHERE profile = ? AND lower(name) = lower(?)",
                              (profile, name)).fetchone()
         if found is None:
             raise CollectionError(f"no collection called {name!r}")

@@ -35,6 +35,12 @@ DEFAULT_BUDGET = 50_000
 ordinary page on a 25k-paper store (1,025, a search by category alone; bench/search_cost.py)."""
 DEFAULT_CPU_SECONDS = 5.0
 """CPU seconds of its thread one request's SQL may use (ordinary pages: under 0.1 s on 25k papers)."""
+COST_PER_STEP = 100.0
+"""On PostgreSQL, which runs no callback inside a statement, the budget is of planned cost instead
+(EXPLAIN's total cost of each read, added up per request, store/pgconn.py), 100 units a step. On
+the tests' store (tests/webdata.py) the ordinary pages planned 145 to 16,146 units where SQLite ran
+0 to 89 steps (bench/page_budget_pg.py, bench/RESULTS.md): the default budget is then 5,000,000
+units, some 300 times the heaviest of them; a read planned past what is left is not run at all."""
 _CLOCK_EVERY = 16
 """Progress-handler calls between two looks at the CPU clock (a look costs about a microsecond)."""
 BUDGET_ENV = "PAPERSIEVE_WEB_QUERY_BUDGET"
@@ -72,13 +78,15 @@ class QueryGuard:
         self._limited = True
         conn.set_progress_handler(self._tick, STEP)
         # PostgreSQL runs no Python callback inside a statement: its server stops a statement
-        # past the same time instead (store/pgconn.py; the error is the same "interrupted").
+        # past the same time instead, and a read whose planned cost would take the request past
+        # its budget is refused (store/pgconn.py; the error is the same "interrupted").
         self._time_limit = getattr(conn, "limit_statements", None)
 
     def serve(self, request: object, gone: threading.Event | None, *, limited: bool = True) -> None:
         """Run the next statements for `request` (a new one gets a fresh budget); its client
         leaving sets `gone`. `limited` False runs them unguarded (see `guarded_method`)."""
-        if request is not self._request:
+        fresh = request is not self._request
+        if fresh:
             self._request = request
             self.used = 0
             self.stopped = ""
@@ -86,7 +94,10 @@ class QueryGuard:
         self._gone = gone
         self._limited = limited
         if self._time_limit is not None:
-            self._time_limit(self.cpu_seconds if limited else 0.0)
+            if limited:
+                self._time_limit(self.cpu_seconds, self.budget * COST_PER_STEP, new_request=fresh)
+            else:
+                self._time_limit(0.0, 0.0, new_request=fresh)
 
     def _tick(self) -> int:
         self.used += 1

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from papersieve.errors import PapersieveError
+from papersieve.store.pgschema import MARKUP_CHARS
 
 MAX_TERMS = 12
 """Words or phrases in one search; more narrow nothing down and each one costs a pass."""
@@ -32,6 +33,8 @@ FIELDS = {"title": "title", "author": "authors", "authors": "authors", "abstract
 CATEGORY_FIELDS = ("category", "cat")
 TS_WEIGHTS = {"title": "A", "authors": "B", "abstract": "D"}
 """On PostgreSQL, the weight each column's words carry in a paper's tsvector (store/pgschema.py)."""
+
+_MARKUP_AS_SPACE = str.maketrans({c: " " for c in MARKUP_CHARS})
 
 # A token: an optional "-", an optional field:, then a "phrase" or a bare word.
 _TOKEN = re.compile(r'(-?)([A-Za-z]+:)?(?:"([^"]*)("?)|([^\s"]+))')
@@ -60,7 +63,8 @@ class Term:
     def tsquery(self) -> str:
         """The term as an operand of PostgreSQL's to_tsquery: quoted (several words become a
         phrase), `:*` for a prefix, the column as the weight its words carry (store/pgschema.py)."""
-        quoted = "'" + self.text.replace("\\", "\\\\").replace("'", "''") + "'"
+        words = self.text.translate(_MARKUP_AS_SPACE)  # as the index reads them (MARKUP_CHARS)
+        quoted = "'" + words.replace("\\", "\\\\").replace("'", "''") + "'"
         label = ("*" if self.prefix else "") + TS_WEIGHTS.get(self.column, "")
         return f"{quoted}:{label}" if label else quoted
 

@@ -117,13 +117,14 @@ def _runs_of(f: SearchFilters) -> tuple[str, list[object]]:
     return f" AND {{col}} IN (SELECT r.id FROM runs r WHERE r.profile IN ({marks}))", list(f.only)
 
 
-def _code_pks(store: Store) -> list[int]:
-    """On PostgreSQL, which cannot call has_code inside a statement: the papers that name a code
-    repository, found by has_code over those whose text mentions a code host at all."""
+def _unflagged_code_pks(store: Store) -> list[int]:
+    """On PostgreSQL, which cannot call has_code inside a statement: the papers stored without the
+    flag (through the `papers` view, or before migration 15) that name a code repository, found by
+    has_code over those whose text mentions a code host at all."""
     hosts = "|".join(re.escape(h) for h in CODE_HOSTS)
     rows = store.conn.execute(
-        "SELECT pk, abstract, comment FROM papers WHERE abstract ~* ? OR comment ~* ?",
-        (hosts, hosts)).fetchall()
+        "SELECT pk, abstract, comment FROM papers WHERE pk IN (SELECT pk FROM papers_data WHERE"
+        " has_code IS NULL) AND (abstract ~* ? OR comment ~* ?)", (hosts, hosts)).fetchall()
     return [int(r["pk"]) for r in rows if has_code(r["abstract"], r["comment"])]
 
 
@@ -144,7 +145,9 @@ def search(store: Store, f: SearchFilters) -> SearchResults:
     try:
         if store.postgres:
             if f.code:
-                where.clauses[-1], where.params = "p.pk = ANY(?)", [*where.params, _code_pks(store)]
+                where.clauses[-1] = ("(p.pk IN (SELECT pk FROM papers_data WHERE has_code = 1)"
+                                     " OR p.pk = ANY(?))")
+                where.params = [*where.params, _unflagged_code_pks(store)]
             total, keys, f = _page_keys_pg(store, query, where, f)
             rows = _page_rows_pg(store, query, keys, f.profile)
         else:
