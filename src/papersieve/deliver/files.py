@@ -65,7 +65,7 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         # the web app; the day's JSON alone took ~0.4 s and 4 MB per member and day).
         return []
     day = digest_dict(digest)
-    texts: dict[str, str] = {"json": render_json(digest)}
+    texts: dict[str, str] = {"json": render_json(digest, day)}
     if "markdown" in formats:
         texts["md"] = render_markdown(digest)
     if "html" in formats:
