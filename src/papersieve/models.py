@@ -88,9 +88,10 @@ class Paper:
         payload = json.dumps([self.title, list(self.authors), self.abstract], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
-    @property
+    @cached_property
     def abs_url(self) -> str:
-        """The abstract page, on the paper's own server."""
+        """The abstract page, on the paper's own server (once per paper object: a group's day
+        writes it into every member's day file)."""
         return abs_url(self.id, self.categories)
 
     @property
