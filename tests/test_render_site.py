@@ -132,3 +132,24 @@ def test_a_run_after_a_broken_day_file_warns_and_finishes(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert f"warning: left {broken} out of the site: not valid JSON" in result.stderr
     assert json.loads((out / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
+
+
+def test_latest_json_and_markdown_are_the_dated_files_themselves_and_move_to_the_next_day(
+        tmp_path: Path) -> None:
+    first, second = dt.date(2025, 7, 3), dt.date(2025, 7, 4)
+    write_outputs(on(first), tmp_path, ["markdown"])
+    dated = {ext: tmp_path / "2025-07" / f"2025-07-03.{ext}" for ext in ("json", "md")}
+    for ext, path in dated.items():
+        # One file on the disk, not a second copy (a group's day wrote 2 MB twice per member).
+        assert (tmp_path / f"latest.{ext}").samefile(path)
+    before = {ext: path.read_bytes() for ext, path in dated.items()}
+    write_outputs(on(second), tmp_path, ["markdown"])
+    for ext, path in dated.items():
+        assert path.read_bytes() == before[ext]  # the earlier day is left as it was
+        latest = tmp_path / f"latest.{ext}"
+        assert latest.samefile(tmp_path / "2025-07" / f"2025-07-04.{ext}")
+        assert latest.read_bytes() != before[ext]
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-04"
+    write_outputs(on(second), tmp_path, ["markdown"])  # a rerun of the day
+    assert (tmp_path / "latest.md").samefile(tmp_path / "2025-07" / "2025-07-04.md")
+    assert not list(tmp_path.rglob(".*.tmp"))
