@@ -153,3 +153,19 @@ def test_latest_json_and_markdown_are_the_dated_files_themselves_and_move_to_the
     write_outputs(on(second), tmp_path, ["markdown"])  # a rerun of the day
     assert (tmp_path / "latest.md").samefile(tmp_path / "2025-07" / "2025-07-04.md")
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_the_day_just_written_is_not_read_back_and_the_site_is_the_same(tmp_path: Path) -> None:
+    from papersieve.render.day_files import read_days
+    from papersieve.render.json_out import digest_dict
+
+    write_outputs(on(dt.date(2025, 6, 30)), tmp_path, ["markdown"])
+    digest = on(dt.date(2025, 7, 3))
+    write_outputs(digest, tmp_path, ["markdown"])
+    path, day = tmp_path / "2025-07" / "2025-07-03.json", digest_dict(digest)
+    warnings: list[str] = []
+    assert read_days(tmp_path, warnings.append, known=(path, day)) == read_days(tmp_path, warnings.append)
+    assert read_days(tmp_path, warnings.append, known=(path, day))[0] is day
+    # A known day whose date is not the file's name is read from the file as before.
+    assert read_days(tmp_path, warnings.append, known=(path, {**day, "date": "2025-07-04"}))[0] == day
+    assert warnings == []

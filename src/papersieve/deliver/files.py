@@ -72,7 +72,7 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "html" in formats:
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
-    days = read_days(out_dir, warn)
+    days = read_days(out_dir, warn, known=(written[0], day))
     newest = newest_current(days)
     # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
     # keep `latest.*` on itself for ever.
