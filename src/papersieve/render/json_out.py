@@ -7,7 +7,6 @@ from collections import Counter
 from typing import Any
 
 from papersieve.models import Digest, Judgement, Paper, Pick, abs_url
-from papersieve.render.json_text import dumps_indented
 from papersieve.tldr import LLM
 
 FORMAT = "papersieve-digest/1"
@@ -44,7 +43,7 @@ def _prompt(digest: Digest) -> dict[str, Any]:
 def render_json(digest: Digest, day: dict[str, Any] | None = None) -> str:
     """The JSON text (UTF-8, indented, ends with a newline); `day`: `digest_dict(digest)` when
     the caller has it already."""
-    return dumps_indented(digest_dict(digest) if day is None else day) + "\n"
+    return json.dumps(digest_dict(digest) if day is None else day, ensure_ascii=False, indent=2) + "\n"
 
 
 def _counts(digest: Digest, judgements: list[Judgement]) -> dict[str, Any]:
