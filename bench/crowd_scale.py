@@ -12,6 +12,8 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
                                   markdown, json, html, atom as a single-user profile writes;
                                   `none` = no files, the store holds the day)
        ... --workers 2            `run --all --workers 2`: the local profiles in two processes
+       (wall and CPU seconds per pipeline stage are in the output: `stage_wall_seconds`,
+       `stage_cpu_seconds`, the latter for one process only)
        ... --profile-top 25       cProfile of the timed part (CPU time, not wall: the machine is
                                   shared), top 25 functions by own time; the whole profile is
                                   kept in /tmp/crowd_scale.prof
@@ -115,6 +117,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             # CPU seconds by default: the machine is shared; wall for the waits on a server
             profiler = cProfile.Profile(time.perf_counter if wall_profile else time.process_time)
             profiler.enable()
+        stage_cpu = _count_stage_cpu()
         written_before = _written_bytes()
         load_before = os.getloadavg()
         cpu_before = _cpu_seconds() + _tree_cpu(server) + (
@@ -173,7 +176,32 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
             "workers": workers, "done": sum(r.status == "done" for r in reports),
             "median_picks": sorted(picks)[len(picks) // 2], "digest_sha256": digests,
-            "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()}}
+            "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()},
+            "stage_cpu_seconds": {k: round(v, 2) for k, v in stage_cpu.items()}}
+
+
+def _count_stage_cpu() -> dict[str, float]:
+    """CPU seconds of this process per pipeline stage (the run reports' timings are wall
+    seconds, which on a shared machine say more about the neighbours): `pipeline._Clock.stage`
+    wrapped to add `time.process_time` too. Workers' stages are not counted."""
+    from contextlib import contextmanager
+
+    from papersieve import pipeline
+
+    spent: dict[str, float] = {}
+    wall_stage = pipeline._Clock.stage
+
+    @contextmanager
+    def stage(self: Any, name: str) -> Any:
+        start = time.process_time()
+        try:
+            with wall_stage(self, name):
+                yield
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.process_time() - start
+
+    pipeline._Clock.stage = stage  # type: ignore[method-assign]
+    return spent
 
 
 def _store_size(store: Any, home: Path) -> int:

@@ -132,3 +132,40 @@ def test_a_run_after_a_broken_day_file_warns_and_finishes(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert f"warning: left {broken} out of the site: not valid JSON" in result.stderr
     assert json.loads((out / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
+
+
+def test_latest_json_and_markdown_are_the_dated_files_themselves_and_move_to_the_next_day(
+        tmp_path: Path) -> None:
+    first, second = dt.date(2025, 7, 3), dt.date(2025, 7, 4)
+    write_outputs(on(first), tmp_path, ["markdown"])
+    dated = {ext: tmp_path / "2025-07" / f"2025-07-03.{ext}" for ext in ("json", "md")}
+    for ext, path in dated.items():
+        # One file on the disk, not a second copy (a group's day wrote 2 MB twice per member).
+        assert (tmp_path / f"latest.{ext}").samefile(path)
+    before = {ext: path.read_bytes() for ext, path in dated.items()}
+    write_outputs(on(second), tmp_path, ["markdown"])
+    for ext, path in dated.items():
+        assert path.read_bytes() == before[ext]  # the earlier day is left as it was
+        latest = tmp_path / f"latest.{ext}"
+        assert latest.samefile(tmp_path / "2025-07" / f"2025-07-04.{ext}")
+        assert latest.read_bytes() != before[ext]
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-04"
+    write_outputs(on(second), tmp_path, ["markdown"])  # a rerun of the day
+    assert (tmp_path / "latest.md").samefile(tmp_path / "2025-07" / "2025-07-04.md")
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_the_day_just_written_is_not_read_back_and_the_site_is_the_same(tmp_path: Path) -> None:
+    from papersieve.render.day_files import read_days
+    from papersieve.render.json_out import digest_dict
+
+    write_outputs(on(dt.date(2025, 6, 30)), tmp_path, ["markdown"])
+    digest = on(dt.date(2025, 7, 3))
+    write_outputs(digest, tmp_path, ["markdown"])
+    path, day = tmp_path / "2025-07" / "2025-07-03.json", digest_dict(digest)
+    warnings: list[str] = []
+    assert read_days(tmp_path, warnings.append, known=(path, day)) == read_days(tmp_path, warnings.append)
+    assert read_days(tmp_path, warnings.append, known=(path, day))[0] is day
+    # A known day whose date is not the file's name is read from the file as before.
+    assert read_days(tmp_path, warnings.append, known=(path, {**day, "date": "2025-07-04"}))[0] == day
+    assert warnings == []

@@ -39,7 +39,9 @@ def kept_entries(
     wanted = set(categories) or {listing.category}
     return [
         e for e in listing.entries
-        if e.announce_type.value in allowed
+        # The member itself: a StrEnum hashes and compares as its value (`.value` is a
+        # Python-level property, read a million times on a group's day).
+        if e.announce_type in allowed
         and (not primary_only or e.paper.primary_category in wanted)
     ]
 

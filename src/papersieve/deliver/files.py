@@ -8,6 +8,7 @@ branch) is the whole site.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,20 +66,23 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         # the web app; the day's JSON alone took ~0.4 s and 4 MB per member and day).
         return []
     day = digest_dict(digest)
-    texts: dict[str, str] = {"json": render_json(digest)}
+    texts: dict[str, str] = {"json": render_json(digest, day)}
     if "markdown" in formats:
         texts["md"] = render_markdown(digest)
     if "html" in formats:
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
-    days = read_days(out_dir, warn)
+    days = read_days(out_dir, warn, known=(written[0], day))
     newest = newest_current(days)
     # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
     # keep `latest.*` on itself for ever.
     if newest is not None and newest["date"] == day["date"]:
+        dated = dict(zip(texts, written, strict=True))
         if "html" in texts:
             texts["html"] = render_day_html(day, root="")
-        written += [write_text(latest_path(out_dir, ext), text) for ext, text in texts.items()]
+            del dated["html"]  # its links differ: written anew
+        written += [copy_file(dated[ext], latest_path(out_dir, ext)) if ext in dated
+                    else write_text(latest_path(out_dir, ext), text) for ext, text in texts.items()]
     if "html" in formats:
         written += _write_site(out_dir, days, digest)
     if "atom" in formats:
@@ -121,6 +125,24 @@ def _copy_katex(target: Path) -> list[Path]:
             os.replace(tmp, copy)
             written.append(copy)
     return written
+
+
+def copy_file(source: Path, path: Path) -> Path:
+    """`path` made the same file as `source` (just written): a hard link, replaced atomically;
+    a copy where the file system has no hard links. A group's day wrote each member's 2 MB day
+    JSON twice (dated and `latest.json`): 2 GB more to the disk for 1,000 members."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_text(path: Path, text: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from papersieve.models import Digest, Judgement, Paper, Pick, abs_url
@@ -39,15 +40,17 @@ def _prompt(digest: Digest) -> dict[str, Any]:
     return prompt
 
 
-def render_json(digest: Digest) -> str:
-    """The JSON text (UTF-8, indented, ends with a newline)."""
-    return json.dumps(digest_dict(digest), ensure_ascii=False, indent=2) + "\n"
+def render_json(digest: Digest, day: dict[str, Any] | None = None) -> str:
+    """The JSON text (UTF-8, indented, ends with a newline); `day`: `digest_dict(digest)` when
+    the caller has it already."""
+    return json.dumps(digest_dict(digest) if day is None else day, ensure_ascii=False, indent=2) + "\n"
 
 
 def _counts(digest: Digest, judgements: list[Judgement]) -> dict[str, Any]:
-    outcomes: dict[str, int] = {}
-    for j in judgements:
-        outcomes[j.outcome.value] = outcomes.get(j.outcome.value, 0) + 1
+    # Counted by the enum member (a str: its hash is the value's) and named once per outcome:
+    # `Outcome.value` is a Python-level property, and a group's day has a million judgements.
+    by_outcome = Counter(j.outcome for j in judgements)
+    outcomes = {str(outcome.value): count for outcome, count in by_outcome.items()}
     return {
         "total": digest.counts.total,
         "scanned": digest.counts.scanned,

@@ -44,6 +44,9 @@ RANKER_LABEL_DAYS = 60
 """A profile's newest run dates never folded: the local ranker trains on the LLM's verdicts of
 its newest 60 label days (`judges/local/model/training.LABEL_WINDOW_DAYS`, checked by a test)."""
 _FORMAT = 1
+RECORD_ZLIB_LEVEL = 6
+"""zlib level of the folded row a run writes as it is recorded (`fold_at_record`); any level
+reads back the same (zlib streams say nothing of their level)."""
 _KEY = ("judge", "stage", "model", "prompt_hash")
 _TEXT = ("comment", "detail", "tldr", "tldr_kind", "language")
 
@@ -386,23 +389,28 @@ def fold_at_record(store: Store, run_id: int, candidates: Sequence[NewCandidate]
 
     Each keeps its one verdict as its final judgement. Called once per run, before any other fold
     of it."""
-    keys: list[list[str]] = []
+    # A group's day packs a million candidates: each key found by a dict, not a list search, and
+    # each outcome's name read once (`Outcome.value` is a Python-level property).
+    keys: dict[tuple[str, str, str, str], int] = {}
+    names: dict[Outcome, str] = {}
     folded: list[list[object]] = []
     for candidate in sorted(candidates, key=lambda c: c.position):
         j = candidate.judgement
-        key = [j.judge, candidate.stage, j.model, j.prompt_hash]
-        if key not in keys:
-            keys.append(key)
+        key = (j.judge, candidate.stage, j.model, j.prompt_hash)
+        index = keys.setdefault(key, len(keys))
+        outcome = names.get(j.outcome)
+        if outcome is None:
+            outcome = names[j.outcome] = j.outcome.value
         text = [j.comment, j.detail, j.tldr, j.tldr_kind, j.language]
         while text and not text[-1]:
             text.pop()
-        verdict: list[object] = [keys.index(key), j.outcome.value, j.relevance, j.novelty,
-                                 candidate.content_hash, *text]
-        folded.append([candidate.position, j.paper_id, j.outcome.value, None, 0, [verdict]])
+        verdict: list[object] = [index, outcome, j.relevance, j.novelty, candidate.content_hash, *text]
+        folded.append([candidate.position, j.paper_id, outcome, None, 0, [verdict]])
     if not folded:
         return 0
-    blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": keys, "rows": folded},
-                                    ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 9)
+    blob = zlib.compress(json.dumps({"format": _FORMAT, "keys": [list(k) for k in keys], "rows": folded},
+                                    ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                         RECORD_ZLIB_LEVEL)
     with store.transaction() as conn:
         conn.execute("INSERT OR REPLACE INTO folded_runs (run_id, candidates, folded_at)"
                      " VALUES (?, ?, ?)", (run_id, blob, utcnow()))
