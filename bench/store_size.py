@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -161,7 +162,7 @@ def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int 
     from papersieve.store import open_store
     from papersieve.store.retention import prune_store, vacuum
 
-    more: dict[str, int | bool] = {"compact_after_days": compact_after_days} if compact_after_days else {}
+    more: dict[str, Any] = {"compact_after_days": compact_after_days} if compact_after_days else {}
     if not cache_features:
         more["cache_features"] = False
     if not search_index:
@@ -181,6 +182,57 @@ def prune(path: Path, keep_raw_days: int, now: dt.datetime, keep_text_days: int 
             counts = prune_store(store, keep_raw_days, now)
         vacuum(store)
         return counts
+
+
+def add_replacements(path: Path, per_day: int, unknown_share: float) -> int:
+    """A real feed's replacement entries, which the candidate files lack (their crawlers dropped
+    them: data/realworld/README.md). The seed's own digests count them: 2025-07-02 lists 498
+    papers and scans 315, 2025-07-03 441 and 272, so ~170-180 entries a day are replacements.
+
+    On each listing day `per_day` entries of type `replace` join the day's first listing, each
+    paper written by the ingest's own upsert (`store.papers._upsert_one`, a new version):
+    `unknown_share` of them papers the store never held (a copy of a stored paper's text under a
+    new id: older papers revised), the rest papers first listed at least 7 days before (revised
+    after their announcement). Returns the entries added."""
+    import dataclasses
+    import random
+
+    from papersieve.store import open_store
+    from papersieve.store.papers import _upsert_one, paper_from_row
+
+    rng = random.Random(11)
+    added = 0
+    with open_store(path) as store:
+        rows = store.conn.execute("SELECT id, first_listed FROM papers_data"
+                                  " WHERE first_listed IS NOT NULL ORDER BY first_listed").fetchall()
+        stored = [(str(r[0]), str(r[1])) for r in rows]
+        days = [str(r[0]) for r in store.conn.execute(
+            "SELECT DISTINCT requested_date FROM listings ORDER BY 1")]
+        for day in days:
+            week_before = (dt.date.fromisoformat(day) - dt.timedelta(days=7)).isoformat()
+            earlier = [pid for pid, first in stored if first <= week_before]
+            with store.transaction() as conn:
+                listing, position = conn.execute(
+                    "SELECT l.id, COALESCE(MAX(e.position), 0) FROM listings l LEFT JOIN"
+                    " listing_entries e ON e.listing_id = l.id WHERE l.requested_date = ?"
+                    " GROUP BY l.id ORDER BY l.id LIMIT 1", (day,)).fetchone()
+                for _ in range(per_day):
+                    unknown = not earlier or rng.random() < unknown_share
+                    source = rng.choice(stored)[0] if unknown else rng.choice(earlier)
+                    row = conn.execute("SELECT * FROM papers WHERE id = ?", (source,)).fetchone()
+                    paper = paper_from_row(row)
+                    version = int(row["latest_version"] or 1) + 1
+                    paper = dataclasses.replace(
+                        paper, id=f"{source}-r{added:06d}" if unknown else paper.id, version=version)
+                    _upsert_one(conn, paper, day, f"{day}T12:00:00+00:00")
+                    position += 1
+                    conn.execute("INSERT INTO listing_entries (listing_id, position, paper_id, version,"
+                                 " announce_type) VALUES (?, ?, ?, ?, 'replace')",
+                                 (listing, position, paper.id, version))
+                    conn.execute("UPDATE listings SET total_entries = total_entries + 1 WHERE id = ?",
+                                 (listing,))
+                    added += 1
+    return added
 
 
 def table_counts(path: Path) -> str:
@@ -212,6 +264,10 @@ def main() -> None:
                         help="[store] search_index = false for the pruned store")
     parser.add_argument("--fold-label-window", action="store_true",
                         help="[store] fold_label_window = true for the pruned store")
+    parser.add_argument("--replacements-per-day", type=int, default=0,
+                        help="a real feed's replacement entries a listing day (add_replacements)")
+    parser.add_argument("--unknown-share", type=float, default=0.35,
+                        help="share of replaced papers the store never held")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     parser.add_argument("--year", type=Path,
                         help="start from the unpruned year.db that --save kept (skips steps 1-2)")
@@ -226,6 +282,10 @@ def main() -> None:
             _make_year(days, args.copies, db.parent)
         with _connect(db) as conn:
             date_verdicts(conn)
+        if args.replacements_per_day:
+            added = add_replacements(db, args.replacements_per_day, args.unknown_share)
+            print(f"replacement entries added: {added:,} ({args.replacements_per_day} a listing day,"
+                  f" {args.unknown_share:.0%} of them papers the store never held)")
         size, tables = vacuumed_size(db)
         report(f"a year ({len(days) * args.copies} listing days: {table_counts(db)}), no pruning",
                size, tables)
@@ -254,7 +314,9 @@ def main() -> None:
           f" --keep-text-days {args.keep_text_days} --compact-after-days {args.compact_after_days}"
           + (" --no-feature-cache" if args.no_feature_cache else "")
           + (" --no-search-index" if args.no_search_index else "")
-          + (" --fold-label-window" if args.fold_label_window else ""))
+          + (" --fold-label-window" if args.fold_label_window else "")
+          + (f" --replacements-per-day {args.replacements_per_day} --unknown-share {args.unknown_share}"
+             if args.replacements_per_day else ""))
 
 
 def ranker_labels(path: Path) -> tuple[list[tuple[str, tuple[int, float]]], dict[str, list[str]]]:
