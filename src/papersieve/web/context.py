@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -19,6 +20,8 @@ from papersieve.store.db import Store
 from papersieve.web import filters
 from papersieve.web.accounts import chosen_profile, group_mode, member_of
 from papersieve.web.guard import DEFAULT_BUDGET, QueryGuard, client_gone, guarded_method
+
+T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -131,6 +134,17 @@ def store_of(request: Request) -> Store:
     stores.guard().serve(request.scope, client_gone(request),
                          limited=guarded_method(request.method))
     return store
+
+
+async def in_worker(request: Request, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`func(store, *args, **kwargs)` in a worker thread, with that thread's own store.
+
+    An async handler that passed `store_of(request)` to `run_in_threadpool` handed the event
+    loop's connection to a worker thread while the event loop kept using it (the accounts
+    middleware looks the member up there): two threads in one SQLite connection, and the group
+    app hung for good when one held the connection's mutex waiting for the GIL (CI found it in the
+    browser test that previews topics)."""
+    return await run_in_threadpool(lambda: func(store_of(request), *args, **kwargs))
 
 
 def render(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,7 +14,7 @@ from papersieve.errors import PapersieveError
 from papersieve.store import accounts as stored
 from papersieve.store.profiles import save_profile, stored_profile
 from papersieve.web import accounts
-from papersieve.web.context import render, store_of
+from papersieve.web.context import in_worker, render, store_of
 from papersieve.web.preview import MAX_TOPICS, TOPICS_FILE, preview, with_topics
 from papersieve.web.routes.feedback import safe_next
 
@@ -50,7 +49,7 @@ async def login(request: Request) -> Response:
         seconds = math.ceil(wait)
         return _login(request, f"Too many failed sign-ins: try again in {seconds} s.", 429, name,
                       {"retry-after": str(seconds)})
-    user = await run_in_threadpool(accounts.verify, store_of(request), name, password)
+    user = await in_worker(request, accounts.verify, name, password)
     if user is None:
         throttle.failed(client, name)
         return _login(request, WRONG, 401, name)
@@ -62,7 +61,7 @@ async def logout(request: Request) -> Response:
     """End every session of this account (the epoch grows) and this cookie."""
     member = accounts.member_of(request)
     if member is not None:
-        await run_in_threadpool(stored.end_sessions, store_of(request), member.id)
+        await in_worker(request, stored.end_sessions, member.id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -84,8 +83,7 @@ async def join(request: Request) -> Response:
         problem = "The two passwords differ."
     else:
         try:
-            user = await run_in_threadpool(accounts.accept_invite, store_of(request), secret, name,
-                                           password)
+            user = await in_worker(request, accounts.accept_invite, secret, name, password)
         except PapersieveError as err:
             if str(err).startswith(stored.INVALID_INVITE):
                 raise HTTPException(404, stored.INVALID_INVITE) from err
@@ -113,7 +111,7 @@ async def invite(request: Request) -> Response:
     form = await request.form()
     try:
         hours = int(_text(form, "hours", 6) or accounts.INVITE_HOURS)
-        secret = await run_in_threadpool(accounts.new_invite, store_of(request), member.id, hours)
+        secret = await in_worker(request, accounts.new_invite, member.id, hours)
     except (ValueError, PapersieveError) as err:
         raise HTTPException(400, f"an invite lasts 1 to {accounts.MAX_INVITE_HOURS} hours") from err
     link = f"{str(request.base_url).rstrip('/')}/invite/{secret}"
@@ -138,7 +136,7 @@ async def save_topics(request: Request) -> Response:
         if len(topics) > MAX_TOPICS:
             raise HTTPException(400, f"topics are at most {MAX_TOPICS:,} characters")
         with_topics(files, name, topics)  # the checks of a run: nothing invalid is stored
-        await run_in_threadpool(save_profile, store_of(request), name,
+        await in_worker(request, save_profile, name,
                                 {**files, TOPICS_FILE: topics}, replace=True)
     except PapersieveError as err:
         return render(request, "account_topics.html", 400, title=f"Topics of {name}", profile=name,
@@ -153,7 +151,7 @@ async def preview_topics(request: Request) -> Response:
     form = await request.form()
     topics = _lines(_text(form, "topics", MAX_TOPICS + 1)[:MAX_TOPICS])
     try:
-        shown = await run_in_threadpool(preview, store_of(request), files, name, topics)
+        shown = await in_worker(request, preview, files, name, topics)
     except PapersieveError as err:
         return render(request, "_preview.html", shown=None, problem=str(err), profile=name)
     return render(request, "_preview.html", shown=shown, problem="", profile=name)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -16,7 +15,7 @@ from papersieve.errors import ConfigError
 from papersieve.store.db import Store
 from papersieve.web import collection_rank, collections, queries
 from papersieve.web.accounts import may_see, require_profile
-from papersieve.web.context import render, served_name, store_of
+from papersieve.web.context import in_worker, render, served_name, store_of
 from papersieve.web.routes.feedback import safe_next
 from papersieve.web.teach import check_profile_name
 
@@ -48,8 +47,8 @@ async def file(request: Request) -> Response:
     store = store_of(request)
     profile = _profile(request, store, str(form.get("profile", "")))
     try:
-        found = await run_in_threadpool(collections.file_paper, store, name, paper_id, profile,
-                                        remove=remove)
+        found = await in_worker(request, collections.file_paper, name, paper_id, profile,
+                                remove=remove)
     except collections.CollectionError as err:
         raise HTTPException(400, str(err)) from err
     if request.headers.get("hx-request"):
