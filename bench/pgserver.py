@@ -9,9 +9,7 @@ measurement gets a schema of its own (tests/pgschemas.py), dropped afterwards.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,12 +39,8 @@ def server() -> Iterator[str]:
         return
     from tests import pgcluster
 
-    cluster = Path(tempfile.mkdtemp(prefix="papersieve-pg-"))
-    try:
-        yield pgcluster.start(cluster)
-    finally:
-        pgcluster.stop(cluster)
-        shutil.rmtree(cluster, ignore_errors=True)
+    with pgcluster.throwaway() as url:
+        yield url
 
 
 @contextmanager

@@ -18,6 +18,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 USER = "papersieve"
@@ -78,6 +81,18 @@ def stop(folder: Path) -> None:
         return
     subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+@contextmanager
+def throwaway() -> Iterator[str]:
+    """The URL of a new cluster in a temporary folder, stopped and removed when the block ends
+    (the tests' session server and the benches' own)."""
+    folder = Path(tempfile.mkdtemp(prefix="papersieve-pg-"))
+    try:
+        yield start(folder)
+    finally:
+        stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _has_c_utf8() -> bool:

@@ -10,9 +10,7 @@ PAPERSIEVE_TEST_PG_REQUIRED=1 (CI) turns that skip into a failure.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,9 +147,5 @@ def pg_server_for_session() -> Iterator[str]:
         if os.environ.get(REQUIRED_ENV):
             pytest.fail(reason)
         pytest.skip(reason)
-    folder = Path(tempfile.mkdtemp(prefix="papersieve-pg-"))
-    try:
-        yield pgcluster.start(folder)
-    finally:
-        pgcluster.stop(folder)
-        shutil.rmtree(folder, ignore_errors=True)
+    with pgcluster.throwaway() as url:
+        yield url

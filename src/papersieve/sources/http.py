@@ -45,8 +45,8 @@ class DownloadLimits:
     @classmethod
     def resolve(cls, max_mb: float | None = None, deadline: float | None = None) -> DownloadLimits:
         """Defaults, overridden by the profile's values, overridden by the environment."""
-        mb = _env_number(MAX_BYTES_ENV, max_mb)
-        seconds = _env_number(DEADLINE_ENV, deadline)
+        mb = env_number(MAX_BYTES_ENV, max_mb, high=MAX_SETTING)
+        seconds = env_number(DEADLINE_ENV, deadline, high=MAX_SETTING)
         default = cls()
         return cls(max_bytes=int(mb * MB) if mb is not None else default.max_bytes,
                    deadline=seconds if seconds is not None else default.deadline)
@@ -57,9 +57,6 @@ class DownloadLimits:
             return f"{self.max_bytes // MB} MB"
         return f"{self.max_bytes} bytes"
 
-
-def _env_number(name: str, fallback: float | None) -> float | None:
-    return env_number(name, fallback, high=MAX_SETTING)
 
 
 class DownloadTooLarge(FetchError):

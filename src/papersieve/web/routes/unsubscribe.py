@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from html import escape
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from papersieve.deliver.unsubscribe import read_token
 from papersieve.store.unsubscribes import unsubscribe
-from papersieve.web.context import store_of
+from papersieve.web.context import in_worker
 
 INVALID = ("This unsubscribe link is not valid (it was cut, or the server's key changed):"
            " ask the person who runs papersieve to take you off the list.")
@@ -48,6 +47,6 @@ async def confirm(request: Request) -> HTMLResponse:
     if named is None:
         return _page("Unsubscribe", f"<p>{escape(INVALID)}</p>", 404)
     profile, address = named
-    await run_in_threadpool(lambda: unsubscribe(store_of(request), profile, address))
+    await in_worker(request, unsubscribe, profile, address)
     return _page("Unsubscribed", f"<p>{escape(address)} gets no more of the papersieve digest of"
                                  f" {escape(profile)}.</p>")
