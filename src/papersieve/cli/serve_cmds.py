@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+from errno import EADDRINUSE
 from pathlib import Path
 
 import click
@@ -53,9 +57,27 @@ def serve(host: str, port: int, profile_dir: Path | None, group: bool) -> None:
                    err=True)
     else:
         _reindex(app.state.stores.get())
+    listener = listen(host, port)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"papersieve web app on http://{shown}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    click.echo(f"papersieve web app on http://{shown}:{listener.getsockname()[1]}/ (Ctrl-C to stop)")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False))
+    with listener, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as uvicorn.run
+        server.run(sockets=[listener])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the address is printed: a port in use (another
+    `serve`) was the banner followed by uvicorn's log line and exit 3, and `--port 0` printed
+    port 0 instead of the one the system chose."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        return socket.create_server(address, family=family, backlog=2048)
+    except (OSError, UnicodeError) as exc:
+        errno_ = exc.errno if isinstance(exc, OSError) else None
+        reason = os.strerror(errno_) if errno_ else str(exc)
+        hint = " (another `papersieve serve`? choose --port)" if errno_ == EADDRINUSE else ""
+        raise ConfigError(f"cannot listen on {host} port {port}: {reason}{hint}") from None
 
 
 def _reindex(store: Store) -> None:
