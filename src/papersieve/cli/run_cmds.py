@@ -170,7 +170,8 @@ def _group_page(out_dir: Path, names: list[str]) -> None:
 def _prune(store: Store, kept: list[StoreSettings]) -> None:
     """The pruning after a run (`store/retention.py`) with the settings of the profiles that ran;
     the store is shared, so what one of them keeps is kept. With `[store] vacuum_after_run` (the
-    GitHub Actions workflow's) the file is then rewritten without its free and half-empty pages;
+    GitHub Actions workflow's) the file is then rewritten without its free and half-empty pages
+    (a PostgreSQL store gets a plain VACUUM, which does not stop its readers);
     a store another process holds is left as it is, with a warning (the next run tries again)."""
     prune_store(store, _longest([k.keep_raw_days for k in kept]),
                 keep_text_days=_longest([k.keep_text_days for k in kept]),
@@ -180,7 +181,7 @@ def _prune(store: Store, kept: list[StoreSettings]) -> None:
                 fold_label_window=all(k.fold_label_window for k in kept))
     if any(k.vacuum_after_run for k in kept):
         try:
-            vacuum(store)
+            vacuum(store, rewrite=False)
         except (StoreError, sqlite3.OperationalError) as err:
             click.echo(f"warning: the store was not compacted: {err}", err=True)
 

@@ -211,7 +211,8 @@ class StoreSettings(_Strict):
     (`VACUUM`, as `papersieve db --vacuum` does; a few seconds on a year's store). Pruning alone
     gives back only whole free pages: a store saved whole after every run (the GitHub Actions
     workflow sets true through PAPERSIEVE_VACUUM_AFTER_RUN before its cache is saved) would
-    otherwise carry a year of half-emptied pages."""
+    otherwise carry a year of half-emptied pages. On a PostgreSQL store a plain VACUUM: its
+    readers go on (`db --vacuum` rewrites the tables)."""
 
 
     @field_validator("url")

@@ -215,13 +215,19 @@ def _give_pages_back(store: Store) -> None:
         store.conn.executescript("PRAGMA incremental_vacuum;")
 
 
-def vacuum(store: Store) -> tuple[int, int]:
+def vacuum(store: Store, *, rewrite: bool = True) -> tuple[int, int]:
     """Merge the full-text index into one segment and rewrite the database file without its
-    free pages; returns its size before and after."""
+    free pages; returns its size before and after.
+
+    On PostgreSQL `rewrite` (`db --vacuum`) rewrites each table without its dead rows (VACUUM
+    FULL, the GIN index with it), which locks the table against readers while it runs; after a
+    run (`[store] vacuum_after_run`) a plain VACUUM marks their space for reuse and the web app
+    goes on reading (a group's server has GBs: a rewrite after every run stopped its pages)."""
     before = store_size(store)
-    if store.postgres:  # each table rewritten without its dead rows (the GIN index with it)
+    if store.postgres:
+        command = "VACUUM FULL" if rewrite else "VACUUM"
         for (table,) in store.conn.execute(_PG_TABLES.format(what="c.relname")).fetchall():
-            store.conn.execute(f'VACUUM FULL "{table}"')
+            store.conn.execute(f'{command} "{table}"')
         return before, store_size(store)
     if search_index_kept(store):
         with store.transaction() as conn:
