@@ -25,7 +25,7 @@ from papersieve.home import database_path
 from papersieve.interrupts import deferred
 from papersieve.redact import redact_params, redact_rows
 from papersieve.store.migrations import MIGRATIONS
-from papersieve.store.pgschema import postgres_script
+from papersieve.store.pgschema import postgres_script, split_statements
 from papersieve.store.textpack import register
 
 
@@ -357,14 +357,4 @@ def migrate(store: Store) -> None:
 def _statements(script: str) -> list[str]:
     """Split a migration script into statements (triggers included) to run inside one
     transaction; executescript() would commit the transaction that holds the write lock."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending)
-            pending = ""
-    if pending.strip() and not all(
-        not x.strip() or x.strip().startswith("--") for x in pending.splitlines()
-    ):
-        raise StoreError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")
-    return statements
+    return split_statements(script)

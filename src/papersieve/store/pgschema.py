@@ -186,6 +186,8 @@ def split_statements(script: str, *, dollar_quoted: bool = False) -> list[str]:
         if sqlite3.complete_statement(pending):
             statements.append(pending)
             pending = ""
+    if _without_comments(pending).strip():
+        raise StoreError(f"incomplete SQL statement in a migration: {pending.strip()[:60]}")
     return statements
 
 
