@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from ruamel.yaml import YAML
 
 from papersieve.cli.main import main
 from papersieve.cli.serve_cmds import _reindex
@@ -23,6 +22,7 @@ from papersieve.store.retention import prune_store
 from papersieve.store.search_index import rebuild_search_index, search_index_kept
 from papersieve.web.queries import SearchFilters
 from papersieve.web.search import NO_INDEX, search
+from tests.workflow_env import run_step_env
 
 NOW = dt.datetime(2025, 9, 1, 12, tzinfo=dt.UTC)
 
@@ -100,10 +100,7 @@ def test_a_library_import_matches_titles_in_a_store_kept_without_index(
 def test_the_workflow_keeps_no_index_and_a_local_profile_keeps_it(
     tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    folder = tmp_path / "me"
-    assert _run("init", str(folder)).exit_code == 0
+    folder, env = run_step_env(tmp_path)
     assert load_profile(folder).settings.store.search_index is True
-    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
-    run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
-    monkeypatch.setenv("PAPERSIEVE_SEARCH_INDEX", run_step["env"]["PAPERSIEVE_SEARCH_INDEX"])
+    monkeypatch.setenv("PAPERSIEVE_SEARCH_INDEX", env["PAPERSIEVE_SEARCH_INDEX"])
     assert load_profile(folder).settings.store.search_index is False

@@ -16,7 +16,6 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from ruamel.yaml import YAML
 
 from papersieve.cli.main import main
 from papersieve.digests import load_digest
@@ -32,6 +31,7 @@ from papersieve.store.retention import prune_store
 from papersieve.store.runs import finish_run, papers_judged_before, record_outcomes, start_run
 from tests.conftest import DATA
 from tests.servers.llm_server import FakeLLM
+from tests.workflow_env import run_step_env
 
 PREV, DAY = "2025-06-10", "2025-06-11"
 NOW = dt.datetime(2025, 9, 15, 12, tzinfo=dt.UTC)  # both days are 90+ days old
@@ -134,16 +134,13 @@ def test_folding_and_no_feature_cache_are_off_by_default_and_the_workflow_sets_t
     tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert folding.RANKER_LABEL_DAYS == training.LABEL_WINDOW_DAYS
-    folder = tmp_path / "me"
-    assert _run("init", str(folder)).exit_code == 0
+    folder, env = run_step_env(tmp_path)
     assert load_profile(folder).settings.store.compact_after_days == 0
     assert load_profile(folder).settings.store.cache_features is True
-    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
-    run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
-    monkeypatch.setenv("PAPERSIEVE_COMPACT_AFTER_DAYS", run_step["env"]["PAPERSIEVE_COMPACT_AFTER_DAYS"])
-    monkeypatch.setenv("PAPERSIEVE_CACHE_FEATURES", run_step["env"]["PAPERSIEVE_CACHE_FEATURES"])
+    monkeypatch.setenv("PAPERSIEVE_COMPACT_AFTER_DAYS", env["PAPERSIEVE_COMPACT_AFTER_DAYS"])
+    monkeypatch.setenv("PAPERSIEVE_CACHE_FEATURES", env["PAPERSIEVE_CACHE_FEATURES"])
     assert load_profile(folder).settings.store.fold_label_window is False
-    monkeypatch.setenv("PAPERSIEVE_FOLD_LABEL_WINDOW", run_step["env"]["PAPERSIEVE_FOLD_LABEL_WINDOW"])
+    monkeypatch.setenv("PAPERSIEVE_FOLD_LABEL_WINDOW", env["PAPERSIEVE_FOLD_LABEL_WINDOW"])
     assert load_profile(folder).settings.store.compact_after_days == 7
     assert load_profile(folder).settings.store.fold_label_window is True
     assert load_profile(folder).settings.store.cache_features is False

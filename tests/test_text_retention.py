@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from ruamel.yaml import YAML
 from starlette.testclient import TestClient
 
 from papersieve.cli.main import main
@@ -34,6 +33,7 @@ from papersieve.web.queries import SearchFilters
 from papersieve.web.search import search
 from tests.conftest import DATA
 from tests.servers.llm_server import FakeLLM
+from tests.workflow_env import run_step_env
 
 NOW = dt.datetime(2025, 9, 1, 12, tzinfo=dt.UTC)
 OLD = dt.date(2025, 6, 2)  # 91 days before NOW
@@ -233,13 +233,10 @@ def test_the_digests_of_the_last_days_rebuild_byte_identical(
 def test_the_workflow_init_writes_keeps_60_days_of_text_and_a_local_profile_keeps_all(
     tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    folder = tmp_path / "me"
-    assert _run("init", str(folder)).exit_code == 0
-    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
-    run_step = next(s for s in workflow["jobs"]["digest"]["steps"] if s.get("name") == "Run the day")
-    assert run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"] == "60"
+    folder, env = run_step_env(tmp_path)
+    assert env["PAPERSIEVE_KEEP_TEXT_DAYS"] == "60"
     assert load_profile(folder).settings.store.keep_text_days == 0
-    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", run_step["env"]["PAPERSIEVE_KEEP_TEXT_DAYS"])
+    monkeypatch.setenv("PAPERSIEVE_KEEP_TEXT_DAYS", env["PAPERSIEVE_KEEP_TEXT_DAYS"])
     assert load_profile(folder).settings.store.keep_text_days == 60
 
 

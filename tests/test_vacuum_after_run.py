@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from ruamel.yaml import YAML
 
 from papersieve.cli.main import main
 from papersieve.profile import load_profile
 from papersieve.store import open_store
 from tests.conftest import DATA
+from tests.workflow_env import RUN_STEP, init_with_workflow
 
 DAY = "2025-07-03"
 
@@ -101,15 +101,12 @@ def test_a_group_run_with_the_setting_compacts_the_store(
 def test_the_workflow_compacts_the_store_it_caches_and_a_local_profile_does_not(
     tmp_path: Path, papersieve_home: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    folder = tmp_path / "me"
-    assert _run("init", str(folder)).exit_code == 0
+    folder, steps = init_with_workflow(tmp_path)
     assert load_profile(folder).settings.store.vacuum_after_run is False
-    workflow = YAML(typ="safe").load((folder / ".github" / "workflows" / "papersieve.yml").read_text("utf-8"))
-    steps = workflow["jobs"]["digest"]["steps"]
     names = [s.get("name") for s in steps]
-    run_step = steps[names.index("Run the day")]
+    run_step = steps[names.index(RUN_STEP)]
     # The run (which compacts) comes before the cache saves the file.
-    assert names.index("Run the day") < names.index("Save the store and the site for the next run")
+    assert names.index(RUN_STEP) < names.index("Save the store and the site for the next run")
     monkeypatch.setenv("PAPERSIEVE_VACUUM_AFTER_RUN", run_step["env"]["PAPERSIEVE_VACUUM_AFTER_RUN"])
     assert load_profile(folder).settings.store.vacuum_after_run is True
 
