@@ -20,6 +20,12 @@
   judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
   and comment are then stored compressed (migration 18): read through the `papers` view as
   before.
+  With `keep_text_days` also (issue 16: a real feed's ~175 replacement entries a day), the
+  `paper_versions` rows of the papers out of the search (only the web paper page lists them: it
+  then shows the newest version alone), and the title, authors and comment of the papers that
+  the feeds listed only as replacements (revised older papers) and that no run ever had as a
+  candidate, nobody gave feedback on, filed or discussed: such a paper is kept as a bare row (id,
+  categories, content hash, first listing date), which a rerun of its day still counts.
 - With `[store] compact_after_days` (0: never; the workflow sets 7), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 - With `[store] search_index = false` (the workflow's) the word search's index is emptied after
@@ -34,10 +40,12 @@ import contextlib
 import datetime as dt
 import sqlite3
 
+from papersieve.models import AnnounceType
 from papersieve.store.db import PAGE_SIZE, Store
 from papersieve.store.folding import (
     fold_old_listings,
     fold_old_runs,
+    folded_entries,
     folded_paper_ids,
     ranker_window_start,
 )
@@ -181,6 +189,79 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
         return emptied
 
 
+def prune_old_versions(store: Store) -> int:
+    """Delete the version rows of the papers out of the search (`searchable = 0`: their text was
+    pruned, `prune_old_text`); returns how many. Only the web paper page lists a paper's versions
+    (it then shows the newest, `papers.latest_version`); a feed listing the paper again records
+    the version it lists."""
+    with store.transaction() as conn:
+        return conn.execute("DELETE FROM paper_versions WHERE paper_id IN"
+                            " (SELECT id FROM papers_data WHERE searchable = 0)").rowcount
+
+
+REPLACED = frozenset({AnnounceType.REPLACE.value, AnnounceType.REPLACE_CROSS.value})
+BARED_BEFORE = "replaced_bared_before"
+"""`store_state` key: the papers first listed before this date were looked at by
+`bare_replaced_only` already (each run looks only at the days that crossed `keep_text_days`)."""
+_UNTOUCHED = "".join(
+    f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.paper_id = papers_data.id)"
+    for table in ("listing_entries", "run_candidates", "judgements", "feedback", "collection_papers",
+                  "library_examples", "chat_messages", "local_features"))
+
+
+def bare_replaced_only(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+    """Empty the title, authors and comment of the papers first listed `keep_days` days ago or
+    more (their abstract emptied already, out of the search) that every listing of that day
+    listed as a replacement only and that nothing else holds: no run's candidate (folded or
+    not), no verdict, feedback, collection, library example, chat message, listing of another
+    day; returns how many. Their rows stay (id, categories, content hash, first listing date), so
+    a rerun of the day counts its entries as before. `keep_days` 0 keeps them."""
+    if keep_days <= 0:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    row = store.conn.execute("SELECT value FROM store_state WHERE key = ?", (BARED_BEFORE,)).fetchone()
+    since = str(row[0]) if row is not None else ""
+    if since >= cutoff:
+        return 0
+    days = [str(r[0]) for r in store.conn.execute(
+        "SELECT DISTINCT first_listed FROM papers_data WHERE first_listed >= ? AND first_listed < ?"
+        " AND searchable = 0 ORDER BY 1", (since, cutoff)).fetchall()]
+    bared = sum(_bare_day(store, day) for day in days)
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO store_state (key, value) VALUES (?, ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (BARED_BEFORE, cutoff))
+    return bared
+
+
+def _bare_day(store: Store, day: str) -> int:
+    """`bare_replaced_only` for the papers first listed on `day`."""
+    listings = store.conn.execute("SELECT id, requested_date FROM listings"
+                                  " WHERE COALESCE(date, requested_date) = ?", (day,)).fetchall()
+    replaced: dict[str, bool] = {}
+    for listing_id, _ in listings:
+        entries = [(str(r[0]), str(r[1])) for r in store.conn.execute(
+            "SELECT paper_id, announce_type FROM listing_entries WHERE listing_id = ?", (listing_id,))]
+        entries += [(paper_id, kind) for _, paper_id, _, kind in folded_entries(store, int(listing_id))]
+        for paper_id, kind in entries:
+            replaced[paper_id] = replaced.get(paper_id, True) and kind in REPLACED
+    only = {paper_id for paper_id, yes in replaced.items() if yes}
+    for run_day in {day, *(str(r[1]) for r in listings)}:  # a run reads its requested date
+        only -= folded_paper_ids(store, run_day, date=run_day)
+    if not only:
+        return 0
+    with store.transaction() as conn:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS replaced_only (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.replaced_only")
+        conn.executemany("INSERT INTO temp.replaced_only (id) VALUES (?)", [(i,) for i in sorted(only)])
+        cursor = conn.execute(
+            "UPDATE papers_data SET title = '', authors = '[]', comment = '' WHERE id IN"
+            " (SELECT id FROM temp.replaced_only) AND first_listed = ? AND searchable = 0"
+            f" AND abstract = ''{_UNTOUCHED}", (day,))
+        conn.execute("DELETE FROM temp.replaced_only")
+        return cursor.rowcount
+
+
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
                 keep_text_days: int = 0, compact_after_days: int = 0,
                 cache_features: bool = True, search_index: bool = True,
@@ -199,6 +280,8 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
         "folded candidates": fold_old_runs(store, compact_after_days, now,
                                            label_window=fold_label_window),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
+        "paper versions": prune_old_versions(store) if keep_text_days > 0 else 0,
+        "replaced-only papers bared": bare_replaced_only(store, keep_text_days, now),
         "search index emptied": int(drop_search_index(store)) if not search_index else 0,
         "search index rebuilt": rebuild_search_index(store) if search_index else 0,
     }
