@@ -1,0 +1,124 @@
+"""`[store] keep_text_days` and a real feed's replacement entries (issue 16, item 3).
+
+A real feed lists ~175 replacement entries a day (revised older papers) beside the new ones, and
+the ingest writes a paper row and a `paper_versions` row for each. Past `keep_text_days` the
+pruning deletes the version rows of the papers out of the search (only the web paper page reads
+them: it then shows the newest version) and keeps the papers listed only as replacements, that
+nothing else holds, as bare rows: a rerun of their day counts and selects as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from starlette.testclient import TestClient
+
+from papersieve.candidates import select_candidates
+from papersieve.models import AnnounceType, Listing, ListingEntry, Outcome, Paper
+from papersieve.store import Store
+from papersieve.store.feedback import add_feedback
+from papersieve.store.listings import load_listings, save_listing
+from papersieve.store.papers import get_paper, paper_versions, upsert_papers
+from papersieve.store.retention import prune_store
+from papersieve.store.runs import finish_run, record_outcomes, start_run
+from papersieve.web.app import create_app
+
+NOW = dt.datetime(2025, 9, 1, 12, tzinfo=dt.UTC)
+EARLIER = dt.date(2025, 5, 5)
+OLD = dt.date(2025, 6, 2)  # 91 days before NOW
+RECENT = dt.date(2025, 8, 20)  # 12 days before NOW
+PRUNING = {"keep_text_days": 60, "compact_after_days": 7, "fold_label_window": True,
+           "cache_features": False, "search_index": False}
+
+
+def _paper(n: int, version: int = 1) -> Paper:
+    return Paper(f"2506.{n:05d}", f"Paper {n} on zanzibarite lattices",
+                 f"The abstract of paper {n}.", ("Ada Lovelace", "Alan Turing"), ("cs.LG", "cs.AI"),
+                 version, comment="12 pages")
+
+
+def _listing(day: dt.date, entries: list[tuple[Paper, AnnounceType]]) -> Listing:
+    return Listing("cs.LG", day, tuple(ListingEntry(p, "cs.LG", kind, n)
+                                       for n, (p, kind) in enumerate(entries, 1)), "rss")
+
+
+def _run(store: Store, day: dt.date, candidates: list[Paper], picked: set[str]) -> None:
+    run_id = start_run(store, "default", day, "llm", "gpt-4o", "h")
+    record_outcomes(store, run_id, [(p.id, Outcome.JUDGED, None, p.id in picked,
+                                     1 if p.id in picked else None) for p in candidates])
+    finish_run(store, run_id, "done")
+
+
+def test_the_version_rows_of_papers_out_of_the_search_are_pruned_and_the_page_shows_the_newest(
+    store: Store,
+) -> None:
+    unpicked, picked, recent = _paper(1, 3), _paper(2), _paper(4, 2)
+    upsert_papers(store, [_paper(1, 1), _paper(1, 2)], listed_on=EARLIER.isoformat())
+    upsert_papers(store, [unpicked, picked], listed_on=OLD.isoformat())
+    upsert_papers(store, [_paper(4, 1)], listed_on=OLD.isoformat())
+    upsert_papers(store, [recent], listed_on=RECENT.isoformat())
+    _run(store, OLD, [unpicked, picked], picked={picked.id})
+    _run(store, RECENT, [recent], picked=set())
+    assert [v for v, _ in paper_versions(store, unpicked.id)] == [1, 2, 3]
+
+    assert prune_store(store, 30, NOW)["paper versions"] == 0  # keep_text_days 0 keeps them all
+    assert prune_store(store, 30, NOW, keep_text_days=60)["paper versions"] == 3
+    assert paper_versions(store, unpicked.id) == []
+    assert paper_versions(store, picked.id) == [(1, OLD.isoformat())]  # a pick stays searchable
+    assert paper_versions(store, recent.id) == [(1, OLD.isoformat()), (2, RECENT.isoformat())]
+    with TestClient(create_app(store.path, token=""), base_url="http://127.0.0.1") as client:
+        page = client.get(f"/paper/{unpicked.id}").text
+        assert "v3; when each version was first seen is not kept" in page
+        assert "v1, first seen 2025-06-02" in client.get(f"/paper/{picked.id}").text
+    assert prune_store(store, 30, NOW, keep_text_days=60)["paper versions"] == 0
+    upsert_papers(store, [_paper(1, 4)], listed_on=RECENT.isoformat())  # a feed lists it again
+    assert paper_versions(store, unpicked.id) == [(4, RECENT.isoformat())]
+
+
+def test_a_paper_listed_only_as_a_replacement_is_kept_bare_and_its_day_selects_the_same(
+    store: Store,
+) -> None:
+    known = _paper(1)  # first listed earlier as new, revised on OLD
+    upsert_papers(store, [known], listed_on=EARLIER.isoformat())
+    _run(store, EARLIER, [known], picked=set())
+    new, only, liked, judged = _paper(2), _paper(9, 3), _paper(8, 2), _paper(7, 2)
+    day = [(new, AnnounceType.NEW), (_paper(1, 2), AnnounceType.REPLACE),
+           (only, AnnounceType.REPLACE), (liked, AnnounceType.REPLACE_CROSS),
+           (judged, AnnounceType.REPLACE)]
+    save_listing(store, _listing(OLD, day), OLD)
+    # A profile that takes replacements judged `judged` on OLD (its run is folded below).
+    _run(store, OLD, [new, judged], picked=set())
+    add_feedback(store, [liked.id], 1, "cli", profile="default")
+    save_listing(store, _listing(RECENT, [(_paper(4), AnnounceType.NEW)]), RECENT)
+    _run(store, RECENT, [_paper(4)], picked=set())
+
+    def rerun() -> tuple[object, ...]:
+        listings = load_listings(store, OLD, ["cs.LG"])
+        found = select_candidates(OLD, listings, ("new", "cross"))
+        with_replaced = select_candidates(OLD, listings, ("new", "replace"), primary_only=True)
+        return (found.counts, found.ids, with_replaced.counts, with_replaced.ids,
+                [(e.paper.id, e.announce_type, e.position) for x in listings for e in x.entries])
+
+    before = rerun()
+    rows = "SELECT id, categories, primary_category, content_hash, first_listed, latest_version FROM papers_data"
+    kept = store.conn.execute(rows + " ORDER BY id").fetchall()
+    assert prune_store(store, 30, NOW)["replaced-only papers bared"] == 0  # keep_text_days 0
+    counts = prune_store(store, 30, NOW, **PRUNING)
+    assert counts["folded candidates"] == 4 and counts["folded listing entries"] == 6
+    assert counts["replaced-only papers bared"] == 1
+    bare = get_paper(store, only.id)
+    assert bare is not None
+    assert (bare.title, bare.abstract, bare.authors, bare.comment) == ("", "", (), "")
+    assert bare.categories == only.categories
+    for paper in (known, new, liked, judged):  # a candidate (folded or not), liked, listed as new
+        stored = get_paper(store, paper.id)
+        assert stored is not None and (stored.title, stored.authors) == (paper.title, paper.authors)
+    # Every row stays, with what a rerun and the judgement cache read; the day selects the same.
+    assert store.conn.execute(rows + " ORDER BY id").fetchall() == kept
+    assert rerun() == before
+    assert prune_store(store, 30, NOW, **PRUNING)["replaced-only papers bared"] == 0
+    with TestClient(create_app(store.path, token=""), base_url="http://127.0.0.1") as client:
+        assert client.get(f"/paper/{only.id}").status_code == 200
+    upsert_papers(store, [_paper(9, 4)], listed_on=RECENT.isoformat())  # listed again: text again
+    again = get_paper(store, only.id)
+    assert again is not None and again.title == only.title
