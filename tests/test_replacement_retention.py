@@ -100,7 +100,8 @@ def test_a_paper_listed_only_as_a_replacement_is_kept_bare_and_its_day_selects_t
                 [(e.paper.id, e.announce_type, e.position) for x in listings for e in x.entries])
 
     before = rerun()
-    rows = "SELECT id, categories, primary_category, content_hash, first_listed, latest_version FROM papers_data"
+    rows = ("SELECT id, categories, primary_category, content_hash, first_listed, latest_version"
+            " FROM papers_data")
     kept = store.conn.execute(rows + " ORDER BY id").fetchall()
     assert prune_store(store, 30, NOW)["replaced-only papers bared"] == 0  # keep_text_days 0
     counts = prune_store(store, 30, NOW, **PRUNING)
