@@ -100,6 +100,10 @@ def test_a_paper_listed_only_as_a_replacement_is_kept_bare_and_its_day_selects_t
                 [(e.paper.id, e.announce_type, e.position) for x in listings for e in x.entries])
 
     before = rerun()
+    vector = "SELECT COUNT(*) FROM paper_vectors v JOIN papers_data p ON p.pk = v.paper_pk WHERE p.id = ?"
+    for paper in (only, new):  # as the web app's similar papers made them from the text
+        store.conn.execute("INSERT INTO paper_vectors (paper_pk, space, vector) SELECT pk, 'lsa', ?"
+                           " FROM papers_data WHERE id = ?", (b"\x00\x3c", paper.id))
     rows = ("SELECT id, categories, primary_category, content_hash, first_listed, latest_version"
             " FROM papers_data")
     kept = store.conn.execute(rows + " ORDER BY id").fetchall()
@@ -111,6 +115,7 @@ def test_a_paper_listed_only_as_a_replacement_is_kept_bare_and_its_day_selects_t
     assert bare is not None
     assert (bare.title, bare.abstract, bare.authors, bare.comment) == ("", "", (), "")
     assert bare.categories == only.categories
+    assert [store.conn.execute(vector, (p.id,)).fetchone()[0] for p in (only, new)] == [0, 1]
     for paper in (known, new, liked, judged):  # a candidate (folded or not), liked, listed as new
         stored = get_paper(store, paper.id)
         assert stored is not None and (stored.title, stored.authors) == (paper.title, paper.authors)

@@ -258,6 +258,9 @@ def _bare_day(store: Store, day: str) -> int:
             "UPDATE papers_data SET title = '', authors = '[]', comment = '' WHERE id IN"
             " (SELECT id FROM temp.replaced_only) AND first_listed = ? AND searchable = 0"
             f" AND abstract = ''{_UNTOUCHED}", (day,))
+        # The web app's similar papers: a vector made from the text it had would still find it.
+        conn.execute("DELETE FROM paper_vectors WHERE paper_pk IN (SELECT pk FROM papers_data"
+                     " WHERE id IN (SELECT id FROM temp.replaced_only) AND title = '')")
         conn.execute("DELETE FROM temp.replaced_only")
         return cursor.rowcount
 
