@@ -22,12 +22,14 @@
    word search's index is emptied (`[store] search_index = false`). All are the workflow's.
 
 4. With `--replacements-per-day N` a real feed's replacement entries are added to each listing
-   day (`add_replacements`); with `--arxiv-ids` every paper id is rewritten as long as arXiv's
-   (`short_ids`: the copies' ids are 15 characters, the replacements' 23, arXiv's 10).
+   day (`add_replacements`); with `--first-versions` each paper first listed as new gets its v1
+   row, as a real feed gives (`first_versions`); with `--arxiv-ids` every paper id is rewritten
+   as long as arXiv's (`short_ids`: the copies' ids are 15 characters, the replacements' 23,
+   arXiv's 10).
 
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
      [--keep-text-days 60] [--compact-after-days 90] [--no-feature-cache] [--no-search-index]
-     [--fold-label-window] [--replacements-per-day 175 --unknown-share 0.35] [--arxiv-ids]
+     [--fold-label-window] [--replacements-per-day 175 --unknown-share 0.35] [--first-versions] [--arxiv-ids]
      [--save DIR] [--year DB]
 """
 
@@ -285,6 +287,22 @@ def short_ids(path: Path) -> int:
     return sum(1 for old, new in mapping.items() if old != new)
 
 
+def first_versions(path: Path) -> int:
+    """A real feed's version of each new entry: v1 rows in `paper_versions` (the candidate files
+    have no versions, so the year had rows only for the replacements, `add_replacements`), v1 on
+    the listings' new and cross entries. A paper the store first held as a replacement (an id of
+    `add_replacements`' own) was first seen later. Returns the rows added."""
+    with _connect(path) as conn:
+        added = conn.execute(
+            "INSERT OR IGNORE INTO paper_versions (paper_id, version, first_seen) SELECT id, 1,"
+            " first_listed FROM papers_data WHERE first_listed IS NOT NULL AND id NOT LIKE '%-r%'"
+        ).rowcount
+        conn.execute("UPDATE listing_entries SET version = 1 WHERE version IS NULL"
+                     " AND announce_type IN ('new', 'cross')")
+        conn.commit()
+    return int(added)
+
+
 def table_counts(path: Path) -> str:
     """How many papers, candidates (run_candidates) and judgements the store holds."""
     with _connect(path) as conn:
@@ -318,6 +336,8 @@ def main() -> None:
                         help="a real feed's replacement entries a listing day (add_replacements)")
     parser.add_argument("--unknown-share", type=float, default=0.35,
                         help="share of replaced papers the store never held")
+    parser.add_argument("--first-versions", action="store_true",
+                        help="a v1 version row for every paper first listed as new (first_versions)")
     parser.add_argument("--arxiv-ids", action="store_true",
                         help="every paper id as long as arXiv's (short_ids) before measuring")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
@@ -338,6 +358,8 @@ def main() -> None:
             added = add_replacements(db, args.replacements_per_day, args.unknown_share)
             print(f"replacement entries added: {added:,} ({args.replacements_per_day} a listing day,"
                   f" {args.unknown_share:.0%} of them papers the store never held)")
+        if args.first_versions:
+            print(f"v1 version rows added: {first_versions(db):,}")
         if args.arxiv_ids:
             print(f"paper ids shortened to arXiv's length: {short_ids(db):,}")
         size, tables = vacuumed_size(db)
@@ -369,6 +391,7 @@ def main() -> None:
           + (" --no-feature-cache" if args.no_feature_cache else "")
           + (" --no-search-index" if args.no_search_index else "")
           + (" --fold-label-window" if args.fold_label_window else "")
+          + (" --first-versions" if args.first_versions else "")
           + (" --arxiv-ids" if args.arxiv_ids else "")
           + (f" --replacements-per-day {args.replacements_per_day} --unknown-share {args.unknown_share}"
              if args.replacements_per_day else ""))
