@@ -19,7 +19,7 @@
   hashes, the LLM's scores, the runs' outcomes (what marks a paper as already judged), so the
   judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
   and comment are then stored compressed (migration 18): read through the `papers` view as
-  before.
+  before; since issue 16 (a real feed's replacement entries) every paper's are, on SQLite.
   With `keep_text_days` also (issue 16: a real feed's ~175 replacement entries a day), the
   `paper_versions` rows of the papers out of the search (only the web paper page lists them: it
   then shows the newest version alone), and the title, authors and comment of the papers that
@@ -180,12 +180,14 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
         # year's store); a paper out of the search's days keeps it empty until listed again.
         conn.execute("UPDATE papers_data SET updated_at = '' WHERE searchable = 0 AND updated_at != ''")
         if not store.postgres:  # which compresses long values itself (TOAST)
-            # Out of the index and without its abstract, the rest of the row's text is packed
-            # (migration 18; the `papers` view unpacks it): a feed listing it again writes text.
+            # The rest of each row's text is packed as its abstract is (migration 18; the
+            # `papers` view unpacks it, and the search index reads it through the view): first
+            # only out of the index and without the abstract, since issue 16's replacement
+            # entries every row (1.9 MB of a year's store); a feed listing it again writes text.
             conn.execute(
                 "UPDATE papers_data SET title = papersieve_pack_smaller(title),"
                 " authors = papersieve_pack_smaller(authors), comment = papersieve_pack_smaller(comment)"
-                " WHERE searchable = 0 AND abstract = '' AND typeof(title) = 'text'")
+                " WHERE typeof(title) = 'text' AND title != ''")
         return emptied
 
 
@@ -258,9 +260,7 @@ def _bare_day(store: Store, day: str) -> int:
             "UPDATE papers_data SET title = '', authors = '[]', comment = '' WHERE id IN"
             " (SELECT id FROM temp.replaced_only) AND first_listed = ? AND searchable = 0"
             f" AND abstract = ''{_UNTOUCHED}", (day,))
-        # The web app's similar papers: a vector made from the text it had would still find it.
-        conn.execute("DELETE FROM paper_vectors WHERE paper_pk IN (SELECT pk FROM papers_data"
-                     " WHERE id IN (SELECT id FROM temp.replaced_only) AND title = '')")
+        # Its vector for the web app's similar papers goes with the text (paper_vectors_stale).
         conn.execute("DELETE FROM temp.replaced_only")
         return cursor.rowcount
 
