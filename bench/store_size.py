@@ -284,6 +284,10 @@ def short_ids(path: Path) -> int:
         conn.execute("UPDATE llm_calls SET paper_ids = bench_short_list(paper_ids)"
                      " WHERE typeof(paper_ids) = 'text' AND paper_ids LIKE '%-%'")
         conn.commit()
+        # The search index's triggers deleted and wrote each renamed row again: merge its segments,
+        # or the unpruned year carries their tombstones (~60 MB).
+        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+        conn.commit()
     return sum(1 for old, new in mapping.items() if old != new)
 
 
