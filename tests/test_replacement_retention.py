@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from papersieve.candidates import select_candidates
 from papersieve.models import AnnounceType, Listing, ListingEntry, Outcome, Paper
-from papersieve.store import Store
+from papersieve.store import Store, retention
 from papersieve.store.feedback import add_feedback
 from papersieve.store.listings import load_listings, save_listing
 from papersieve.store.papers import get_paper, paper_versions, upsert_papers
@@ -30,6 +30,8 @@ NOW = dt.datetime(2025, 9, 1, 12, tzinfo=dt.UTC)
 EARLIER = dt.date(2025, 5, 5)
 OLD = dt.date(2025, 6, 2)  # 91 days before NOW
 RECENT = dt.date(2025, 8, 20)  # 12 days before NOW
+MID = dt.date(2025, 8, 22)  # 10 days before NOW: its listing is folded
+LATEST = dt.date(2025, 8, 30)
 PRUNING = {"keep_text_days": 60, "compact_after_days": 7, "fold_label_window": True,
            "cache_features": False, "search_index": False}
 
@@ -78,8 +80,8 @@ def test_the_version_rows_of_papers_out_of_the_search_are_pruned_and_the_page_sh
     assert paper_versions(store, unpicked.id) == [(4, RECENT.isoformat())]
 
 
-def test_a_paper_listed_only_as_a_replacement_is_kept_bare_and_its_day_selects_the_same(
-    store: Store,
+def test_a_paper_listed_only_as_a_replacement_is_dropped_once_folded_and_its_day_selects_the_same(
+    store: Store, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     known = _paper(1)  # first listed earlier as new, revised on OLD
     upsert_papers(store, [known], listed_on=EARLIER.isoformat())
@@ -92,43 +94,47 @@ def test_a_paper_listed_only_as_a_replacement_is_kept_bare_and_its_day_selects_t
     # A profile that takes replacements judged `judged` on OLD (its run is folded below).
     _run(store, OLD, [new, judged], picked=set())
     add_feedback(store, [liked.id], 1, "cli", profile="default")
-    save_listing(store, _listing(RECENT, [(_paper(4), AnnounceType.NEW)]), RECENT)
-    _run(store, RECENT, [_paper(4)], picked=set())
-
-    def rerun() -> tuple[object, ...]:
-        listings = load_listings(store, OLD, ["cs.LG"])
-        found = select_candidates(OLD, listings, ("new", "cross"))
-        with_replaced = select_candidates(OLD, listings, ("new", "replace"), primary_only=True)
-        return (found.counts, found.ids, with_replaced.counts, with_replaced.ids,
-                [(e.paper.id, e.announce_type, e.position) for x in listings for e in x.entries])
-
-    before = rerun()
-    vector = "SELECT COUNT(*) FROM paper_vectors v JOIN papers_data p ON p.pk = v.paper_pk WHERE p.id = ?"
+    mid, latest = _paper(10, 2), _paper(11, 2)  # listed 10 and 2 days before NOW
+    save_listing(store, _listing(MID, [(_paper(3), AnnounceType.NEW), (mid, AnnounceType.REPLACE)]), MID)
+    _run(store, MID, [_paper(3)], picked=set())
+    save_listing(store, _listing(LATEST, [(_paper(4), AnnounceType.NEW), (latest, AnnounceType.REPLACE)]),
+                 LATEST)
+    _run(store, LATEST, [_paper(4)], picked=set())
     # A vector the web app's similar papers made from its text.
     store.conn.execute("INSERT INTO paper_vectors (paper_pk, space, vector) SELECT pk, 'lsa', ?"
                        " FROM papers_data WHERE id = ?", (b"\x00\x3c", only.id))
+
+    def rerun(date: dt.date) -> tuple[object, ...]:
+        listings = load_listings(store, date, ["cs.LG"])
+        found = select_candidates(date, listings, ("new", "cross"))
+        with_replaced = select_candidates(date, listings, ("new", "replace"))
+        return (found.counts, found.ids, with_replaced.counts, with_replaced.ids,
+                [(e.paper.id, e.announce_type, e.position) for x in listings for e in x.entries])
+
+    before = {date: rerun(date) for date in (OLD, MID)}
     rows = ("SELECT id, categories, primary_category, content_hash, first_listed, latest_version"
             " FROM papers_data")
     kept = store.conn.execute(rows + " ORDER BY id").fetchall()
-    assert prune_store(store, 30, NOW)["replaced-only papers bared"] == 0  # keep_text_days 0
-    counts = prune_store(store, 30, NOW, **PRUNING)
-    assert counts["folded candidates"] == 4 and counts["folded listing entries"] == 6
-    assert counts["replaced-only papers bared"] == 1
-    bare = get_paper(store, only.id)
-    assert bare is not None
-    assert (bare.title, bare.abstract, bare.authors, bare.comment) == ("", "", (), "")
-    assert bare.categories == only.categories
-    assert store.conn.execute(vector, (only.id,)).fetchone()[0] == 0  # not similar to anything
-    for paper in (known, new, liked, judged):  # a candidate (folded or not), liked, listed as new
-        stored = get_paper(store, paper.id)
+    assert prune_store(store, 30, NOW)["replaced-only papers dropped"] == 0  # keep_text_days 0
+    # The newest 10 listing days are never dropped (the local ranker's cold start pools them):
+    # here all four.
+    assert prune_store(store, 30, NOW, **PRUNING)["replaced-only papers dropped"] == 0
+    monkeypatch.setattr(retention, "NEWEST_DAYS_KEPT", 1)
+    assert prune_store(store, 30, NOW, **PRUNING)["replaced-only papers dropped"] == 2
+    assert get_paper(store, only.id) is None and get_paper(store, mid.id) is None
+    assert paper_versions(store, only.id) == []
+    assert store.conn.execute("SELECT COUNT(*) FROM paper_vectors").fetchone()[0] == 0
+    for paper in (known, new, liked, judged, latest):  # a candidate (folded or not), liked,
+        stored = get_paper(store, paper.id)  # listed as new, or not folded yet
         assert stored is not None and (stored.title, stored.authors) == (paper.title, paper.authors)
-    # Every row stays, with what a rerun and the judgement cache read; the day selects the same.
-    assert store.conn.execute(rows + " ORDER BY id").fetchall() == kept
-    assert rerun() == before
-    assert prune_store(store, 30, NOW, **PRUNING)["replaced-only papers bared"] == 0
+    # The other rows stay as they were; the days select and count the same.
+    assert store.conn.execute(rows + " ORDER BY id").fetchall() == [
+        r for r in kept if r[0] not in (only.id, mid.id)]
+    assert {date: rerun(date) for date in (OLD, MID)} == before
+    assert prune_store(store, 30, NOW, **PRUNING)["replaced-only papers dropped"] == 0
     with TestClient(create_app(store.path, token=""), base_url="http://127.0.0.1") as client:
-        assert client.get(f"/paper/{only.id}").status_code == 200
-    upsert_papers(store, [_paper(9, 4)], listed_on=RECENT.isoformat())  # listed again: text again
+        assert client.get(f"/paper/{only.id}").status_code == 404
+    upsert_papers(store, [_paper(9, 4)], listed_on=LATEST.isoformat())  # listed again: a row again
     again = get_paper(store, only.id)
     assert again is not None and again.title == only.title
 

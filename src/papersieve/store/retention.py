@@ -22,10 +22,11 @@
   before; since issue 16 (a real feed's replacement entries) every paper's are, on SQLite.
   With `keep_text_days` also (issue 16: a real feed's ~175 replacement entries a day), the
   `paper_versions` rows of the papers out of the search (only the web paper page lists them: it
-  then shows the newest version alone), and the title, authors and comment of the papers that
-  the feeds listed only as replacements (revised older papers) and that no run ever had as a
-  candidate, nobody gave feedback on, filed or discussed: such a paper is kept as a bare row (id,
-  categories, content hash, first listing date), which a rerun of its day still counts.
+  then shows the newest version alone); and, once their day's listing is folded
+  (`compact_after_days`, else `keep_text_days`) and the day is not among the newest 10, the
+  papers that the feeds listed only as replacements (revised older papers) and that no run ever
+  had as a candidate, nobody gave feedback on, filed or discussed: their rows go, and their
+  day's folded listing still names them, so a rerun of the day counts and selects as before.
 - With `[store] compact_after_days` (0: never; the workflow sets 7), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 - With `[store] search_index = false` (the workflow's) the word search's index is emptied after
@@ -202,42 +203,53 @@ def prune_old_versions(store: Store) -> int:
 
 
 REPLACED = frozenset({AnnounceType.REPLACE.value, AnnounceType.REPLACE_CROSS.value})
-BARED_BEFORE = "replaced_bared_before"
+DROPPED_BEFORE = "replaced_dropped_before"
 """`store_state` key: the papers first listed before this date were looked at by
-`bare_replaced_only` already (each run looks only at the days that crossed `keep_text_days`)."""
+`drop_replaced_only` already (each run looks only at the days that crossed its cutoff)."""
+NEWEST_DAYS_KEPT = 10
+"""The newest listing days (first listing dates) whose papers are never dropped: the local
+ranker's cold start pools the papers of up to `pool_days` of them (5 in the shipped lexicon,
+`judges/local/features/earlier.py`)."""
 _UNTOUCHED = "".join(
     f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.paper_id = papers_data.id)"
     for table in ("listing_entries", "run_candidates", "judgements", "feedback", "collection_papers",
-                  "library_examples", "chat_messages", "local_features"))
+                  "library_examples", "chat_messages", "local_features", "embeddings"))
 
 
-def bare_replaced_only(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
-    """Empty the title, authors and comment of the papers first listed `keep_days` days ago or
-    more (their abstract emptied already, out of the search) that every listing of that day
-    listed as a replacement only and that nothing else holds: no run's candidate (folded or
-    not), no verdict, feedback, collection, library example, chat message, listing of another
-    day; returns how many. Their rows stay (id, categories, content hash, first listing date), so
-    a rerun of the day counts its entries as before. `keep_days` 0 keeps them."""
+def drop_replaced_only(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+    """Delete the papers first listed `keep_days` days ago or more (and not on the newest
+    `NEWEST_DAYS_KEPT` listing days) that every listing of that day listed as a replacement only
+    (revised older papers) and that nothing else holds: no run's candidate (folded or not), no
+    verdict, feedback, collection, library example, chat message, cached feature, unfolded
+    listing; with their version rows. Returns how many. Their day's folded listing still names
+    them: a rerun counts its entries as before (`store/listings.py` stands an empty paper in
+    for each). `keep_days` 0 keeps them."""
     if keep_days <= 0:
         return 0
     moment = now or dt.datetime.now(dt.UTC)
     cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
-    row = store.conn.execute("SELECT value FROM store_state WHERE key = ?", (BARED_BEFORE,)).fetchone()
+    newest = store.conn.execute(
+        "SELECT MIN(d) FROM (SELECT DISTINCT first_listed AS d FROM papers_data WHERE first_listed"
+        f" IS NOT NULL ORDER BY d DESC LIMIT {NEWEST_DAYS_KEPT}) AS newest").fetchone()[0]
+    if newest is None:
+        return 0
+    cutoff = min(cutoff, str(newest))
+    row = store.conn.execute("SELECT value FROM store_state WHERE key = ?", (DROPPED_BEFORE,)).fetchone()
     since = str(row[0]) if row is not None else ""
     if since >= cutoff:
         return 0
     days = [str(r[0]) for r in store.conn.execute(
         "SELECT DISTINCT first_listed FROM papers_data WHERE first_listed >= ? AND first_listed < ?"
-        " AND searchable = 0 ORDER BY 1", (since, cutoff)).fetchall()]
-    bared = sum(_bare_day(store, day) for day in days)
+        " ORDER BY 1", (since, cutoff)).fetchall()]
+    dropped = sum(_drop_day(store, day) for day in days)
     with store.transaction() as conn:
         conn.execute("INSERT INTO store_state (key, value) VALUES (?, ?)"
-                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (BARED_BEFORE, cutoff))
-    return bared
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (DROPPED_BEFORE, cutoff))
+    return dropped
 
 
-def _bare_day(store: Store, day: str) -> int:
-    """`bare_replaced_only` for the papers first listed on `day`."""
+def _drop_day(store: Store, day: str) -> int:
+    """`drop_replaced_only` for the papers first listed on `day`."""
     listings = store.conn.execute("SELECT id, requested_date FROM listings"
                                   " WHERE COALESCE(date, requested_date) = ?", (day,)).fetchall()
     replaced: dict[str, bool] = {}
@@ -256,11 +268,13 @@ def _bare_day(store: Store, day: str) -> int:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS replaced_only (id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.replaced_only")
         conn.executemany("INSERT INTO temp.replaced_only (id) VALUES (?)", [(i,) for i in sorted(only)])
-        cursor = conn.execute(
-            "UPDATE papers_data SET title = '', authors = '[]', comment = '' WHERE id IN"
-            " (SELECT id FROM temp.replaced_only) AND first_listed = ? AND searchable = 0"
-            f" AND abstract = ''{_UNTOUCHED}", (day,))
-        # Its vector for the web app's similar papers goes with the text (paper_vectors_stale).
+        conn.execute("DELETE FROM temp.replaced_only WHERE id NOT IN (SELECT id FROM papers_data"
+                     f" WHERE id IN (SELECT id FROM temp.replaced_only) AND first_listed = ?{_UNTOUCHED})",
+                     (day,))
+        conn.execute("DELETE FROM paper_versions WHERE paper_id IN (SELECT id FROM temp.replaced_only)")
+        # Its vector for the web app's similar papers goes with it (ON DELETE CASCADE), and on
+        # SQLite its entry of the search index (trigger papers_data_ad).
+        cursor = conn.execute("DELETE FROM papers_data WHERE id IN (SELECT id FROM temp.replaced_only)")
         conn.execute("DELETE FROM temp.replaced_only")
         return cursor.rowcount
 
@@ -284,7 +298,8 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
                                            label_window=fold_label_window),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
         "paper versions": prune_old_versions(store) if keep_text_days > 0 else 0,
-        "replaced-only papers bared": bare_replaced_only(store, keep_text_days, now),
+        "replaced-only papers dropped": drop_replaced_only(
+            store, min(keep_text_days, compact_after_days or keep_text_days), now),
         "search index emptied": int(drop_search_index(store)) if not search_index else 0,
         "search index rebuilt": rebuild_search_index(store) if search_index else 0,
     }
