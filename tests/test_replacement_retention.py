@@ -3,8 +3,9 @@
 A real feed lists ~175 replacement entries a day (revised older papers) beside the new ones, and
 the ingest writes a paper row and a `paper_versions` row for each. Past `keep_text_days` the
 pruning deletes the version rows of the papers out of the search (only the web paper page reads
-them: it then shows the newest version) and keeps the papers listed only as replacements, that
-nothing else holds, as bare rows: a rerun of their day counts and selects as before.
+them: it then shows the newest version), deletes the papers listed only as replacements that
+nothing else holds once their day's listing is folded (a rerun of their day counts and selects
+as before), and packs every paper's title, authors and comment.
 """
 
 from __future__ import annotations
