@@ -21,8 +21,15 @@
    feature cache is dropped (`[store] cache_features = false`); with `--no-search-index` the
    word search's index is emptied (`[store] search_index = false`). All are the workflow's.
 
+4. With `--replacements-per-day N` a real feed's replacement entries are added to each listing
+   day (`add_replacements`); with `--first-versions` each paper first listed as new gets its v1
+   row, as a real feed gives (`first_versions`); with `--arxiv-ids` every paper id is rewritten
+   as long as arXiv's (`short_ids`: the copies' ids are 15 characters, the replacements' 23,
+   arXiv's 10).
+
 Run: .venv/bin/python bench/store_size.py [--real-days 25] [--copies 10] [--keep-raw-days 30]
      [--keep-text-days 60] [--compact-after-days 90] [--no-feature-cache] [--no-search-index]
+     [--fold-label-window] [--replacements-per-day 175 --unknown-share 0.35] [--first-versions] [--arxiv-ids]
      [--save DIR] [--year DB]
 """
 
@@ -235,6 +242,71 @@ def add_replacements(path: Path, per_day: int, unknown_share: float) -> int:
     return added
 
 
+ID_COLUMNS = (("papers_data", "id"), ("paper_versions", "paper_id"), ("listing_entries", "paper_id"),
+              ("judgements", "paper_id"), ("run_candidates", "paper_id"), ("local_features", "paper_id"),
+              ("embeddings", "paper_id"), ("feedback", "paper_id"))
+
+
+def arxiv_id(paper_id: str) -> str:
+    """A copy's or a replacement's id (`2506.12345-c003`, `2109.05721-c003-r021725`) as long as a
+    real arXiv id, 10 characters, still unique: copy k of a 20yy paper under years 30-74 (five
+    a copy: the real days' ids run from 21 to 25), the replacement number n as `09NN.NNNNN`."""
+    base, _, rest = paper_id.partition("-")
+    if not rest:
+        return paper_id
+    marks = rest.split("-")
+    replaced = [int(m[1:]) for m in marks if m.startswith("r")]
+    if replaced:
+        return f"09{replaced[0] // 100_000:02d}.{replaced[0] % 100_000:05d}"
+    copy, year = int(marks[0][1:]), int(base[:2])
+    if not (1 <= copy <= 9 and 21 <= year <= 25 and len(base) == 10):
+        raise ValueError(f"no short id for {paper_id}")
+    return f"{30 + (copy - 1) * 5 + year - 21}{base[2:]}"
+
+
+def short_ids(path: Path) -> int:
+    """Every paper id of the year rewritten by `arxiv_id` (the copies' and the replacements' ids
+    are 15 and 23 characters where arXiv's are 10: a year's store is then larger than a real
+    one, by every row and index entry that names a paper); returns how many papers."""
+    import json
+
+    with _connect(path) as conn:
+        ids = [str(r[0]) for r in conn.execute("SELECT id FROM papers_data")]
+        mapping = {old: arxiv_id(old) for old in ids}
+        if len(set(mapping.values())) != len(mapping):
+            raise ValueError("short ids collide")
+        conn.create_function("bench_short", 1, lambda value: mapping.get(value, value))
+        conn.create_function("bench_short_list", 1, lambda text: json.dumps(
+            [mapping.get(i, i) for i in json.loads(text)]) if text and text.startswith("[") else text)
+        for table, column in ID_COLUMNS:
+            conn.execute(f"UPDATE {table} SET {column} = bench_short({column})"
+                         f" WHERE {column} LIKE '%-%'")
+        conn.execute("UPDATE llm_calls SET paper_ids = bench_short_list(paper_ids)"
+                     " WHERE typeof(paper_ids) = 'text' AND paper_ids LIKE '%-%'")
+        conn.commit()
+        # The search index's triggers deleted and wrote each renamed row again: merge its segments,
+        # or the unpruned year carries their tombstones (~60 MB).
+        conn.execute("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+        conn.commit()
+    return sum(1 for old, new in mapping.items() if old != new)
+
+
+def first_versions(path: Path) -> int:
+    """A real feed's version of each new entry: v1 rows in `paper_versions` (the candidate files
+    have no versions, so the year had rows only for the replacements, `add_replacements`), v1 on
+    the listings' new and cross entries. A paper the store first held as a replacement (an id of
+    `add_replacements`' own) was first seen later. Returns the rows added."""
+    with _connect(path) as conn:
+        added = conn.execute(
+            "INSERT OR IGNORE INTO paper_versions (paper_id, version, first_seen) SELECT id, 1,"
+            " first_listed FROM papers_data WHERE first_listed IS NOT NULL AND id NOT LIKE '%-r%'"
+        ).rowcount
+        conn.execute("UPDATE listing_entries SET version = 1 WHERE version IS NULL"
+                     " AND announce_type IN ('new', 'cross')")
+        conn.commit()
+    return int(added)
+
+
 def table_counts(path: Path) -> str:
     """How many papers, candidates (run_candidates) and judgements the store holds."""
     with _connect(path) as conn:
@@ -268,6 +340,10 @@ def main() -> None:
                         help="a real feed's replacement entries a listing day (add_replacements)")
     parser.add_argument("--unknown-share", type=float, default=0.35,
                         help="share of replaced papers the store never held")
+    parser.add_argument("--first-versions", action="store_true",
+                        help="a v1 version row for every paper first listed as new (first_versions)")
+    parser.add_argument("--arxiv-ids", action="store_true",
+                        help="every paper id as long as arXiv's (short_ids) before measuring")
     parser.add_argument("--save", type=Path, help="copy the year's stores (unpruned, pruned) here")
     parser.add_argument("--year", type=Path,
                         help="start from the unpruned year.db that --save kept (skips steps 1-2)")
@@ -286,6 +362,10 @@ def main() -> None:
             added = add_replacements(db, args.replacements_per_day, args.unknown_share)
             print(f"replacement entries added: {added:,} ({args.replacements_per_day} a listing day,"
                   f" {args.unknown_share:.0%} of them papers the store never held)")
+        if args.first_versions:
+            print(f"v1 version rows added: {first_versions(db):,}")
+        if args.arxiv_ids:
+            print(f"paper ids shortened to arXiv's length: {short_ids(db):,}")
         size, tables = vacuumed_size(db)
         report(f"a year ({len(days) * args.copies} listing days: {table_counts(db)}), no pruning",
                size, tables)
@@ -315,6 +395,8 @@ def main() -> None:
           + (" --no-feature-cache" if args.no_feature_cache else "")
           + (" --no-search-index" if args.no_search_index else "")
           + (" --fold-label-window" if args.fold_label_window else "")
+          + (" --first-versions" if args.first_versions else "")
+          + (" --arxiv-ids" if args.arxiv_ids else "")
           + (f" --replacements-per-day {args.replacements_per_day} --unknown-share {args.unknown_share}"
              if args.replacements_per_day else ""))
 

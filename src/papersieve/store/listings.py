@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus
+from papersieve.models import AnnounceType, Listing, ListingEntry, ListingStatus, Paper
 from papersieve.store.db import Store, utcnow
 from papersieve.store.folding import folded_entries
 from papersieve.store.papers import _upsert_one, get_papers
@@ -58,20 +58,22 @@ def load_listings(
 
 
 def _listing_from_row(store: Store, row: sqlite3.Row) -> Listing:
-    entry_rows = [(int(r["position"]), str(r["paper_id"]), str(r["announce_type"])) for r in
-                  store.conn.execute("SELECT * FROM listing_entries WHERE listing_id = ?"
-                                     " ORDER BY position", (row["id"],))]
+    entry_rows = [(int(r["position"]), str(r["paper_id"]), r["version"], str(r["announce_type"]))
+                  for r in store.conn.execute("SELECT * FROM listing_entries WHERE listing_id = ?"
+                                              " ORDER BY position", (row["id"],))]
     if not entry_rows:  # an old listing folded into one row (`[store] compact_after_days`)
-        entry_rows = [(p, i, a) for p, i, _, a in folded_entries(store, int(row["id"]))]
-    papers = get_papers(store, [paper_id for _, paper_id, _ in entry_rows])
+        entry_rows = folded_entries(store, int(row["id"]))
+    papers = get_papers(store, [paper_id for _, paper_id, _, _ in entry_rows])
     entries = tuple(
         ListingEntry(
-            paper=papers[paper_id],
+            # A paper listed only as a replacement, dropped since (store/retention.py
+            # `drop_replaced_only`): an empty paper under its id, so the day counts as before.
+            paper=papers.get(paper_id) or Paper(paper_id, "", "", (), (), version),
             category=row["category"],
             announce_type=AnnounceType(announce_type),
             position=position,
         )
-        for position, paper_id, announce_type in entry_rows
+        for position, paper_id, version, announce_type in entry_rows
     )
     return Listing(
         category=row["category"],

@@ -19,7 +19,14 @@
   hashes, the LLM's scores, the runs' outcomes (what marks a paper as already judged), so the
   judgement cache and the cross-day "seen before" work as before. Such a paper's title, authors
   and comment are then stored compressed (migration 18): read through the `papers` view as
-  before.
+  before; since issue 16 (a real feed's replacement entries) every paper's are, on SQLite.
+  With `keep_text_days` also (issue 16: a real feed's ~175 replacement entries a day), the
+  `paper_versions` rows of the papers out of the search (only the web paper page lists them: it
+  then shows the newest version alone); and, once their day's listing is folded
+  (`compact_after_days`, else `keep_text_days`) and the day is not among the newest 10, the
+  papers that the feeds listed only as replacements (revised older papers) and that no run ever
+  had as a candidate, nobody gave feedback on, filed or discussed: their rows go, and their
+  day's folded listing still names them, so a rerun of the day counts and selects as before.
 - With `[store] compact_after_days` (0: never; the workflow sets 7), the rows of the candidates
   that runs of that age did not pick are folded into one compact row per run (`store/folding.py`).
 - With `[store] search_index = false` (the workflow's) the word search's index is emptied after
@@ -34,10 +41,12 @@ import contextlib
 import datetime as dt
 import sqlite3
 
+from papersieve.models import AnnounceType
 from papersieve.store.db import PAGE_SIZE, Store
 from papersieve.store.folding import (
     fold_old_listings,
     fold_old_runs,
+    folded_entries,
     folded_paper_ids,
     ranker_window_start,
 )
@@ -172,13 +181,102 @@ def prune_old_text(store: Store, keep_days: int, now: dt.datetime | None = None,
         # year's store); a paper out of the search's days keeps it empty until listed again.
         conn.execute("UPDATE papers_data SET updated_at = '' WHERE searchable = 0 AND updated_at != ''")
         if not store.postgres:  # which compresses long values itself (TOAST)
-            # Out of the index and without its abstract, the rest of the row's text is packed
-            # (migration 18; the `papers` view unpacks it): a feed listing it again writes text.
+            # The rest of each row's text is packed as its abstract is (migration 18; the
+            # `papers` view unpacks it, and the search index reads it through the view): first
+            # only out of the index and without the abstract, since issue 16's replacement
+            # entries every row (1.9 MB of a year's store); a feed listing it again writes text.
             conn.execute(
                 "UPDATE papers_data SET title = papersieve_pack_smaller(title),"
                 " authors = papersieve_pack_smaller(authors), comment = papersieve_pack_smaller(comment)"
-                " WHERE searchable = 0 AND abstract = '' AND typeof(title) = 'text'")
+                " WHERE typeof(title) = 'text' AND title != ''")
         return emptied
+
+
+def prune_old_versions(store: Store) -> int:
+    """Delete the version rows of the papers out of the search (`searchable = 0`: their text was
+    pruned, `prune_old_text`); returns how many. Only the web paper page lists a paper's versions
+    (it then shows the newest, `papers.latest_version`); a feed listing the paper again records
+    the version it lists."""
+    with store.transaction() as conn:
+        return conn.execute("DELETE FROM paper_versions WHERE paper_id IN"
+                            " (SELECT id FROM papers_data WHERE searchable = 0)").rowcount
+
+
+REPLACED = frozenset({AnnounceType.REPLACE.value, AnnounceType.REPLACE_CROSS.value})
+DROPPED_BEFORE = "replaced_dropped_before"
+"""`store_state` key: the papers first listed before this date were looked at by
+`drop_replaced_only` already (each run looks only at the days that crossed its cutoff)."""
+NEWEST_DAYS_KEPT = 10
+"""The newest listing days (first listing dates) whose papers are never dropped: the local
+ranker's cold start pools the papers of up to `pool_days` of them (5 in the shipped lexicon,
+`judges/local/features/earlier.py`)."""
+_UNTOUCHED = "".join(
+    f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.paper_id = papers_data.id)"
+    for table in ("listing_entries", "run_candidates", "judgements", "feedback", "collection_papers",
+                  "library_examples", "chat_messages", "local_features", "embeddings"))
+
+
+def drop_replaced_only(store: Store, keep_days: int, now: dt.datetime | None = None) -> int:
+    """Delete the papers first listed `keep_days` days ago or more (and not on the newest
+    `NEWEST_DAYS_KEPT` listing days) that every listing of that day listed as a replacement only
+    (revised older papers) and that nothing else holds: no run's candidate (folded or not), no
+    verdict, feedback, collection, library example, chat message, cached feature, unfolded
+    listing; with their version rows. Returns how many. Their day's folded listing still names
+    them: a rerun counts its entries as before (`store/listings.py` stands an empty paper in
+    for each). `keep_days` 0 keeps them."""
+    if keep_days <= 0:
+        return 0
+    moment = now or dt.datetime.now(dt.UTC)
+    cutoff = (moment.date() - dt.timedelta(days=keep_days)).isoformat()
+    newest = store.conn.execute(
+        "SELECT MIN(d) FROM (SELECT DISTINCT first_listed AS d FROM papers_data WHERE first_listed"
+        f" IS NOT NULL ORDER BY d DESC LIMIT {NEWEST_DAYS_KEPT}) AS newest").fetchone()[0]
+    if newest is None:
+        return 0
+    cutoff = min(cutoff, str(newest))
+    row = store.conn.execute("SELECT value FROM store_state WHERE key = ?", (DROPPED_BEFORE,)).fetchone()
+    since = str(row[0]) if row is not None else ""
+    if since >= cutoff:
+        return 0
+    days = [str(r[0]) for r in store.conn.execute(
+        "SELECT DISTINCT first_listed FROM papers_data WHERE first_listed >= ? AND first_listed < ?"
+        " ORDER BY 1", (since, cutoff)).fetchall()]
+    dropped = sum(_drop_day(store, day) for day in days)
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO store_state (key, value) VALUES (?, ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (DROPPED_BEFORE, cutoff))
+    return dropped
+
+
+def _drop_day(store: Store, day: str) -> int:
+    """`drop_replaced_only` for the papers first listed on `day`."""
+    listings = store.conn.execute("SELECT id, requested_date FROM listings"
+                                  " WHERE COALESCE(date, requested_date) = ?", (day,)).fetchall()
+    replaced: dict[str, bool] = {}
+    for listing_id, _ in listings:
+        entries = [(str(r[0]), str(r[1])) for r in store.conn.execute(
+            "SELECT paper_id, announce_type FROM listing_entries WHERE listing_id = ?", (listing_id,))]
+        entries += [(paper_id, kind) for _, paper_id, _, kind in folded_entries(store, int(listing_id))]
+        for paper_id, kind in entries:
+            replaced[paper_id] = replaced.get(paper_id, True) and kind in REPLACED
+    only = {paper_id for paper_id, yes in replaced.items() if yes}
+    for run_day in {day, *(str(r[1]) for r in listings)}:  # a run reads its requested date
+        only -= folded_paper_ids(store, run_day, date=run_day)
+    if not only:
+        return 0
+    with store.transaction() as conn:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS replaced_only (id TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.replaced_only")
+        conn.executemany("INSERT INTO temp.replaced_only (id) VALUES (?)", [(i,) for i in sorted(only)])
+        conn.execute("DELETE FROM temp.replaced_only WHERE id NOT IN (SELECT id FROM papers_data"
+                     f" WHERE id IN (SELECT id FROM temp.replaced_only) AND first_listed = ?{_UNTOUCHED})",
+                     (day,))
+        conn.execute("DELETE FROM paper_versions WHERE paper_id IN (SELECT id FROM temp.replaced_only)")
+        # Its vector for the web app's similar papers goes with it (ON DELETE CASCADE), and on
+        # SQLite its entry of the search index (trigger papers_data_ad).
+        cursor = conn.execute("DELETE FROM papers_data WHERE id IN (SELECT id FROM temp.replaced_only)")
+        conn.execute("DELETE FROM temp.replaced_only")
+        return cursor.rowcount
 
 
 def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None, *,
@@ -199,6 +297,9 @@ def prune_store(store: Store, keep_raw_days: int, now: dt.datetime | None = None
         "folded candidates": fold_old_runs(store, compact_after_days, now,
                                            label_window=fold_label_window),
         "folded listing entries": fold_old_listings(store, compact_after_days, now),
+        "paper versions": prune_old_versions(store) if keep_text_days > 0 else 0,
+        "replaced-only papers dropped": drop_replaced_only(
+            store, min(keep_text_days, compact_after_days or keep_text_days), now),
         "search index emptied": int(drop_search_index(store)) if not search_index else 0,
         "search index rebuilt": rebuild_search_index(store) if search_index else 0,
     }

@@ -177,6 +177,9 @@ class PaperDetail:
     judgements: tuple[sqlite3.Row, ...]
     feedback: tuple[sqlite3.Row, ...]
     first_listed: str | None = None
+    latest_version: int | None = None
+    """The paper's newest version, shown when its versions' rows were pruned
+    (`[store] keep_text_days`, store/retention.prune_old_versions)."""
 
 
 @dataclass(frozen=True)
@@ -464,6 +467,7 @@ def paper_detail(store: Store, paper_id: str, profile: str,
         judgements=tuple(judgements),
         feedback=tuple(feedback),
         first_listed=row["first_listed"],
+        latest_version=row["latest_version"],
     )
 
 
