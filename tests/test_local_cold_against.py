@@ -7,7 +7,7 @@ does not name them either; with LLM history the field's own prior counts them as
 from __future__ import annotations
 
 from papersieve.judges.local.explain import comment_for
-from papersieve.judges.local.features.paper import batch_cold_scores
+from papersieve.judges.local.features.paper import batch_cold_scores, plain_cold_scores
 from papersieve.judges.local.model.ranker import Ranker
 from papersieve.models import Paper
 from papersieve.profile.loader import load_profile
@@ -37,6 +37,17 @@ def test_the_ml_cold_prior_does_not_lower_a_paper_for_an_against_phrase() -> Non
     assert counted[0] < counted[1]
     cold = ranker.cold_scores(colds)
     assert cold[0] == cold[1]
+
+
+def test_the_unweighted_key_phrase_score_takes_the_against_weight_too() -> None:
+    ranker = Ranker(load_profile(), None, {})
+    colds = ranker.cold(_pair())
+    counted = plain_cold_scores(colds, ranker.foundational)
+    assert counted[0] < counted[1]
+    ignored = plain_cold_scores(colds, ranker.foundational, against=0.0)
+    assert ignored[0] == ignored[1]
+    weighed = batch_cold_scores(colds, ranker.foundational, against=0.0)
+    assert weighed[0] == weighed[1]
 
 
 def test_with_llm_history_the_field_prior_still_counts_them() -> None:
