@@ -98,10 +98,12 @@ def test_the_ml_field_keeps_the_prior_its_figures_were_measured_with() -> None:
 
 def test_the_ml_field_before_any_llm_verdict_pools_earlier_days_with_the_general_prior() -> None:
     # Issue 18: with no LLM history (none, or the user's own answers only) the ML field's profiles
-    # use the general prior self-trained with 5 earlier listing days (bench/RESULTS.md).
+    # use the general prior self-trained with 5 earlier listing days, their "against" key phrases
+    # not counted (bench/RESULTS.md).
     ml = lexicon_for(["cs.LG", "cs.AI"])
     assert ml is not None
-    assert ml.cold_prior == dataclasses.replace(GENERAL_PRIOR, pool_days=5, self_train_mix=1.0)
+    assert ml.cold_prior == dataclasses.replace(GENERAL_PRIOR, pool_days=5, self_train_mix=1.0,
+                                                against_weight=0.0)
     assert Ranker(load_profile(), None, {}).prior == ml.cold_prior
     assert Ranker(load_profile(), None, {"days": []}).prior == ml.cold_prior
 

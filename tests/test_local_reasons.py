@@ -41,12 +41,16 @@ def test_application_words_are_not_named_when_the_profile_does_not_ask_for_found
 
 
 def test_the_profiles_own_irrelevant_phrases_are_named_against(tmp_path: Path) -> None:
+    # A signal-processing profile (eess.SP): its irrelevant phrases count before any LLM day.
+    # (The ML field's no-history prior does not count them, nor name them: issue 18, session 12,
+    # tests/test_local_cold_against.py.)
     folder = tmp_path / "p"
     init_profile(folder)
     (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
     paper = Paper("2501.00004", "Beamforming over optical networks", "Optical networks.", ("A B",),
-                  ("cs.LG",))
-    comment = LocalJudge(load_profile(folder), open_store(store_at(tmp_path / "s.db"))).judge([paper]) \
+                  ("eess.SP",))
+    profile = load_profile(folder, {"categories": ["eess.SP"]})
+    comment = LocalJudge(profile, open_store(store_at(tmp_path / "s.db"))).judge([paper]) \
         .judgements[0].comment
     assert comment.endswith('; against it: "optical networks".')
 

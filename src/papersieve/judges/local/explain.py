@@ -50,10 +50,12 @@ def _matched(cold: ColdFeatures) -> str:
     return " and ".join(parts[:MAX_TOPICS])
 
 
-def _against(cold: ColdFeatures, foundational: bool) -> str:
-    """The profile's own irrelevant phrases found, then (for a profile that asks for foundational
-    work, the only one whose score they lower) the application words."""
-    words = [m.term.text.lower() for m in sorted(cold.matches, key=lambda m: m.weight) if m.weight < 0]
+def _against(cold: ColdFeatures, foundational: bool, phrases: bool = True) -> str:
+    """The profile's own irrelevant phrases found (when they count: `phrases`), then (for a
+    profile that asks for foundational work, the only one whose score they lower) the
+    application words."""
+    words = [m.term.text.lower() for m in sorted(cold.matches, key=lambda m: m.weight)
+             if m.weight < 0] if phrases else []
     if foundational:
         words.extend(cold.application_hits)
     return _quoted(words) if words else ""
@@ -137,11 +139,12 @@ def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper])
     similar = _resembles(papers, liked if learned else [], ranker)
     authors = _picked_author(papers, ranker)
     foundational = ranker.foundational
+    phrases_against = ranker.prior.against_weight > 0  # a prior may not count them (issue 18)
     # Most papers match none of a profile's phrases: nothing to sort or quote (a group's day
     # writes a million of these comments).
     return [sentence(_matched(c) if c.matches else "", n, s,
-                     _against(c, foundational) if c.matches or (foundational and c.application_hits)
-                     else "", learned, a)
+                     _against(c, foundational, phrases_against)
+                     if c.matches or (foundational and c.application_hits) else "", learned, a)
             for c, n, s, a in zip(colds, near, similar, authors, strict=True)]
 
 

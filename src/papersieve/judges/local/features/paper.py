@@ -51,20 +51,34 @@ class ColdFeatures:
         return sum(w * v for w, v in zip(COLD_WEIGHTS[1:], parts, strict=True))
 
 
-def batch_cold_scores(colds: Sequence[ColdFeatures], foundational: bool) -> np.ndarray:
+def batch_cold_scores(colds: Sequence[ColdFeatures], foundational: bool,
+                      against: float = 1.0) -> np.ndarray:
     """The cold-start scores of a batch, each key phrase weighted by how rare it is among the
     batch's papers (log((n + 1) / (df + 0.5)), df = papers of the batch that contain it).
 
     A phrase that most of the day's papers contain says little about which of them the profile
     wants: on an astro-ph day "galaxy" or "star formation" matches half the listing (issue 25).
-    The word lists' and category parts stay as `ColdFeatures.score` gives them."""
+    The word lists' and category parts stay as `ColdFeatures.score` gives them. `against`
+    multiplies the phrases that count against a paper (irrelevant, application)."""
     n = len(colds)
     frequency: dict[Term, int] = {}
     for cold in colds:
         for match in cold.matches:
             frequency[match.term] = frequency.get(match.term, 0) + 1
-    weight = {term: float(np.log((n + 1) / (df + 0.5))) for term, df in frequency.items()}
+    weight = {term: float(np.log((n + 1) / (df + 0.5))) * (against if term.kind != "relevant" else 1.0)
+              for term, df in frequency.items()}
     return np.array([COLD_WEIGHTS[0] * sum(m.weight * weight[m.term] for m in c.matches)
+                     + c.field_score(foundational) for c in colds], dtype=float)
+
+
+def plain_cold_scores(colds: Sequence[ColdFeatures], foundational: bool,
+                      against: float = 1.0) -> np.ndarray:
+    """`ColdFeatures.score` of each paper, the phrases that count against it multiplied by
+    `against`."""
+    if against == 1.0:
+        return np.array([c.score(foundational) for c in colds], dtype=float)
+    return np.array([COLD_WEIGHTS[0] * sum(m.weight * (against if m.weight < 0 else 1.0)
+                                           for m in c.matches)
                      + c.field_score(foundational) for c in colds], dtype=float)
 
 

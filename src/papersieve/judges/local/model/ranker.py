@@ -16,6 +16,7 @@ from papersieve.judges.local.features.paper import (
     batch_cold_scores,
     cold_features,
     has_row,
+    plain_cold_scores,
     text_key,
 )
 from papersieve.judges.local.features.semantic import JOINT, has_vector
@@ -153,8 +154,7 @@ class Ranker:
         if not papers:
             return np.zeros(0)
         colds = self.cold(papers)
-        cold = (batch_cold_scores(colds, self.foundational) if self.prior.phrase_idf
-                else np.array([c.score(self.foundational) for c in colds], dtype=float))
+        cold = self.cold_scores(colds)
         dense = self.dense(papers, colds)
         listed = listed_primary(papers, self.profile.settings.categories)
         if self.prior.pool_days and self.store is not None:
@@ -163,6 +163,13 @@ class Ranker:
             prior = self.prior_scores(papers, cold, dense.semantic, dense.vectors, listed)
         return combine(papers, prior, self.model, self.labelled_picks, dense.matrix,
                        self.answers_only)
+
+    def cold_scores(self, colds: Sequence[ColdFeatures]) -> np.ndarray:
+        """The cold-start score of a batch as the prior weighs it: key phrases weighed by rarity
+        with `phrase_idf`, those that count against a paper by `against_weight`."""
+        if self.prior.phrase_idf:
+            return batch_cold_scores(colds, self.foundational, self.prior.against_weight)
+        return plain_cold_scores(colds, self.foundational, self.prior.against_weight)
 
     def pooled_scores(self, papers: Sequence[Paper], cold: np.ndarray, dense: DenseFeatures,
                       listed: np.ndarray) -> np.ndarray:
@@ -193,8 +200,7 @@ class Ranker:
         vectors: list[np.ndarray] = []
         for day in earlier_days(self.store, papers, self.prior.pool_days) if self.pool_earlier else []:
             colds = self.cold(day)
-            cold = (batch_cold_scores(colds, self.foundational) if self.prior.phrase_idf
-                    else np.array([c.score(self.foundational) for c in colds], dtype=float))
+            cold = self.cold_scores(colds)
             dense = self.dense(day, colds)
             listed = listed_primary(day, self.profile.settings.categories)
             guess = standardise(first_guess(cold, dense.semantic, listed, self.prior))

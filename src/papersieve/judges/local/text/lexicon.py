@@ -46,6 +46,10 @@ class PriorSettings:
     (`model.scoring.pooled_prior`); 0: the batch alone."""
     self_train_mix: float = 0.5
     """Weight of each self-trained part (sparse, dense) next to the first guess."""
+    against_weight: float = 1.0
+    """Weight of the profile's key phrases that count against a paper (its Irrelevant and
+    Application lines) next to those that count for it, in the key-phrase score; 0: they do not
+    count (nor does a comment name them)."""
 
 
 GENERAL_PRIOR = PriorSettings()
