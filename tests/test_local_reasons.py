@@ -96,8 +96,26 @@ def test_topics_command_prints_what_the_judge_derived(tmp_path: Path) -> None:
         " learning radio maps; dictionary learning radio maps; feature learning; dictionary"
         " learning\n"
         "   counts against: optical networks\n"
+        "Phrases that count against: matched word for word only once the LLM has judged one of"
+        " this profile's days; before that (the no-key judge) only the Keywords lines count,"
+        " against papers near them in meaning (measured: the word matches disagreed with the"
+        " LLM's own picks, bench/RESULTS.md, issue 18). Your dislikes count from the first.\n"
         "Application words (robot, games, 6g, ...): not used (the topics do not ask for"
         " foundational rather than application-driven work)\n")
+
+
+def test_topics_command_says_against_phrases_count_where_the_fields_prior_counts_them(
+    tmp_path: Path,
+) -> None:
+    """A field whose no-history prior counts the phrases (eess.SP): no such caveat."""
+    folder = tmp_path / "p"
+    init_profile(folder)
+    (folder / "topics.txt").write_text(PLAIN_TOPICS, "utf-8")
+    (folder / "profile.toml").write_text('categories = ["eess.SP"]\n', "utf-8")
+    result = CliRunner().invoke(cli, ["topics", "--profile", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "   counts against: optical networks\n" in result.output
+    assert "Phrases that count against" not in result.output
 
 
 def test_a_topic_spelled_out_finds_papers_that_write_its_acronym(tmp_path: Path) -> None:

@@ -16,5 +16,6 @@ def topics(profile_dir: Path | None) -> None:
     """Print the topics, key phrases and what counts against, as the local judge reads them."""
     from papersieve.judges.local.explain import describe_topics
 
-    for line in describe_topics(load_profile_ref(profile_dir).prompts.topics):
+    profile = load_profile_ref(profile_dir)
+    for line in describe_topics(profile.prompts.topics, profile.settings.categories):
         click.echo(line)

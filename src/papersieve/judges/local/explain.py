@@ -148,11 +148,12 @@ def comment_for(ranker: Ranker, papers: Sequence[Paper], liked: Sequence[Paper])
             for c, n, s, a in zip(colds, near, similar, authors, strict=True)]
 
 
-def describe_topics(text: str) -> list[str]:
+def describe_topics(text: str, categories: Sequence[str] = ()) -> list[str]:
     """What the local judge reads from a topics text, as lines for `papersieve topics`: each
     topic's key phrases and what counts against, then the keyword block, then whether the
-    built-in application and theory word lists apply."""
-    from papersieve.judges.local.text.lexicon import wants_foundational
+    built-in application and theory word lists apply; `categories` (the profile's) name the
+    field, whose prior before the first LLM day may not count the phrases against (issue 18)."""
+    from papersieve.judges.local.text.lexicon import lexicon_for, wants_foundational
     from papersieve.judges.local.text.topics import parse_topics
 
     derived = parse_topics(text)
@@ -166,6 +167,14 @@ def describe_topics(text: str) -> list[str]:
         lines.append(headings.get(topic, "Keywords" if topic == "" else topic))
         lines.extend(f"   {kind}: {'; '.join(dict.fromkeys(words))}"
                      for kind, words in sorted(kinds.items(), key=lambda kv: kv[0] != "key phrases"))
+    field = lexicon_for(categories)
+    if field is not None and field.cold_prior is not None and field.cold_prior.against_weight == 0 \
+            and any("counts against" in kinds for kinds in groups.values()):
+        lines.append("Phrases that count against: matched word for word only once the LLM has"
+                     " judged one of this profile's days; before that (the no-key judge) only the"
+                     " Keywords lines count, against papers near them in meaning (measured: the"
+                     " word matches disagreed with the LLM's own picks, bench/RESULTS.md, issue 18)."
+                     " Your dislikes count from the first.")
     if wants_foundational(text):
         lines.append("Application words (robot, games, 6g, ...): count against a paper, theory words"
                      " (theorem, convergence, ...) for it (the topics ask for foundational work)")
