@@ -18,7 +18,7 @@ from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.redact import redact
 from papersieve.render.atom import render_atom
-from papersieve.render.day_files import Warn, newest_current, read_days, read_latest
+from papersieve.render.day_files import SiteDays, Warn, read_latest
 from papersieve.render.html import (
     KATEX,
     katex_files,
@@ -72,8 +72,8 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "html" in formats:
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
-    days = read_days(out_dir, warn, known=(written[0], day))
-    newest = newest_current(days)
+    days = SiteDays(out_dir, warn, known=(written[0], day))
+    newest = days.newest_current()
     # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
     # keep `latest.*` on itself for ever.
     if newest is not None and newest["date"] == day["date"]:
@@ -84,9 +84,9 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         written += [copy_file(dated[ext], latest_path(out_dir, ext)) if ext in dated
                     else write_text(latest_path(out_dir, ext), text) for ext, text in texts.items()]
     if "html" in formats:
-        written += _write_site(out_dir, days, digest)
+        written += _write_site(out_dir, days.newest(), digest)
     if "atom" in formats:
-        feed = render_atom(days[:FEED_DAYS], digest.profile, site_url)
+        feed = render_atom(days.newest(FEED_DAYS), digest.profile, site_url)
         written.append(write_text(out_dir / FEED_NAME, feed))
     return written
 
