@@ -231,3 +231,22 @@ def test_an_older_day_run_again_reads_the_newest_day_only(tmp_path: Path,
     assert reads == [broken, tmp_path / "2025-07" / "2025-07-03.json"]
     assert len(warnings) == 1 and warnings[0].startswith(f"left {broken} out of the site: not valid JSON")
     assert not (tmp_path / "latest.md").samefile(tmp_path / "2025-07" / "2025-07-02.md")
+
+
+def test_the_day_json_written_as_orjson_bytes_still_passes_the_redactor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day's JSON goes to the disk as orjson's UTF-8 bytes, not through a str: a secret of
+    the environment in it is still replaced, and without secrets the bytes are json.dumps'."""
+    from papersieve.render.json_out import digest_dict
+
+    digest = on(dt.date(2025, 7, 3))
+    write_outputs(digest, tmp_path / "plain", ["markdown"])
+    plain = (tmp_path / "plain" / "2025-07" / "2025-07-03.json").read_bytes()
+    assert plain == (json.dumps(digest_dict(digest), ensure_ascii=False, indent=2) + "\n").encode()
+    monkeypatch.setenv("OPENAI_API_KEY", "routing in sparse")
+    write_outputs(digest, tmp_path / "secret", ["markdown"])
+    for name in ("2025-07/2025-07-03.json", "latest.json", "2025-07/2025-07-03.md"):
+        text = (tmp_path / "secret" / name).read_text("utf-8")
+        assert "routing in sparse" not in text and "[redacted OPENAI_API_KEY]" in text, name
+    assert plain.replace(b"routing in sparse", b"[redacted OPENAI_API_KEY]") == \
+        (tmp_path / "secret" / "2025-07" / "2025-07-03.json").read_bytes()
