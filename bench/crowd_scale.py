@@ -12,6 +12,8 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
                                   markdown, json, html, atom as a single-user profile writes;
                                   `none` = no files, the store holds the day)
        ... --workers 2            `run --all --workers 2`: the local profiles in two processes
+       ... --judge-ahead          `run --all --judge-ahead`: the crowd's judging done ahead in a
+                                  second process (group_ahead.py)
        ... --earlier-days 60      each member's output folder holds 60 earlier days' files first
                                   (a day JSON of the same 1,013 papers for each of the 60 days
                                   before, ~2 MB, written once and hard-linked into every folder:
@@ -90,7 +92,8 @@ def _profiles(n: int, formats: list[str]) -> list[Any]:
 
 
 def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int,
-          ray_cpus: int = 0, wall_profile: bool = False, earlier_days: int = 0) -> dict[str, Any]:
+          ray_cpus: int = 0, wall_profile: bool = False, earlier_days: int = 0,
+          judge_ahead: bool = False) -> dict[str, Any]:
     """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder, and
     PAPERSIEVE_DB to a new schema for a PostgreSQL store)."""
     sys.path.insert(0, str(HERE))
@@ -138,7 +141,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
                 reports = _run_on_ray(store, profiles, setup.DAY, out)
             else:
                 reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day,
-                               workers)
+                               workers, judge_ahead)
         seconds = time.perf_counter() - start
         ray_cpu = _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0
         cpu = _cpu_seconds() + _tree_cpu(server) + ray_cpu - cpu_before
@@ -181,7 +184,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
             "earlier_days": earlier_days, "outputs_sha256": _outputs_hash(out, setup.DAY),
-            "workers": workers, "done": sum(r.status == "done" for r in reports),
+            "workers": workers, "judge_ahead": judge_ahead, "done": sum(r.status == "done" for r in reports),
             "median_picks": sorted(picks)[len(picks) // 2], "digest_sha256": digests,
             "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()},
             "stage_cpu_seconds": {k: round(v, 2) for k, v in stage_cpu.items()}}
@@ -360,13 +363,14 @@ def _cpu_seconds() -> float:
 
 
 def _run(store: Any, profiles: list[Any], date: Any, fetched: Any, out: Path,
-         judge_for: Any, use_loop: bool, run_day: Any, workers: int) -> list[Any]:
+         judge_for: Any, use_loop: bool, run_day: Any, workers: int, judge_ahead: bool) -> list[Any]:
     if not use_loop:
         from papersieve.group import run_all
 
         # The day from the store (stored listing, as `run --all --date` reads it).
+        ahead = {"judge_ahead": True} if judge_ahead else {}  # a branch before it has no such option
         result = run_all(store, profiles, date, deliver=False, judge_for=judge_for, out_dir=out,
-                         workers=workers)
+                         workers=workers, **ahead)
         failed = [m.line() for m in result.members if m.error]
         if failed:
             raise SystemExit("\n".join(failed))
@@ -393,13 +397,14 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--ray", type=int, default=0, metavar="K")
     parser.add_argument("--earlier-days", type=int, default=0, metavar="K")
+    parser.add_argument("--judge-ahead", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
     if args.child:
         print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top,
                                args.workers, args.ray, args.profile_clock == "wall",
-                               args.earlier_days)))
+                               args.earlier_days, args.judge_ahead)))
         return
     sys.path.insert(0, str(HERE))
     import pgserver
@@ -419,6 +424,7 @@ def main() -> None:
                            "--profile-clock", args.profile_clock,
                            "--earlier-days", str(args.earlier_days)]
                 command += ["--loop"] if args.loop else []
+                command += ["--judge-ahead"] if args.judge_ahead else []
                 done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
                 if args.profile_top or done.returncode:
                     print(done.stderr, file=sys.stderr)

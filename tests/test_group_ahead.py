@@ -1,0 +1,78 @@
+"""`run --all --judge-ahead` (issue 19): the local crowd's judging done ahead in a second
+process gives every member the day one process gives her; judgements made for other papers or
+before her judge's inputs changed are not taken. The feeds are the loopback arXiv of
+tests/servers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from papersieve import group, group_ahead
+from papersieve.group import fetch_group_day, restrict, run_all, stored_members, union_profile
+from papersieve.group_ahead import JudgeAhead
+from papersieve.judges.local.crowd import LocalCrowd
+from papersieve.pipeline import profile_candidates
+from papersieve.prefilter.rules import prefilter
+from papersieve.store import Store, open_store
+from papersieve.store.feedback import add_feedback
+from tests.servers.feed_server import FeedServer
+from tests.test_group_run import feeds
+from tests.test_group_workers import _picks, _verdicts, group_of_five
+
+__all__ = ["feeds"]  # the fixture, imported for these tests
+
+
+def test_judging_ahead_gives_every_member_the_day_one_process_gives(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    said: list[str] = []
+    ahead = run_all(store, profiles, deliver=False, out_dir=tmp_path / "ahead", judge_ahead=True,
+                    progress=said.append)
+    assert ahead.exit_code == 0 and len(ahead.members) == 5
+    assert "5 profiles in 1 processes, judged ahead in one more" in said
+    assert any(s.endswith("members' judgements made ahead in a second process") for s in said)
+    with open_store(tmp_path / "alone.db") as alone:
+        one = run_all(alone, profiles, deliver=False, out_dir=tmp_path / "one")
+        assert _verdicts(alone) == _verdicts(store)
+    assert _picks(ahead) == _picks(one) and any(_picks(one).values())
+    for name in ("alice", "erin"):
+        assert [p.read_bytes() for p in sorted((tmp_path / "ahead" / name).rglob("*.*"))] == [
+            p.read_bytes() for p in sorted((tmp_path / "one" / name).rglob("*.*"))]
+
+
+def test_judgements_made_ahead_are_taken_only_for_the_same_papers_and_inputs(
+        tmp_path: Path, feeds: FeedServer, store: Store) -> None:
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    fetched = fetch_group_day(store, union_profile(profiles), None, None, lambda _m: None)
+
+    def day_of(profile: group.Profile) -> group.DayFetch:
+        return restrict(fetched, profile.settings.categories)
+
+    crowd = LocalCrowd(store, profiles)
+    ahead = JudgeAhead(store, crowd, profiles, day_of)
+    try:
+        deadline = time.monotonic() + 120
+        while ahead._working.value != group_ahead._DONE and time.monotonic() < deadline:
+            ahead._drain(0.05)  # what it sent (a pipe holds a few members' judgements at most)
+        assert ahead._working.value == group_ahead._DONE  # every member judged ahead, none reached
+        papers = {p.name: prefilter(profile_candidates(store, p, day_of(p)).papers, p).to_judge
+                  for p in profiles}
+        by_name = {p.name: p for p in profiles}
+        own = {name: crowd.judge_for(by_name[name]).judge(papers[name]) for name in papers}
+        for name in ("alice", "bob"):  # the same papers, the store unchanged: the same judgements
+            taken = ahead.take(name, papers[name])
+            assert taken is not None and taken.judgements == own[name].judgements
+            assert taken.notes == own[name].notes
+        assert ahead.take("carol", papers["carol"][1:]) is None  # other papers
+        add_feedback(store, [papers["dave"][0].id], 1, "web", profile="dave")
+        assert ahead.take("dave", papers["dave"]) is None  # a like since: judged again
+        assert ahead.take("nobody", papers["erin"]) is None
+        assert ahead.used == 2
+    finally:
+        ahead.close()
