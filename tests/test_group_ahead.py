@@ -19,7 +19,7 @@ from papersieve.prefilter.rules import prefilter
 from papersieve.store import Store, open_store
 from papersieve.store.feedback import add_feedback
 from tests.servers.feed_server import FeedServer
-from tests.test_group_run import feeds
+from tests.test_group_run import feeds, run_cli
 from tests.test_group_workers import _picks, _verdicts, group_of_five
 
 __all__ = ["feeds"]  # the fixture, imported for these tests
@@ -76,3 +76,16 @@ def test_judgements_made_ahead_are_taken_only_for_the_same_papers_and_inputs(
         assert ahead.used == 2
     finally:
         ahead.close()
+
+
+def test_judge_ahead_from_the_command_line(tmp_path: Path, feeds: FeedServer, store: Store,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    refused = run_cli("run", "--judge-ahead", "--no-deliver")
+    assert refused.exit_code == 2 and "--judge-ahead judges a group's profiles" in refused.output
+    group_of_five(tmp_path)
+    done = run_cli("run", "--all", "--judge-ahead", "--no-deliver", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (tmp_path / "site").iterdir() if p.is_dir()) == [
+        "alice", "bob", "carol", "dave", "erin"]
+    assert "members' judgements made ahead in a second process" in done.output
