@@ -129,6 +129,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         stage_cpu = _count_stage_cpu()
         written_before = _written_bytes()
         load_before = os.getloadavg()
+        own_before = _own_cpu_seconds()
         cpu_before = _cpu_seconds() + _tree_cpu(server) + (
             _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0)
         start = time.perf_counter()
@@ -145,6 +146,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         seconds = time.perf_counter() - start
         ray_cpu = _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0
         cpu = _cpu_seconds() + _tree_cpu(server) + ray_cpu - cpu_before
+        own_cpu = _own_cpu_seconds() - own_before
         ray_rss = _peak_rss_mib(_descendants(os.getpid())) if ray_cpus else []
         written = _written_bytes() - written_before
         load_after = os.getloadavg()
@@ -176,7 +178,10 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             # at the end of the run, largest first
             "ray_peak_rss_mib": sorted(ray_rss, reverse=True),
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
-            "cpu_seconds": round(cpu, 2), "written_mb": round(written / 1e6),
+            "cpu_seconds": round(cpu, 2),
+            # this process alone (without workers, the process judging ahead, a server): with
+            # --judge-ahead, the run's own share, the longer of the two on an idle machine
+            "cpu_seconds_this_process": round(own_cpu, 2), "written_mb": round(written / 1e6),
             "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             # the largest worker process (with --workers; their sum with the above bounds the
@@ -353,6 +358,12 @@ def _written_bytes() -> int:
     except OSError:
         return 0
     return next((int(line.split()[1]) for line in lines if line.startswith("write_bytes:")), 0)
+
+
+def _own_cpu_seconds() -> float:
+    """User + system CPU seconds of this process alone."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def _cpu_seconds() -> float:
