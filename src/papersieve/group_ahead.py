@@ -145,8 +145,8 @@ def _ahead(send: Any, location: str, crowd: LocalCrowd, members: Sequence[Profil
                 except Exception:  # her run meets the same error and reports it
                     pass
                 working.value = -1  # after the send: the run waits for her until then
-    except (OSError, EOFError):  # the run closed its end
-        pass
+    except Exception:  # the run closed its end, or the store cannot be read here:
+        pass  # the run judges the rest itself, and reports what it meets
     finally:
         working.value = _DONE
         send.close()
