@@ -89,3 +89,23 @@ def test_judge_ahead_from_the_command_line(tmp_path: Path, feeds: FeedServer, st
     assert sorted(p.name for p in (tmp_path / "site").iterdir() if p.is_dir()) == [
         "alice", "bob", "carol", "dave", "erin"]
     assert "members' judgements made ahead in a second process" in done.output
+
+
+def test_a_process_ahead_that_cannot_read_the_store_leaves_the_run_to_judge_everyone(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    from papersieve.errors import StoreError
+
+    def refused(*_args: object, **_kwargs: object) -> Store:
+        raise StoreError("cannot open the store to read it")
+
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    monkeypatch.setattr(group_ahead, "open_store", refused)  # in the forked process
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    said: list[str] = []
+    report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out", judge_ahead=True,
+                     progress=said.append)
+    assert report.exit_code == 0 and all(m.report is not None for m in report.members)
+    assert "0 members' judgements made ahead in a second process" in said
+    assert "Traceback" not in capfd.readouterr().err
