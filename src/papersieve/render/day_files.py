@@ -68,7 +68,7 @@ class SiteDays:
     """The folder's well-formed days, newest first by the date in their names, each file read
     only when a caller gets that far: `latest.*` needs the newest day that is not in the future,
     the feed the newest `FEED_DAYS`; only the archive pages need every day. A member's folder
-    of 60 days is 60 x 2 MB (~10 ms each to parse and check) that a Markdown-only run read
+    of 60 days is 60 x 2 MB (~18 ms each to parse and check) that a Markdown-only run read
     in full, every run. A malformed file is named to `warn` when it is reached."""
 
     def __init__(self, out_dir: Path, warn: Warn, known: tuple[Path, dict[str, Any]] | None = None
