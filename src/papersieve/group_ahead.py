@@ -20,6 +20,7 @@ is waited for.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -92,7 +93,8 @@ class JudgeAhead:
                 name, ids, mark, result = self._receive.recv()
                 self._results[name] = (ids, mark, result)
                 wait = 0
-        except (EOFError, OSError):  # the process ahead ended: the run judges the rest itself
+        except (EOFError, OSError, pickle.UnpicklingError):  # the process ahead ended (killed
+            # mid-message, perhaps): the run judges the rest itself
             return
 
     def close(self) -> None:
