@@ -12,6 +12,12 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
                                   markdown, json, html, atom as a single-user profile writes;
                                   `none` = no files, the store holds the day)
        ... --workers 2            `run --all --workers 2`: the local profiles in two processes
+       ... --judge-ahead          `run --all --judge-ahead`: the crowd's judging done ahead in a
+                                  second process (group_ahead.py)
+       ... --earlier-days 60      each member's output folder holds 60 earlier days' files first
+                                  (a day JSON of the same 1,013 papers for each of the 60 days
+                                  before, ~2 MB, written once and hard-linked into every folder:
+                                  the run parses them as a real folder's, the page cache is shared)
        (wall and CPU seconds per pipeline stage are in the output: `stage_wall_seconds`,
        `stage_cpu_seconds`, the latter for one process only)
        ... --profile-top 25       cProfile of the timed part (CPU time, not wall: the machine is
@@ -24,7 +30,8 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
                                   --store postgresql; the profiles are stored, as `--ray` reads
                                   them; `ray.init` timed apart)
 Every result line carries `digest_sha256`: the hash of every profile's Markdown digest (rendered
-from its report after the timed part), the same in every configuration for the same N. On
+from its report after the timed part), the same in every configuration for the same N; and
+`outputs_sha256`: the hash of every file the run wrote (path and bytes; the earlier days left out). On
 PostgreSQL, CPU adds the server's processes (their user + system seconds over the timed part) and
 the store's growth is its schema's tables and indexes.
 The loop is `papersieve.group.run_all` when the branch has it, else run_day per profile with the
@@ -85,7 +92,8 @@ def _profiles(n: int, formats: list[str]) -> list[Any]:
 
 
 def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int,
-          ray_cpus: int = 0, wall_profile: bool = False) -> dict[str, Any]:
+          ray_cpus: int = 0, wall_profile: bool = False, earlier_days: int = 0,
+          judge_ahead: bool = False) -> dict[str, Any]:
     """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder, and
     PAPERSIEVE_DB to a new schema for a PostgreSQL store)."""
     sys.path.insert(0, str(HERE))
@@ -106,6 +114,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         fetched = load_offline_day(store, day_dir, setup.DAY, setup.CATEGORIES)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = _store_size(store, home)
+        _write_earlier_days(home / "earlier", out, [p.name for p in profiles], fetched, earlier_days)
         ray_init = 0.0
         if ray_cpus:
             ray_init = _start_ray(store, n, formats, ray_cpus)
@@ -120,6 +129,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         stage_cpu = _count_stage_cpu()
         written_before = _written_bytes()
         load_before = os.getloadavg()
+        own_before = _own_cpu_seconds()
         cpu_before = _cpu_seconds() + _tree_cpu(server) + (
             _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0)
         start = time.perf_counter()
@@ -132,10 +142,11 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
                 reports = _run_on_ray(store, profiles, setup.DAY, out)
             else:
                 reports = _run(store, profiles, setup.DAY, fetched, out, judge_for, use_loop, run_day,
-                               workers)
+                               workers, judge_ahead)
         seconds = time.perf_counter() - start
         ray_cpu = _tree_cpu(_descendants(os.getpid())) if ray_cpus else 0.0
         cpu = _cpu_seconds() + _tree_cpu(server) + ray_cpu - cpu_before
+        own_cpu = _own_cpu_seconds() - own_before
         ray_rss = _peak_rss_mib(_descendants(os.getpid())) if ray_cpus else []
         written = _written_bytes() - written_before
         load_after = os.getloadavg()
@@ -167,17 +178,67 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             # at the end of the run, largest first
             "ray_peak_rss_mib": sorted(ray_rss, reverse=True),
             "seconds": round(seconds, 2), "per_profile_ms": round(1000 * seconds / n, 1),
-            "cpu_seconds": round(cpu, 2), "written_mb": round(written / 1e6),
+            "cpu_seconds": round(cpu, 2),
+            # this process alone (without workers, the process judging ahead, a server): with
+            # --judge-ahead, the run's own share, the longer of the two on an idle machine
+            "cpu_seconds_this_process": round(own_cpu, 2), "written_mb": round(written / 1e6),
             "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             # the largest worker process (with --workers; their sum with the above bounds the
             # memory, shared copy-on-write pages counted twice)
             "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
-            "workers": workers, "done": sum(r.status == "done" for r in reports),
+            "earlier_days": earlier_days, "outputs_sha256": _outputs_hash(out, setup.DAY),
+            "workers": workers, "judge_ahead": judge_ahead, "done": sum(r.status == "done" for r in reports),
             "median_picks": sorted(picks)[len(picks) // 2], "digest_sha256": digests,
             "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()},
             "stage_cpu_seconds": {k: round(v, 2) for k, v in stage_cpu.items()}}
+
+
+def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any, count: int) -> None:
+    """`count` earlier days in each member's folder: for each day before the bench's, one day
+    JSON of the day's papers (every candidate with its abstract and a comment, 30 picks, as a
+    member's day file holds them), written once and hard-linked into every member's folder."""
+    import datetime as dt
+
+    import crowd_setup as setup
+    from papersieve.render.json_out import FORMAT
+
+    papers = list({e.paper.id: e.paper for x in fetched.listings for e in x.entries}.values())
+    for back in range(1, count + 1):
+        date = (setup.DAY - dt.timedelta(days=back)).isoformat()
+        day = {"format": FORMAT, "date": date, "profile": "bench", "run_id": back, "judge": "local",
+               "model": "local", "prompt_hash": "", "counts": {}, "usage": {}, "notes": [],
+               "picks": [p.id for p in papers[:30]],
+               "candidates": [{"id": p.id, "title": p.title, "authors": list(p.authors),
+                               "abstract": p.abstract, "categories": list(p.categories),
+                               "url": p.abs_url, "code": [], "outcome": "not_relevant",
+                               "picked": False, "rank": None, "pinned": False, "judge": "local",
+                               "model": "local", "relevance": 2.0, "novelty": None,
+                               "comment": "Matches no topic phrase of the profile.", "detail": ""}
+                              for p in papers],
+               "prompt": {"system": "", "user": ""}}
+        source = shared / f"{date}.json"
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(json.dumps(day, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        for name in names:
+            target = out / name / date[:7] / f"{date}.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+
+
+def _outputs_hash(out: Path, date: Any) -> str:
+    """sha256 of every file under `out` the run wrote (relative path and bytes): the earlier
+    days' files (a date in the name other than the bench's day) are left out."""
+    import re
+
+    digest = hashlib.sha256()
+    for path in sorted(out.rglob("*")):
+        dated = re.match(r"\d{4}-\d{2}-\d{2}", path.name)
+        if not path.is_file() or (dated and dated.group(0) != date.isoformat()):
+            continue
+        digest.update(path.relative_to(out).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _count_stage_cpu() -> dict[str, float]:
@@ -299,6 +360,12 @@ def _written_bytes() -> int:
     return next((int(line.split()[1]) for line in lines if line.startswith("write_bytes:")), 0)
 
 
+def _own_cpu_seconds() -> float:
+    """User + system CPU seconds of this process alone."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
 def _cpu_seconds() -> float:
     """User + system CPU seconds of this process (and of its finished children)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -307,13 +374,14 @@ def _cpu_seconds() -> float:
 
 
 def _run(store: Any, profiles: list[Any], date: Any, fetched: Any, out: Path,
-         judge_for: Any, use_loop: bool, run_day: Any, workers: int) -> list[Any]:
+         judge_for: Any, use_loop: bool, run_day: Any, workers: int, judge_ahead: bool) -> list[Any]:
     if not use_loop:
         from papersieve.group import run_all
 
         # The day from the store (stored listing, as `run --all --date` reads it).
+        ahead = {"judge_ahead": True} if judge_ahead else {}  # a branch before it has no such option
         result = run_all(store, profiles, date, deliver=False, judge_for=judge_for, out_dir=out,
-                         workers=workers)
+                         workers=workers, **ahead)
         failed = [m.line() for m in result.members if m.error]
         if failed:
             raise SystemExit("\n".join(failed))
@@ -339,12 +407,15 @@ def main() -> None:
     parser.add_argument("--profile-clock", choices=["cpu", "wall"], default="cpu")
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--ray", type=int, default=0, metavar="K")
+    parser.add_argument("--earlier-days", type=int, default=0, metavar="K")
+    parser.add_argument("--judge-ahead", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
     if args.child:
         print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top,
-                               args.workers, args.ray, args.profile_clock == "wall")))
+                               args.workers, args.ray, args.profile_clock == "wall",
+                               args.earlier_days, args.judge_ahead)))
         return
     sys.path.insert(0, str(HERE))
     import pgserver
@@ -361,8 +432,10 @@ def main() -> None:
                 command = [sys.executable, __file__, str(n), "--child", "--judge", args.judge,
                            "--formats", args.formats, "--profile-top", str(args.profile_top),
                            "--workers", str(args.workers), "--ray", str(args.ray),
-                           "--profile-clock", args.profile_clock]
+                           "--profile-clock", args.profile_clock,
+                           "--earlier-days", str(args.earlier_days)]
                 command += ["--loop"] if args.loop else []
+                command += ["--judge-ahead"] if args.judge_ahead else []
                 done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
                 if args.profile_top or done.returncode:
                     print(done.stderr, file=sys.stderr)

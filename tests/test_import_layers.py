@@ -25,7 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"sources", "ingest", "prefilter", "judges", "selection", "outcomes", "digests",
                "render", "deliver", "feedback", "rebuild", "weekly", "chatfeedback"}),
     # 3: one day, end to end; what builds on the stages (teaching a profile, a live library)
-    frozenset({"pipeline", "catchup", "group", "group_ray", "onboarding", "zotero"}),
+    frozenset({"pipeline", "catchup", "group", "group_ahead", "group_ray", "onboarding", "zotero"}),
     # 4: what is built on whole days
     frozenset({"demo", "eval", "web"}),
     # 5: the only place that exits

@@ -169,3 +169,84 @@ def test_the_day_just_written_is_not_read_back_and_the_site_is_the_same(tmp_path
     # A known day whose date is not the file's name is read from the file as before.
     assert read_days(tmp_path, warnings.append, known=(path, {**day, "date": "2025-07-04"}))[0] == day
     assert warnings == []
+
+
+def _count_day_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The day files `write_outputs` reads back (parses and checks), in order."""
+    from papersieve.render import day_files
+
+    reads: list[Path] = []
+    real = day_files._read
+
+    def counted(path: Path, named: str) -> tuple[dt.date, dict[str, object]]:
+        reads.append(path)
+        return real(path, named)
+
+    monkeypatch.setattr(day_files, "_read", counted)
+    return reads
+
+
+def test_a_run_reads_back_only_the_earlier_days_its_formats_show(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Markdown-only run parsed every earlier day file of the folder to find the newest one
+    (a member with 60 days: 60 x 2 MB a run); the feed needs its `FEED_DAYS` newest, the archive
+    pages every day."""
+    from papersieve.deliver.files import FEED_DAYS
+    from papersieve.render.atom import render_atom
+    from papersieve.render.day_files import read_days
+
+    first = dt.date(2025, 6, 1)
+    for number in range(20):
+        write_outputs(on(first + dt.timedelta(days=number)), tmp_path, ["markdown"])
+    reads = _count_day_reads(monkeypatch)
+    today = first + dt.timedelta(days=20)
+    write_outputs(on(today), tmp_path, ["markdown"])
+    assert reads == []
+    assert (tmp_path / "latest.md").samefile(tmp_path / "2025-06" / f"{today}.md")
+    write_outputs(on(today), tmp_path, ["markdown", "atom"])
+    assert len(reads) == FEED_DAYS - 1  # the day just written is not read back
+    feed = (tmp_path / "feed.atom").read_text("utf-8")
+    assert feed == render_atom(read_days(tmp_path, print)[:FEED_DAYS], "default")
+    reads.clear()
+    write_outputs(on(today), tmp_path, ["markdown", "html"])
+    assert len(reads) == 20
+
+
+def test_an_older_day_run_again_reads_the_newest_day_only(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`latest.*` stays on the newest day when an older day is run again; a malformed newest
+    file is skipped with a warning, as before, and the next one is read."""
+    for day in (1, 2, 3, 4):
+        write_outputs(on(dt.date(2025, 7, day)), tmp_path, ["markdown"])
+    reads = _count_day_reads(monkeypatch)
+    write_outputs(on(dt.date(2025, 7, 2)), tmp_path, ["markdown"])
+    assert reads == [tmp_path / "2025-07" / "2025-07-04.json"]
+    assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-04"
+    broken = tmp_path / "2025-07" / "2025-07-04.json"
+    broken.unlink()  # not through latest.json: a hard link to it
+    broken.write_text('{"date": "2025-07-04", "candidates": [', "utf-8")
+    reads.clear()
+    warnings: list[str] = []
+    write_outputs(on(dt.date(2025, 7, 2)), tmp_path, ["markdown"], warn=warnings.append)
+    assert reads == [broken, tmp_path / "2025-07" / "2025-07-03.json"]
+    assert len(warnings) == 1 and warnings[0].startswith(f"left {broken} out of the site: not valid JSON")
+    assert not (tmp_path / "latest.md").samefile(tmp_path / "2025-07" / "2025-07-02.md")
+
+
+def test_the_day_json_written_as_orjson_bytes_still_passes_the_redactor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day's JSON goes to the disk as orjson's UTF-8 bytes, not through a str: a secret of
+    the environment in it is still replaced, and without secrets the bytes are json.dumps'."""
+    from papersieve.render.json_out import digest_dict
+
+    digest = on(dt.date(2025, 7, 3))
+    write_outputs(digest, tmp_path / "plain", ["markdown"])
+    plain = (tmp_path / "plain" / "2025-07" / "2025-07-03.json").read_bytes()
+    assert plain == (json.dumps(digest_dict(digest), ensure_ascii=False, indent=2) + "\n").encode()
+    monkeypatch.setenv("OPENAI_API_KEY", "routing in sparse")
+    write_outputs(digest, tmp_path / "secret", ["markdown"])
+    for name in ("2025-07/2025-07-03.json", "latest.json", "2025-07/2025-07-03.md"):
+        text = (tmp_path / "secret" / name).read_text("utf-8")
+        assert "routing in sparse" not in text and "[redacted OPENAI_API_KEY]" in text, name
+    assert plain.replace(b"routing in sparse", b"[redacted OPENAI_API_KEY]") == \
+        (tmp_path / "secret" / "2025-07" / "2025-07-03.json").read_bytes()

@@ -26,6 +26,7 @@ from papersieve.catchup import catch_up, plan_catch_up
 from papersieve.chatfeedback import pull_feedback
 from papersieve.deliver.email import smtp_session
 from papersieve.errors import ConfigError, PapersieveError, StoreError
+from papersieve.group_ahead import judging_ahead
 from papersieve.ingest import DayFetch, backfill, fetch_day, load_offline_day
 from papersieve.judges.interface import Judge
 from papersieve.models import ListingStatus
@@ -110,15 +111,16 @@ def run_all(
     offline_dir: Path | None = None, deliver: bool = True,
     judge_for: JudgeFor | None = None, out_dir: Path | None = None,
     title_stage: bool | None = None, redeliver: bool = False, progress: Say | None = None,
-    failed: Sequence[MemberOutcome] = (), workers: int = 1,
+    failed: Sequence[MemberOutcome] = (), workers: int = 1, judge_ahead: bool = False,
 ) -> GroupReport:
     """Run the day of every profile from one fetch; see the module docstring.
 
     `judge_for` makes a profile's judge (None: the group's crowds, `crowd_judges`); `out_dir`
     holds one folder per profile (default: each profile's own output folder); `failed` are
     profiles that could not even be loaded, listed in the report as they are. `workers` > 1
-    runs the local crowd's profiles in that many processes (`share_out`, `in_workers`).
-    A failed fetch raises (nothing was run); a profile's failure is its outcome.
+    runs the local crowd's profiles in that many processes (`share_out`, `in_workers`);
+    `judge_ahead` judges this process's local-crowd members ahead in a second process
+    (group_ahead.py). A failed fetch raises (nothing was run); a profile's failure is its outcome.
     """
     say = progress or (lambda _message: None)
     if not profiles:
@@ -138,16 +140,22 @@ def run_all(
                           pull=deliver and offline_dir is None)
 
     here, shares = share_out(store, profiles, judge_for, workers)
-    if shares and isinstance(judge_for, GroupJudges) and judge_for.crowd is not None:
-        say(f"{sum(map(len, shares)) + len(here)} profiles in {len(shares) + 1} processes")
+    crowd = judge_for.crowd if isinstance(judge_for, GroupJudges) else None
+    if (shares or judge_ahead) and crowd is not None:
+        say(f"{sum(map(len, shares)) + len(here)} profiles in {len(shares) + 1} processes"
+            + (", judged ahead in one more" if judge_ahead else ""))
         # Done once here, inherited by every worker: the phrase hits, vectors and n-grams.
-        judge_for.crowd.warm(list({e.paper.id: e.paper for x in fetched.listings
-                                   for e in x.entries}.values()))
+        crowd.warm(list({e.paper.id: e.paper for x in fetched.listings for e in x.entries}.values()))
     members = list(failed)
-    with in_workers(store, shares, member, judge_for, deliver=deliver) as elsewhere, smtp_session():
+    ahead = judging_ahead(store, crowd if judge_ahead else None, here,
+                          lambda profile: restrict(fetched, profile.settings.categories))
+    with in_workers(store, shares, member, judge_for, deliver=deliver) as elsewhere, smtp_session(), \
+            ahead as judged_ahead:
         for batch in in_batches(store, here, judge_for, member, say, deliver=deliver):
             members += batch
         members += elsewhere()
+        if judged_ahead is not None:
+            say(f"{judged_ahead.used} members' judgements made ahead in a second process")
     members.sort(key=lambda m: m.name)
     return GroupReport(fetched.date, tuple(members), tuple(notes))
 

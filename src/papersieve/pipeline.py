@@ -216,7 +216,7 @@ def _locked_run(
     notes += [f"{x.category}: missing data ({x.note})" for x in fetched.listings
               if x.status is ListingStatus.MISSING]
     with clock.stage("candidates"):
-        candidates = _candidates(store, profile, fetched)
+        candidates = profile_candidates(store, profile, fetched)
     say(f"{fetched.date}: {candidates.counts.total} entries, {candidates.counts.scanned} scanned,"
         f" {len(candidates.papers)} candidates ({len(candidates.seen_before)} seen before)")
     crowd = judge is not None and judge.trains_itself  # a crowd retrains within its day's budget
@@ -238,7 +238,8 @@ def _locked_run(
         raise
 
 
-def _candidates(store: Store, profile: Profile, fetched: DayFetch) -> Candidates:
+def profile_candidates(store: Store, profile: Profile, fetched: DayFetch) -> Candidates:
+    """The profile's candidates of the fetched day, papers judged before told apart."""
     settings = profile.settings
     day_ids = {e.paper.id for listing in fetched.listings for e in listing.entries}
     seen = papers_judged_before(store, profile.name, fetched.date, day_ids)

@@ -49,9 +49,12 @@ PROGRESS_INTERVAL = 10.0
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --all: run the local-judge profiles in this many processes on this"
                    " machine (one per core; each forked after the day's shared work).")
+@click.option("--judge-ahead", is_flag=True,
+              help="With --all: judge the local-judge profiles ahead in one more process (the"
+                   " second core), the store written by this one; the same digests.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool,
-        all_profiles: bool, ray_address: str | None, workers: int) -> None:
+        all_profiles: bool, ray_address: str | None, workers: int, judge_ahead: bool) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     With no --date, announcement days missed since the last run are run first (up to
@@ -66,12 +69,15 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
     if workers > 1 and (not all_profiles or ray_address is not None):
         raise click.UsageError("--workers spreads a group's profiles over this machine's cores:"
                                " use it with --all (and without --ray)")
+    if judge_ahead and (not all_profiles or ray_address is not None):
+        raise click.UsageError("--judge-ahead judges a group's profiles in a second process:"
+                               " use it with --all (and without --ray)")
     if all_profiles:
         if profile_dir is not None:
             raise click.UsageError("--all runs every stored profile: leave out --profile")
         run_group(as_date(day), title_stage=False if no_title_stage else None, out_dir=out_dir,
                   offline_dir=offline_dir, deliver=not no_deliver, redeliver=redeliver,
-                  ray_address=ray_address, workers=workers)
+                  ray_address=ray_address, workers=workers, judge_ahead=judge_ahead)
         return
     profile = load_profile_ref(profile_dir)
     console = Console(stderr=True, highlight=False)
@@ -109,7 +115,7 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
 
 def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | None,
               offline_dir: Path | None, deliver: bool, redeliver: bool,
-              ray_address: str | None = None, workers: int = 1) -> None:
+              ray_address: str | None = None, workers: int = 1, judge_ahead: bool = False) -> None:
     """`run --all`: every stored profile's day (group.py; on Ray with `ray_address`,
     group_ray.py), each profile's summary, then one line per profile; exits with the worst
     profile's code."""
@@ -132,7 +138,7 @@ def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | 
         else:
             report = run_all(store, profiles, day, offline_dir=offline_dir, deliver=deliver,
                              out_dir=out_dir, title_stage=title_stage, redeliver=redeliver,
-                             progress=say, failed=broken, workers=workers)
+                             progress=say, failed=broken, workers=workers, judge_ahead=judge_ahead)
         if profiles:
             _prune(store, [p.settings.store for p in profiles])
     if out_dir is not None and report.members:

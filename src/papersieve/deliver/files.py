@@ -16,9 +16,9 @@ from typing import Any
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
-from papersieve.redact import redact
+from papersieve.redact import current
 from papersieve.render.atom import render_atom
-from papersieve.render.day_files import Warn, newest_current, read_days, read_latest
+from papersieve.render.day_files import SiteDays, Warn, read_latest
 from papersieve.render.html import (
     KATEX,
     katex_files,
@@ -27,7 +27,7 @@ from papersieve.render.html import (
     render_index_html,
     render_month_html,
 )
-from papersieve.render.json_out import digest_dict, render_json
+from papersieve.render.json_out import digest_dict, render_json_utf8
 from papersieve.render.markdown import render_markdown
 from papersieve.render.paths import (
     FEED_NAME,
@@ -66,14 +66,14 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         # the web app; the day's JSON alone took ~0.4 s and 4 MB per member and day).
         return []
     day = digest_dict(digest)
-    texts: dict[str, str] = {"json": render_json(digest, day)}
+    texts: dict[str, str | bytes] = {"json": render_json_utf8(day)}
     if "markdown" in formats:
         texts["md"] = render_markdown(digest)
     if "html" in formats:
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
-    days = read_days(out_dir, warn, known=(written[0], day))
-    newest = newest_current(days)
+    days = SiteDays(out_dir, warn, known=(written[0], day))
+    newest = days.newest_current()
     # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
     # keep `latest.*` on itself for ever.
     if newest is not None and newest["date"] == day["date"]:
@@ -84,9 +84,9 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         written += [copy_file(dated[ext], latest_path(out_dir, ext)) if ext in dated
                     else write_text(latest_path(out_dir, ext), text) for ext, text in texts.items()]
     if "html" in formats:
-        written += _write_site(out_dir, days, digest)
+        written += _write_site(out_dir, days.newest(), digest)
     if "atom" in formats:
-        feed = render_atom(days[:FEED_DAYS], digest.profile, site_url)
+        feed = render_atom(days.newest(FEED_DAYS), digest.profile, site_url)
         written.append(write_text(out_dir / FEED_NAME, feed))
     return written
 
@@ -145,13 +145,20 @@ def copy_file(source: Path, path: Path) -> Path:
     return path
 
 
-def write_text(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str | bytes) -> Path:
     """Write atomically (temporary file + rename), so a reader never sees half a file; every
-    output file passes through the redactor here."""
+    output file passes through the redactor here. `text` may be UTF-8 bytes already (a day's
+    JSON from orjson): written as they are when no secret is set, else decoded for the
+    redactor."""
+    redactor = current()
+    if isinstance(text, str):
+        data = redactor(text).encode("utf-8")
+    else:
+        data = redactor(text.decode("utf-8")).encode("utf-8") if redactor.active else text
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(redact(text), "utf-8")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
         # A full disk leaves a partial temporary file that holds the space the next run needs.

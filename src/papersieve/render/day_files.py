@@ -61,24 +61,59 @@ def read_days(out_dir: Path, warn: Warn, known: tuple[Path, dict[str, Any]] | No
 
     `known`: a day file just written and the day it holds (`json_out.digest_dict`), taken as it
     is instead of read back (a group member's day file is 2 MB: ~18 ms to parse and check)."""
-    found: list[tuple[dt.date, dict[str, Any]]] = []
-    for path in sorted(out_dir.glob("*/*.json")):
-        match = _DAY_FILE.match(path.relative_to(out_dir).as_posix())
-        if match is None or not match.group(2).startswith(match.group(1)):
-            continue
-        if known is not None and path == known[0] and known[1].get("date") == match.group(2):
-            found.append((dt.date.fromisoformat(match.group(2)), known[1]))
-            continue
+    return SiteDays(out_dir, warn, known).newest()
+
+
+class SiteDays:
+    """The folder's well-formed days, newest first by the date in their names, each file read
+    only when a caller gets that far: `latest.*` needs the newest day that is not in the future,
+    the feed the newest `FEED_DAYS`; only the archive pages need every day. A member's folder
+    of 60 days is 60 x 2 MB (~18 ms each to parse and check) that a Markdown-only run read
+    in full, every run. A malformed file is named to `warn` when it is reached."""
+
+    def __init__(self, out_dir: Path, warn: Warn, known: tuple[Path, dict[str, Any]] | None = None
+                 ) -> None:
+        self._warn = warn
+        self._known = known
+        self._read: list[dict[str, Any]] = []
+        named = []
+        for path in out_dir.glob("*/*.json"):
+            match = _DAY_FILE.match(path.relative_to(out_dir).as_posix())
+            if match is not None and match.group(2).startswith(match.group(1)):
+                named.append((match.group(2), path))
+        # ISO dates sort as the days do (the month folder is in the name: one file a name);
+        # the newest last, taken first.
+        self._todo = sorted(named)
+
+    def newest(self, count: int | None = None) -> list[dict[str, Any]]:
+        """The newest `count` well-formed days (every one for None), newest first."""
+        while self._todo and (count is None or len(self._read) < count):
+            self._next()
+        return self._read[:count]
+
+    def newest_current(self) -> dict[str, Any] | None:
+        """The newest day that is not in the future: the one `latest.*` copies."""
+        number = 0
+        while True:
+            while number == len(self._read) and self._todo:
+                self._next()
+            if number == len(self._read):
+                return None
+            day = self._read[number]
+            if not is_future(dt.date.fromisoformat(day["date"])):
+                return day
+            number += 1
+
+    def _next(self) -> None:
+        named, path = self._todo.pop()
+        known = self._known
+        if known is not None and path == known[0] and known[1].get("date") == named:
+            self._read.append(known[1])
+            return
         try:
-            found.append(_read(path, match.group(2)))
+            self._read.append(_read(path, named)[1])
         except _Skip as err:
-            warn(f"left {path} out of the site: {err}")
-    return [day for _, day in sorted(found, key=lambda item: item[0], reverse=True)]
-
-
-def newest_current(days: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The newest day that is not in the future: the one `latest.*` copies."""
-    return next((d for d in days if not is_future(dt.date.fromisoformat(d["date"]))), None)
+            self._warn(f"left {path} out of the site: {err}")
 
 
 def read_latest(out_dir: Path, warn: Warn) -> dict[str, Any] | None:

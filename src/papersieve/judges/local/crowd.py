@@ -24,10 +24,11 @@ import operator
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-from papersieve.judges.interface import Judge
+from papersieve.judges.interface import Judge, JudgeResult, Progress, ProgressCallback
 from papersieve.judges.local.features.coldstart import (
     _STOP,
     ABSTRACT_WEIGHT,
@@ -178,8 +179,18 @@ class _View:
         return len(papers) == len(self.papers) and all(map(operator.is_, papers, self.papers))
 
 
+class Ahead(Protocol):
+    """Judgements made ahead of time by another process (`group_ahead.JudgeAhead`)."""
+
+    def take(self, profile: str, papers: Sequence[Paper]) -> JudgeResult | None:
+        """The profile's judgements of exactly `papers`, made from the store as it is now;
+        None when there are none (then the judge judges them itself)."""
+
+
 class LocalCrowd:
     """The local judge for many profiles over one day's papers (see the module docstring)."""
+
+    ahead: Ahead | None = None
 
     def __init__(self, store: Store, profiles: Sequence[Profile], *,
                  train_budget: float | None = None,
@@ -386,3 +397,14 @@ class CrowdJudge(LocalJudge):
     def feedback_counts(self) -> dict[str, int]:
         """Likes and dislikes per profile, read once for the whole crowd."""
         return self.crowd.feedback_counts()
+
+    def judge(self, papers: Sequence[Paper], run_id: int | None = None,
+              progress: ProgressCallback | None = None) -> JudgeResult:
+        """`LocalJudge.judge`, or the same judgements made ahead by another process."""
+        ahead = self.crowd.ahead
+        done = ahead.take(self.profile.name, papers) if ahead is not None else None
+        if done is None:
+            return super().judge(papers, run_id, progress)
+        if progress is not None:
+            progress(Progress(len(papers), len(papers), message="local judge done"))
+        return done

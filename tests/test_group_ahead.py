@@ -1,0 +1,111 @@
+"""`run --all --judge-ahead` (issue 19): the local crowd's judging done ahead in a second
+process gives every member the day one process gives her; judgements made for other papers or
+before her judge's inputs changed are not taken. The feeds are the loopback arXiv of
+tests/servers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from papersieve import group, group_ahead
+from papersieve.group import fetch_group_day, restrict, run_all, stored_members, union_profile
+from papersieve.group_ahead import JudgeAhead
+from papersieve.judges.local.crowd import LocalCrowd
+from papersieve.pipeline import profile_candidates
+from papersieve.prefilter.rules import prefilter
+from papersieve.store import Store, open_store
+from papersieve.store.feedback import add_feedback
+from tests.servers.feed_server import FeedServer
+from tests.test_group_run import feeds, run_cli
+from tests.test_group_workers import _picks, _verdicts, group_of_five
+
+__all__ = ["feeds"]  # the fixture, imported for these tests
+
+
+def test_judging_ahead_gives_every_member_the_day_one_process_gives(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    said: list[str] = []
+    ahead = run_all(store, profiles, deliver=False, out_dir=tmp_path / "ahead", judge_ahead=True,
+                    progress=said.append)
+    assert ahead.exit_code == 0 and len(ahead.members) == 5
+    assert "5 profiles in 1 processes, judged ahead in one more" in said
+    assert any(s.endswith("members' judgements made ahead in a second process") for s in said)
+    with open_store(tmp_path / "alone.db") as alone:
+        one = run_all(alone, profiles, deliver=False, out_dir=tmp_path / "one")
+        assert _verdicts(alone) == _verdicts(store)
+    assert _picks(ahead) == _picks(one) and any(_picks(one).values())
+    for name in ("alice", "erin"):
+        assert [p.read_bytes() for p in sorted((tmp_path / "ahead" / name).rglob("*.*"))] == [
+            p.read_bytes() for p in sorted((tmp_path / "one" / name).rglob("*.*"))]
+
+
+def test_judgements_made_ahead_are_taken_only_for_the_same_papers_and_inputs(
+        tmp_path: Path, feeds: FeedServer, store: Store) -> None:
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    fetched = fetch_group_day(store, union_profile(profiles), None, None, lambda _m: None)
+
+    def day_of(profile: group.Profile) -> group.DayFetch:
+        return restrict(fetched, profile.settings.categories)
+
+    crowd = LocalCrowd(store, profiles)
+    ahead = JudgeAhead(store, crowd, profiles, day_of)
+    try:
+        deadline = time.monotonic() + 120
+        while ahead._working.value != group_ahead._DONE and time.monotonic() < deadline:
+            ahead._drain(0.05)  # what it sent (a pipe holds a few members' judgements at most)
+        assert ahead._working.value == group_ahead._DONE  # every member judged ahead, none reached
+        papers = {p.name: prefilter(profile_candidates(store, p, day_of(p)).papers, p).to_judge
+                  for p in profiles}
+        by_name = {p.name: p for p in profiles}
+        own = {name: crowd.judge_for(by_name[name]).judge(papers[name]) for name in papers}
+        for name in ("alice", "bob"):  # the same papers, the store unchanged: the same judgements
+            taken = ahead.take(name, papers[name])
+            assert taken is not None and taken.judgements == own[name].judgements
+            assert taken.notes == own[name].notes
+        assert ahead.take("carol", papers["carol"][1:]) is None  # other papers
+        add_feedback(store, [papers["dave"][0].id], 1, "web", profile="dave")
+        assert ahead.take("dave", papers["dave"]) is None  # a like since: judged again
+        assert ahead.take("nobody", papers["erin"]) is None
+        assert ahead.used == 2
+    finally:
+        ahead.close()
+
+
+def test_judge_ahead_from_the_command_line(tmp_path: Path, feeds: FeedServer, store: Store,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    refused = run_cli("run", "--judge-ahead", "--no-deliver")
+    assert refused.exit_code == 2 and "--judge-ahead judges a group's profiles" in refused.output
+    group_of_five(tmp_path)
+    done = run_cli("run", "--all", "--judge-ahead", "--no-deliver", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in (tmp_path / "site").iterdir() if p.is_dir()) == [
+        "alice", "bob", "carol", "dave", "erin"]
+    assert "members' judgements made ahead in a second process" in done.output
+
+
+def test_a_process_ahead_that_cannot_read_the_store_leaves_the_run_to_judge_everyone(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    from papersieve.errors import StoreError
+
+    def refused(*_args: object, **_kwargs: object) -> Store:
+        raise StoreError("cannot open the store to read it")
+
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    monkeypatch.setattr(group_ahead, "open_store", refused)  # in the forked process
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    said: list[str] = []
+    report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out", judge_ahead=True,
+                     progress=said.append)
+    assert report.exit_code == 0 and all(m.report is not None for m in report.members)
+    assert "0 members' judgements made ahead in a second process" in said
+    assert "Traceback" not in capfd.readouterr().err
