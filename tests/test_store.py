@@ -187,3 +187,32 @@ def test_full_text_search_follows_updates(store: Store) -> None:
     assert search("protein") == ["2507.00002"]  # porter stemming: proteins -> protein
     upsert_papers(store, [Paper("2507.00001", "Dense attention", "Now about proteins.", ("Ada",))])
     assert search("sparse") == [] and search("protein") == ["2507.00001", "2507.00002"]
+
+
+@pytest.mark.sqlite_only(reason="SQLite's single writer and its file header pragmas")
+def test_opening_a_store_another_connection_is_writing_takes_no_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`run --all --workers 2` at 1,000 members: the second process opened the store while the
+    first was recording its share, and `PRAGMA auto_vacuum` (which takes the write lock on a
+    file in use) failed all 500 of its members with "database is locked". The busy wait is cut
+    to nothing here, so needing the lock fails at once."""
+    path = tmp_path / "s.db"
+    open_store(path).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO store_state (key, value) VALUES ('k', 'v')")
+    real_connect = sqlite3.connect
+
+    def impatient(*args: object, **kwargs: object) -> sqlite3.Connection:
+        kwargs["timeout"] = 0
+        return real_connect(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("papersieve.store.db.sqlite3.connect", impatient)
+    try:
+        store = open_store(path)
+        assert store.schema_version() == len(MIGRATIONS)
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

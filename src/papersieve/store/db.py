@@ -133,8 +133,12 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
         # 8 KB pages hold a year's rows in 2% less room than SQLite's 4 KB default (bench/
         # RESULTS.md); an older file changes at its next vacuum (retention.vacuum). Must precede
         # auto_vacuum, which fixes the page size of a new file.
-        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
-        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        # Only on a file without tables: on a store in use, setting auto_vacuum takes the write
+        # lock, and `run --all --workers 2` lost every member of its second process to
+        # "database is locked" while the first recorded its share (bench/crowd_scale.py 1000).
+        if _is_new(conn):
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+            conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
         _use_wal(conn)
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -150,6 +154,11 @@ def open_store(path: Path | str | None = None, *, read_only: bool = False) -> St
     except OSError as err:
         raise StoreError(f"cannot open the store at {target}: {err.strerror}") from err
     return store
+
+
+def _is_new(conn: sqlite3.Connection) -> bool:
+    """True for a file that holds no table yet (a new store)."""
+    return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None
 
 
 PAGE_SIZE = 8192
