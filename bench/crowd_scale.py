@@ -126,6 +126,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             # CPU seconds by default: the machine is shared; wall for the waits on a server
             profiler = cProfile.Profile(time.perf_counter if wall_profile else time.process_time)
             profiler.enable()
+        speed_before = _speed_reference()
         stage_cpu = _count_stage_cpu()
         written_before = _written_bytes()
         load_before = os.getloadavg()
@@ -150,6 +151,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         ray_rss = _peak_rss_mib(_descendants(os.getpid())) if ray_cpus else []
         written = _written_bytes() - written_before
         load_after = os.getloadavg()
+        speed_after = _speed_reference()
         if profiler is not None:
             import pstats
 
@@ -183,6 +185,8 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             # --judge-ahead, the run's own share, the longer of the two on an idle machine
             "cpu_seconds_this_process": round(own_cpu, 2), "written_mb": round(written / 1e6),
             "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
+            # the machine's speed just before and after the timed part (`_speed_reference`)
+            "speed_ref_seconds": [speed_before, speed_after],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             # the largest worker process (with --workers; their sum with the above bounds the
             # memory, shared copy-on-write pages counted twice)
@@ -349,6 +353,21 @@ def _peak_rss_mib(pids: list[int]) -> list[int]:
             continue
         peaks += [round(int(line.split()[1]) / 1024) for line in lines if line.startswith("VmHWM:")]
     return peaks
+
+
+def _speed_reference() -> float:
+    """Seconds of a fixed single-core workload like a run's (Python objects, a JSON text),
+    the best of three: this virtual machine's speed changes over hours (the same run took
+    96.9 s one evening and 51.4 s the next), so each figure carries the speed it was measured at."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        rows = [{"id": f"2507.{i:05d}", "title": "t" * (i % 90), "score": i / 7, "authors": ["a", "b"]}
+                for i in range(60_000)]
+        json.dumps(rows)
+        sum(len(row["title"]) for row in rows if row["score"] > 3)
+        best = min(best, time.perf_counter() - start)
+    return round(best, 3)
 
 
 def _written_bytes() -> int:

@@ -5,7 +5,6 @@ tests/servers."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -34,7 +33,7 @@ def test_judging_ahead_gives_every_member_the_day_one_process_gives(
     ahead = run_all(store, profiles, deliver=False, out_dir=tmp_path / "ahead", judge_ahead=True,
                     progress=said.append)
     assert ahead.exit_code == 0 and len(ahead.members) == 5
-    assert "5 profiles in 1 processes, judged ahead in one more" in said
+    assert "5 profiles in one process, judged ahead in one more" in said
     assert any(s.endswith("members' judgements made ahead in a second process") for s in said)
     with open_store(tmp_path / "alone.db") as alone:
         one = run_all(alone, profiles, deliver=False, out_dir=tmp_path / "one")
@@ -57,10 +56,9 @@ def test_judgements_made_ahead_are_taken_only_for_the_same_papers_and_inputs(
     crowd = LocalCrowd(store, profiles)
     ahead = JudgeAhead(store, crowd, profiles, day_of)
     try:
-        deadline = time.monotonic() + 120
-        while ahead._working.value != group_ahead._DONE and time.monotonic() < deadline:
-            ahead._drain(0.05)  # what it sent (a pipe holds a few members' judgements at most)
+        assert ahead.wait_until_done(120)
         assert ahead._working.value == group_ahead._DONE  # every member judged ahead, none reached
+        assert len(ahead._results) == 5  # received without the run asking (the pipe holds 64 KB)
         papers = {p.name: prefilter(profile_candidates(store, p, day_of(p)).papers, p).to_judge
                   for p in profiles}
         by_name = {p.name: p for p in profiles}
@@ -74,6 +72,30 @@ def test_judgements_made_ahead_are_taken_only_for_the_same_papers_and_inputs(
         assert ahead.take("dave", papers["dave"]) is None  # a like since: judged again
         assert ahead.take("nobody", papers["erin"]) is None
         assert ahead.used == 2
+    finally:
+        ahead.close()
+
+
+def test_the_process_ahead_stays_at_most_lead_members_ahead_of_the_run(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its judgements wait in the run's memory: a day's worth of them must not."""
+    monkeypatch.setattr(group_ahead, "LEAD", 1)
+    group_of_five(tmp_path)
+    profiles, _ = stored_members(store)
+    fetched = fetch_group_day(store, union_profile(profiles), None, None, lambda _m: None)
+
+    def day_of(profile: group.Profile) -> group.DayFetch:
+        return restrict(fetched, profile.settings.categories)
+
+    ahead = JudgeAhead(store, LocalCrowd(store, profiles), profiles, day_of)
+    try:
+        assert not ahead.wait_until_done(3)  # held back after the first member
+        assert ahead._sent.value == 1
+        first = profiles[0]
+        assert ahead.take(first.name, prefilter(profile_candidates(store, first, day_of(first)).papers,
+                                                first).to_judge) is not None
+        assert not ahead.wait_until_done(3)
+        assert ahead._sent.value == 2  # one more once the run reached her
     finally:
         ahead.close()
 

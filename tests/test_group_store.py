@@ -168,6 +168,24 @@ def test_a_packed_row_is_written_at_the_record_level_and_reads_the_same_at_any_l
         assert render_markdown(load_digest(store, run_id)) == markdown
 
 
+def test_a_packed_row_reads_back_every_score_and_text_it_was_given(store: Store, tmp_path: Path) -> None:
+    """The row is written by orjson when it reads back the same: a NaN or infinite score (which
+    orjson would write as null), a tiny one, a huge one, a non-ASCII comment and TL;DR fields
+    in any combination come back as they were."""
+    report = _day(store, tmp_path, _profile())
+    assert report.run_id is not None
+    verdicts = [Judgement(f"2501.0000{i}", Outcome.JUDGED, "local", "m", "h", relevance, novelty, comment,
+                          detail, tldr, kind, language)
+                for i, (relevance, novelty, comment, detail, tldr, kind, language) in enumerate([
+                    (3e-06, None, "c", "", "", "", ""), (float("inf"), 1e22, "", "d", "", "", ""),
+                    (2.5, 7.0, "", "", "", "", "fr"), (None, None, "", "", "t", "llm", ""),
+                    (1.0, 2.0, "é \"q\" 😀", "", "", "", "")])]
+    for scores in (verdicts, [dataclasses.replace(verdicts[0], relevance=float("nan"))]):
+        fold_at_record(store, report.run_id, [NewCandidate(i, j, "run", "t") for i, j in enumerate(scores)])
+        back = [c.final for c in folded_candidates(store, report.run_id)]
+        assert repr(back) == repr(scores)  # repr: nan == nan is False
+
+
 def test_a_packed_row_numbers_each_judge_key_in_order_of_first_use(store: Store, tmp_path: Path) -> None:
     report = _day(store, tmp_path, _profile())
     assert report.run_id is not None

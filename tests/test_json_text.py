@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papersieve.render.json_out import digest_dict, dumps_indented, orjson_writes_it_alike, render_json
+from papersieve.render.json_out import (
+    digest_dict,
+    dumps_indented,
+    orjson_writes_it_alike,
+    render_json,
+    render_json_utf8,
+)
 from tests.digestfixtures import sample_digest
 
 SCALARS = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
@@ -43,3 +50,32 @@ def test_a_days_dict_takes_the_fast_path_and_is_the_same_text() -> None:
         day = digest_dict(digest)
         assert orjson_writes_it_alike(day)
         assert render_json(digest) == standard(day)
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.floats(min_value=-1e-3, max_value=1e-3)
+                | st.integers(min_value=-(2**70), max_value=2**70) | st.none(), min_size=1, max_size=6))
+@settings(max_examples=200, deadline=None)
+def test_a_days_candidate_scores_of_any_size_come_out_as_json_dumps_writes_them(scores: list[Any]) -> None:
+    """The day's check looks only at the candidates' numbers (`day_writes_alike`): a tiny, NaN or
+    huge score still goes to json.dumps."""
+    digest = sample_digest()
+    n = len(scores)
+    judgements = tuple(dataclasses.replace(j, relevance=scores[i % n], novelty=scores[-1 - i % n])
+                       for i, j in enumerate(digest.judgements))
+    day = digest_dict(dataclasses.replace(digest, judgements=judgements))
+    assert render_json_utf8(day) == standard(day).encode("utf-8")
+
+
+def test_each_paper_is_written_from_one_head_for_every_member() -> None:
+    """A group's members write the same paper objects: its fields are made once (`_head`), each
+    candidate a dict of its own."""
+    digest = sample_digest()
+    first, second = digest_dict(digest), digest_dict(dataclasses.replace(digest, profile="other"))
+    assert first["candidates"] == second["candidates"]
+    assert first["candidates"][0] is not second["candidates"][0]
+    assert first["candidates"][0]["authors"] is second["candidates"][0]["authors"]
+    # a paper object of the same id but other fields is written from its own fields
+    renamed = dataclasses.replace(digest.papers["2507.00004"], title="Renamed")
+    papers = {**digest.papers, "2507.00004": renamed}
+    third = digest_dict(dataclasses.replace(digest, papers=papers))
+    assert [c["title"] for c in third["candidates"] if c["id"] == "2507.00004"] == ["Renamed"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -214,3 +215,31 @@ def test_a_signal_inside_a_store_transaction_waits_for_its_commit(tmp_path: Path
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout == "still in the transaction\ncleanup after SIGTERM saw 1 rows\n"
     assert query(db, "SELECT paper_id FROM feedback ORDER BY id") == [("2507.00001",), ("cleanup",)]
+
+
+NESTED = """
+import os, signal, sys, threading
+from papersieve.interrupts import on_termination
+
+threads = threading.active_count()
+with on_termination(lambda signum: print("the group's cleanup", flush=True)):
+    for member in ("alice", "bob"):
+        with on_termination(lambda signum, m=member: print(f"{m}'s cleanup", flush=True)):
+            assert threading.active_count() == threads + 1  # the outer block's forwarder only
+        print(f"{member} done", flush=True)
+    if sys.argv[1] == "between":
+        os.kill(os.getpid(), signal.SIGTERM)
+    with on_termination(lambda signum: print("carol's cleanup", flush=True)):
+        os.kill(os.getpid(), signal.SIGTERM)
+print("not reached", flush=True)
+"""
+
+
+@pytest.mark.parametrize("when", ["between", "inside"])
+def test_a_block_inside_another_takes_the_signal_with_its_own_cleanup(tmp_path: Path, when: str) -> None:
+    """A group's day holds one block (signal handlers and a forwarding thread) around every
+    member's run, whose own block only names its cleanup: a signal runs the innermost one."""
+    result = run_child([sys.executable, "-c", NESTED, when], {**os.environ, "PAPERSIEVE_HOME": str(tmp_path)})
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
+    last = "the group's cleanup" if when == "between" else "carol's cleanup"
+    assert result.stdout == f"alice done\nbob done\n{last}\n"

@@ -28,6 +28,7 @@ from papersieve.deliver.email import smtp_session
 from papersieve.errors import ConfigError, PapersieveError, StoreError
 from papersieve.group_ahead import judging_ahead
 from papersieve.ingest import DayFetch, backfill, fetch_day, load_offline_day
+from papersieve.interrupts import on_termination
 from papersieve.judges.interface import Judge
 from papersieve.models import ListingStatus
 from papersieve.pipeline import RunReport, newest_offline_day, run_day
@@ -142,15 +143,19 @@ def run_all(
     here, shares = share_out(store, profiles, judge_for, workers)
     crowd = judge_for.crowd if isinstance(judge_for, GroupJudges) else None
     if (shares or judge_ahead) and crowd is not None:
-        say(f"{sum(map(len, shares)) + len(here)} profiles in {len(shares) + 1} processes"
+        processes = len(shares) + 1
+        say(f"{sum(map(len, shares)) + len(here)} profiles in "
+            + (f"{processes} processes" if processes > 1 else "one process")
             + (", judged ahead in one more" if judge_ahead else ""))
         # Done once here, inherited by every worker: the phrase hits, vectors and n-grams.
         crowd.warm(list({e.paper.id: e.paper for x in fetched.listings for e in x.entries}.values()))
     members = list(failed)
     ahead = judging_ahead(store, crowd if judge_ahead else None, here,
                           lambda profile: restrict(fetched, profile.settings.categories))
+    # Between members a termination signal has no run to close; each member's run closes its own
+    # (`pipeline.run_day`), served by this block's signal handlers.
     with in_workers(store, shares, member, judge_for, deliver=deliver) as elsewhere, smtp_session(), \
-            ahead as judged_ahead:
+            ahead as judged_ahead, on_termination(lambda _signum: None):
         for batch in in_batches(store, here, judge_for, member, say, deliver=deliver):
             members += batch
         members += elsewhere()

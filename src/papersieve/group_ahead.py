@@ -20,7 +20,9 @@ is waited for.
 from __future__ import annotations
 
 import multiprocessing
-import pickle
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +39,8 @@ from papersieve.store.db import Store, open_store
 DayOf = Callable[[Profile], DayFetch]
 MIN_MEMBERS = 20
 """Fewest local-crowd members a process ahead is started for (a fork costs more than a few)."""
+LEAD = 8
+"""Most members the process ahead judges beyond the run's (their judgements wait in memory)."""
 _DONE = -2
 
 
@@ -50,7 +54,13 @@ def inputs_mark(store: Store, profile: str) -> tuple[int, int]:
 
 
 class JudgeAhead:
-    """The run's side: starts the process ahead, takes its judgements (`LocalCrowd.ahead`)."""
+    """The run's side: starts the process ahead, takes its judgements (`LocalCrowd.ahead`).
+
+    A thread of the run receives them as they come: the pipe holds 64 KB and a member's
+    judgements are ~200 KB, so a process ahead that only sent when the run asked was never more
+    than one member ahead, and waited in its send while the run waited for the next member
+    whenever one took longer to judge (a tenth of a group's day). It stays at most `LEAD`
+    members ahead of the run."""
 
     def __init__(self, store: Store, crowd: LocalCrowd, members: Sequence[Profile], day_of: DayOf) -> None:
         context = multiprocessing.get_context("fork")
@@ -59,26 +69,33 @@ class JudgeAhead:
         self._order = {p.name: number for number, p in enumerate(members)}
         self._reached = context.Value("i", -1)  # the run's member: the process ahead skips to after it
         self._working = context.Value("i", -1)  # the member the process ahead is judging
+        self._sent = context.Value("i", 0)  # members' judgements sent (the thread counts what it took)
+        self._received = 0
         self._results: dict[str, tuple[tuple[str, ...], tuple[int, int], JudgeResult]] = {}
+        self._arrived = threading.Condition()
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_ahead, args=(send, store.url or str(store.path), crowd, members, day_of,
-                                 self._reached, self._working), daemon=True)
+                                 self._reached, self._working, self._sent), daemon=True)
         self._process.start()
         send.close()
+        self._reader = threading.Thread(target=self._read, name="papersieve-judged-ahead", daemon=True)
+        self._reader.start()
 
     def take(self, profile: str, papers: Sequence[Paper]) -> JudgeResult | None:
         """The member's judgements of `papers` from the process ahead (waiting for it when it
-        is judging her right now), or None: not made, or made for other papers or inputs."""
+        is judging her right now, or they are on their way), or None: not made, or made for
+        other papers or inputs."""
         number = self._order.get(profile)
         if number is None:
             return None
         with self._reached.get_lock():
             self._reached.value = number
-        self._drain(0)
-        while profile not in self._results and self._working.value == number and self._process.is_alive():
-            self._drain(0.05)
-        found = self._results.pop(profile, None)
+        with self._arrived:
+            while (profile not in self._results and self._reader.is_alive()
+                   and (self._working.value == number or self._received < self._sent.value)):
+                self._arrived.wait(0.05)
+            found = self._results.pop(profile, None)
         if found is None:
             return None
         ids, mark, result = found
@@ -87,25 +104,36 @@ class JudgeAhead:
         self.used += 1
         return result
 
-    def _drain(self, wait: float) -> None:
+    def wait_until_done(self, timeout: float) -> bool:
+        """Wait for the process ahead to finish every member the run has not reached (tests)."""
+        self._process.join(timeout)
+        self._reader.join(timeout)
+        return not self._process.is_alive()
+
+    def _read(self) -> None:
+        """The thread: each member's judgements as they arrive, until the process ahead ends."""
         try:
-            while self._receive.poll(wait):
+            while True:
                 name, ids, mark, result = self._receive.recv()
-                self._results[name] = (ids, mark, result)
-                wait = 0
-        except (EOFError, OSError, pickle.UnpicklingError):  # the process ahead ended (killed
-            # mid-message, perhaps): the run judges the rest itself
-            return
+                with self._arrived:
+                    self._results[name] = (ids, mark, result)
+                    self._received += 1
+                    self._arrived.notify_all()
+        except Exception:  # EOF: the process ahead ended (killed mid-message, perhaps: any
+            # error of a message cut short): the run judges the rest itself
+            with self._arrived:
+                self._arrived.notify_all()
 
     def close(self) -> None:
         """Stop the process ahead (it may still be working on members the run has judged)."""
         with self._reached.get_lock():
             self._reached.value = len(self._order)
-        self._receive.close()
         self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()
+        self._reader.join(timeout=5)
+        self._receive.close()
 
 
 @contextmanager
@@ -128,25 +156,33 @@ def judging_ahead(store: Store, crowd: LocalCrowd | None, members: Sequence[Prof
 
 
 def _ahead(send: Any, location: str, crowd: LocalCrowd, members: Sequence[Profile], day_of: DayOf,
-           reached: Any, working: Any) -> None:
-    """The process ahead: each member the run has not reached yet, in order."""
+           reached: Any, working: Any, sent: Any) -> None:
+    """The process ahead: each member the run has not reached yet, in order, at most `LEAD`
+    members ahead of it."""
     crowd.ahead = None
+    parent = os.getppid()
     try:
         # Read-only: an ordinary open migrates and writes, and waits for the run's write lock.
         with open_store(location, read_only=True) as store:
             crowd.store = store  # never the parent's connection (SQLite and fork)
             for number, profile in enumerate(members):
+                while number - reached.value > LEAD:
+                    if os.getppid() != parent:  # the run ended (killed): so does this
+                        return
+                    time.sleep(0.002)
                 with reached.get_lock():
                     if reached.value >= number:
                         continue
                     working.value = number
                 try:
                     send.send(_judged(store, crowd, profile, day_of))
+                    with sent.get_lock():
+                        sent.value += 1
                 except (OSError, EOFError):  # the run closed its end
                     raise
                 except Exception:  # her run meets the same error and reports it
                     pass
-                working.value = -1  # after the send: the run waits for her until then
+                working.value = -1  # after the count: the run waits for her until then
     except Exception:  # the run closed its end, or the store cannot be read here:
         pass  # the run judges the rest itself, and reports what it meets
     finally:

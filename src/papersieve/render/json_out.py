@@ -52,7 +52,7 @@ def render_json(digest: Digest, day: dict[str, Any] | None = None) -> str:
 def render_json_utf8(day: dict[str, Any]) -> bytes:
     """`render_json`'s text of `day` (a `digest_dict`), encoded in UTF-8, as the file holds it:
     orjson's bytes are that already (decoding 2 MB and encoding it again took ~5 ms a member)."""
-    data = _by_orjson(day)
+    data = _by_orjson(day, day_writes_alike(day))
     return data if data is not None else _by_json(day).encode("utf-8")
 
 
@@ -71,9 +71,10 @@ def _by_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 
-def _by_orjson(value: Any) -> bytes | None:
-    """orjson's UTF-8 text of `value` when it is `_by_json`'s, else None."""
-    if not orjson_writes_it_alike(value):
+def _by_orjson(value: Any, alike: bool | None = None) -> bytes | None:
+    """orjson's UTF-8 text of `value` when it is `_by_json`'s, else None (`alike`: the
+    caller's `orjson_writes_it_alike(value)`)."""
+    if not (orjson_writes_it_alike(value) if alike is None else alike):
         return None
     try:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
@@ -105,6 +106,24 @@ def orjson_writes_it_alike(value: Any) -> bool:
         elif kind is not int or not -_INT64 <= item < _INT64:
             return False
     return True
+
+
+_NUMBERS = ("relevance", "novelty", "rank")
+
+
+def day_writes_alike(day: dict[str, Any]) -> bool:
+    """`orjson_writes_it_alike(day)` for a `digest_dict`, looking only at the numbers of its
+    candidates: `_candidate` fills the rest from typed str, bool and list-of-str fields, and a
+    walk over a million candidate values was a tenth of a group's render."""
+    candidates = day.get("candidates")
+    rest = {key: value for key, value in day.items() if key != "candidates"}
+    if type(candidates) is not list or not orjson_writes_it_alike(rest):
+        return orjson_writes_it_alike(day)
+    try:
+        numbers = [candidate[key] for candidate in candidates for key in _NUMBERS]
+    except (KeyError, TypeError):  # not `_candidate`'s
+        return orjson_writes_it_alike(candidates)
+    return orjson_writes_it_alike(numbers)
 
 
 def _counts(digest: Digest, judgements: list[Judgement]) -> dict[str, Any]:
@@ -140,35 +159,47 @@ def _candidate(
 ) -> dict[str, Any]:
     paper = papers.get(j.paper_id)
     rank, pick = ranks.get(j.paper_id, (None, None))
-    return {
-        "id": j.paper_id,
-        "title": paper.title if paper else "",
-        "authors": list(paper.authors) if paper else [],
-        "abstract": paper.abstract if paper else "",
+    out: dict[str, Any] = dict(_head(paper)) if paper is not None and paper.id == j.paper_id else {
+        "id": j.paper_id, "title": paper.title if paper else "",
+        "authors": list(paper.authors) if paper else [], "abstract": paper.abstract if paper else "",
         "categories": list(paper.categories) if paper else [],
         "url": paper.abs_url if paper else abs_url(j.paper_id),
-        "code": list(paper.code_links) if paper else [],
-        "outcome": j.outcome.value,
-        "picked": pick is not None,
-        "rank": rank,
-        "pinned": bool(pick and pick.pinned),
-        "judge": j.judge,
-        "model": j.model,
-        "relevance": j.relevance,
-        "novelty": j.novelty,
-        "comment": j.comment,
-        "detail": j.detail,
-        **_tldr(j),
-    }
-
-
-def _tldr(j: Judgement) -> dict[str, Any]:
-    """`tldr`, `tldr_kind` and `language`, only when the judgement has them (a day without them
-    keeps the keys it always had)."""
-    out: dict[str, Any] = {}
+        "code": list(paper.code_links) if paper else []}
+    out["outcome"] = j.outcome.value
+    out["picked"] = pick is not None
+    out["rank"] = rank
+    out["pinned"] = bool(pick and pick.pinned)
+    out["judge"] = j.judge
+    out["model"] = j.model
+    out["relevance"] = j.relevance
+    out["novelty"] = j.novelty
+    out["comment"] = j.comment
+    out["detail"] = j.detail
+    # `tldr`, `tldr_kind` and `language` only when the judgement has them (a day without them
+    # keeps the keys it always had)
     if j.tldr:
         out["tldr"] = j.tldr
         out["tldr_kind"] = j.tldr_kind or LLM
     if j.language:
         out["language"] = j.language
     return out
+
+
+_HEADS: dict[int, tuple[Paper, dict[str, Any]]] = {}
+_HEADS_MAX = 20_000
+
+
+def _head(paper: Paper) -> dict[str, Any]:
+    """A candidate's paper fields (`id` to `code`), made once per paper object: a group's day
+    writes each of its ~1,000 papers into every member's day file (7 of a member's 20 ms).
+    Read-only: each candidate copies the dict, and the lists in it are shared."""
+    found = _HEADS.get(id(paper))
+    if found is not None and found[0] is paper:
+        return found[1]
+    if len(_HEADS) >= _HEADS_MAX:  # a long-lived process (the web app) reads many days
+        _HEADS.clear()
+    head = {"id": paper.id, "title": paper.title, "authors": list(paper.authors),
+            "abstract": paper.abstract, "categories": list(paper.categories), "url": paper.abs_url,
+            "code": list(paper.code_links)}
+    _HEADS[id(paper)] = (paper, head)  # the paper kept with it: its id() is not reused meanwhile
+    return head
