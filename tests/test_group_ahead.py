@@ -33,8 +33,7 @@ def test_judging_ahead_gives_every_member_the_day_one_process_gives(
     ahead = run_all(store, profiles, deliver=False, out_dir=tmp_path / "ahead", judge_ahead=True,
                     progress=said.append)
     assert ahead.exit_code == 0 and len(ahead.members) == 5
-    assert "5 profiles in one process, judged ahead in one more" in said
-    assert any(s.endswith("members' judgements made ahead in a second process") for s in said)
+    assert any(s.endswith(" of 5 members' judgements made ahead in a second process") for s in said)
     with open_store(tmp_path / "alone.db") as alone:
         one = run_all(alone, profiles, deliver=False, out_dir=tmp_path / "one")
         assert _verdicts(alone) == _verdicts(store)
@@ -113,6 +112,25 @@ def test_judge_ahead_from_the_command_line(tmp_path: Path, feeds: FeedServer, st
     assert "members' judgements made ahead in a second process" in done.output
 
 
+@pytest.mark.parametrize(("options", "cores", "ahead"), [
+    ((), 2, True), (("--no-judge-ahead",), 2, False), ((), 1, False), (("--workers", "2"), 2, False),
+    (("--judge-ahead",), 1, True)])
+def test_run_all_judges_ahead_by_itself_given_a_second_core(
+        tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch,
+        options: tuple[str, ...], cores: int, ahead: bool) -> None:
+    """A group need not know the option: with 20 local members or more (1 here) and a second
+    core, `run --all` uses it, unless told not to or given --workers."""
+    from papersieve.cli import run_cmds
+
+    monkeypatch.setattr(group_ahead, "MIN_MEMBERS", 1)
+    monkeypatch.setattr(run_cmds, "cores", lambda: cores)
+    group_of_five(tmp_path)
+    done = run_cli("run", "--all", *options, "--no-deliver", "--out", str(tmp_path / "site"))
+    assert done.exit_code == 0, done.output
+    assert ("of 5 members' judgements made ahead in a second process" in done.output) == ahead
+    assert len([p for p in (tmp_path / "site").iterdir() if p.is_dir()]) == 5
+
+
 def test_a_process_ahead_that_cannot_read_the_store_leaves_the_run_to_judge_everyone(
         tmp_path: Path, feeds: FeedServer, store: Store, monkeypatch: pytest.MonkeyPatch,
         capfd: pytest.CaptureFixture[str]) -> None:
@@ -129,5 +147,5 @@ def test_a_process_ahead_that_cannot_read_the_store_leaves_the_run_to_judge_ever
     report = run_all(store, profiles, deliver=False, out_dir=tmp_path / "out", judge_ahead=True,
                      progress=said.append)
     assert report.exit_code == 0 and all(m.report is not None for m in report.members)
-    assert "0 members' judgements made ahead in a second process" in said
+    assert "0 of 5 members' judgements made ahead in a second process" in said
     assert "Traceback" not in capfd.readouterr().err

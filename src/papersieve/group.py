@@ -142,11 +142,9 @@ def run_all(
 
     here, shares = share_out(store, profiles, judge_for, workers)
     crowd = judge_for.crowd if isinstance(judge_for, GroupJudges) else None
+    if shares and crowd is not None:
+        say(f"{sum(map(len, shares)) + len(here)} profiles in {len(shares) + 1} processes")
     if (shares or judge_ahead) and crowd is not None:
-        processes = len(shares) + 1
-        say(f"{sum(map(len, shares)) + len(here)} profiles in "
-            + (f"{processes} processes" if processes > 1 else "one process")
-            + (", judged ahead in one more" if judge_ahead else ""))
         # Done once here, inherited by every worker: the phrase hits, vectors and n-grams.
         crowd.warm(list({e.paper.id: e.paper for x in fetched.listings for e in x.entries}.values()))
     members = list(failed)
@@ -160,7 +158,8 @@ def run_all(
             members += batch
         members += elsewhere()
         if judged_ahead is not None:
-            say(f"{judged_ahead.used} members' judgements made ahead in a second process")
+            say(f"{judged_ahead.used} of {judged_ahead.members} members' judgements made ahead"
+                " in a second process")
     members.sort(key=lambda m: m.name)
     return GroupReport(fetched.date, tuple(members), tuple(notes))
 

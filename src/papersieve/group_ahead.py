@@ -82,6 +82,11 @@ class JudgeAhead:
         self._reader = threading.Thread(target=self._read, name="papersieve-judged-ahead", daemon=True)
         self._reader.start()
 
+    @property
+    def members(self) -> int:
+        """How many members it judges ahead."""
+        return len(self._order)
+
     def take(self, profile: str, papers: Sequence[Paper]) -> JudgeResult | None:
         """The member's judgements of `papers` from the process ahead (waiting for it when it
         is judging her right now, or they are on their way), or None: not made, or made for

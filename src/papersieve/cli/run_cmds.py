@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -49,12 +50,13 @@ PROGRESS_INTERVAL = 10.0
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --all: run the local-judge profiles in this many processes on this"
                    " machine (one per core; each forked after the day's shared work).")
-@click.option("--judge-ahead", is_flag=True,
+@click.option("--judge-ahead/--no-judge-ahead", default=None,
               help="With --all: judge the local-judge profiles ahead in one more process (the"
-                   " second core), the store written by this one; the same digests.")
+                   " second core), the store written by this one; the same digests. Default:"
+                   " on with 20 or more of them, a second core and no --workers.")
 def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         out_dir: Path | None, offline_dir: Path | None, no_deliver: bool, redeliver: bool,
-        all_profiles: bool, ray_address: str | None, workers: int, judge_ahead: bool) -> None:
+        all_profiles: bool, ray_address: str | None, workers: int, judge_ahead: bool | None) -> None:
     """Do the whole day: fetch, prefilter, judge, select, render, deliver.
 
     With no --date, announcement days missed since the last run are run first (up to
@@ -77,7 +79,8 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
             raise click.UsageError("--all runs every stored profile: leave out --profile")
         run_group(as_date(day), title_stage=False if no_title_stage else None, out_dir=out_dir,
                   offline_dir=offline_dir, deliver=not no_deliver, redeliver=redeliver,
-                  ray_address=ray_address, workers=workers, judge_ahead=judge_ahead)
+                  ray_address=ray_address, workers=workers,
+                  judge_ahead=judge_ahead if judge_ahead is not None else workers == 1 and cores() >= 2)
         return
     profile = load_profile_ref(profile_dir)
     console = Console(stderr=True, highlight=False)
@@ -111,6 +114,11 @@ def run(profile_dir: Path | None, day: dt.datetime | None, no_title_stage: bool,
         # SystemExit, not ctx.exit: `main` runs click with standalone_mode=False, where click
         # would turn ctx.exit into a return value that the console script alone acts on.
         raise SystemExit(exit_code)
+
+
+def cores() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def run_group(day: dt.date | None, *, title_stage: bool | None, out_dir: Path | None,
