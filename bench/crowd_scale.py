@@ -127,6 +127,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             profiler = cProfile.Profile(time.perf_counter if wall_profile else time.process_time)
             profiler.enable()
         speed_before = _speed_reference()
+        gc_clock = _GcClock()
         stage_cpu = _count_stage_cpu()
         written_before = _written_bytes()
         load_before = os.getloadavg()
@@ -151,6 +152,7 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         ray_rss = _peak_rss_mib(_descendants(os.getpid())) if ray_cpus else []
         written = _written_bytes() - written_before
         load_after = os.getloadavg()
+        gc_clock.stop()
         speed_after = _speed_reference()
         if profiler is not None:
             import pstats
@@ -187,6 +189,8 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             "load_1min": [round(load_before[0], 1), round(load_after[0], 1)],
             # the machine's speed just before and after the timed part (`_speed_reference`)
             "speed_ref_seconds": [speed_before, speed_after],
+            # the run's process's garbage-collector pauses (seconds per generation, count)
+            "gc_seconds": gc_clock.seconds, "gc_collections": gc_clock.count,
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             # the largest worker process (with --workers; their sum with the above bounds the
             # memory, shared copy-on-write pages counted twice)
@@ -353,6 +357,31 @@ def _peak_rss_mib(pids: list[int]) -> list[int]:
             continue
         peaks += [round(int(line.split()[1]) / 1024) for line in lines if line.startswith("VmHWM:")]
     return peaks
+
+
+class _GcClock:
+    """Seconds this process spent in cyclic garbage collections, per generation."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] = round(
+                self.seconds[info["generation"]] + time.perf_counter() - self._start, 3)
+            self.count[info["generation"]] += 1
+
+    def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
 
 
 def _speed_reference() -> float:

@@ -5,6 +5,7 @@ tests/servers."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def test_judging_ahead_gives_every_member_the_day_one_process_gives(
                     progress=said.append)
     assert ahead.exit_code == 0 and len(ahead.members) == 5
     assert any(s.endswith(" of 5 members' judgements made ahead in a second process") for s in said)
+    assert gc.get_freeze_count() == 0  # the run's objects back with the collector (a web app
+    # or a notebook calling run_all lives on)
     with open_store(tmp_path / "alone.db") as alone:
         one = run_all(alone, profiles, deliver=False, out_dir=tmp_path / "one")
         assert _verdicts(alone) == _verdicts(store)
