@@ -109,3 +109,19 @@ def test_export_does_not_overwrite_a_topics_file_without_force(
     assert not (target / "profile.toml").exists()
     assert main(["profile", "export", "--force", "alice", str(target)]) in (0, None)
     assert (target / "topics.txt").read_text("utf-8") != "my own notes\n"
+
+
+def test_user_add_for_a_member_whose_profile_is_stored_says_how_to_give_it_to_her(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The README's group section stores `alice` with `profile add`; then `user add alice` said
+    # only "the name 'alice' is taken: choose another".
+    monkeypatch.setenv("PAPERSIEVE_USER_PASSWORD", "alice-password-1")
+    assert main(["profile", "add", "alice", str(init_profile(tmp_path / "folder"))]) in (0, None)
+    capsys.readouterr()
+    err = refused(["user", "add", "alice"], capsys)
+    assert "`papersieve user add alice --profile alice` gives it to her" in err
+    assert main(["user", "add", "alice", "--profile", "alice"]) in (0, None)
+    assert "Created member alice, owning profile alice" in capsys.readouterr().out
+    err = refused(["user", "add", "Alice"], capsys)  # now hers: the name is simply taken
+    assert "is taken" in err
