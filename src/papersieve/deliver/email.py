@@ -48,7 +48,9 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "",
     if not sender or not settings.to:
         raise DeliveryError("email: set [deliver.email] sender (or SMTP_USER) and to")
     message = EmailMessage()
-    message["Subject"] = f"papersieve: {len(digest.picks)} papers for {digest.date.isoformat()}"
+    count = len(digest.picks)
+    message["Subject"] = (f"papersieve: {count} {'paper' if count == 1 else 'papers'} for"
+                          f" {digest.date.isoformat()}")
     message["From"] = sender
     message["To"] = ", ".join(settings.to)
     message["Date"] = formatdate(usegmt=True)
