@@ -174,3 +174,6 @@ def test_a_day_with_one_pick_says_one_paper() -> None:
     body = email_body(digest)
     assert "\n1 pick of 4 candidates · " in body.text
     assert ">1 pick of 4 candidates · " in body.html
+    with SmtpServer() as smtp:
+        one = settings(smtp.port).model_copy(update={"to": ("me@example.org",)})
+        assert send_email(digest, one, retry_delay=0) == f"sent to 1 recipient via 127.0.0.1:{smtp.port}"

@@ -94,7 +94,9 @@ def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
     links = {address: unsubscribe_url(digest.profile, address) for address in settings.to}
     if not all(links.values()):
         _deliver(build_message(digest, settings, page_url), settings, retry_delay)
-        return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
+        count = len(settings.to)
+        return (f"sent to {count} recipient{'s' if count != 1 else ''} via"
+                f" {settings.host}:{settings.port}")
     failed = []
     pending = {a: link for a, link in links.items() if a.lower() not in already}
     for address, link in pending.items():
