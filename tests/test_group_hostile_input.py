@@ -12,6 +12,7 @@ from papersieve.cli.main import main
 from papersieve.profile.loader import init_profile
 from papersieve.store import open_store
 from papersieve.store.profiles import stored_profile_names
+from papersieve.store.unsubscribes import unsubscribe, unsubscribed
 
 
 def folder_with_email(tmp_path: Path, to: str, sender: str = "papersieve@lab.example") -> Path:
@@ -125,3 +126,21 @@ def test_user_add_for_a_member_whose_profile_is_stored_says_how_to_give_it_to_he
     assert "Created member alice, owning profile alice" in capsys.readouterr().out
     err = refused(["user", "add", "Alice"], capsys)  # now hers: the name is simply taken
     assert "is taken" in err
+
+
+def test_an_address_that_unsubscribed_can_be_sent_to_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The link can only turn emails off, and nothing turned them back on (a click by mistake, a
+    # mail provider's one-click POST): `run` said "skipped" for ever.
+    folder = folder_with_email(tmp_path, "alice@lab.example")
+    assert main(["profile", "add", "alice", str(folder)]) in (0, None)
+    with open_store() as store:
+        unsubscribe(store, "alice", "Alice@Lab.example")
+    capsys.readouterr()
+    assert main(["profile", "resubscribe", "alice", "alice@lab.example"]) in (0, None)
+    assert "alice@lab.example gets the emails of profile alice again" in capsys.readouterr().out
+    with open_store() as store:
+        assert unsubscribed(store, "alice") == frozenset()
+    err = refused(["profile", "resubscribe", "alice", "alice@lab.example"], capsys)
+    assert "has not unsubscribed from profile alice" in err
+    assert "no profile of that name" in refused(["profile", "resubscribe", "bob", "b@x.org"], capsys)

@@ -29,6 +29,7 @@ from papersieve.store.profiles import (
     stored_profile_names,
     stored_profiles,
 )
+from papersieve.store.unsubscribes import resubscribe, unsubscribed
 
 
 @click.group()
@@ -121,6 +122,23 @@ def export(name: str, folder: Path, force: bool) -> None:
         raise ConfigError(f"{what} (use --force to overwrite)", path=str(taken[0]))
     written = write_profile_folder(row.files, target)
     click.echo(f"Wrote {len(written)} files of profile {name} to {target}")
+
+
+@profile.command("resubscribe")
+@click.argument("name")
+@click.argument("address")
+def resubscribe_(name: str, address: str) -> None:
+    """Send the stored profile NAME's emails to ADDRESS again, after it unsubscribed through the
+    link in an email (the link can only turn emails off)."""
+    with open_store() as store:
+        if stored_profile(store, name) is None:
+            raise ConfigError("the store holds no profile of that name", path=name)
+        if not resubscribe(store, name, address):
+            gone = sorted(unsubscribed(store, name))
+            raise ConfigError(f"this address has not unsubscribed from profile {name}"
+                              + (f" (unsubscribed: {', '.join(gone)})" if gone else ""),
+                              path=address)
+    click.echo(f"{address} gets the emails of profile {name} again (if [deliver.email] to lists it)")
 
 
 @profile.command("remove")
