@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from papersieve.deliver.unsubscribe import unsubscribe_url
+from papersieve.deliver.unsubscribe import link_problem, unsubscribe_url
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.outbound import SMTP
@@ -95,8 +95,10 @@ def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
     if not all(links.values()):
         _deliver(build_message(digest, settings, page_url), settings, retry_delay)
         count = len(settings.to)
+        problem = link_problem()
         return (f"sent to {count} recipient{'s' if count != 1 else ''} via"
-                f" {settings.host}:{settings.port}")
+                f" {settings.host}:{settings.port}"
+                + (f" (no unsubscribe link: {problem})" if problem else ""))
     failed = []
     pending = {a: link for a, link in links.items() if a.lower() not in already}
     for address, link in pending.items():
