@@ -144,3 +144,22 @@ def test_an_address_that_unsubscribed_can_be_sent_to_again(
     err = refused(["profile", "resubscribe", "alice", "alice@lab.example"], capsys)
     assert "has not unsubscribed from profile alice" in err
     assert "no profile of that name" in refused(["profile", "resubscribe", "bob", "b@x.org"], capsys)
+
+
+def test_profile_list_shows_a_stored_profile_that_no_longer_loads_and_the_others(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A profile stored before a check it now fails (an address with a line break) stopped
+    # `profile list` at its row: the members after it were not listed.
+    good = init_profile(tmp_path / "good")
+    bad = folder_with_email(tmp_path, "eve@lab.example\nBcc: x@y.org")
+    from papersieve.profile.loader import read_profile_folder
+    from papersieve.store.profiles import save_profile
+
+    with open_store() as store:
+        save_profile(store, "eve", read_profile_folder(bad))  # as an older version stored it
+    assert main(["profile", "add", "zed", str(good)]) in (0, None)
+    capsys.readouterr()
+    assert main(["profile", "list"]) in (0, None)
+    eve, zed = capsys.readouterr().out.splitlines()
+    assert eve.startswith("eve\trevision 1\t") and "does not load: " in eve and "line break" in eve
+    assert zed.startswith("zed\trevision 1\t") and zed.endswith("\tcs.LG,cs.AI\tllm")

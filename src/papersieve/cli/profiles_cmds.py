@@ -98,7 +98,14 @@ def list_() -> None:
         click.echo("No stored profiles (add one with `papersieve profile add NAME DIR`).")
         return
     for row in rows:
-        loaded = profile_from_files(row.files, row.name)
+        try:
+            loaded = profile_from_files(row.files, row.name)
+        except ConfigError as err:
+            # One stored profile that no longer loads (stored by an older version, before a
+            # check it fails) is listed as such: it stopped the listing of the others.
+            click.echo(f"{row.name}\trevision {row.revision}\t{row.updated_at}\t"
+                       f"does not load: {err}")
+            continue
         click.echo(f"{row.name}\trevision {row.revision}\t{row.updated_at}\t"
                    f"{','.join(loaded.settings.categories)}\t{loaded.settings.judge.kind}")
 
