@@ -162,3 +162,18 @@ def test_nobody_listening_is_a_clear_error() -> None:
     port = free_port()
     with pytest.raises(DeliveryError, match=rf"email via 127.0.0.1:{port} failed"):
         send_email(sample_digest(), settings(port), retry_delay=0)
+
+
+def test_a_day_with_one_pick_says_one_paper() -> None:
+    # "papersieve: 1 papers for 2025-07-03" / "1 picks of 4 candidates" (session 13's trial: a
+    # member judged by a small LLM had one pick).
+    full = sample_digest()
+    digest = dataclasses.replace(full, picks=full.picks[:1])
+    message = build_message(digest, settings(25))
+    assert message["Subject"] == "papersieve: 1 paper for 2025-07-03"
+    body = email_body(digest)
+    assert "\n1 pick of 4 candidates · " in body.text
+    assert ">1 pick of 4 candidates · " in body.html
+    with SmtpServer() as smtp:
+        one = settings(smtp.port).model_copy(update={"to": ("me@example.org",)})
+        assert send_email(digest, one, retry_delay=0) == f"sent to 1 recipient via 127.0.0.1:{smtp.port}"

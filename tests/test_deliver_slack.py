@@ -198,3 +198,9 @@ def test_text_is_cut_before_escaping_never_inside_an_entity_or_a_link() -> None:
     for i in range(1, 13):
         assert any(f"*{i}. <https://arxiv.org/abs/" in b["text"]["text"]
                    for m in messages[1:] for b in m.blocks)
+
+
+def test_a_day_with_one_pick_says_one_pick() -> None:
+    full = sample_digest()
+    header = header_message(dataclasses.replace(full, picks=full.picks[:1]))
+    assert "\n1 pick of 6 scanned papers · " in header.text

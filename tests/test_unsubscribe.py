@@ -159,3 +159,31 @@ def test_a_rerun_after_one_refused_address_sends_only_to_that_address(
         third = run_cli("run", "--all", "--redeliver", "--out", str(tmp_path / "out"))
     assert third.exit_code == 0, third.output
     assert sorted(m["To"] for m in smtp.handler.messages[2:]) == ["alice@example.org", "dan@example.org"]
+
+
+@pytest.mark.parametrize(("url", "key", "why"), [
+    ("", KEY, "PAPERSIEVE_WEB_URL is not set"),
+    ("http://127.0.0.1:8000", "", "PAPERSIEVE_UNSUBSCRIBE_KEY is not set"),
+    ("papers.lab.example", KEY, "PAPERSIEVE_WEB_URL is not an http(s) address"),
+    ("http://127.0.0.1:8000", "short", "PAPERSIEVE_UNSUBSCRIBE_KEY is shorter than 16 characters"),
+])
+def test_a_half_configured_link_is_named_not_silently_left_out(
+        monkeypatch: pytest.MonkeyPatch, url: str, key: str, why: str) -> None:
+    # One variable of the two set: the emails went without a link and the run said nothing; a
+    # web address without its scheme made a link that led nowhere (session 13's trial).
+    monkeypatch.setenv("PAPERSIEVE_WEB_URL", url)
+    monkeypatch.setenv("PAPERSIEVE_UNSUBSCRIBE_KEY", key)
+    with SmtpServer() as smtp:
+        detail = send_email(sample_digest(), settings(smtp.port, "a@example.org"), retry_delay=0)
+    assert detail == f"sent to 1 recipient via 127.0.0.1:{smtp.port} (no unsubscribe link: {why})"
+    [message] = smtp.handler.messages
+    assert message["List-Unsubscribe"] is None
+    assert KEY not in detail  # the secret is never shown
+
+
+def test_neither_variable_is_no_link_and_no_remark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAPERSIEVE_WEB_URL", raising=False)
+    monkeypatch.delenv("PAPERSIEVE_UNSUBSCRIBE_KEY", raising=False)
+    with SmtpServer() as smtp:
+        detail = send_email(sample_digest(), settings(smtp.port, "a@example.org"), retry_delay=0)
+    assert detail == f"sent to 1 recipient via 127.0.0.1:{smtp.port}"

@@ -288,7 +288,8 @@ def _judged_run(
     if not judge.trains_itself and (
             judge.name != "local" or not papers.keys().isdisjoint(feedback_labels(store, profile.name))):
         notes += _retrain(store, profile, clock)
-    message = f"{len(picks)} picks of {len(final)} candidates" + (f"; {partial}" if partial else "")
+    message = (f"{len(picks)} {'pick' if len(picks) == 1 else 'picks'} of {len(final)} candidates"
+               + (f"; {partial}" if partial else ""))
     # The store keeps "done" (the digest exists and is served); the report says "partial".
     finish_run(store, run_id, "done", digest.counts, result.usage, clock.timings, message=message)
     return RunReport("partial" if partial else "done", date, message, run_id,

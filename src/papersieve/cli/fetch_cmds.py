@@ -13,6 +13,7 @@ from typing import Literal, cast
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress as RichProgress
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -44,8 +45,8 @@ def _progress_display(label: str) -> Iterator[Progress]:
         task = bar.add_task(label, total=None)
 
         def report(message: str) -> None:
-            bar.update(task, description=message)
-            bar.console.print(f"[dim]{message}[/dim]", highlight=False)
+            bar.update(task, description=escape(message))  # the column reads markup
+            bar.console.print(message, style="dim", markup=False, highlight=False)
 
         yield report
 

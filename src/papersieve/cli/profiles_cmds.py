@@ -12,12 +12,14 @@ from papersieve.errors import ConfigError
 from papersieve.home import database_path
 from papersieve.profile.loader import (
     PROFILE_FILE,
+    PROFILE_FILE_NAMES,
     builtin_profile_dir,
     profile_from_files,
     read_profile_folder,
     store_url_setting,
     write_profile_folder,
 )
+from papersieve.profile.settings import check_profile_name
 from papersieve.store import open_store, open_store_to_read
 from papersieve.store.db import masked_url, postgres_url
 from papersieve.store.profiles import (
@@ -27,6 +29,7 @@ from papersieve.store.profiles import (
     stored_profile_names,
     stored_profiles,
 )
+from papersieve.store.unsubscribes import resubscribe, unsubscribed
 
 
 @click.group()
@@ -44,6 +47,10 @@ def profile() -> None:
 @click.option("--replace", is_flag=True, help="Overwrite a stored profile of that name.")
 def add(name: str, folder: Path | None, replace: bool) -> None:
     """Store the profile in FOLDER (default: the built-in one) under NAME."""
+    try:
+        check_profile_name(name)
+    except ValueError as err:
+        raise ConfigError(str(err), path=name) from None
     source = folder.expanduser() if folder is not None else builtin_profile_dir()
     if not source.is_dir():
         raise ConfigError("profile folder does not exist", path=str(source))
@@ -91,7 +98,14 @@ def list_() -> None:
         click.echo("No stored profiles (add one with `papersieve profile add NAME DIR`).")
         return
     for row in rows:
-        loaded = profile_from_files(row.files, row.name)
+        try:
+            loaded = profile_from_files(row.files, row.name)
+        except ConfigError as err:
+            # One stored profile that no longer loads (stored by an older version, before a
+            # check it fails) is listed as such: it stopped the listing of the others.
+            click.echo(f"{row.name}\trevision {row.revision}\t{row.updated_at}\t"
+                       f"does not load: {err}")
+            continue
         click.echo(f"{row.name}\trevision {row.revision}\t{row.updated_at}\t"
                    f"{','.join(loaded.settings.categories)}\t{loaded.settings.judge.kind}")
 
@@ -107,11 +121,31 @@ def export(name: str, folder: Path, force: bool) -> None:
     if row is None:
         raise ConfigError("the store holds no profile of that name", path=name)
     target = folder.expanduser()
-    if (target / PROFILE_FILE).exists() and not force:
-        raise ConfigError("a profile already exists here (use --force to overwrite)",
-                          path=str(target / PROFILE_FILE))
+    # Any file of the profile already there is the folder owner's: a topics.txt without a
+    # profile.toml beside it was overwritten without --force.
+    taken = [target / file for file in PROFILE_FILE_NAMES if (target / file).exists()]
+    if taken and not force:
+        what = "a profile already exists here" if taken[0].name == PROFILE_FILE else "this file exists"
+        raise ConfigError(f"{what} (use --force to overwrite)", path=str(taken[0]))
     written = write_profile_folder(row.files, target)
     click.echo(f"Wrote {len(written)} files of profile {name} to {target}")
+
+
+@profile.command("resubscribe")
+@click.argument("name")
+@click.argument("address")
+def resubscribe_(name: str, address: str) -> None:
+    """Send the stored profile NAME's emails to ADDRESS again, after it unsubscribed through the
+    link in an email (the link can only turn emails off)."""
+    with open_store() as store:
+        if stored_profile(store, name) is None:
+            raise ConfigError("the store holds no profile of that name", path=name)
+        if not resubscribe(store, name, address):
+            gone = sorted(unsubscribed(store, name))
+            raise ConfigError(f"this address has not unsubscribed from profile {name}"
+                              + (f" (unsubscribed: {', '.join(gone)})" if gone else ""),
+                              path=address)
+    click.echo(f"{address} gets the emails of profile {name} again (if [deliver.email] to lists it)")
 
 
 @profile.command("remove")

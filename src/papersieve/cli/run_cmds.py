@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.status import Status
 
 from papersieve.catchup import catch_up
@@ -225,12 +226,14 @@ def _progress(console: Console, status: Status, beat: Heartbeat | None = None) -
 
     def say(message: str) -> None:
         if message.startswith("judging:"):
-            status.update(message)
+            status.update(escape(message))  # a status line reads markup: "[/x]" was a MarkupError
             if beat is not None:
                 beat.latest = message
         else:
-            # A warning names a file: never break its path across lines.
-            console.print(message, markup=False, soft_wrap=message.startswith("warning:"))
+            # A warning names a file: never break its path across lines. Off a terminal (a log)
+            # no line is broken: an address or a server split in two escaped a grep of the log.
+            console.print(message, markup=False,
+                          soft_wrap=message.startswith("warning:") or not console.is_terminal)
 
     return say
 

@@ -9,7 +9,9 @@ import click
 from papersieve.cli.options import use_profile_store
 from papersieve.errors import ConfigError
 from papersieve.store import open_store, open_store_to_read
-from papersieve.store.accounts import all_users, owned_profiles, remove_user
+from papersieve.store.accounts import all_users, owned_profiles, profile_owner, remove_user, user_named
+from papersieve.store.db import Store
+from papersieve.store.profiles import stored_profile
 from papersieve.web.accounts import PASSWORD_ENV, create_user
 
 
@@ -30,10 +32,23 @@ def add(name: str, admin: bool, profiles: tuple[str, ...]) -> None:
     password = os.environ.get(PASSWORD_ENV) or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
     with open_store() as store:
+        if not profiles:
+            _hint_own_profile(store, name)
         created = create_user(store, name, password, is_admin=admin, profiles=profiles)
         owned = owned_profiles(store, created.id)
     role = "admin" if created.is_admin else "member"
     click.echo(f"Created {role} {created.name}, owning profile {', '.join(owned)}")
+
+
+def _hint_own_profile(store: Store, name: str) -> None:
+    """A stored profile of that name owned by nobody is most likely hers, added with `profile add`
+    before her account: say how to give it to her ("the name is taken: choose another" left a
+    group's member without her own profile)."""
+    if (stored_profile(store, name) is not None and profile_owner(store, name) is None
+            and user_named(store, name) is None):
+        raise ConfigError(f"a stored profile is named {name!r} and no account owns it:"
+                          f" `papersieve user add {name} --profile {name}` gives it to her"
+                          " (another name gets a new profile)")
 
 
 @user.command("list")

@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from papersieve.deliver.unsubscribe import unsubscribe_url
+from papersieve.deliver.unsubscribe import link_problem, unsubscribe_url
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.outbound import SMTP
@@ -48,7 +48,9 @@ def build_message(digest: Digest, settings: EmailSettings, page_url: str = "",
     if not sender or not settings.to:
         raise DeliveryError("email: set [deliver.email] sender (or SMTP_USER) and to")
     message = EmailMessage()
-    message["Subject"] = f"papersieve: {len(digest.picks)} papers for {digest.date.isoformat()}"
+    count = len(digest.picks)
+    message["Subject"] = (f"papersieve: {count} {'paper' if count == 1 else 'papers'} for"
+                          f" {digest.date.isoformat()}")
     message["From"] = sender
     message["To"] = ", ".join(settings.to)
     message["Date"] = formatdate(usegmt=True)
@@ -92,7 +94,11 @@ def send_email(digest: Digest, settings: EmailSettings, page_url: str = "",
     links = {address: unsubscribe_url(digest.profile, address) for address in settings.to}
     if not all(links.values()):
         _deliver(build_message(digest, settings, page_url), settings, retry_delay)
-        return f"sent to {len(settings.to)} recipients via {settings.host}:{settings.port}"
+        count = len(settings.to)
+        problem = link_problem()
+        return (f"sent to {count} recipient{'s' if count != 1 else ''} via"
+                f" {settings.host}:{settings.port}"
+                + (f" (no unsubscribe link: {problem})" if problem else ""))
     failed = []
     pending = {a: link for a, link in links.items() if a.lower() not in already}
     for address, link in pending.items():

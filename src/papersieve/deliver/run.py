@@ -74,7 +74,8 @@ def deliver_all(
         earlier = None if redeliver or not send else _earlier_delivery(store, run_id, channel)
         if channel == "email" and not _still_subscribed(store, profile):
             results.append(DeliveryResult("email", "skipped", "every address unsubscribed"
-                                          " through the link in an email"))
+                                          " through the link in an email; `papersieve profile"
+                                          " resubscribe NAME ADDRESS` undoes one"))
             record_delivery(store, run_id, results[-1])
             continue
         with stage(channel):

@@ -65,7 +65,8 @@ def header_message(digest: Digest, page_url: str = "") -> SlackMessage:
     """The day's headline: counts, cost and the top titles, each line whole (never cut)."""
     usage = digest.usage
     lines = [f"*{escape(title_line(digest))}*",
-             f"{len(digest.picks)} picks of {digest.counts.scanned} scanned papers"
+             f"{len(digest.picks)} {'pick' if len(digest.picks) == 1 else 'picks'} of"
+             f" {digest.counts.scanned} scanned papers"
              f" · {digest.judge} judge ({fit(digest.model, 100)})"
              f" · {usage.total_tokens} tokens, {dollars(usage.cost)}"]
     tail = [link(page_url, "The digest page")] if page_url else []

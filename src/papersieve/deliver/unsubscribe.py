@@ -10,6 +10,7 @@ Without both variables, emails carry no link (there is nowhere it could lead).
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -23,10 +24,33 @@ def _serializer(key: str) -> URLSafeSerializer:
     return URLSafeSerializer(key, salt=SALT)
 
 
-def unsubscribe_url(profile: str, address: str) -> str:
-    """The link that unsubscribes `address` from `profile`'s emails, or "" when not configured."""
+MIN_KEY = 16
+"""The shortest key that signs links: the README's suggestion, token_urlsafe(32), has 43."""
+
+
+def link_problem() -> str:
+    """Why the emails carry no unsubscribe link though one of the two variables is set (a half
+    configuration: the links were silently left out), or "" (both set and usable, or neither)."""
     key, base = os.environ.get(KEY_ENV, ""), os.environ.get(URL_ENV, "")
-    if not key or not base:
+    if not key and not base:
+        return ""
+    if not base:
+        return f"{URL_ENV} is not set"
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{URL_ENV} is not an http(s) address"
+    if not key:
+        return f"{KEY_ENV} is not set"
+    if len(key) < MIN_KEY:
+        return f"{KEY_ENV} is shorter than {MIN_KEY} characters"
+    return ""
+
+
+def unsubscribe_url(profile: str, address: str) -> str:
+    """The link that unsubscribes `address` from `profile`'s emails, or "" when not configured
+    (`link_problem` says why, when one of the variables is set)."""
+    key, base = os.environ.get(KEY_ENV, ""), os.environ.get(URL_ENV, "")
+    if not key or not base or link_problem():
         return ""
     token = _serializer(key).dumps([profile, address.lower()])
     return f"{base.rstrip('/')}{PATH}{token}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email.utils import parseaddr
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -145,6 +146,44 @@ class EmailSettings(_Strict):
     sender: str = ""
     to: tuple[str, ...] = ()
 
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return check_address(value) if value else value
+
+    @field_validator("to")
+    @classmethod
+    def _recipients(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_address(address) for address in value)
+
+
+MAX_NAME = 64
+"""The longest profile name: it names the member's output folder, and a name of 300 characters
+was stored, then failed every run of hers ("File name too long")."""
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def check_profile_name(value: str) -> str:
+    """`value` when it is a profile name; else ValueError saying what a name may hold."""
+    if not NAME_PATTERN.fullmatch(value) or len(value) > MAX_NAME:
+        raise ValueError(f"a profile name is 1 to {MAX_NAME} letters, digits, '.', '_' or '-',"
+                         " starting with a letter or digit (A-Z, a-z, 0-9 only)")
+    return value
+
+
+def check_address(value: str) -> str:
+    """`value` when it is one email address (`ada@lab.org` or `Ada <ada@lab.org>`); else
+    ValueError. A line break in an address was a traceback at send time (the email library
+    refuses it in a header) and failed the member's whole day; other text was a refusal by the
+    SMTP server. The message never repeats the value (it may be anything)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("an email address holds a line break or another control character")
+    address = parseaddr(value)[1]
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in address):
+        raise ValueError("not an email address (name@example.org, or Name <name@example.org>)")
+    return value
+
 
 class DeliverSettings(_Strict):
     """`[deliver]`."""
@@ -261,7 +300,7 @@ class NetworkSettings(_Strict):
 class ProfileSettings(_Strict):
     """The whole profile.toml."""
 
-    name: str = Field(default="default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = "default"
     categories: tuple[str, ...] = ("cs.LG", "cs.AI")
     announce_types: tuple[AnnounceName, ...] = ("new", "cross")
     primary_only: bool = False
@@ -275,6 +314,11 @@ class ProfileSettings(_Strict):
     endpoints: EndpointSettings = Field(default_factory=EndpointSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+
+    @field_validator("name")
+    @classmethod
+    def _profile_name(cls, value: str) -> str:
+        return check_profile_name(value)
 
     @field_validator("categories")
     @classmethod

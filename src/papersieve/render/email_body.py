@@ -65,7 +65,8 @@ def _view(pick: Pick) -> dict[str, Any]:
 
 def _text(digest: Digest, picks: Sequence[dict[str, Any]], more: int, page_url: str) -> str:
     lines = [title_line(digest), "",
-             f"{len(picks) + more} picks of {len(digest.judgements)} candidates"
+             f"{len(picks) + more} {'pick' if len(picks) + more == 1 else 'picks'} of"
+             f" {len(digest.judgements)} candidates"
              f" · {digest.judge} judge ({digest.model})"]
     if page_url:
         lines.append(f"The full day: {page_url}")

@@ -37,6 +37,15 @@ def save_profile(store: Store, name: str, files: Mapping[str, str], *, replace: 
             raise ConfigError(f"a profile named {name!r} is already stored (use --replace to"
                              " overwrite it)")
         if row is None:
+            # A name that differs from a stored one only in case would share her output folder
+            # (`out/<name>`) on a case-insensitive disk (macOS, Windows): two members' digests in
+            # one place. The group app's accounts already compare names without case.
+            twin = conn.execute("SELECT name FROM profiles WHERE LOWER(name) = LOWER(?)",
+                                (name,)).fetchone()
+            if twin is not None:
+                raise ConfigError(f"a profile named {twin['name']!r} is already stored, and names"
+                                  " that differ only in case share an output folder on macOS and"
+                                  " Windows: choose another name")
             conn.execute("INSERT INTO profiles (name, files, revision, created_at, updated_at)"
                          " VALUES (?, ?, 1, ?, ?)", (name, text, now, now))
             return 1

@@ -504,15 +504,25 @@ class ProfileCost:
     prompt_tokens: int
     completion_tokens: int
     dollars: float
+    unpriced: int = 0
+    """Runs that spent tokens on a model whose price is unknown (a local server): their dollars
+    are not in `dollars`, and the line says so instead of a bare "$0.00"."""
+
+
+def unpriced(run: RunRow) -> bool:
+    """The run spent tokens on a model with no known price: its cost is unknown, not $0."""
+    return run.cost is None and bool((run.prompt_tokens or 0) + (run.completion_tokens or 0))
 
 
 def profile_costs(runs: list[RunRow]) -> list[ProfileCost]:
-    """Per profile, in name order, the sums over `runs` (runs of an unpriced model add no dollars)."""
+    """Per profile, in name order, the sums over `runs` (runs of an unpriced model add no dollars
+    and are counted in `unpriced`)."""
     out = []
     for name in run_profiles(runs):
         own = [r for r in runs if r.profile == name]
         out.append(ProfileCost(name, len(own), sum(r.prompt_tokens or 0 for r in own),
-                               sum(r.completion_tokens or 0 for r in own), sum(r.cost or 0.0 for r in own)))
+                               sum(r.completion_tokens or 0 for r in own), sum(r.cost or 0.0 for r in own),
+                               sum(1 for r in own if unpriced(r))))
     return out
 
 

@@ -95,7 +95,8 @@ def runs(request: Request) -> Response:
     profile_charts = [_charts(store, rows, name, len(names) > 1) for name in names]
     total = sum(r.cost or 0.0 for r in rows)
     return render(request, "runs.html", title="Runs and costs", runs=rows, charts=profile_charts,
-                  total_cost=total, profile_costs=queries.profile_costs(rows))
+                  total_cost=total, profile_costs=queries.profile_costs(rows),
+                  unpriced_runs=sum(1 for r in rows if queries.unpriced(r)))
 
 
 def _charts(store: Store, rows: list[queries.RunRow], profile: str, named: bool) -> dict[str, object]:
