@@ -40,6 +40,12 @@ def varied(number: int) -> Digest:
                                judgements=judgements, picks=picks[::-1] if number % 2 else picks)
 
 
+def day_path(folder: Path, number: int) -> Path:
+    """Day `number`'s JSON file."""
+    date = FIRST + dt.timedelta(days=number)
+    return folder / f"{date:%Y-%m}" / f"{date}.json"
+
+
 def site_files(folder: Path) -> dict[str, bytes]:
     """Every file of the site but its index, by path."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
@@ -151,7 +157,8 @@ def test_a_deleted_day_drops_out_and_an_added_one_comes_in(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("damage", ["garbage", "cut short", "not an object", "other format",
-                                    "other fields", "bad entry", "a directory", "binary"])
+                                    "other fields", "bad entry", "titles as a full day",
+                                    "a directory", "binary"])
 def test_a_damaged_index_is_rebuilt_without_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       damage: str) -> None:
     build(tmp_path, 6)
@@ -173,6 +180,11 @@ def test_a_damaged_index_is_rebuilt_without_a_warning(tmp_path: Path, monkeypatc
         data["days"]["2025-06/2025-06-22.json"]["day"]["picked"][0]["title"] = 5
         data["days"]["2025-06/2025-06-24.json"]["day"]["candidates"] = "four"
         index.write_text(json.dumps(data), "ascii")
+    elif damage == "titles as a full day":
+        for name in ("2025-06/2025-06-22.json", "2025-06/2025-06-24.json"):
+            day = data["days"][name]["day"]
+            day["picked"] = [{"id": p["id"], "title": p["title"]} for p in day["picked"]]
+        index.write_text(json.dumps(data), "ascii")
     elif damage == "a directory":
         index.unlink()
         index.mkdir()
@@ -188,7 +200,7 @@ def test_a_damaged_index_is_rebuilt_without_a_warning(tmp_path: Path, monkeypatc
         return
     write_outputs(varied(6), tmp_path, ALL, warn=warnings.append)
     assert warnings == []
-    expected = 2 if damage == "bad entry" else 6
+    expected = 2 if damage in ("bad entry", "titles as a full day") else 6
     assert len(reads) == expected
     assert json.loads(index.read_text("ascii"))["days"].keys() == {
         f"2025-06/2025-06-{20 + n:02d}.json" for n in range(7)}
@@ -288,3 +300,36 @@ def test_old_files_are_kept_by_their_stamp_alone(tmp_path: Path, monkeypatch: py
     write_outputs(varied(4), tmp_path, ALL)
     assert reads == [path]
     assert "Pinned Paper (one)" in (tmp_path / "2025-06" / "index.html").read_text("utf-8")
+
+
+def test_days_past_the_feed_keep_their_picks_titles_only(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feed shows the newest FEED_DAYS days; the archive pages only the titles of older
+    days' picks, so that is all the index keeps of them (a 60-day index: ~4 times smaller). A
+    day that comes into the feed again (newer files deleted by hand) is read from its file."""
+    from papersieve.deliver.files import FEED_DAYS
+
+    build(tmp_path, 20)
+    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]
+    titles_only = [name for name, entry in days.items() if entry["day"]["titles_only"]]
+    assert titles_only == [f"2025-06/2025-06-{20 + n}.json" for n in range(20 - FEED_DAYS)]
+    assert all(set(pick) == {"id", "title"} for name in titles_only for pick in days[name]["day"]["picked"])
+    for number in (17, 18, 19):
+        day_path(tmp_path, number).unlink()
+    reads = count_day_reads(monkeypatch)
+    write_outputs(varied(16), tmp_path, ALL)
+    assert reads == [day_path(tmp_path, number) for number in (5, 4, 3)]
+    assert _same_as_without_index(tmp_path)
+
+
+def test_a_site_without_a_feed_keeps_titles_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(tmp_path, 5, ["html"])
+    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]
+    assert all(entry["day"]["titles_only"] for entry in days.values())
+    reads = count_day_reads(monkeypatch)
+    write_outputs(varied(5), tmp_path, ["html", "atom"])  # the feed turned on: read once
+    assert len(reads) == 5
+    reads.clear()
+    write_outputs(varied(5), tmp_path, ["html", "atom"])
+    assert reads == []
+    assert _same_as_without_index(tmp_path)

@@ -75,7 +75,8 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
     site = "html" in formats or "atom" in formats
-    days = SiteDays(out_dir, warn, known=(written[0], day), indexed=site)
+    days = SiteDays(out_dir, warn, known=(written[0], day), indexed=site,
+                    full_days=FEED_DAYS if "atom" in formats else 0)
     newest = days.newest_current()
     # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
     # keep `latest.*` on itself for ever.
@@ -89,7 +90,7 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "html" in formats:
         written += _write_site(out_dir, days.newest(), digest)
     if "atom" in formats:
-        feed = render_atom(days.newest(FEED_DAYS), digest.profile, site_url)
+        feed = render_atom(days.newest(FEED_DAYS, full=True), digest.profile, site_url)
         written.append(write_text(out_dir / FEED_NAME, feed))
     _write_index(out_dir / SITE_INDEX_NAME, days.index_bytes(), warn)
     return written

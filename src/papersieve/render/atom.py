@@ -32,6 +32,8 @@ def clean(text: str) -> str:
 def render_atom(days: Sequence[dict[str, Any] | DaySummary], profile: str, site_url: str = "") -> str:
     """The feed of the picks of `days` (JSON digest dicts or their summaries, newest first)."""
     summaries = [as_summary(day) for day in days]
+    if any(day.titles_only for day in summaries):
+        raise ValueError("the feed needs every shown field of the picks, not their titles only")
     ET.register_namespace("", ATOM_NS)
     ET.register_namespace("xhtml", XHTML_NS)
     base = site_url.rstrip("/") + "/" if site_url else ""

@@ -31,12 +31,19 @@ class DaySummary:
     """How many candidates the day had."""
     picked: dict[str, dict[str, Any]]
     """The picks that are candidates: id -> its `SHOWN` fields, as the day file holds them."""
+    titles_only: bool = False
+    """`picked` holds each pick's id and title only: enough for the archive pages, not the feed."""
+
+    def titles(self) -> DaySummary:
+        """The summary with its picks' ids and titles only."""
+        picked = {pid: {"id": c["id"], "title": c["title"]} for pid, c in self.picked.items()}
+        return dataclasses.replace(self, picked=picked, titles_only=True)
 
     def to_json(self) -> dict[str, Any]:
         """The summary as the site's index keeps it."""
         return {"date": self.date, "judge": self.judge, "model": self.model,
                 "picks": list(self.picks), "candidates": self.candidates,
-                "picked": list(self.picked.values())}
+                "titles_only": self.titles_only, "picked": list(self.picked.values())}
 
 
 def summarize(day: dict[str, Any]) -> DaySummary:

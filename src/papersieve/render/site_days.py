@@ -27,25 +27,35 @@ class SiteDays:
 
     `known`: the day file just written and the day it holds (`json_out.digest_dict`), taken as
     it is. `indexed`: read and keep the site's index (runs that write the archive or the feed);
-    without it every day needed is read from its file and the index is left as it is."""
+    without it every day needed is read from its file and the index is left as it is.
+    `full_days`: how many of the newest days the index keeps with every `SHOWN` field of their
+    picks (the feed's days); older ones keep their picks' titles only (the archive pages show
+    no more), which makes a 60-day index ~4 times smaller."""
 
     def __init__(self, out_dir: Path, warn: Warn, known: tuple[Path, dict[str, Any]] | None = None,
-                 indexed: bool = False) -> None:
+                 indexed: bool = False, full_days: int = 0) -> None:
         self._out_dir = out_dir
         self._warn = warn
         self._known = known
         self._read: list[DaySummary] = []
+        self._where: list[tuple[str, Path, Stamp | None]] = []  # each day's name, file and stamp
+        self._full_days = full_days
         # The newest last, taken first.
         self._todo = day_files.day_file_names(out_dir)
         self._index = SiteIndex.load(out_dir / SITE_INDEX_NAME) if indexed else None
         if self._index is not None:
             self._index.keep_only({self._name(path) for _, path in self._todo})
 
-    def newest(self, count: int | None = None) -> list[DaySummary]:
-        """The newest `count` well-formed days (every one for None), newest first."""
-        while self._todo and (count is None or len(self._read) < count):
-            self._next()
-        return self._read[:count]
+    def newest(self, count: int | None = None, full: bool = False) -> list[DaySummary]:
+        """The newest `count` well-formed days (every one for None), newest first; `full`: each
+        with every `SHOWN` field of its picks (the feed's), not only their titles."""
+        while True:
+            while self._todo and (count is None or len(self._read) < count):
+                self._next()
+            titles_only = [n for n, day in enumerate(self._read[:count]) if day.titles_only]
+            if not full or not titles_only:
+                return self._read[:count]
+            self._read_again(titles_only[0])
 
     def newest_current(self) -> DaySummary | None:
         """The newest day that is not in the future: the one `latest.*` copies."""
@@ -65,7 +75,7 @@ class SiteDays:
         kept by this run)."""
         if self._index is None or not self._index.changed:
             return None
-        return self._index.to_bytes()
+        return self._index.to_bytes(self._full_days)
 
     def _name(self, path: Path) -> str:
         return path.relative_to(self._out_dir).as_posix()
@@ -80,29 +90,47 @@ class SiteDays:
         summary = self._summary(named, path, stamp)
         if summary is not None:
             self._read.append(summary)
+            self._where.append((named, path, stamp))
+
+    def _read_again(self, number: int) -> None:
+        """Day `number` read from its file: the index kept only its picks' titles."""
+        summary = self._from_file(*self._where[number])
+        if summary is None:
+            del self._read[number], self._where[number]
+        else:
+            self._read[number] = summary
 
     def _summary(self, named: str, path: Path, stamp: Stamp | None) -> DaySummary | None:
-        index, name = self._index, self._name(path)
         known = self._known
-        if known is not None and path == known[0] and known[1].get("date") == named:
-            summary = summarize(known[1])
-        else:
-            kept = index.get(name, path, stamp) if index is not None and stamp is not None else None
+        if known is None or path != known[0] or known[1].get("date") != named:
+            index = self._index
+            kept = (index.get(self._name(path), path, stamp)
+                    if index is not None and stamp is not None else None)
             if kept is not None and kept.date == named and _calendar_date(named):
                 return kept
-            try:
-                summary = summarize(day_files.read_day(path, named))
-            except day_files.NotADay as err:
-                self._warn(f"left {path} out of the site: {err}")
-                if index is not None:
-                    index.drop(name)
-                return None
-        if index is not None:
-            if stamp is None:
-                index.drop(name)
-            else:
-                index.put(name, path, stamp, summary)
+            return self._from_file(named, path, stamp)
+        summary = summarize(known[1])
+        self._record(path, stamp, summary)
         return summary
+
+    def _from_file(self, named: str, path: Path, stamp: Stamp | None) -> DaySummary | None:
+        try:
+            summary = summarize(day_files.read_day(path, named))
+        except day_files.NotADay as err:
+            self._warn(f"left {path} out of the site: {err}")
+            if self._index is not None:
+                self._index.drop(self._name(path))
+            return None
+        self._record(path, stamp, summary)
+        return summary
+
+    def _record(self, path: Path, stamp: Stamp | None, summary: DaySummary) -> None:
+        if self._index is None:
+            return
+        if stamp is None:
+            self._index.drop(self._name(path))
+        else:
+            self._index.put(self._name(path), path, stamp, summary)
 
 
 def _calendar_date(text: str) -> bool:

@@ -68,13 +68,28 @@ class _Pick(_Shape):
     novelty: float | None
 
 
+class _Title(_Shape):
+    """A pick of a day kept for the archive pages only."""
+
+    id: str
+    title: str
+
+
 class _Summary(_Shape):
     date: str
     judge: str
     model: str
     picks: list[str]
     candidates: int
+    titles_only: bool
+
+
+class _Full(_Summary):
     picked: list[_Pick]
+
+
+class _Titles(_Summary):
+    picked: list[_Title]
 
 
 class _Entry(_Shape):
@@ -82,7 +97,14 @@ class _Entry(_Shape):
     mtime_ns: int
     ino: int
     sha256: str
-    day: _Summary
+
+
+class _FullEntry(_Entry):
+    day: _Full
+
+
+class _TitlesEntry(_Entry):
+    day: _Titles
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,12 +168,16 @@ class SiteIndex:
         for name in set(self._entries) - names:
             self.drop(name)
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, full_days: int) -> bytes:
         """The index file's text: JSON, ASCII, one line (the standard library writes any value
-        a day file may hold, and reads it back the same)."""
+        a day file may hold, and reads it back the same). The newest `full_days` days keep every
+        shown field of their picks, older ones their titles only."""
+        names = sorted(self._entries)  # `YYYY-MM/YYYY-MM-DD.json`: by date
+        full = set(names[len(names) - full_days:]) if full_days else set()
         days = {name: {"size": kept.stamp[0], "mtime_ns": kept.stamp[1], "ino": kept.stamp[2],
-                       "sha256": kept.sha256, "day": kept.summary.to_json()}
-                for name, kept in sorted(self._entries.items())}
+                       "sha256": kept.sha256,
+                       "day": (kept.summary if name in full else kept.summary.titles()).to_json()}
+                for name, kept in ((name, self._entries[name]) for name in names)}
         text = json.dumps({"format": FORMAT, "fields": list(SHOWN), "days": days},
                           separators=(",", ":"))
         return text.encode("ascii") + b"\n"
@@ -171,12 +197,15 @@ def _sha256(path: Path) -> str:
 
 
 def _entry(value: Any) -> _Kept | None:
+    titles_only = isinstance(value, dict) and isinstance(value.get("day"), dict) \
+        and value["day"].get("titles_only") is True
     try:
-        _Entry.model_validate(value)
+        (_TitlesEntry if titles_only else _FullEntry).model_validate(value)
     except ValidationError:
         return None
     day = value["day"]
     summary = DaySummary(date=day["date"], judge=day["judge"], model=day["model"],
                          picks=tuple(day["picks"]), candidates=day["candidates"],
-                         picked={pick["id"]: pick for pick in day["picked"]})
+                         picked={pick["id"]: pick for pick in day["picked"]},
+                         titles_only=day["titles_only"])
     return _Kept((value["size"], value["mtime_ns"], value["ino"]), value["sha256"], summary)
