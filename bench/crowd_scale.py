@@ -211,7 +211,7 @@ def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any,
     were written on their days) and hard-linked into every member's folder. With `site_index`
     and code that keeps one (render/site_index.py), each folder also gets the site's index the
     previous day's run would have left (built once from the shared copy: the hard links have
-    its files' size, mtime and inode). Returns whether the index was placed."""
+    its files' size and mtime). Returns whether the index was placed."""
     import datetime as dt
 
     import crowd_setup as setup
@@ -250,11 +250,13 @@ def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any,
 def _site_index(site: Path) -> tuple[str, bytes] | None:
     """The name and text of the site's index of `site`'s days, or None when the code has none."""
     try:
+        from papersieve.deliver.files import FEED_DAYS
         from papersieve.render.paths import SITE_INDEX_NAME
         from papersieve.render.site_days import SiteDays
     except ImportError:
         return None
-    days = SiteDays(site, print, indexed=True)
+    # as a run with the feed leaves it: its days with every shown field, older ones titles only
+    days = SiteDays(site, print, indexed=True, full_days=FEED_DAYS)
     days.newest()
     text = days.index_bytes()
     return (SITE_INDEX_NAME, text) if text is not None else None
@@ -263,7 +265,7 @@ def _site_index(site: Path) -> tuple[str, bytes] | None:
 def _outputs_hash(out: Path, date: Any) -> str:
     """sha256 of every file under `out` the run wrote (relative path and bytes): the earlier
     days' files (a date in the name other than the bench's day) are left out, and so is the
-    site's index (`site-index.json`: it records the day files' mtimes and inodes)."""
+    site's index (`site-index.json`: it records the day files' mtimes)."""
     import re
 
     digest = hashlib.sha256()

@@ -3,10 +3,11 @@ and the feed show of each day, so a run reads that instead of every earlier day'
 
 A member's day JSON is ~2 MB (every candidate, with abstracts); rebuilding the archive parsed
 all of them every run: ~2.2 s a run for 60 days, ~37 minutes a day for a group of 1,000 such
-members. The index keeps each day's `DaySummary` with the size, mtime_ns and inode of the file it
-was taken from. The folder is shared (hand edits, a git branch, a copy, a rerun of a day): an
-entry whose file no longer has that size, mtime and inode is not used, and neither is a
-malformed entry or index, nor one written with other `SHOWN` fields. That day's file is read
+members. The index keeps each day's `DaySummary` with the size and mtime_ns of the file it was
+taken from (as make and rsync's quick check do; not the inode, so a copy that keeps mtimes, such
+as a restored cache, keeps its index). The folder is shared (hand edits, a git branch, a copy, a
+rerun of a day): an entry whose file no longer has that size and mtime is not used, and neither
+is a malformed entry or index, nor one written with other `SHOWN` fields. That day's file is read
 instead and the entry written anew; a deleted day's entry is dropped. The index can be deleted at
 any time: the next run that writes the site rebuilds it.
 
@@ -41,14 +42,14 @@ INDEX_MAX = 64 * 1024 * 1024
 RACY_NS = 3_000_000_000
 """An entry recorded less than this after its file's mtime is checked by its bytes' hash too."""
 
-Stamp = tuple[int, int, int]
-"""A day file's size, mtime_ns and inode: a rerun of the day replaces the file (a new inode)."""
+Stamp = tuple[int, int]
+"""A day file's size and mtime_ns."""
 
 
 def stamp_of(path: Path) -> Stamp:
     """`path`'s stamp (an OSError when it cannot be read)."""
     status = os.stat(path)
-    return status.st_size, status.st_mtime_ns, status.st_ino
+    return status.st_size, status.st_mtime_ns
 
 
 class _Shape(BaseModel):
@@ -95,7 +96,6 @@ class _Titles(_Summary):
 class _Entry(_Shape):
     size: int
     mtime_ns: int
-    ino: int
     sha256: str
 
 
@@ -174,8 +174,7 @@ class SiteIndex:
         shown field of their picks, older ones their titles only."""
         names = sorted(self._entries)  # `YYYY-MM/YYYY-MM-DD.json`: by date
         full = set(names[len(names) - full_days:]) if full_days else set()
-        days = {name: {"size": kept.stamp[0], "mtime_ns": kept.stamp[1], "ino": kept.stamp[2],
-                       "sha256": kept.sha256,
+        days = {name: {"size": kept.stamp[0], "mtime_ns": kept.stamp[1], "sha256": kept.sha256,
                        "day": (kept.summary if name in full else kept.summary.titles()).to_json()}
                 for name, kept in ((name, self._entries[name]) for name in names)}
         text = json.dumps({"format": FORMAT, "fields": list(SHOWN), "days": days},
@@ -208,4 +207,4 @@ def _entry(value: Any) -> _Kept | None:
                          picks=tuple(day["picks"]), candidates=day["candidates"],
                          picked={pick["id"]: pick for pick in day["picked"]},
                          titles_only=day["titles_only"])
-    return _Kept((value["size"], value["mtime_ns"], value["ino"]), value["sha256"], summary)
+    return _Kept((value["size"], value["mtime_ns"]), value["sha256"], summary)
