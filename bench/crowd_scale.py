@@ -258,8 +258,8 @@ def _site_index(site: Path) -> tuple[str, bytes] | None:
     # as a run with the feed leaves it: its days with every shown field, older ones titles only
     days = SiteDays(site, print, indexed=True, full_days=FEED_DAYS)
     days.newest()
-    text = days.index_bytes()
-    return (SITE_INDEX_NAME, text) if text is not None else None
+    text = days.index_text()
+    return (SITE_INDEX_NAME, text.encode("utf-8")) if text is not None else None
 
 
 def _outputs_hash(out: Path, date: Any) -> str:

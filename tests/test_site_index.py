@@ -98,7 +98,7 @@ def test_a_run_with_30_earlier_days_parses_none_of_them(tmp_path: Path,
     assert reads == []
     write_outputs(varied(30), tmp_path, ["atom"])
     assert reads == []
-    index = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))
+    index = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))
     assert len(index["days"]) == 31
 
 
@@ -151,7 +151,7 @@ def test_a_deleted_day_drops_out_and_an_added_one_comes_in(tmp_path: Path) -> No
     write_outputs(varied(5), tmp_path, ALL)
     archive = (tmp_path / "index.html").read_text("utf-8")
     assert "2025-06-21" not in archive and "2025-06-27" in archive
-    names = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]
+    names = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))["days"]
     assert "2025-06/2025-06-21.json" not in names and "2025-06/2025-06-27.json" in names
     assert _same_as_without_index(tmp_path)
 
@@ -163,28 +163,28 @@ def test_a_damaged_index_is_rebuilt_without_a_warning(tmp_path: Path, monkeypatc
                                                       damage: str) -> None:
     build(tmp_path, 6)
     index = tmp_path / SITE_INDEX_NAME
-    text = index.read_text("ascii")
+    text = index.read_text("utf-8")
     data = json.loads(text)
     if damage == "garbage":
-        index.write_text("{not json", "ascii")
+        index.write_text("{not json", "utf-8")
     elif damage == "cut short":
-        index.write_text(text[: len(text) // 2], "ascii")
+        index.write_text(text[: len(text) // 2], "utf-8")
     elif damage == "not an object":
-        index.write_text("[1, 2]", "ascii")
+        index.write_text("[1, 2]", "utf-8")
     elif damage == "other format":
-        index.write_text(json.dumps({**data, "format": "papersieve-site-index/0"}), "ascii")
+        index.write_text(json.dumps({**data, "format": "papersieve-site-index/0"}), "utf-8")
     elif damage == "other fields":
-        index.write_text(json.dumps({**data, "fields": data["fields"][:-1]}), "ascii")
+        index.write_text(json.dumps({**data, "fields": data["fields"][:-1]}), "utf-8")
     elif damage == "bad entry":
         data["days"]["2025-06-23"] = "nonsense"
         data["days"]["2025-06/2025-06-22.json"]["day"]["picked"][0]["title"] = 5
         data["days"]["2025-06/2025-06-24.json"]["day"]["candidates"] = "four"
-        index.write_text(json.dumps(data), "ascii")
+        index.write_text(json.dumps(data), "utf-8")
     elif damage == "titles as a full day":
         for name in ("2025-06/2025-06-22.json", "2025-06/2025-06-24.json"):
             day = data["days"][name]["day"]
             day["picked"] = [{"id": p["id"], "title": p["title"]} for p in day["picked"]]
-        index.write_text(json.dumps(data), "ascii")
+        index.write_text(json.dumps(data), "utf-8")
     elif damage == "a directory":
         index.unlink()
         index.mkdir()
@@ -202,7 +202,7 @@ def test_a_damaged_index_is_rebuilt_without_a_warning(tmp_path: Path, monkeypatc
     assert warnings == []
     expected = 2 if damage in ("bad entry", "titles as a full day") else 6
     assert len(reads) == expected
-    assert json.loads(index.read_text("ascii"))["days"].keys() == {
+    assert json.loads(index.read_text("utf-8"))["days"].keys() == {
         f"2025-06/2025-06-{20 + n:02d}.json" for n in range(7)}
     assert _same_as_without_index(tmp_path)
     reads.clear()
@@ -220,7 +220,7 @@ def test_a_malformed_day_file_is_still_named_every_run(tmp_path: Path) -> None:
         assert len(warnings) == 1
         assert warnings[0].startswith(f"left {broken} out of the site: not valid JSON")
     assert "2025-06-21" not in (tmp_path / "index.html").read_text("utf-8")
-    index = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))
+    index = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))
     assert "2025-06/2025-06-21.json" not in index["days"]
 
 
@@ -228,9 +228,9 @@ def test_an_entry_matching_a_file_of_another_date_is_not_used(tmp_path: Path) ->
     """A hand-made entry whose stamp is the file's but whose day is another date."""
     build(tmp_path, 3)
     index = tmp_path / SITE_INDEX_NAME
-    data = json.loads(index.read_text("ascii"))
+    data = json.loads(index.read_text("utf-8"))
     data["days"]["2025-06/2025-06-21.json"]["day"]["date"] = "2025-06-29"
-    index.write_text(json.dumps(data), "ascii")
+    index.write_text(json.dumps(data), "utf-8")
     write_outputs(varied(3), tmp_path, ALL)
     assert _same_as_without_index(tmp_path)
 
@@ -238,7 +238,7 @@ def test_an_entry_matching_a_file_of_another_date_is_not_used(tmp_path: Path) ->
 def test_the_index_is_what_a_site_needs_not_the_day_files(tmp_path: Path) -> None:
     """The summaries keep the picks' shown fields only: no other candidate, no prompt."""
     build(tmp_path, 3)
-    entry = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]["2025-06/2025-06-21.json"]
+    entry = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))["days"]["2025-06/2025-06-21.json"]
     path = tmp_path / "2025-06" / "2025-06-21.json"
     assert (entry["size"], entry["mtime_ns"]) == (path.stat().st_size, path.stat().st_mtime_ns)
     assert entry["day"]["candidates"] == 4 and entry["day"]["picks"] == ["2507.00001", "2507.00002"]
@@ -289,7 +289,7 @@ def test_old_files_are_kept_by_their_stamp_alone(tmp_path: Path, monkeypatch: py
         path = tmp_path / "2025-06" / f"2025-06-{20 + number}.json"
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 86_400 * 10**9))
     write_outputs(varied(4), tmp_path, ALL)
-    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]
+    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))["days"]
     assert [days[f"2025-06/2025-06-{20 + n}.json"]["sha256"] for n in range(4)] == [""] * 4
     assert len(days["2025-06/2025-06-24.json"]["sha256"]) == 64  # just written
     path = tmp_path / "2025-06" / "2025-06-21.json"
@@ -308,7 +308,7 @@ def test_days_past_the_feed_keep_their_picks_titles_only(tmp_path: Path,
     from papersieve.deliver.files import FEED_DAYS
 
     build(tmp_path, 20)
-    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]
+    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))["days"]
     titles_only = [name for name, entry in days.items() if entry["day"]["titles_only"]]
     assert titles_only == [f"2025-06/2025-06-{20 + n}.json" for n in range(20 - FEED_DAYS)]
     assert all(set(pick) == {"id", "title"} for name in titles_only for pick in days[name]["day"]["picked"])
@@ -322,7 +322,7 @@ def test_days_past_the_feed_keep_their_picks_titles_only(tmp_path: Path,
 
 def test_a_site_without_a_feed_keeps_titles_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(tmp_path, 5, ["html"])
-    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("ascii"))["days"]
+    days = json.loads((tmp_path / SITE_INDEX_NAME).read_text("utf-8"))["days"]
     assert all(entry["day"]["titles_only"] for entry in days.values())
     reads = count_day_reads(monkeypatch)
     write_outputs(varied(5), tmp_path, ["html", "atom"])  # the feed turned on: read once
@@ -346,3 +346,20 @@ def test_a_copy_that_keeps_mtimes_keeps_its_index(tmp_path: Path, monkeypatch: p
     write_outputs(varied(5), tmp_path / "copy", ALL)
     assert reads == []
     assert _same_as_without_index(tmp_path / "copy")
+
+
+def test_the_index_passes_the_redactor_with_a_secret_of_any_characters(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like every output file: a secret of the environment in a pick's text is replaced in the
+    index too, a PostgreSQL password with letters outside ASCII as well (escaped to ASCII in
+    the index's JSON, it went past the redactor)."""
+    monkeypatch.setenv("PGPASSWORD", "Pinned Päper")
+    digest = varied(0)
+    papers = {pid: dataclasses.replace(p, title=p.title.replace("Pinned Paper", "Pinned Päper"))
+              for pid, p in digest.papers.items()}
+    picks = tuple(dataclasses.replace(pick, paper=papers[pick.paper.id]) for pick in digest.picks)
+    write_outputs(dataclasses.replace(digest, papers=papers, picks=picks), tmp_path, ALL)
+    index = (tmp_path / SITE_INDEX_NAME).read_text("utf-8")
+    assert "Päper" not in index and "P\\u00e4per" not in index
+    assert "[redacted PGPASSWORD] (0)" in index
+    assert "[redacted PGPASSWORD] (0)" in (tmp_path / "2025-06" / "index.html").read_text("utf-8")

@@ -92,19 +92,20 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "atom" in formats:
         feed = render_atom(days.newest(FEED_DAYS, full=True), digest.profile, site_url)
         written.append(write_text(out_dir / FEED_NAME, feed))
-    _write_index(out_dir / SITE_INDEX_NAME, days.index_bytes(), warn)
+    _write_index(out_dir / SITE_INDEX_NAME, days.index_text(), warn)
     return written
 
 
-def _write_index(path: Path, index: bytes | None, warn: Warn) -> None:
+def _write_index(path: Path, index: str | None, warn: Warn) -> None:
     """The site's index, when it changed (not one of the day's outputs: not in their list).
     The site is right without it, so a failure to write it is a warning, not a failed run."""
     if index is None:
         return
     try:
         write_text(path, index)
-    except OSError as err:
-        warn(f"cannot write the site's index {path} ({err.strerror}): the next run reads the day "
+    except (OSError, UnicodeError) as err:  # a lone surrogate of a hand-edited day: not UTF-8
+        reason = err.strerror if isinstance(err, OSError) else "a character UTF-8 cannot hold"
+        warn(f"cannot write the site's index {path} ({reason}): the next run reads the day "
              "files again")
 
 

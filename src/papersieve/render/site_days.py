@@ -70,12 +70,12 @@ class SiteDays:
                 return day
             number += 1
 
-    def index_bytes(self) -> bytes | None:
+    def index_text(self) -> str | None:
         """The site's index as it should now be written, or None when it is unchanged (or not
         kept by this run)."""
         if self._index is None or not self._index.changed:
             return None
-        return self._index.to_bytes(self._full_days)
+        return self._index.to_text(self._full_days)
 
     def _name(self, path: Path) -> str:
         return path.relative_to(self._out_dir).as_posix()

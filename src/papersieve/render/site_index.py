@@ -168,18 +168,19 @@ class SiteIndex:
         for name in set(self._entries) - names:
             self.drop(name)
 
-    def to_bytes(self, full_days: int) -> bytes:
-        """The index file's text: JSON, ASCII, one line (the standard library writes any value
-        a day file may hold, and reads it back the same). The newest `full_days` days keep every
-        shown field of their picks, older ones their titles only."""
+    def to_text(self, full_days: int) -> str:
+        """The index file's text: JSON on one line, by the standard library (it writes any value
+        a day file may hold and reads it back the same), not escaped to ASCII: the redactor of
+        the output files must see a secret with other characters as it is. The newest
+        `full_days` days keep every shown field of their picks, older ones their titles only."""
         names = sorted(self._entries)  # `YYYY-MM/YYYY-MM-DD.json`: by date
         full = set(names[len(names) - full_days:]) if full_days else set()
         days = {name: {"size": kept.stamp[0], "mtime_ns": kept.stamp[1], "sha256": kept.sha256,
                        "day": (kept.summary if name in full else kept.summary.titles()).to_json()}
                 for name, kept in ((name, self._entries[name]) for name in names)}
         text = json.dumps({"format": FORMAT, "fields": list(SHOWN), "days": days},
-                          separators=(",", ":"))
-        return text.encode("ascii") + b"\n"
+                          ensure_ascii=False, separators=(",", ":"))
+        return text + "\n"
 
 
 def _racy(stamp: Stamp) -> bool:
