@@ -2,7 +2,8 @@
 
 The day's JSON is always written (unless no format is asked for at all): the archive pages and
 the feed are rebuilt from the JSON files in the output folder, so the folder alone (e.g. on a git
-branch) is the whole site.
+branch) is the whole site. What they show of each day is kept in the site's index beside them
+(`site-index.json`, render/site_index.py), which follows the day files and is read instead of them.
 """
 
 from __future__ import annotations
