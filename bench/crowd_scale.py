@@ -17,7 +17,12 @@ Run:   nice -n 10 .venv/bin/python bench/crowd_scale.py 10 100 1000
        ... --earlier-days 60      each member's output folder holds 60 earlier days' files first
                                   (a day JSON of the same 1,013 papers for each of the 60 days
                                   before, ~2 MB, written once and hard-linked into every folder:
-                                  the run parses them as a real folder's, the page cache is shared)
+                                  the run parses them as a real folder's, the page cache is shared;
+                                  each file dated to its own day; with code that keeps the site's
+                                  index, each folder also holds the index the previous day's run
+                                  left, as a real folder's does)
+       ... --no-site-index        the earlier days without the site's index (the first run after
+                                  an upgrade to it, or after the index was deleted)
        (wall and CPU seconds per pipeline stage are in the output: `stage_wall_seconds`,
        `stage_cpu_seconds`, the latter for one process only)
        ... --profile-top 25       cProfile of the timed part (CPU time, not wall: the machine is
@@ -93,7 +98,7 @@ def _profiles(n: int, formats: list[str]) -> list[Any]:
 
 def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, workers: int,
           ray_cpus: int = 0, wall_profile: bool = False, earlier_days: int = 0,
-          judge_ahead: bool = False) -> dict[str, Any]:
+          judge_ahead: bool = False, site_index: bool = True) -> dict[str, Any]:
     """One measurement in this process (PAPERSIEVE_HOME already set to a fresh folder, and
     PAPERSIEVE_DB to a new schema for a PostgreSQL store)."""
     sys.path.insert(0, str(HERE))
@@ -114,7 +119,8 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
         fetched = load_offline_day(store, day_dir, setup.DAY, setup.CATEGORIES)
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = _store_size(store, home)
-        _write_earlier_days(home / "earlier", out, [p.name for p in profiles], fetched, earlier_days)
+        placed = _write_earlier_days(home / "earlier", out, [p.name for p in profiles], fetched,
+                                     earlier_days, site_index)
         ray_init = 0.0
         if ray_cpus:
             ray_init = _start_ray(store, n, formats, ray_cpus)
@@ -196,17 +202,24 @@ def child(n: int, judge: str, formats: list[str], use_loop: bool, top: int, work
             # memory, shared copy-on-write pages counted twice)
             "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "store_growth_mb": round((after - before) / 1e6, 2), "outputs_mb": round(_size(out) / 1e6, 2),
-            "earlier_days": earlier_days, "outputs_sha256": _outputs_hash(out, setup.DAY),
+            "earlier_days": earlier_days,
+            "site_index_placed": placed,
+            "outputs_sha256": _outputs_hash(out, setup.DAY),
             "workers": workers, "judge_ahead": judge_ahead, "done": sum(r.status == "done" for r in reports),
             "median_picks": sorted(picks)[len(picks) // 2], "digest_sha256": digests,
             "stage_wall_seconds": {k: round(v, 2) for k, v in stages.items()},
             "stage_cpu_seconds": {k: round(v, 2) for k, v in stage_cpu.items()}}
 
 
-def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any, count: int) -> None:
+def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any, count: int,
+                        site_index: bool = True) -> bool:
     """`count` earlier days in each member's folder: for each day before the bench's, one day
     JSON of the day's papers (every candidate with its abstract and a comment, 30 picks, as a
-    member's day file holds them), written once and hard-linked into every member's folder."""
+    member's day file holds them), written once, dated to its own day (a real folder's files
+    were written on their days) and hard-linked into every member's folder. With `site_index`
+    and code that keeps one (render/site_index.py), each folder also gets the site's index the
+    previous day's run would have left (built once from the shared copy: the hard links have
+    its files' size and mtime). Returns whether the index was placed."""
     import datetime as dt
 
     import crowd_setup as setup
@@ -214,7 +227,8 @@ def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any,
 
     papers = list({e.paper.id: e.paper for x in fetched.listings for e in x.entries}.values())
     for back in range(1, count + 1):
-        date = (setup.DAY - dt.timedelta(days=back)).isoformat()
+        day_date = setup.DAY - dt.timedelta(days=back)
+        date = day_date.isoformat()
         day = {"format": FORMAT, "date": date, "profile": "bench", "run_id": back, "judge": "local",
                "model": "local", "prompt_hash": "", "counts": {}, "usage": {}, "notes": [],
                "picks": [p.id for p in papers[:30]],
@@ -226,24 +240,47 @@ def _write_earlier_days(shared: Path, out: Path, names: list[str], fetched: Any,
                                "comment": "Matches no topic phrase of the profile.", "detail": ""}
                               for p in papers],
                "prompt": {"system": "", "user": ""}}
-        source = shared / f"{date}.json"
+        source = shared / date[:7] / f"{date}.json"
         source.parent.mkdir(parents=True, exist_ok=True)
         source.write_text(json.dumps(day, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        written = dt.datetime.combine(day_date, dt.time(6, 0), tzinfo=dt.UTC).timestamp()
+        os.utime(source, (written, written))
         for name in names:
             target = out / name / date[:7] / f"{date}.json"
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(source, target)
+    index = _site_index(shared) if count and site_index else None
+    for name in names if index is not None else []:
+        (out / name / index[0]).write_bytes(index[1])
+    return index is not None
+
+
+def _site_index(site: Path) -> tuple[str, bytes] | None:
+    """The name and text of the site's index of `site`'s days, or None when the code has none."""
+    try:
+        from papersieve.deliver.files import FEED_DAYS
+        from papersieve.render.paths import SITE_INDEX_NAME
+        from papersieve.render.site_days import SiteDays
+    except ImportError:
+        return None
+    # as a run with the feed leaves it: its days with every shown field, older ones titles only
+    days = SiteDays(site, print, indexed=True, full_days=FEED_DAYS)
+    days.newest()
+    text = days.index_text()
+    return (SITE_INDEX_NAME, text.encode("utf-8")) if text is not None else None
 
 
 def _outputs_hash(out: Path, date: Any) -> str:
     """sha256 of every file under `out` the run wrote (relative path and bytes): the earlier
-    days' files (a date in the name other than the bench's day) are left out."""
+    days' files (a date in the name other than the bench's day) are left out, and so is the
+    site's index (`site-index.json`: it records the day files' mtimes)."""
     import re
 
     digest = hashlib.sha256()
     for path in sorted(out.rglob("*")):
         dated = re.match(r"\d{4}-\d{2}-\d{2}", path.name)
-        if not path.is_file() or (dated and dated.group(0) != date.isoformat()):
+        if not path.is_file() or (dated and dated.group(0) != date.isoformat()) \
+                or path.name == "site-index.json":
             continue
         digest.update(path.relative_to(out).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -457,13 +494,14 @@ def main() -> None:
     parser.add_argument("--ray", type=int, default=0, metavar="K")
     parser.add_argument("--earlier-days", type=int, default=0, metavar="K")
     parser.add_argument("--judge-ahead", action="store_true")
+    parser.add_argument("--no-site-index", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     formats = {"all": ALL_FORMATS, "none": []}.get(args.formats, args.formats.split(","))
     if args.child:
         print(json.dumps(child(args.sizes[0], args.judge, formats, args.loop, args.profile_top,
                                args.workers, args.ray, args.profile_clock == "wall",
-                               args.earlier_days, args.judge_ahead)))
+                               args.earlier_days, args.judge_ahead, not args.no_site_index)))
         return
     sys.path.insert(0, str(HERE))
     import pgserver
@@ -484,6 +522,7 @@ def main() -> None:
                            "--earlier-days", str(args.earlier_days)]
                 command += ["--loop"] if args.loop else []
                 command += ["--judge-ahead"] if args.judge_ahead else []
+                command += ["--no-site-index"] if args.no_site_index else []
                 done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
                 if args.profile_top or done.returncode:
                     print(done.stderr, file=sys.stderr)

@@ -33,7 +33,7 @@ def test_days_go_to_dated_paths_and_latest_follows_the_newest_day(tmp_path: Path
         "2025-06/index.html",
         "2025-07/2025-07-03.html", "2025-07/2025-07-03.json", "2025-07/2025-07-03.md",
         "2025-07/index.html",
-        "feed.atom", "index.html", "latest.html", "latest.json", "latest.md",
+        "feed.atom", "index.html", "latest.html", "latest.json", "latest.md", "site-index.json",
     ]
     assert json.loads((tmp_path / "latest.json").read_text("utf-8"))["date"] == "2025-07-03"
     index = (tmp_path / "index.html").read_text("utf-8")
@@ -176,13 +176,13 @@ def _count_day_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     from papersieve.render import day_files
 
     reads: list[Path] = []
-    real = day_files._read
+    real = day_files.read_day
 
-    def counted(path: Path, named: str) -> tuple[dt.date, dict[str, object]]:
+    def counted(path: Path, named: str) -> dict[str, object]:
         reads.append(path)
         return real(path, named)
 
-    monkeypatch.setattr(day_files, "_read", counted)
+    monkeypatch.setattr(day_files, "read_day", counted)
     return reads
 
 
@@ -209,7 +209,10 @@ def test_a_run_reads_back_only_the_earlier_days_its_formats_show(tmp_path: Path,
     assert feed == render_atom(read_days(tmp_path, print)[:FEED_DAYS], "default")
     reads.clear()
     write_outputs(on(today), tmp_path, ["markdown", "html"])
-    assert len(reads) == 20
+    assert len(reads) == 20 - (FEED_DAYS - 1)  # the feed's days are in the site's index now
+    reads.clear()
+    write_outputs(on(today), tmp_path, ["markdown", "html"])
+    assert reads == []
 
 
 def test_an_older_day_run_again_reads_the_newest_day_only(tmp_path: Path,

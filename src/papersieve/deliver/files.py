@@ -2,7 +2,8 @@
 
 The day's JSON is always written (unless no format is asked for at all): the archive pages and
 the feed are rebuilt from the JSON files in the output folder, so the folder alone (e.g. on a git
-branch) is the whole site.
+branch) is the whole site. What they show of each day is kept in the site's index beside them
+(`site-index.json`, render/site_index.py), which follows the day files and is read instead of them.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from papersieve.errors import DeliveryError
 from papersieve.models import Digest
 from papersieve.redact import current
 from papersieve.render.atom import render_atom
-from papersieve.render.day_files import SiteDays, Warn, read_latest
+from papersieve.render.day_files import Warn, read_latest
+from papersieve.render.day_summary import DaySummary
 from papersieve.render.html import (
     KATEX,
     katex_files,
@@ -33,10 +34,12 @@ from papersieve.render.paths import (
     FEED_NAME,
     INDEX_NAME,
     KATEX_SITE_DIR,
+    SITE_INDEX_NAME,
     dated_path,
     latest_path,
     month_dir,
 )
+from papersieve.render.site_days import SiteDays
 
 FEED_DAYS = 14
 
@@ -72,11 +75,13 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "html" in formats:
         texts["html"] = render_day_html(day)
     written = [write_text(dated_path(out_dir, digest.date, ext), text) for ext, text in texts.items()]
-    days = SiteDays(out_dir, warn, known=(written[0], day))
+    site = "html" in formats or "atom" in formats
+    days = SiteDays(out_dir, warn, known=(written[0], day), indexed=site,
+                    full_days=FEED_DAYS if "atom" in formats else 0)
     newest = days.newest_current()
     # A day in the future (a feed that announced 2100-07-02, before that was refused) must not
     # keep `latest.*` on itself for ever.
-    if newest is not None and newest["date"] == day["date"]:
+    if newest is not None and newest.date == day["date"]:
         dated = dict(zip(texts, written, strict=True))
         if "html" in texts:
             texts["html"] = render_day_html(day, root="")
@@ -86,9 +91,23 @@ def _write_all(digest: Digest, out_dir: Path, formats: Sequence[str], site_url: 
     if "html" in formats:
         written += _write_site(out_dir, days.newest(), digest)
     if "atom" in formats:
-        feed = render_atom(days.newest(FEED_DAYS), digest.profile, site_url)
+        feed = render_atom(days.newest(FEED_DAYS, full=True), digest.profile, site_url)
         written.append(write_text(out_dir / FEED_NAME, feed))
+    _write_index(out_dir / SITE_INDEX_NAME, days.index_text(), warn)
     return written
+
+
+def _write_index(path: Path, index: str | None, warn: Warn) -> None:
+    """The site's index, when it changed (not one of the day's outputs: not in their list).
+    The site is right without it, so a failure to write it is a warning, not a failed run."""
+    if index is None:
+        return
+    try:
+        write_text(path, index)
+    except (OSError, UnicodeError) as err:  # a lone surrogate of a hand-edited day: not UTF-8
+        reason = err.strerror if isinstance(err, OSError) else "a character UTF-8 cannot hold"
+        warn(f"cannot write the site's index {path} ({reason}): the next run reads the day "
+             "files again")
 
 
 def write_group_index(out_dir: Path, names: Sequence[str], warn: Warn | None = None) -> Path:
@@ -102,9 +121,9 @@ def write_group_index(out_dir: Path, names: Sequence[str], warn: Warn | None = N
         raise DeliveryError(f"cannot write the group's page to {out_dir}: {err.strerror}") from err
 
 
-def _write_site(out_dir: Path, days: list[dict[str, Any]], digest: Digest) -> list[Path]:
+def _write_site(out_dir: Path, days: list[DaySummary], digest: Digest) -> list[Path]:
     month = f"{digest.date:%Y-%m}"
-    in_month = [d for d in days if d["date"].startswith(month)]
+    in_month = [d for d in days if d.date.startswith(month)]
     return [
         write_text(out_dir / INDEX_NAME, render_index_html(days, digest.profile)),
         write_text(month_dir(out_dir, digest.date) / INDEX_NAME, render_month_html(month, in_month)),

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from papersieve.render.day_summary import DaySummary, as_summary
 from papersieve.render.paths import FEED_NAME, relative_day_link
 from papersieve.render.text import lang_attrs, tldr_view
 
@@ -28,8 +29,11 @@ def clean(text: str) -> str:
     return _FORBIDDEN.sub("", text)
 
 
-def render_atom(days: Sequence[dict[str, Any]], profile: str, site_url: str = "") -> str:
-    """The feed of the picks of `days` (JSON digest dicts, newest first)."""
+def render_atom(days: Sequence[dict[str, Any] | DaySummary], profile: str, site_url: str = "") -> str:
+    """The feed of the picks of `days` (JSON digest dicts or their summaries, newest first)."""
+    summaries = [as_summary(day) for day in days]
+    if any(day.titles_only for day in summaries):
+        raise ValueError("the feed needs every shown field of the picks, not their titles only")
     ET.register_namespace("", ATOM_NS)
     ET.register_namespace("xhtml", XHTML_NS)
     base = site_url.rstrip("/") + "/" if site_url else ""
@@ -38,14 +42,14 @@ def render_atom(days: Sequence[dict[str, Any]], profile: str, site_url: str = ""
     # One id for the life of the feed: setting or changing `site_url` later must not make
     # readers see a new feed (RFC 4287 4.2.6: an id is permanent).
     _sub(feed, "id", f"urn:papersieve:{profile}:feed")
-    newest = dt.date.fromisoformat(days[0]["date"]) if days else dt.date(1970, 1, 2)
+    newest = dt.date.fromisoformat(summaries[0].date) if summaries else dt.date(1970, 1, 2)
     _sub(feed, "updated", _stamp(announced(newest)))
     _sub(feed, "author").append(_el("name", "papersieve"))
     _sub(feed, "generator", "papersieve")
     if base:
         ET.SubElement(feed, f"{{{ATOM_NS}}}link", rel="self", href=base + FEED_NAME)
         ET.SubElement(feed, f"{{{ATOM_NS}}}link", rel="alternate", href=base + "index.html")
-    for day in days:
+    for day in summaries:
         for entry in _entries(day, profile, base):
             feed.append(entry)
     ET.indent(feed)
@@ -53,17 +57,16 @@ def render_atom(days: Sequence[dict[str, Any]], profile: str, site_url: str = ""
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 
-def _entries(day: dict[str, Any], profile: str, base: str) -> list[ET.Element]:
-    by_id = {c["id"]: c for c in day["candidates"]}
-    date = dt.date.fromisoformat(day["date"])
+def _entries(day: DaySummary, profile: str, base: str) -> list[ET.Element]:
+    date = dt.date.fromisoformat(day.date)
     entries = []
-    for rank, pid in enumerate(day["picks"], 1):
-        c = by_id.get(pid)
+    for rank, pid in enumerate(day.picks, 1):
+        c = day.picked.get(pid)
         if c is None:
             continue
         entry = ET.Element(f"{{{ATOM_NS}}}entry")
         _sub(entry, "title", c["title"])
-        _sub(entry, "id", f"urn:papersieve:{profile}:{day['date']}:{pid}")
+        _sub(entry, "id", f"urn:papersieve:{profile}:{day.date}:{pid}")
         _sub(entry, "updated", _stamp(entry_updated(date, rank)))
         ET.SubElement(entry, f"{{{ATOM_NS}}}link", rel="alternate", href=c["url"])
         if base:

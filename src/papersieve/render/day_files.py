@@ -19,7 +19,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from papersieve import localfiles
-from papersieve.today import is_future
 
 Warn = Callable[[str], None]
 DAY_FILE_MAX = 64 * 1024 * 1024
@@ -61,59 +60,28 @@ def read_days(out_dir: Path, warn: Warn, known: tuple[Path, dict[str, Any]] | No
 
     `known`: a day file just written and the day it holds (`json_out.digest_dict`), taken as it
     is instead of read back (a group member's day file is 2 MB: ~18 ms to parse and check)."""
-    return SiteDays(out_dir, warn, known).newest()
-
-
-class SiteDays:
-    """The folder's well-formed days, newest first by the date in their names, each file read
-    only when a caller gets that far: `latest.*` needs the newest day that is not in the future,
-    the feed the newest `FEED_DAYS`; only the archive pages need every day. A member's folder
-    of 60 days is 60 x 2 MB (~18 ms each to parse and check) that a Markdown-only run read
-    in full, every run. A malformed file is named to `warn` when it is reached."""
-
-    def __init__(self, out_dir: Path, warn: Warn, known: tuple[Path, dict[str, Any]] | None = None
-                 ) -> None:
-        self._warn = warn
-        self._known = known
-        self._read: list[dict[str, Any]] = []
-        named = []
-        for path in out_dir.glob("*/*.json"):
-            match = _DAY_FILE.match(path.relative_to(out_dir).as_posix())
-            if match is not None and match.group(2).startswith(match.group(1)):
-                named.append((match.group(2), path))
-        # ISO dates sort as the days do (the month folder is in the name: one file a name);
-        # the newest last, taken first.
-        self._todo = sorted(named)
-
-    def newest(self, count: int | None = None) -> list[dict[str, Any]]:
-        """The newest `count` well-formed days (every one for None), newest first."""
-        while self._todo and (count is None or len(self._read) < count):
-            self._next()
-        return self._read[:count]
-
-    def newest_current(self) -> dict[str, Any] | None:
-        """The newest day that is not in the future: the one `latest.*` copies."""
-        number = 0
-        while True:
-            while number == len(self._read) and self._todo:
-                self._next()
-            if number == len(self._read):
-                return None
-            day = self._read[number]
-            if not is_future(dt.date.fromisoformat(day["date"])):
-                return day
-            number += 1
-
-    def _next(self) -> None:
-        named, path = self._todo.pop()
-        known = self._known
+    days = []
+    for named, path in reversed(day_file_names(out_dir)):
         if known is not None and path == known[0] and known[1].get("date") == named:
-            self._read.append(known[1])
-            return
+            days.append(known[1])
+            continue
         try:
-            self._read.append(_read(path, named)[1])
-        except _Skip as err:
-            self._warn(f"left {path} out of the site: {err}")
+            days.append(read_day(path, named))
+        except NotADay as err:
+            warn(f"left {path} out of the site: {err}")
+    return days
+
+
+def day_file_names(out_dir: Path) -> list[tuple[str, Path]]:
+    """The folder's day files (`YYYY-MM/YYYY-MM-DD.json`) and the date in each name, oldest
+    first by that date; not read."""
+    named = []
+    for path in out_dir.glob("*/*.json"):
+        match = _DAY_FILE.match(path.relative_to(out_dir).as_posix())
+        if match is not None and match.group(2).startswith(match.group(1)):
+            named.append((match.group(2), path))
+    # ISO dates sort as the days do (the month folder is in the name: one file a name).
+    return sorted(named)
 
 
 def read_latest(out_dir: Path, warn: Warn) -> dict[str, Any] | None:
@@ -132,29 +100,30 @@ def read_latest(out_dir: Path, warn: Warn) -> dict[str, Any] | None:
     return dict(data)
 
 
-class _Skip(Exception):
-    """Why one file is left out (a one-line reason)."""
+class NotADay(Exception):
+    """Why one file is left out of the site (a one-line reason)."""
 
 
-def _read(path: Path, named: str) -> tuple[dt.date, dict[str, Any]]:
+def read_day(path: Path, named: str) -> dict[str, Any]:
+    """The day that the file `path` holds, checked; `named`: the date in its name."""
     try:
-        date = dt.date.fromisoformat(named)
+        dt.date.fromisoformat(named)
     except ValueError as err:
-        raise _Skip(f"its name is not a calendar date ({err})") from err
+        raise NotADay(f"its name is not a calendar date ({err})") from err
     try:
         data = json.loads(localfiles.read_bytes(path, DAY_FILE_MAX).decode("utf-8"))
     except UnicodeDecodeError as err:
-        raise _Skip(f"not UTF-8 text ({err.reason} at byte {err.start})") from err
+        raise NotADay(f"not UTF-8 text ({err.reason} at byte {err.start})") from err
     except (ValueError, RecursionError) as err:
-        raise _Skip(f"not valid JSON ({str(err).splitlines()[0][:120]})") from err
+        raise NotADay(f"not valid JSON ({str(err).splitlines()[0][:120]})") from err
     except OSError as err:
-        raise _Skip(f"cannot be read ({err.strerror})") from err
+        raise NotADay(f"cannot be read ({err.strerror})") from err
     try:
         day = _Day.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
-        raise _Skip(f"not a papersieve day ({where}: {first['msg']})") from err
+        raise NotADay(f"not a papersieve day ({where}: {first['msg']})") from err
     if day.date != named:
-        raise _Skip(f"it holds the day {day.date[:20]!r}, not {named}")
-    return date, data
+        raise NotADay(f"it holds the day {day.date[:20]!r}, not {named}")
+    return dict(data)

@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from papersieve.language import direction
+from papersieve.render.day_summary import DaySummary, as_summary
 from papersieve.render.paths import FEED_NAME, KATEX_SITE_DIR, relative_day_link
 from papersieve.render.text import dollars, tldr_view
 
@@ -83,21 +84,22 @@ def _row(c: dict[str, Any]) -> dict[str, Any]:
             "relevance": _number(c["relevance"]), "novelty": _number(c["novelty"])}
 
 
-def day_summary(day: dict[str, Any], root: str = "") -> dict[str, Any]:
-    """What the archive pages show of one day."""
-    date = dt.date.fromisoformat(day["date"])
-    by_id = {c["id"]: c for c in day["candidates"]}
-    return {"date": day["date"], "href": root + relative_day_link(date),
-            "relevant": len(day["picks"]), "candidates": len(day["candidates"]),
-            "judge": day["judge"], "model": day["model"],
-            "titles": [by_id[p]["title"] for p in day["picks"] if p in by_id]}
+def day_summary(day: dict[str, Any] | DaySummary, root: str = "") -> dict[str, Any]:
+    """What the archive pages show of one day (a day JSON or its summary)."""
+    summary = as_summary(day)
+    date = dt.date.fromisoformat(summary.date)
+    return {"date": summary.date, "href": root + relative_day_link(date),
+            "relevant": len(summary.picks), "candidates": summary.candidates,
+            "judge": summary.judge, "model": summary.model,
+            "titles": [summary.picked[p]["title"] for p in summary.picks if p in summary.picked]}
 
 
-def render_index_html(days: Sequence[dict[str, Any]], profile: str) -> str:
+def render_index_html(days: Sequence[dict[str, Any] | DaySummary], profile: str) -> str:
     """The archive: months, newest first, each with its days."""
     months: dict[str, list[dict[str, Any]]] = {}
     for day in days:
-        months.setdefault(day["date"][:7], []).append(day_summary(day))
+        summary = day_summary(day)
+        months.setdefault(summary["date"][:7], []).append(summary)
     return environment().get_template("index.html").render(
         title=f"papersieve digests ({profile})", root="", nav=True, feed_href=FEED_NAME,
         months=[{"name": m, "href": f"{m}/index.html", "days": d} for m, d in months.items()],
@@ -119,7 +121,7 @@ def render_group_index_html(members: Sequence[tuple[str, dict[str, Any] | None]]
         title="papersieve digests of the group", root="", nav=False, members=views)
 
 
-def render_month_html(month: str, days: Sequence[dict[str, Any]]) -> str:
+def render_month_html(month: str, days: Sequence[dict[str, Any] | DaySummary]) -> str:
     """A month's page: each day with its picks' titles."""
     return environment().get_template("month.html").render(
         title=f"Digests of {month}", root="../", nav=True, feed_href="../" + FEED_NAME,

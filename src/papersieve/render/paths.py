@@ -1,7 +1,8 @@
 """Where each output of a day goes: `YYYY-MM/YYYY-MM-DD.{md,json,html}` plus `latest.*`.
 
 The output folder is the static site: `index.html` (archive by month), `YYYY-MM/index.html`
-(the days of a month), `feed.atom`, the dated files and the `latest.*` copies.
+(the days of a month), `feed.atom`, the dated files and the `latest.*` copies; beside them
+`site-index.json`, what the archive and the feed show of each day (render/site_index.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 EXTENSIONS = {"markdown": "md", "json": "json", "html": "html"}
 FEED_NAME = "feed.atom"
 INDEX_NAME = "index.html"
+SITE_INDEX_NAME = "site-index.json"
 KATEX_SITE_DIR = "static/katex"
 """Where a site keeps its copy of KaTeX (papersieve/data/katex)."""
 
