@@ -84,7 +84,8 @@ class MemberOutcome:
         if self.error:
             return f"{self.name}: failed: {self.error}"
         report = self.reports[-1]
-        picks = f", {len(report.digest.picks)} picks" if report.digest is not None else ""
+        count = len(report.digest.picks) if report.digest is not None else 0
+        picks = f", {count} pick{'' if count == 1 else 's'}" if report.digest is not None else ""
         failed = [d.channel for r in self.reports for d in r.deliveries if d.status == "failed"]
         delivered = [d.channel for d in report.deliveries if d.status == "ok" and d.channel != "files"]
         parts = [f"{self.name}: {report.status}{picks}"]
