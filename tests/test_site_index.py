@@ -19,6 +19,7 @@ from papersieve.models import Digest
 from papersieve.render.day_files import read_days
 from papersieve.render.paths import SITE_INDEX_NAME
 from tests.digestfixtures import sample_digest
+from tests.test_render_site import _count_day_reads
 
 ALL = ["markdown", "json", "html", "atom"]
 FIRST = dt.date(2025, 6, 20)
@@ -54,17 +55,7 @@ def site_files(folder: Path) -> dict[str, bytes]:
 
 def count_day_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The day files parsed and checked from now on, in order."""
-    from papersieve.render import day_files
-
-    reads: list[Path] = []
-    real = day_files.read_day
-
-    def counted(path: Path, named: str) -> dict[str, object]:
-        reads.append(path)
-        return real(path, named)
-
-    monkeypatch.setattr(day_files, "read_day", counted)
-    return reads
+    return _count_day_reads(monkeypatch)
 
 
 def build(folder: Path, days: int, formats: list[str] = ALL) -> None:
