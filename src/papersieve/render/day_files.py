@@ -26,12 +26,14 @@ DAY_FILE_MAX = 64 * 1024 * 1024
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2})/(\d{4}-\d{2}-\d{2})\.json$")
 
 
-class _Shape(BaseModel):
+class Shape(BaseModel):
+    """A strict check of what a renderer reads (other keys are kept)."""
+
     model_config = ConfigDict(strict=True, extra="allow")
 
 
-class _Candidate(_Shape):
-    """What the archive and the feed read of a candidate."""
+class PickShape(Shape):
+    """What the archive and the feed read of a pick (the site index keeps the same)."""
 
     id: str
     title: str
@@ -39,12 +41,17 @@ class _Candidate(_Shape):
     authors: list[str]
     abstract: str
     comment: str
-    outcome: str
     relevance: float | None
     novelty: float | None
 
 
-class _Day(_Shape):
+class _Candidate(PickShape):
+    """What the archive and the feed read of a candidate."""
+
+    outcome: str
+
+
+class _Day(Shape):
     """What the archive and the feed read of a day."""
 
     date: str

@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from papersieve import localfiles
-from papersieve.render.day_files import DAY_FILE_MAX
+from papersieve.render.day_files import DAY_FILE_MAX, PickShape, Shape
 from papersieve.render.day_summary import SHOWN, DaySummary
 
 FORMAT = "papersieve-site-index/1"
@@ -52,31 +52,14 @@ def stamp_of(path: Path) -> Stamp:
     return status.st_size, status.st_mtime_ns
 
 
-class _Shape(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow")
-
-
-class _Pick(_Shape):
-    """A pick as the renderers read it (the same checks as a day file's candidate)."""
-
-    id: str
-    title: str
-    url: str
-    authors: list[str]
-    abstract: str
-    comment: str
-    relevance: float | None
-    novelty: float | None
-
-
-class _Title(_Shape):
+class _Title(Shape):
     """A pick of a day kept for the archive pages only."""
 
     id: str
     title: str
 
 
-class _Summary(_Shape):
+class _Summary(Shape):
     date: str
     judge: str
     model: str
@@ -86,14 +69,14 @@ class _Summary(_Shape):
 
 
 class _Full(_Summary):
-    picked: list[_Pick]
+    picked: list[PickShape]
 
 
 class _Titles(_Summary):
     picked: list[_Title]
 
 
-class _Entry(_Shape):
+class _Entry(Shape):
     size: int
     mtime_ns: int
     sha256: str
